@@ -1,0 +1,45 @@
+package dev.dycoke4j.kernel;
+
+import dev.dycoke4j.parallel.Parallel;
+
+/** Element-wise activations, in place over the first {@code n} elements. */
+public final class Activations {
+    private static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
+
+    private Activations() {
+    }
+
+    /** GELU with the tanh approximation ({@code gelu_pytorch_tanh}), as SigLIP uses. */
+    public static void geluTanh(float[] x, int n) {
+        Parallel.forRange(n, 1 << 14, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) x[i] = geluTanh(x[i]);
+        });
+    }
+
+    public static float geluTanh(float v) {
+        double x = v;
+        return (float) (0.5 * x * (1.0 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))));
+    }
+
+    /** Exact GELU, {@code 0.5·x·(1 + erf(x/√2))}, as the projector's {@code gelu} is. */
+    public static void geluErf(float[] x, int n) {
+        Parallel.forRange(n, 1 << 14, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) x[i] = geluErf(x[i]);
+        });
+    }
+
+    public static float geluErf(float v) {
+        double x = v;
+        return (float) (0.5 * x * Erf.erfc(-x / Math.sqrt(2.0)));
+    }
+
+    /** Qwen2's MLP gate: {@code gate[i] = silu(gate[i]) · up[i]}. */
+    public static void siluMul(float[] gate, float[] up, int n) {
+        Parallel.forRange(n, 1 << 14, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                float g = gate[i];
+                gate[i] = (float) (g / (1.0 + Math.exp(-g))) * up[i];
+            }
+        });
+    }
+}

@@ -1,0 +1,84 @@
+package dev.dycoke4j.llm;
+
+import dev.dycoke4j.io.LlavaConfig;
+import dev.dycoke4j.io.LlavaConfig.TextConfig;
+import dev.dycoke4j.io.ModelFormatException;
+import dev.dycoke4j.kernel.Norms;
+import dev.dycoke4j.kernel.Rope;
+import dev.dycoke4j.tensor.Linear;
+import dev.dycoke4j.tensor.Tensor;
+import dev.dycoke4j.tensor.Weights;
+
+/** The Qwen2 language model: token embeddings, decoder blocks, final RMSNorm and the (possibly tied) LM head. */
+public final class Qwen2Decoder {
+    private final TextConfig c;
+    private final Tensor embed;
+    private final Qwen2Layer[] layers;
+    private final float[] norm;
+    private final Linear head;
+    private final Rope rope;
+
+    public Qwen2Decoder(Weights w, LlavaConfig cfg) {
+        this.c = cfg.text();
+        int d = c.hiddenSize();
+        embed = w.matrix("language_model.model.embed_tokens.weight", c.vocabSize(), d);
+        layers = new Qwen2Layer[c.numLayers()];
+        for (int i = 0; i < layers.length; i++) layers[i] = new Qwen2Layer(w, c, i);
+        norm = w.vector("language_model.model.norm.weight", d);
+        boolean hasHead = w.checkpoint().has("language_model.lm_head.weight");
+        if (hasHead) head = w.linear("language_model.lm_head", c.vocabSize(), d, false);
+        else if (cfg.tieWordEmbeddings() || c.tieWordEmbeddings()) head = new Linear(embed, null);
+        else throw new ModelFormatException(w.checkpoint().dir() + ": missing tensor 'language_model.lm_head.weight' (and tie_word_embeddings is false)");
+        rope = new Rope(c.headDim(), c.ropeTheta());
+    }
+
+    public TextConfig config() {
+        return c;
+    }
+
+    public KvCache newCache(int expectedTokens) {
+        return new KvCache(c.numLayers(), c.numKvHeads() * c.headDim(), c.maxPositions(), expectedTokens);
+    }
+
+    /** Embedding rows of {@code ids}: {@code [ids.length, d]}. */
+    public float[] embed(int[] ids) {
+        int d = c.hiddenSize();
+        float[] x = new float[ids.length * d];
+        for (int t = 0; t < ids.length; t++) {
+            int id = ids[t];
+            if (id < 0 || id >= c.vocabSize()) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + c.vocabSize());
+            long base = (long) id * d;
+            for (int i = 0; i < d; i++) x[t * d + i] = embed.getFloat(base + i);
+        }
+        return x;
+    }
+
+    /**
+     * Runs T new tokens (their input embeddings {@code x [T, d]}) after the {@code cache.length()} cached ones, and
+     * returns the logits of the last {@code logitRows} of them ({@code [logitRows, vocab]}).
+     */
+    public float[] forward(float[] x, int T, KvCache cache, int logitRows) {
+        int d = c.hiddenSize(), pos0 = cache.length();
+        cache.reserve(T);
+        for (Qwen2Layer l : layers) l.forward(x, T, pos0, cache, rope);
+        cache.advance(T);
+        int first = T - logitRows;
+        float[] h = new float[logitRows * d];
+        System.arraycopy(x, first * d, h, 0, logitRows * d);
+        Norms.rmsNorm(h, norm, (float) c.rmsNormEps(), h, logitRows, d);
+        return head.apply(h, logitRows);
+    }
+
+    /** The last hidden state after every layer for the last position: for tests. */
+    float[] lastHiddenPerLayer(float[] x, int T, KvCache cache) {
+        int d = c.hiddenSize(), pos0 = cache.length();
+        cache.reserve(T);
+        float[] out = new float[layers.length * d];
+        for (int i = 0; i < layers.length; i++) {
+            layers[i].forward(x, T, pos0, cache, rope);
+            System.arraycopy(x, (T - 1) * d, out, i * d, d);
+        }
+        cache.advance(T);
+        return out;
+    }
+}

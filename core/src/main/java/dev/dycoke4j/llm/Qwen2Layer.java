@@ -1,0 +1,62 @@
+package dev.dycoke4j.llm;
+
+import dev.dycoke4j.io.LlavaConfig.TextConfig;
+import dev.dycoke4j.kernel.Activations;
+import dev.dycoke4j.kernel.Attention;
+import dev.dycoke4j.kernel.Norms;
+import dev.dycoke4j.kernel.Rope;
+import dev.dycoke4j.tensor.Linear;
+import dev.dycoke4j.tensor.Weights;
+
+/** One Qwen2 block: x += o(attn(rope(q), rope(k), v)) over RMSNorm(x); x += down(silu(gate)·up) over RMSNorm(x). */
+final class Qwen2Layer {
+    private final TextConfig c;
+    private final int index;
+    private final float[] inNorm, postNorm;
+    private final Linear q, k, v, o, gate, up, down;
+
+    Qwen2Layer(Weights w, TextConfig c, int i) {
+        this.c = c;
+        this.index = i;
+        String p = "language_model.model.layers." + i + ".";
+        int d = c.hiddenSize(), hd = c.headDim(), m = c.intermediateSize();
+        inNorm = w.vector(p + "input_layernorm.weight", d);
+        postNorm = w.vector(p + "post_attention_layernorm.weight", d);
+        q = w.linear(p + "self_attn.q_proj", c.numHeads() * hd, d, true);
+        k = w.linear(p + "self_attn.k_proj", c.numKvHeads() * hd, d, true);
+        v = w.linear(p + "self_attn.v_proj", c.numKvHeads() * hd, d, true);
+        o = w.linear(p + "self_attn.o_proj", d, c.numHeads() * hd, false);
+        gate = w.linear(p + "mlp.gate_proj", m, d, false);
+        up = w.linear(p + "mlp.up_proj", m, d, false);
+        down = w.linear(p + "mlp.down_proj", d, m, false);
+    }
+
+    /**
+     * Runs T tokens at positions {@code pos0..pos0+T-1}; x {@code [T, d]} is updated in place. Their keys and values
+     * go into cache slots {@code pos0..}; attention is causal over the cache.
+     */
+    void forward(float[] x, int T, int pos0, KvCache cache, Rope rope) {
+        int d = c.hiddenSize(), hd = c.headDim(), H = c.numHeads(), KVH = c.numKvHeads(), kvDim = KVH * hd;
+        float[] xb = new float[T * d];
+        Norms.rmsNorm(x, inNorm, (float) c.rmsNormEps(), xb, T, d);
+        float[] qs = q.apply(xb, T), ks = k.apply(xb, T), vs = v.apply(xb, T);
+        float[] cos = new float[hd / 2], sin = new float[hd / 2];
+        float[] kc = cache.keys(index), vc = cache.values(index);
+        for (int t = 0; t < T; t++) {
+            rope.apply(qs, t * H * hd, H, pos0 + t, cos, sin);
+            rope.apply(ks, t * kvDim, KVH, pos0 + t, cos, sin);
+        }
+        System.arraycopy(ks, 0, kc, pos0 * kvDim, T * kvDim);
+        System.arraycopy(vs, 0, vc, pos0 * kvDim, T * kvDim);
+        float[] att = new float[T * H * hd];
+        var shape = new Attention.Shape(T, pos0 + T, H, KVH, hd, H * hd, kvDim, true, pos0, (float) Math.pow(hd, -0.5));
+        Attention.attend(shape, qs, 0, kc, 0, vc, 0, att, 0);
+        o.apply(att, T, xb);
+        for (int i = 0; i < T * d; i++) x[i] += xb[i];
+        Norms.rmsNorm(x, postNorm, (float) c.rmsNormEps(), xb, T, d);
+        float[] g = gate.apply(xb, T), u = up.apply(xb, T);
+        Activations.siluMul(g, u, g.length);
+        down.apply(g, T, xb);
+        for (int i = 0; i < T * d; i++) x[i] += xb[i];
+    }
+}

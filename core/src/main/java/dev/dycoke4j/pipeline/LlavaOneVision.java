@@ -1,0 +1,130 @@
+package dev.dycoke4j.pipeline;
+
+import dev.dycoke4j.io.Checkpoint;
+import dev.dycoke4j.io.LlavaConfig;
+import dev.dycoke4j.llm.KvCache;
+import dev.dycoke4j.llm.Qwen2Decoder;
+import dev.dycoke4j.tensor.Weights;
+import dev.dycoke4j.vision.Projector;
+import dev.dycoke4j.vision.SiglipVisionTower;
+import dev.dycoke4j.vision.VideoPooler;
+
+import java.nio.file.Path;
+
+/**
+ * A loaded LLaVA-OneVision checkpoint, stage by stage: vision tower, projector, pooling, the newline token, the
+ * placement of video features into the prompt, and the Qwen2 decoder. Weights stay memory-mapped until
+ * {@link #close()}.
+ */
+public final class LlavaOneVision implements AutoCloseable {
+    private final Path dir;
+    private final LlavaConfig config;
+    private final Checkpoint checkpoint;
+    private final SiglipVisionTower vision;
+    private final Projector projector;
+    private final float[] imageNewline;
+    private final Qwen2Decoder decoder;
+
+    private LlavaOneVision(Path dir, LlavaConfig config, Checkpoint ck) {
+        this.dir = dir;
+        this.config = config;
+        this.checkpoint = ck;
+        Weights w = new Weights(ck);
+        vision = new SiglipVisionTower(w, config);
+        projector = new Projector(w, config);
+        imageNewline = w.vector("image_newline", config.text().hiddenSize());
+        decoder = new Qwen2Decoder(w, config);
+    }
+
+    /** Loads {@code dir/config.json} and the safetensors beside it; fails with one line naming the bad file. */
+    public static LlavaOneVision load(Path dir) {
+        LlavaConfig cfg = LlavaConfig.load(dir.resolve("config.json"));
+        Checkpoint ck = Checkpoint.open(dir);
+        try {
+            return new LlavaOneVision(dir, cfg, ck);
+        } catch (RuntimeException e) {
+            ck.close();
+            throw e;
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public LlavaConfig config() {
+        return config;
+    }
+
+    public Qwen2Decoder decoder() {
+        return decoder;
+    }
+
+    public long weightBytes() {
+        return checkpoint.totalBytes();
+    }
+
+    /** Visual tokens per frame after pooling (196 at 384 px). */
+    public int tokensPerFrame() {
+        int s = config.vision().pooledSide();
+        return s * s;
+    }
+
+    /** Video positions in the prompt for {@code frames} frames: pooled tokens plus one newline. */
+    public int videoPositions(int frames) {
+        return frames * tokensPerFrame() + 1;
+    }
+
+    /** SigLIP hidden states: pixels {@code [F, 3, H, W]} to {@code [F·P, dv]}. */
+    public float[] visionHidden(float[] pixels, int frames) {
+        return vision.encode(pixels, frames);
+    }
+
+    /** Projector: {@code [n, dv]} to {@code [n, dt]}. */
+    public float[] project(float[] hidden, int n) {
+        return projector.project(hidden, n);
+    }
+
+    /** Pooling: {@code [F·P, dt]} to {@code [F·tokensPerFrame, dt]}. */
+    public float[] pool(float[] projected, int frames) {
+        return VideoPooler.pool(projected, frames, config.vision().gridSide(), config.text().hiddenSize());
+    }
+
+    /** The video's rows for the prompt: the kept pooled rows {@code [n, dt]}, then {@code image_newline}. */
+    public float[] withNewline(float[] pooled, int n) {
+        int d = config.text().hiddenSize();
+        float[] out = new float[(n + 1) * d];
+        System.arraycopy(pooled, 0, out, 0, n * d);
+        System.arraycopy(imageNewline, 0, out, n * d, d);
+        return out;
+    }
+
+    /**
+     * Input embeddings of {@code ids} with the rows of {@code videoEmbeds} placed, in order, at the positions whose id
+     * is the video token. Their number must match.
+     */
+    public float[] inputsEmbeds(int[] ids, float[] videoEmbeds) {
+        int d = config.text().hiddenSize(), vid = config.videoTokenId();
+        int count = 0;
+        for (int id : ids) if (id == vid) count++;
+        int rows = videoEmbeds == null ? 0 : videoEmbeds.length / d;
+        if (count != rows)
+            throw new IllegalArgumentException("the prompt has " + count + " video positions but the video gives " + rows + " embeddings");
+        int[] textIds = ids.clone();
+        for (int i = 0; i < textIds.length; i++) if (textIds[i] == vid) textIds[i] = 0;
+        float[] x = decoder.embed(textIds);
+        int r = 0;
+        for (int t = 0; t < ids.length; t++)
+            if (ids[t] == vid) System.arraycopy(videoEmbeds, (r++) * d, x, t * d, d);
+        return x;
+    }
+
+    public KvCache newCache(int expectedTokens) {
+        return decoder.newCache(expectedTokens);
+    }
+
+    @Override
+    public void close() {
+        checkpoint.close();
+    }
+}

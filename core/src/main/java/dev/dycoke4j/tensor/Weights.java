@@ -1,0 +1,43 @@
+package dev.dycoke4j.tensor;
+
+import dev.dycoke4j.io.Checkpoint;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/** Reads typed model parameters out of a {@link Checkpoint}, checking each shape against the config. */
+public final class Weights {
+    private final Checkpoint ck;
+
+    public Weights(Checkpoint ck) {
+        this.ck = ck;
+    }
+
+    public Checkpoint checkpoint() {
+        return ck;
+    }
+
+    /** A small vector (norm weight, bias) copied to the heap as floats. */
+    public float[] vector(String name, int n) {
+        return ck.weight(name, n).toFloatArray();
+    }
+
+    /** A matrix {@code [rows, cols]} usable by the GEMM: F32/BF16 as mapped, F16 widened once to F32 off-heap. */
+    public Tensor matrix(String name, int rows, int cols) {
+        return gemmReady(ck.weight(name, rows, cols));
+    }
+
+    public Linear linear(String prefix, int out, int in, boolean bias) {
+        return new Linear(matrix(prefix + ".weight", out, in), bias ? vector(prefix + ".bias", out) : null);
+    }
+
+    public static Tensor gemmReady(Tensor t) {
+        if (t.dtype() != DType.F16) return t;
+        MemorySegment seg = Arena.ofAuto().allocate(t.numel() * 4, 64);
+        ValueLayout.OfFloat f32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        for (long i = 0; i < t.numel(); i++) seg.setAtIndex(f32, i, t.getFloat(i));
+        return new Tensor(t.name(), DType.F32, t.shape(), seg);
+    }
+}

@@ -1,0 +1,52 @@
+package dev.dycoke4j.vision;
+
+import dev.dycoke4j.io.LlavaConfig.VisionConfig;
+import dev.dycoke4j.kernel.Activations;
+import dev.dycoke4j.kernel.Attention;
+import dev.dycoke4j.kernel.Norms;
+import dev.dycoke4j.tensor.Linear;
+import dev.dycoke4j.tensor.Weights;
+
+/** One pre-LayerNorm SigLIP encoder block: x += attn(LN1(x)); x += fc2(gelu_tanh(fc1(LN2(x)))). */
+final class SiglipLayer {
+    private final VisionConfig c;
+    private final float[] ln1w, ln1b, ln2w, ln2b;
+    private final Linear q, k, v, o, fc1, fc2;
+
+    SiglipLayer(Weights w, VisionConfig c, int i) {
+        this.c = c;
+        String p = "vision_tower.vision_model.encoder.layers." + i + ".";
+        int d = c.hiddenSize(), m = c.intermediateSize();
+        ln1w = w.vector(p + "layer_norm1.weight", d);
+        ln1b = w.vector(p + "layer_norm1.bias", d);
+        ln2w = w.vector(p + "layer_norm2.weight", d);
+        ln2b = w.vector(p + "layer_norm2.bias", d);
+        q = w.linear(p + "self_attn.q_proj", d, d, true);
+        k = w.linear(p + "self_attn.k_proj", d, d, true);
+        v = w.linear(p + "self_attn.v_proj", d, d, true);
+        o = w.linear(p + "self_attn.out_proj", d, d, true);
+        fc1 = w.linear(p + "mlp.fc1", m, d, true);
+        fc2 = w.linear(p + "mlp.fc2", d, m, true);
+    }
+
+    /** x: [frames·P, d], updated in place; attention stays within each frame's P patches. */
+    void forward(float[] x, int frames, int patches) {
+        int d = c.hiddenSize(), n = frames * patches, hd = c.headDim();
+        float[] xb = new float[n * d];
+        Norms.layerNorm(x, ln1w, ln1b, (float) c.layerNormEps(), xb, n, d);
+        float[] qs = q.apply(xb, n), ks = k.apply(xb, n), vs = v.apply(xb, n);
+        float[] att = xb; // reuse: LN output is no longer needed
+        var shape = new Attention.Shape(patches, patches, c.numHeads(), c.numHeads(), hd, d, d, false, 0, (float) Math.pow(hd, -0.5));
+        for (int f = 0; f < frames; f++) {
+            int off = f * patches * d;
+            Attention.attend(shape, qs, off, ks, off, vs, off, att, off);
+        }
+        float[] proj = o.apply(att, n);
+        for (int i = 0; i < n * d; i++) x[i] += proj[i];
+        Norms.layerNorm(x, ln2w, ln2b, (float) c.layerNormEps(), xb, n, d);
+        float[] h = fc1.apply(xb, n);
+        Activations.geluTanh(h, h.length);
+        fc2.apply(h, n, proj);
+        for (int i = 0; i < n * d; i++) x[i] += proj[i];
+    }
+}

@@ -1,0 +1,70 @@
+package dev.dycoke4j.vision;
+
+import dev.dycoke4j.io.LlavaConfig;
+import dev.dycoke4j.io.LlavaConfig.VisionConfig;
+import dev.dycoke4j.parallel.Parallel;
+import dev.dycoke4j.tensor.Linear;
+import dev.dycoke4j.tensor.Weights;
+
+/**
+ * The SigLIP vision tower up to the feature layer: patch embedding as one GEMM over all patches of a batch of frames,
+ * learned positions, then the encoder blocks. {@code post_layernorm} is not applied (LLaVA-OneVision takes
+ * {@code hidden_states[vision_feature_layer]}).
+ */
+public final class SiglipVisionTower {
+    private final VisionConfig c;
+    private final Linear patch;
+    private final float[] pos;
+    private final SiglipLayer[] layers;
+
+    public SiglipVisionTower(Weights w, LlavaConfig cfg) {
+        this.c = cfg.vision();
+        int d = c.hiddenSize(), ps = c.patchSize(), ch = c.numChannels();
+        String p = "vision_tower.vision_model.embeddings.";
+        var pw = w.checkpoint().weight(p + "patch_embedding.weight", d, ch, ps, ps).reshape(d, (long) ch * ps * ps);
+        patch = new Linear(Weights.gemmReady(pw), w.vector(p + "patch_embedding.bias", d));
+        pos = w.checkpoint().weight(p + "position_embedding.weight", c.numPatches(), d).toFloatArray();
+        int layer = cfg.visionFeatureLayer();
+        int run = layer < 0 ? c.numLayers() + 1 + layer : layer; // hidden_states[0] is the embedding output
+        layers = new SiglipLayer[run];
+        for (int i = 0; i < run; i++) layers[i] = new SiglipLayer(w, c, i);
+    }
+
+    public VisionConfig config() {
+        return c;
+    }
+
+    /** Vision features of {@code frames} images: pixels {@code [frames, C, H, W]} to {@code [frames·P, hidden]}. */
+    public float[] encode(float[] pixels, int frames) {
+        int P = c.numPatches();
+        float[] x = embed(pixels, frames);
+        for (SiglipLayer l : layers) l.forward(x, frames, P);
+        return x;
+    }
+
+    /** Patch embedding + positions: {@code [frames·P, hidden]}. */
+    float[] embed(float[] pixels, int frames) {
+        int side = c.gridSide(), ps = c.patchSize(), ch = c.numChannels(), img = c.imageSize(), P = c.numPatches();
+        int kdim = ch * ps * ps, d = c.hiddenSize();
+        if (pixels.length != frames * ch * img * img)
+            throw new IllegalArgumentException("pixels hold " + pixels.length + " values, not " + frames + "x" + ch + "x" + img + "x" + img);
+        float[] cols = new float[frames * P * kdim];
+        Parallel.forRange(frames * P, 64, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int f = r / P, py = (r % P) / side, px = r % side;
+                int o = r * kdim;
+                for (int cc = 0; cc < ch; cc++)
+                    for (int ky = 0; ky < ps; ky++) {
+                        int src = ((f * ch + cc) * img + py * ps + ky) * img + px * ps;
+                        System.arraycopy(pixels, src, cols, o + (cc * ps + ky) * ps, ps);
+                    }
+            }
+        });
+        float[] x = patch.apply(cols, frames * P);
+        for (int r = 0; r < frames * P; r++) {
+            int po = (r % P) * d, xo = r * d;
+            for (int i = 0; i < d; i++) x[xo + i] += pos[po + i];
+        }
+        return x;
+    }
+}

@@ -1,0 +1,62 @@
+package dev.dycoke4j.testing;
+
+import dev.dycoke4j.io.Safetensors;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Where the shared oracle lives ({@code ../shared/oracle} beside the project), and its golden files. */
+public final class Oracle {
+    private Oracle() {
+    }
+
+    public static Path root() {
+        Path p = Path.of("").toAbsolutePath();
+        for (int i = 0; i < 4 && p != null; i++, p = p.getParent()) {
+            Path cand = p.resolveSibling("shared").resolve("oracle");
+            if (Files.isDirectory(cand)) return cand;
+            cand = p.resolve("shared").resolve("oracle");
+            if (Files.isDirectory(cand)) return cand;
+        }
+        throw new IllegalStateException("../shared/oracle not found from " + Path.of("").toAbsolutePath());
+    }
+
+    public static Path model() {
+        return root().resolve("tiny-llava-ov");
+    }
+
+    public static Path modelBf16() {
+        return root().resolve("tiny-llava-ov-bf16");
+    }
+
+    public static Safetensors golden(String file) {
+        return Safetensors.open(root().resolve("golden").resolve(file));
+    }
+
+    public static float maxAbsDiff(float[] a, float[] b) {
+        if (a.length != b.length) throw new AssertionError("lengths differ: " + a.length + " vs " + b.length);
+        float m = 0;
+        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+        return m;
+    }
+
+    /**
+     * Asserts max|actual - expected| ≤ tol · max|expected|: a relative error against the tensor's scale, so that
+     * values near zero do not demand more than float32 can give.
+     */
+    public static void assertClose(String what, float[] actual, float[] expected, double tol) {
+        float scale = 0;
+        for (float v : expected) scale = Math.max(scale, Math.abs(v));
+        float err = maxAbsDiff(actual, expected);
+        if (!(err <= tol * scale))
+            throw new AssertionError(what + ": max abs error " + err + " exceeds " + tol + " x scale " + scale);
+    }
+
+    /** max |a-b| / (|b| + floor): a relative error that does not blow up at zero. */
+    public static float maxRelDiff(float[] a, float[] b, float floor) {
+        if (a.length != b.length) throw new AssertionError("lengths differ: " + a.length + " vs " + b.length);
+        float m = 0;
+        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / (Math.abs(b[i]) + floor));
+        return m;
+    }
+}
