@@ -1,0 +1,113 @@
+package dev.dycoke4j.io;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dycoke4j.tensor.DType;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes a safetensors file from float or long arrays, converting to the requested dtype (F32, BF16 with
+ * round-to-nearest-even, F16, I64). Used for generated checkpoints (demo, bench) and {@code dycoke trace}. The file
+ * is written beside the target and renamed into place, so a reader never sees half a file.
+ */
+public final class SafetensorsWriter {
+    private record Entry(String name, DType dtype, long[] shape, float[] floats, long[] longs, byte[] bytes) {
+        long byteSize() {
+            long n = 1;
+            for (long d : shape) n *= d;
+            return n * dtype.bytes;
+        }
+    }
+
+    private final List<Entry> entries = new ArrayList<>();
+
+    public SafetensorsWriter add(String name, DType dtype, float[] values, long... shape) {
+        if (dtype != DType.F32 && dtype != DType.BF16 && dtype != DType.F16)
+            throw new IllegalArgumentException(dtype + " is not a float dtype");
+        entries.add(new Entry(name, dtype, shape, values, null, null));
+        return this;
+    }
+
+    public SafetensorsWriter addLongs(String name, long[] values, long... shape) {
+        entries.add(new Entry(name, DType.I64, shape, null, values, null));
+        return this;
+    }
+
+    public SafetensorsWriter addBytes(String name, byte[] values, long... shape) {
+        entries.add(new Entry(name, DType.U8, shape, null, null, values));
+        return this;
+    }
+
+    public void write(Path file) {
+        ObjectNode header = new ObjectMapper().createObjectNode();
+        header.putObject("__metadata__").put("format", "pt");
+        long off = 0;
+        for (Entry e : entries) {
+            ObjectNode t = header.putObject(e.name);
+            t.put("dtype", e.dtype.name());
+            var shape = t.putArray("shape");
+            for (long d : e.shape) shape.add(d);
+            t.putArray("data_offsets").add(off).add(off + e.byteSize());
+            off += e.byteSize();
+        }
+        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
+        int pad = (8 - json.length % 8) % 8;
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            if (file.getParent() != null) Files.createDirectories(file.getParent());
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length + pad);
+                out.write(len.array());
+                out.write(json);
+                for (int i = 0; i < pad; i++) out.write(' ');
+                for (Entry e : entries) writeData(out, e);
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot write (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static void writeData(OutputStream out, Entry e) throws IOException {
+        if (e.bytes != null) {
+            out.write(e.bytes);
+            return;
+        }
+        int n = e.floats != null ? e.floats.length : e.longs.length;
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            if (buf.remaining() < 8) {
+                out.write(buf.array(), 0, buf.position());
+                buf.clear();
+            }
+            switch (e.dtype) {
+                case F32 -> buf.putFloat(e.floats[i]);
+                case BF16 -> buf.putShort(toBf16(e.floats[i]));
+                case F16 -> buf.putShort(Float.floatToFloat16(e.floats[i]));
+                case I64 -> buf.putLong(e.longs[i]);
+                default -> throw new IllegalStateException(e.dtype.name());
+            }
+        }
+        out.write(buf.array(), 0, buf.position());
+    }
+
+    /** float32 to bfloat16 with round-to-nearest-even (NaN stays NaN). */
+    public static short toBf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) return (short) ((bits >>> 16) | 0x40);
+        int rounding = 0x7fff + ((bits >>> 16) & 1);
+        return (short) ((bits + rounding) >>> 16);
+    }
+}
