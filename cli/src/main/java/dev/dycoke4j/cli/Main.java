@@ -1,0 +1,38 @@
+package dev.dycoke4j.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/** The {@code dycoke} command. */
+@Command(name = "dycoke", mixinStandardHelpOptions = true, version = "dycoke 0.1.0",
+        description = "Answers questions about videos with LLaVA-OneVision, in pure Java.",
+        subcommands = {RunCommand.class, DemoCommand.class, TraceCommand.class, TokenizeCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: run, demo, trace or tokenize");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line with the given streams and returns the exit code (0 ok, 1 failed, 2 bad usage). */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler(new Errors(err));
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println("dycoke: " + ex.getMessage());
+            err.println("dycoke: see 'dycoke " + (ex.getCommandLine().getCommandName().equals("dycoke") ? "" : ex.getCommandLine().getCommandName() + " ") + "--help'");
+            return 2;
+        });
+        return cl.execute(args);
+    }
+}

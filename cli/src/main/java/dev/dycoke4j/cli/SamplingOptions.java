@@ -1,0 +1,34 @@
+package dev.dycoke4j.cli;
+
+import dev.dycoke4j.pipeline.GenerationOptions;
+import picocli.CommandLine.Option;
+
+/** Frames and generation options shared by run, demo and trace. */
+final class SamplingOptions {
+    @Option(names = "--frames", paramLabel = "N", defaultValue = "32", description = "Frames sampled uniformly from the video (default: ${DEFAULT-VALUE}).")
+    int frames;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "256", description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0", description = "0 for greedy decoding (default), else sampling temperature.")
+    float temperature;
+
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1", description = "Nucleus sampling mass in (0, 1] (default: ${DEFAULT-VALUE}).")
+    float topP;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--vision-batch", paramLabel = "N", defaultValue = "8", description = "Frames per vision-tower batch (default: ${DEFAULT-VALUE}).")
+    int visionBatch;
+
+    GenerationOptions options() {
+        if (frames < 1) throw new UsageException("--frames must be at least 1, got " + frames);
+        if (maxNewTokens < 1) throw new UsageException("--max-new-tokens must be at least 1, got " + maxNewTokens);
+        if (!(temperature >= 0)) throw new UsageException("--temperature must be 0 or more, got " + temperature);
+        if (!(topP > 0 && topP <= 1)) throw new UsageException("--top-p must be in (0, 1], got " + topP);
+        if (visionBatch < 1) throw new UsageException("--vision-batch must be at least 1, got " + visionBatch);
+        return new GenerationOptions(maxNewTokens, temperature, topP, seed, visionBatch);
+    }
+}

@@ -1,0 +1,114 @@
+package dev.dycoke4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dycoke4j.io.Safetensors;
+import dev.dycoke4j.io.SafetensorsWriter;
+import dev.dycoke4j.tensor.DType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The commands of the "done when": run and trace reproduce the golden greedy tokens on the oracle. */
+class CliOracleTest {
+    static final Path ORACLE = Cli.oracle();
+    static final Path MODEL = ORACLE.resolve("tiny-llava-ov");
+    static final Path CLIP = ORACLE.resolve("golden/clip.mkv");
+
+    @TempDir
+    Path tmp;
+
+    static int[] golden(String name) {
+        try (Safetensors g = Safetensors.open(ORACLE.resolve("golden/forward.safetensors"))) {
+            return g.get(name).toIntArray();
+        }
+    }
+
+    @Test
+    void runReproducesTheGoldenChatTokens() throws Exception {
+        Cli r = Cli.run("run", "--model", MODEL.toString(), "--video", CLIP.toString(), "--prompt", "What happens in this video?",
+                "--frames", "8", "--max-new-tokens", "12", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        int[] ids = new int[j.get("token_ids").size()];
+        for (int i = 0; i < ids.length; i++) ids[i] = j.get("token_ids").get(i).asInt();
+        assertArrayEquals(golden("chat_generated_ids"), ids);
+        JsonNode st = j.get("stats");
+        assertEquals(8, st.get("frames").asInt());
+        assertEquals(128, st.get("visual_tokens_pooled").asInt());
+        assertEquals(150, st.get("prompt_tokens").asInt());
+        assertEquals(12, st.get("generated_tokens").asInt());
+        assertEquals(2L * 3 * (150 + 11) * 32 * 4, st.get("kv_bytes").asLong());
+        for (String k : new String[]{"decode_video", "preprocess", "vision", "prefill", "generate"})
+            assertTrue(st.get("seconds").get(k).asDouble() >= 0, k);
+    }
+
+    @Test
+    void runStreamsTextAndPrintsAStatsLine() {
+        Cli r = Cli.run("run", "--model", MODEL.toString(), "--video", CLIP.toString(), "--prompt", "What happens in this video?",
+                "--frames", "8", "--max-new-tokens", "4");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("frames 8 | visual tokens 128 | prompt 150 tok"), r.err());
+        assertTrue(r.err().contains("KV cache"), r.err());
+    }
+
+    @Test
+    void traceFromPixelsAndIdsMatchesTheGoldenTensors() {
+        Path px = tmp.resolve("px.safetensors"), out = tmp.resolve("trace.safetensors");
+        int[] in;
+        try (Safetensors g = Safetensors.open(ORACLE.resolve("golden/forward.safetensors"))) {
+            new SafetensorsWriter().add("pixel_values_videos", DType.F32, g.get("pixel_values_videos").toFloatArray(), 1, 8, 3, 56, 56).write(px);
+            in = g.get("input_ids").toIntArray();
+        }
+        String ids = Arrays.stream(in).mapToObj(Integer::toString).collect(Collectors.joining(","));
+        Cli r = Cli.run("trace", "--model", MODEL.toString(), "--pixel-values", px.toString(), "--input-ids", ids,
+                "--max-new-tokens", "12", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        try (Safetensors t = Safetensors.open(out); Safetensors g = Safetensors.open(ORACLE.resolve("golden/forward.safetensors"))) {
+            for (String name : new String[]{"pixel_values", "vision_hidden", "projected", "pooled", "inputs_embeds", "logits", "generated_ids"})
+                assertTrue(t.tensors().containsKey(name), name);
+            assertArrayEquals(g.get("generated_ids").toIntArray(), t.get("generated_ids").toIntArray());
+            assertArrayEquals(new long[]{147 + 11, 512}, t.get("logits").shape());
+            float[] logits = t.get("logits").toFloatArray(), want = g.get("logits").toFloatArray();
+            float err = 0;
+            for (int i = 0; i < want.length; i++) err = Math.max(err, Math.abs(logits[i] - want[i]));
+            assertTrue(err <= 1e-4, "prefill logits error " + err);
+            float[] steps = g.get("step_logits").toFloatArray();
+            for (int i = 0; i < steps.length; i++) err = Math.max(err, Math.abs(logits[want.length + i] - steps[i]));
+            assertTrue(err <= 1e-4, "step logits error " + err);
+            assertArrayEquals(g.get("inputs_embeds").toFloatArray(), t.get("inputs_embeds").toFloatArray(), 1e-4f);
+        }
+    }
+
+    @Test
+    void traceFromTheVideoAndPromptReproducesTheChatTokens() {
+        Path out = tmp.resolve("trace.safetensors");
+        Cli r = Cli.run("trace", "--model", MODEL.toString(), "--video", CLIP.toString(), "--prompt", "What happens in this video?",
+                "--frames", "8", "--max-new-tokens", "12", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        try (Safetensors t = Safetensors.open(out)) {
+            assertArrayEquals(golden("chat_generated_ids"), t.get("generated_ids").toIntArray());
+            assertArrayEquals(golden("chat_input_ids"), t.get("input_ids").toIntArray());
+        }
+    }
+
+    @Test
+    void tokenizeTextAndFile() throws Exception {
+        Cli r = Cli.run("tokenize", "--model", MODEL.toString(), "--text", "<|im_start|>user\n");
+        assertEquals(0, r.code(), r.err());
+        int[] chat = golden("chat_input_ids");
+        assertEquals("[" + chat[0] + "," + chat[1] + "," + chat[2] + "]", r.out().strip());
+        Path f = tmp.resolve("lines.jsonl");
+        java.nio.file.Files.writeString(f, "\"<|im_end|>\"\n\"\\n\"\n");
+        r = Cli.run("tokenize", "--model", MODEL.toString(), "--file", f.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals("[503]\n[10]", r.out().strip());
+    }
+}

@@ -1,0 +1,23 @@
+package dev.dycoke4j.pipeline;
+
+/**
+ * How an answer is generated.
+ *
+ * @param maxNewTokens at most this many tokens (the stop token included)
+ * @param temperature  0 for greedy decoding
+ * @param topP         nucleus sampling mass, 1 for none
+ * @param seed         sampling seed
+ * @param visionBatch  frames encoded together by the vision tower (one GEMM over all their patches)
+ */
+public record GenerationOptions(int maxNewTokens, float temperature, float topP, long seed, int visionBatch) {
+    public GenerationOptions {
+        if (maxNewTokens < 1) throw new IllegalArgumentException("max new tokens must be at least 1, got " + maxNewTokens);
+        if (!(temperature >= 0)) throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+        if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top-p must be in (0, 1], got " + topP);
+        if (visionBatch < 1) throw new IllegalArgumentException("vision batch must be at least 1, got " + visionBatch);
+    }
+
+    public static GenerationOptions greedy(int maxNewTokens) {
+        return new GenerationOptions(maxNewTokens, 0f, 1f, 0, 8);
+    }
+}

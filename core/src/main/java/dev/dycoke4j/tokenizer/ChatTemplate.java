@@ -1,0 +1,56 @@
+package dev.dycoke4j.tokenizer;
+
+import java.util.OptionalInt;
+
+/**
+ * The LLaVA-OneVision chat prompt for one user turn holding one video and a question, without a system prompt, as the
+ * HF processor's chat template writes it; the processor then expands the single {@code <video>} token to one
+ * {@code <video>} id per visual token.
+ */
+public final class ChatTemplate {
+    /** The added token that stands for the video. */
+    public static final String VIDEO_TOKEN = "<video>";
+
+    private ChatTemplate() {}
+
+    /** {@code <|im_start|>user\n<video>\n{question}<|im_end|>\n<|im_start|>assistant\n}. */
+    public static String videoPrompt(String question) {
+        return "<|im_start|>user\n" + VIDEO_TOKEN + "\n" + question + "<|im_end|>\n<|im_start|>assistant\n";
+    }
+
+    /**
+     * The ids of {@link #videoPrompt} with its {@code <video>} id repeated {@code videoTokens} times.
+     *
+     * @throws IllegalArgumentException if the tokenizer has no {@code <video>} token, if {@code videoTokens < 1}, or if
+     *     the question itself holds a {@code <video>} token (the prompt must have exactly one video)
+     */
+    public static int[] videoPromptIds(Tokenizer tok, String question, int videoTokens) {
+        OptionalInt video = tok.tokenId(VIDEO_TOKEN);
+        if (video.isEmpty()) {
+            throw new IllegalArgumentException("the tokenizer has no " + VIDEO_TOKEN + " token");
+        }
+        if (videoTokens < 1) {
+            throw new IllegalArgumentException("videoTokens must be at least 1, got " + videoTokens);
+        }
+        int videoId = video.getAsInt();
+        int[] ids = tok.encode(videoPrompt(question));
+        int found = 0;
+        for (int id : ids) {
+            found += id == videoId ? 1 : 0;
+        }
+        if (found != 1) {
+            throw new IllegalArgumentException("the question must not contain the " + VIDEO_TOKEN + " token");
+        }
+        IntArrayBuilder out = new IntArrayBuilder(ids.length + videoTokens);
+        for (int id : ids) {
+            if (id == videoId) {
+                for (int k = 0; k < videoTokens; k++) {
+                    out.add(videoId);
+                }
+            } else {
+                out.add(id);
+            }
+        }
+        return out.toArray();
+    }
+}

@@ -1,0 +1,81 @@
+package dev.dycoke4j.tokenizer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalInt;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The tiny oracle checkpoint's tokenizer: the golden chat prompt, and HF tokenizers as the reference. */
+class TinyTokenizerTest {
+    private static Tokenizer tok;
+    private static HfOracle hf;
+
+    @BeforeAll
+    static void load() throws Exception {
+        tok = Tokenizer.load(SharedFiles.tinyTokenizer());
+        hf = HfOracle.load(SharedFiles.tinyTokenizer());
+    }
+
+    @AfterAll
+    static void close() {
+        hf.close();
+    }
+
+    @Test
+    void chatPromptEqualsGolden() throws Exception {
+        long[] golden = GoldenI64.read(SharedFiles.goldenForward(), "chat_input_ids");
+        assertEquals(150, golden.length);
+        int[] ids = ChatTemplate.videoPromptIds(tok, "What happens in this video?", 129);
+        assertArrayEquals(Arrays.stream(golden).mapToInt(Math::toIntExact).toArray(), ids);
+        assertEquals(129, Arrays.stream(ids).filter(id -> id == 501).count());
+    }
+
+    @Test
+    void chatPromptText() {
+        assertEquals("<|im_start|>user\n<video>\nWhat is it?<|im_end|>\n<|im_start|>assistant\n",
+                ChatTemplate.videoPrompt("What is it?"));
+        int[] ids = ChatTemplate.videoPromptIds(tok, "Hi", 3);
+        int[] once = tok.encode(ChatTemplate.videoPrompt("Hi"));
+        assertEquals(once.length + 2, ids.length);
+        assertArrayEquals(new int[] {502, 258, 10, 501, 501, 501, 10, 72, 105, 503, 10, 502, 266, 10}, ids);
+    }
+
+    @Test
+    void chatPromptRejectsBadArguments() {
+        assertThrows(IllegalArgumentException.class, () -> ChatTemplate.videoPromptIds(tok, "two <video>?", 3));
+        assertThrows(IllegalArgumentException.class, () -> ChatTemplate.videoPromptIds(tok, "none", 0));
+    }
+
+    @Test
+    void vocabulary() {
+        assertEquals(504, tok.vocabSize());
+        assertEquals(OptionalInt.of(500), tok.tokenId("<image>"));
+        assertEquals(OptionalInt.of(501), tok.tokenId("<video>"));
+        assertEquals(OptionalInt.of(502), tok.tokenId("<|im_start|>"));
+        assertEquals(OptionalInt.of(503), tok.tokenId("<|im_end|>"));
+        assertEquals(OptionalInt.of(296), tok.tokenId("Ġvideo"));
+        // "t h" (rank 24) merges before "Ġ t" (rank 29), so " this" ends as Ġ + this, never Ġthis
+        assertArrayEquals(new int[] {32, 283, 32, 279}, tok.encode(" this video"));
+        assertEquals(" this video<video>", tok.decode(new int[] {291, 296, 501}));
+    }
+
+    @Test
+    void idsEqualHf() {
+        List<String> texts = new ArrayList<>(TestStrings.FIXED);
+        texts.addAll(TestStrings.random(42L, 400));
+        texts.addAll(List.of("what happens in this video", "the assistant user", "What Happens IN THIS VIDEO?",
+                "videovideo thisthis the the", " video video  video\n\nvideo"));
+        long tokens = OracleComparison.assertSameIds(tok, hf, texts);
+        System.out.printf("[tokenizer] tiny: %d strings, %d tokens identical to HF%n", texts.size(), tokens);
+        assertTrue(tokens > texts.size());
+    }
+}
