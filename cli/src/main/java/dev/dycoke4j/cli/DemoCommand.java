@@ -81,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
         try (VideoQa qa = VideoQa.load(model)) {
             qa.progress(bar);
             Answer a = qa.ask(n -> VideoReader.readUniform(clip, n).frames(), frames, question,
-                    new GenerationOptions(maxNewTokens, 1.0f, 0.95f, seed, 8), piece -> {
+                    new GenerationOptions(maxNewTokens, 1.0f, 0.95f, seed, 8, false), piece -> {
                         out.print(piece);
                         out.flush();
                     });

@@ -29,6 +29,6 @@ final class SamplingOptions {
         if (!(temperature >= 0)) throw new UsageException("--temperature must be 0 or more, got " + temperature);
         if (!(topP > 0 && topP <= 1)) throw new UsageException("--top-p must be in (0, 1], got " + topP);
         if (visionBatch < 1) throw new UsageException("--vision-batch must be at least 1, got " + visionBatch);
-        return new GenerationOptions(maxNewTokens, temperature, topP, seed, visionBatch);
+        return new GenerationOptions(maxNewTokens, temperature, topP, seed, visionBatch, false);
     }
 }

@@ -111,4 +111,14 @@ class CliOracleTest {
         assertEquals(0, r.code(), r.err());
         assertEquals("[503]\n[10]", r.out().strip());
     }
+
+    @Test
+    void aVideoShorterThanTheFrameCountUsesEachFrameOnceAndSaysSo() {
+        Cli r = Cli.run("run", "--model", MODEL.toString(), "--video", CLIP.toString(), "--prompt", "What happens in this video?",
+                "--frames", "12", "--max-new-tokens", "12", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains(CLIP + " has only 8 frames; using each once instead of 12"), r.err());
+        assertTrue(r.out().contains("\"visual_tokens_pooled\" : 128"), r.out());
+        assertTrue(r.out().contains("\"token_ids\" : [ " + Arrays.stream(golden("chat_generated_ids")).mapToObj(Integer::toString).collect(Collectors.joining(", ")) + " ]"), r.out());
+    }
 }

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Writes a safetensors file from float or long arrays, converting to the requested dtype (F32, BF16 with
@@ -23,7 +24,7 @@ import java.util.List;
  * is written beside the target and renamed into place, so a reader never sees half a file.
  */
 public final class SafetensorsWriter {
-    private record Entry(String name, DType dtype, long[] shape, float[] floats, long[] longs, byte[] bytes) {
+    private record Entry(String name, DType dtype, long[] shape, Supplier<float[]> floats, long[] longs, byte[] bytes) {
         long byteSize() {
             long n = 1;
             for (long d : shape) n *= d;
@@ -34,6 +35,11 @@ public final class SafetensorsWriter {
     private final List<Entry> entries = new ArrayList<>();
 
     public SafetensorsWriter add(String name, DType dtype, float[] values, long... shape) {
+        return addLazy(name, dtype, () -> values, shape);
+    }
+
+    /** A float tensor whose values are made only when the file is written, so big checkpoints never sit in memory whole. */
+    public SafetensorsWriter addLazy(String name, DType dtype, Supplier<float[]> values, long... shape) {
         if (dtype != DType.F32 && dtype != DType.BF16 && dtype != DType.F16)
             throw new IllegalArgumentException(dtype + " is not a float dtype");
         entries.add(new Entry(name, dtype, shape, values, null, null));
@@ -85,7 +91,10 @@ public final class SafetensorsWriter {
             out.write(e.bytes);
             return;
         }
-        int n = e.floats != null ? e.floats.length : e.longs.length;
+        float[] floats = e.floats != null ? e.floats.get() : null;
+        int n = floats != null ? floats.length : e.longs.length;
+        if ((long) n * e.dtype.bytes != e.byteSize())
+            throw new IllegalStateException(e.name + ": " + n + " values for " + e.byteSize() + " bytes of " + e.dtype);
         ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
             if (buf.remaining() < 8) {
@@ -93,9 +102,9 @@ public final class SafetensorsWriter {
                 buf.clear();
             }
             switch (e.dtype) {
-                case F32 -> buf.putFloat(e.floats[i]);
-                case BF16 -> buf.putShort(toBf16(e.floats[i]));
-                case F16 -> buf.putShort(Float.floatToFloat16(e.floats[i]));
+                case F32 -> buf.putFloat(floats[i]);
+                case BF16 -> buf.putShort(toBf16(floats[i]));
+                case F16 -> buf.putShort(Float.floatToFloat16(floats[i]));
                 case I64 -> buf.putLong(e.longs[i]);
                 default -> throw new IllegalStateException(e.dtype.name());
             }

@@ -8,8 +8,9 @@ package dev.dycoke4j.pipeline;
  * @param topP         nucleus sampling mass, 1 for none
  * @param seed         sampling seed
  * @param visionBatch  frames encoded together by the vision tower (one GEMM over all their patches)
+ * @param ignoreStop   keep generating past stop tokens (benchmarks that need a fixed token count)
  */
-public record GenerationOptions(int maxNewTokens, float temperature, float topP, long seed, int visionBatch) {
+public record GenerationOptions(int maxNewTokens, float temperature, float topP, long seed, int visionBatch, boolean ignoreStop) {
     public GenerationOptions {
         if (maxNewTokens < 1) throw new IllegalArgumentException("max new tokens must be at least 1, got " + maxNewTokens);
         if (!(temperature >= 0)) throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
@@ -18,6 +19,6 @@ public record GenerationOptions(int maxNewTokens, float temperature, float topP,
     }
 
     public static GenerationOptions greedy(int maxNewTokens) {
-        return new GenerationOptions(maxNewTokens, 0f, 1f, 0, 8);
+        return new GenerationOptions(maxNewTokens, 0f, 1f, 0, 8, false);
     }
 }

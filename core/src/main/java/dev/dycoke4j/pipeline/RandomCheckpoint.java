@@ -165,14 +165,14 @@ public final class RandomCheckpoint {
         DType dt = s.dtype;
         int dv = s.visionHidden, dt2 = s.textHidden, side = s.imageSize / s.patchSize;
         String v = "vision_tower.vision_model.";
-        w.add(v + "embeddings.patch_embedding.weight", dt, normal(rnd, (long) dv * 3 * s.patchSize * s.patchSize, 0.02f), dv, 3, s.patchSize, s.patchSize);
-        w.add(v + "embeddings.patch_embedding.bias", dt, normal(rnd, dv, 0.02f), dv);
-        w.add(v + "embeddings.position_embedding.weight", dt, normal(rnd, (long) side * side * dv, 0.02f), (long) side * side, dv);
+        w.addLazy(v + "embeddings.patch_embedding.weight", dt, () -> normal(rnd, (long) dv * 3 * s.patchSize * s.patchSize, 0.02f), dv, 3, s.patchSize, s.patchSize);
+        w.addLazy(v + "embeddings.patch_embedding.bias", dt, () -> normal(rnd, dv, 0.02f), dv);
+        w.addLazy(v + "embeddings.position_embedding.weight", dt, () -> normal(rnd, (long) side * side * dv, 0.02f), (long) side * side, dv);
         for (int i = 0; i < s.visionLayers; i++) {
             String p = v + "encoder.layers." + i + ".";
             for (String ln : new String[]{"layer_norm1", "layer_norm2"}) {
                 w.add(p + ln + ".weight", dt, constant(dv, 1f), dv);
-                w.add(p + ln + ".bias", dt, normal(rnd, dv, 0.02f), dv);
+                w.addLazy(p + ln + ".bias", dt, () -> normal(rnd, dv, 0.02f), dv);
             }
             for (String proj : new String[]{"q_proj", "k_proj", "v_proj", "out_proj"}) linear(w, rnd, dt, p + "self_attn." + proj, dv, dv, true);
             linear(w, rnd, dt, p + "mlp.fc1", s.visionInter, dv, true);
@@ -182,15 +182,17 @@ public final class RandomCheckpoint {
         w.add(v + "post_layernorm.bias", dt, new float[dv], dv);
         linear(w, rnd, dt, "multi_modal_projector.linear_1", dt2, dv, true);
         linear(w, rnd, dt, "multi_modal_projector.linear_2", dt2, dt2, true);
-        w.add("image_newline", dt, normal(rnd, dt2, 0.5f), dt2);
+        w.addLazy("image_newline", dt, () -> normal(rnd, dt2, 0.5f), dt2);
         String l = "language_model.model.";
-        w.add(l + "embed_tokens.weight", dt, normal(rnd, (long) s.vocab * dt2, 0.5f), s.vocab, dt2);
+        w.addLazy(l + "embed_tokens.weight", dt, () -> normal(rnd, (long) s.vocab * dt2, 0.5f), s.vocab, dt2);
         if (!s.tied()) {
-            float[] head = normal(rnd, (long) s.vocab * dt2, (float) (1 / Math.sqrt(dt2)));
-            for (var e : wordTokens(s).entrySet()) // whole words get larger rows, so the LM head favours them
-                if (WORDS_SET.contains(e.getKey().substring(1)))
-                    for (int i = 0; i < dt2; i++) head[e.getValue() * dt2 + i] *= 6f;
-            w.add("language_model.lm_head.weight", dt, head, s.vocab, dt2);
+            w.addLazy("language_model.lm_head.weight", dt, () -> {
+                float[] head = normal(rnd, (long) s.vocab * dt2, (float) (1 / Math.sqrt(dt2)));
+                for (var e : wordTokens(s).entrySet()) // whole words get larger rows, so the LM head favours them
+                    if (WORDS_SET.contains(e.getKey().substring(1)))
+                        for (int i = 0; i < dt2; i++) head[e.getValue() * dt2 + i] *= 6f;
+                return head;
+            }, s.vocab, dt2);
         }
         int hd = dt2 / s.textHeads;
         for (int i = 0; i < s.textLayers; i++) {
@@ -210,8 +212,8 @@ public final class RandomCheckpoint {
     }
 
     private static void linear(SafetensorsWriter w, SplittableRandom rnd, DType dt, String name, int out, int in, boolean bias) {
-        w.add(name + ".weight", dt, normal(rnd, (long) out * in, (float) (1 / Math.sqrt(in))), out, in);
-        if (bias) w.add(name + ".bias", dt, normal(rnd, out, 0.02f), out);
+        w.addLazy(name + ".weight", dt, () -> normal(rnd, (long) out * in, (float) (1 / Math.sqrt(in))), out, in);
+        if (bias) w.addLazy(name + ".bias", dt, () -> normal(rnd, out, 0.02f), out);
     }
 
     private static float[] constant(int n, float v) {

@@ -173,7 +173,8 @@ public final class VideoQa implements AutoCloseable {
                 if (out != null && !piece.isEmpty()) out.accept(piece);
             }
         };
-        Generator.Result r = Generator.run(model.decoder(), cache, x, prompt.length, sampler, maxNew, stopIds, trace != null, listener);
+        Generator.Result r = Generator.run(model.decoder(), cache, x, prompt.length, sampler, maxNew,
+                opts.ignoreStop() ? Set.of() : stopIds, trace != null, listener);
         String rest = sd.flush();
         text.append(rest);
         if (out != null && !rest.isEmpty()) out.accept(rest);

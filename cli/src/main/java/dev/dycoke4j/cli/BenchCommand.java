@@ -1,0 +1,136 @@
+package dev.dycoke4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dycoke4j.pipeline.Answer;
+import dev.dycoke4j.pipeline.GenerationOptions;
+import dev.dycoke4j.pipeline.RandomCheckpoint;
+import dev.dycoke4j.pipeline.Stats;
+import dev.dycoke4j.pipeline.VideoQa;
+import dev.dycoke4j.tensor.DType;
+import dev.dycoke4j.video.SyntheticClip;
+import dev.dycoke4j.video.VideoReader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * {@code dycoke bench}: seconds per stage, medians over repeated runs in one process, at several frame counts. By
+ * default on a cached random-weight checkpoint with the real dimensions of llava-onevision-qwen2-0.5b-ov-hf (BF16)
+ * and a synthetic 640x360 clip.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Time every stage (medians of --repeat runs after a warm-up) at several frame counts.")
+final class BenchCommand implements Callable<Integer> {
+    static final String VERSION = "v1";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "DIR", description = "A checkpoint directory (default: a cached random-weight model with the real 0.5B dimensions).")
+    Path model;
+
+    @Option(names = "--video", paramLabel = "FILE", description = "A video (default: a cached synthetic 10 s 640x360 clip).")
+    Path video;
+
+    @Option(names = "--frames", paramLabel = "N,N", split = ",", defaultValue = "8", description = "Frame counts to run (default: ${DEFAULT-VALUE}).")
+    int[] frames;
+
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "3", description = "Timed runs per setting, after one warm-up (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "32", description = "Tokens generated per run, stop tokens ignored (default: ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Option(names = "--cache", paramLabel = "DIR", description = "Where the generated model and clip are kept (default: as for demo).")
+    Path cache;
+
+    @Option(names = "--json", description = "Print the medians as JSON.")
+    boolean json;
+
+    @Mixin
+    CommonOptions common;
+
+    @Override
+    public Integer call() throws IOException {
+        common.apply();
+        if (repeat < 1) throw new UsageException("--repeat must be at least 1, got " + repeat);
+        if (maxNewTokens < 2) throw new UsageException("--max-new-tokens must be at least 2, got " + maxNewTokens);
+        for (int f : frames) if (f < 1) throw new UsageException("--frames must be at least 1, got " + f);
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        Path dir = (cache != null ? cache : DemoCommand.defaultCache()).resolve("bench-" + VERSION);
+        Path m = model, v = video;
+        if (m == null) {
+            m = dir.resolve("qwen2-0.5b-shape-bf16");
+            if (!Files.exists(m.resolve(".complete"))) {
+                err.println("dycoke bench: writing a random BF16 checkpoint with the real 0.5B dimensions to " + m + " (once, about 1.8 GB)");
+                RandomCheckpoint.write(m, RandomCheckpoint.Spec.qwen05b(DType.BF16), 1);
+                Files.writeString(m.resolve(".complete"), VERSION + "\n");
+            }
+        }
+        if (v == null) {
+            v = dir.resolve("clip-640x360-10s.mp4");
+            if (!Files.exists(v)) {
+                err.println("dycoke bench: encoding a synthetic clip to " + v + " (once)");
+                SyntheticClip.write(v, 640, 360, 300, 30);
+            }
+        }
+        final Path clip = v;
+        GenerationOptions opts = new GenerationOptions(maxNewTokens, 0f, 1f, 0, 8, true);
+        ObjectNode root = new ObjectMapper().createObjectNode();
+        ArrayNode runs = root.putArray("runs");
+        try (VideoQa qa = VideoQa.load(m)) {
+            err.println("dycoke bench: " + m + ", " + clip + ", " + dev.dycoke4j.parallel.Parallel.threads() + " threads, "
+                    + maxNewTokens + " new tokens, medians of " + repeat + " runs after a warm-up");
+            out.println("| frames | decode video s | preprocess s | vision s | prefill s | TTFT s | decode tok/s | total s | KV cache | peak RSS |");
+            out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            for (int f : frames) {
+                List<Stats> stats = new ArrayList<>();
+                for (int r = 0; r <= repeat; r++) {
+                    Answer a = qa.ask(n -> VideoReader.readUniform(clip, n).frames(), f, "What happens in this video?", opts, null);
+                    if (r > 0) stats.add(a.stats());
+                    err.println(String.format(Locale.ROOT, "  frames %d %s: %s", f, r == 0 ? "warm-up" : "run " + r, a.stats().line()));
+                }
+                double dec = median(stats, s -> s.seconds().decodeVideo()), pre = median(stats, s -> s.seconds().preprocess());
+                double vis = median(stats, s -> s.seconds().vision()), pf = median(stats, s -> s.seconds().prefill());
+                double ttft = median(stats, s -> s.seconds().decodeVideo() + s.seconds().preprocess() + s.seconds().vision() + s.seconds().prefill());
+                double tps = median(stats, Stats::tokensPerSecond), tot = median(stats, s -> s.seconds().total());
+                Stats last = stats.getLast();
+                out.println(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.2f | %.3f | %s | %s |", f, dec, pre, vis, pf, ttft, tps, tot,
+                        dev.dycoke4j.pipeline.Bytes.human(last.kvCacheBytes()), dev.dycoke4j.pipeline.Bytes.human(last.peakRssBytes())));
+                out.flush();
+                ObjectNode run = runs.addObject();
+                run.put("method", "none").put("frames", f);
+                run.putObject("seconds").put("decode_video", dec).put("preprocess", pre).put("vision", vis).put("prefill", pf)
+                        .put("ttft", ttft).put("total", tot);
+                run.put("decode_tokens_per_s", tps).put("kv_bytes", last.kvCacheBytes()).put("peak_rss_bytes", last.peakRssBytes());
+                run.put("visual_tokens", last.visualTokens()).put("prompt_tokens", last.promptTokens());
+            }
+        }
+        if (json) out.println(root.toPrettyString());
+        return 0;
+    }
+
+    static double median(List<Stats> stats, ToDoubleFunction<Stats> f) {
+        double[] v = stats.stream().mapToDouble(f).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    static String frameList(int[] f) {
+        return Arrays.toString(f);
+    }
+}

@@ -1,0 +1,36 @@
+package dev.dycoke4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code dycoke bench} on the oracle model and clip: a table row and JSON medians per frame count. */
+class BenchCommandTest {
+    @Test
+    void benchReportsMediansPerFrameCount() throws Exception {
+        var o = Cli.oracle();
+        Cli r = Cli.run("bench", "--model", o.resolve("tiny-llava-ov").toString(), "--video", o.resolve("golden/clip.mkv").toString(),
+                "--frames", "2,4", "--repeat", "2", "--max-new-tokens", "5", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("| 2 | "), r.out());
+        assertTrue(r.out().contains("| 4 | "), r.out());
+        String json = r.out().substring(r.out().indexOf('{'));
+        JsonNode runs = new ObjectMapper().readTree(json).get("runs");
+        assertEquals(2, runs.size());
+        assertEquals(4, runs.get(1).get("frames").asInt());
+        assertEquals(64, runs.get(1).get("visual_tokens").asInt());
+        assertTrue(runs.get(1).get("seconds").get("ttft").asDouble() > 0);
+        assertTrue(runs.get(1).get("decode_tokens_per_s").asDouble() > 0);
+        assertEquals(2L * 3 * (runs.get(1).get("prompt_tokens").asInt() + 4) * 32 * 4, runs.get(1).get("kv_bytes").asLong());
+    }
+
+    @Test
+    void repeatZeroIsAUsageError() {
+        Cli r = Cli.run("bench", "--repeat", "0");
+        assertEquals(2, r.code());
+        assertEquals("dycoke: --repeat must be at least 1, got 0", r.problem());
+    }
+}
