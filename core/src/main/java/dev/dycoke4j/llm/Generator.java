@@ -29,6 +29,12 @@ public final class Generator {
      */
     public static Result run(Qwen2Decoder dec, KvCache cache, float[] x, int T, Sampler sampler, int maxNewTokens,
                              Set<Integer> stopIds, boolean allLogits, Listener listener) {
+        return run(dec, cache, x, T, sampler, maxNewTokens, stopIds, allLogits, listener, null);
+    }
+
+    /** As above, with an attention hook applied at every decode step (never at the prefill). */
+    public static Result run(Qwen2Decoder dec, KvCache cache, float[] x, int T, Sampler sampler, int maxNewTokens,
+                             Set<Integer> stopIds, boolean allLogits, Listener listener, AttentionHook hook) {
         int vocab = dec.config().vocabSize();
         long t0 = System.nanoTime();
         int rows = allLogits ? T : 1;
@@ -49,7 +55,7 @@ public final class Generator {
                 break;
             }
             if (n == maxNewTokens || cache.length() >= cache.maxTokens()) break;
-            last = dec.forward(dec.embed(new int[]{id}), 1, cache, 1);
+            last = dec.forward(dec.embed(new int[]{id}), 1, cache, 1, hook);
         }
         double decode = (System.nanoTime() - t1) / 1e9;
         return new Result(Arrays.copyOf(out, n), prefill, decode, stopped);

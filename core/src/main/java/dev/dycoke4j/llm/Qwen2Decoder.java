@@ -58,9 +58,26 @@ public final class Qwen2Decoder {
      * returns the logits of the last {@code logitRows} of them ({@code [logitRows, vocab]}).
      */
     public float[] forward(float[] x, int T, KvCache cache, int logitRows) {
+        return forward(x, T, cache, logitRows, null);
+    }
+
+    /** As above, with an attention hook for single-token decode steps (ignored when T &gt; 1 or null). */
+    public float[] forward(float[] x, int T, KvCache cache, int logitRows, AttentionHook hook) {
         int d = c.hiddenSize(), pos0 = cache.length();
         cache.reserve(T);
-        for (Qwen2Layer l : layers) l.forward(x, T, pos0, cache, rope);
+        if (hook != null && T == 1) {
+            int probe = hook.probeLayer();
+            if (probe < 0 || probe >= layers.length - 1)
+                throw new IllegalArgumentException("the attention hook probes layer " + probe + ", outside 0.." + (layers.length - 2));
+            float[] probs = new float[pos0 + 1];
+            int[] active = null;
+            for (int i = 0; i < layers.length; i++) {
+                layers[i].forward(x, 1, pos0, cache, rope, i > probe ? active : null, i == probe ? probs : null);
+                if (i == probe) active = hook.select(probs, pos0 + 1);
+            }
+        } else {
+            for (Qwen2Layer l : layers) l.forward(x, T, pos0, cache, rope);
+        }
         cache.advance(T);
         int first = T - logitRows;
         float[] h = new float[logitRows * d];

@@ -3,6 +3,7 @@ package dev.dycoke4j.llm;
 import dev.dycoke4j.io.LlavaConfig.TextConfig;
 import dev.dycoke4j.kernel.Activations;
 import dev.dycoke4j.kernel.Attention;
+import dev.dycoke4j.kernel.IndexedAttention;
 import dev.dycoke4j.kernel.Norms;
 import dev.dycoke4j.kernel.Rope;
 import dev.dycoke4j.tensor.Linear;
@@ -36,6 +37,14 @@ final class Qwen2Layer {
      * go into cache slots {@code pos0..}; attention is causal over the cache.
      */
     void forward(float[] x, int T, int pos0, KvCache cache, Rope rope) {
+        forward(x, T, pos0, cache, rope, null, null);
+    }
+
+    /**
+     * As above; for a single decode token, {@code active} restricts the keys attended (null: all) and {@code probs}
+     * (if not null) receives the head-averaged attention probabilities over the cache.
+     */
+    void forward(float[] x, int T, int pos0, KvCache cache, Rope rope, int[] active, float[] probs) {
         int d = c.hiddenSize(), hd = c.headDim(), H = c.numHeads(), KVH = c.numKvHeads(), kvDim = KVH * hd;
         float[] xb = new float[T * d];
         Norms.rmsNorm(x, inNorm, (float) c.rmsNormEps(), xb, T, d);
@@ -49,8 +58,13 @@ final class Qwen2Layer {
         System.arraycopy(ks, 0, kc, pos0 * kvDim, T * kvDim);
         System.arraycopy(vs, 0, vc, pos0 * kvDim, T * kvDim);
         float[] att = new float[T * H * hd];
-        var shape = new Attention.Shape(T, pos0 + T, H, KVH, hd, H * hd, kvDim, true, pos0, (float) Math.pow(hd, -0.5));
-        Attention.attend(shape, qs, 0, kc, 0, vc, 0, att, 0);
+        float scale = (float) Math.pow(hd, -0.5);
+        if (T == 1 && (active != null || probs != null)) {
+            IndexedAttention.decode(qs, kc, vc, kvDim, H, KVH, hd, pos0 + 1, active, scale, att, probs);
+        } else {
+            var shape = new Attention.Shape(T, pos0 + T, H, KVH, hd, H * hd, kvDim, true, pos0, scale);
+            Attention.attend(shape, qs, 0, kc, 0, vc, 0, att, 0);
+        }
         o.apply(att, T, xb);
         for (int i = 0; i < T * d; i++) x[i] += xb[i];
         Norms.rmsNorm(x, postNorm, (float) c.rmsNormEps(), xb, T, d);

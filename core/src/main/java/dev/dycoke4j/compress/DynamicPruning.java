@@ -1,0 +1,157 @@
+package dev.dycoke4j.compress;
+
+import dev.dycoke4j.llm.AttentionHook;
+
+import java.util.Arrays;
+
+/**
+ * DyCoke's dynamic pruning of the KV cache (DP), for one request. At every decode step it reads the new token's
+ * attention at layer L-1 (averaged over query heads) over the visual span, and picks the top {@code int(n·(1-P))}
+ * visual positions that layers L and above attend to; every non-visual position stays attended, kept keys keep their
+ * original RoPE positions, and pruned positions stay in the cache, so a later step can recall them. The prefill is
+ * never pruned.
+ *
+ * <ul>
+ *   <li>{@link Mode#OFFICIAL}, as the official code: the span has n = visual tokens − 1 (so the last visual token and
+ *   the newline are always attended). A step re-selects when the cosine similarity of its span attention with the
+ *   previous step's is below 0.9 (the first step always does); otherwise it attends to the full cache.</li>
+ *   <li>{@link Mode#REUSE}: the span is every visual token; while attention is stable it keeps the previous
+ *   selection instead of the full cache.</li>
+ *   <li>{@link Mode#ALWAYS}: the span is every visual token; it re-selects at every step.</li>
+ * </ul>
+ */
+public final class DynamicPruning implements AttentionHook {
+    public enum Mode { OFFICIAL, REUSE, ALWAYS }
+
+    /** Attention is "stable" from one step to the next at this cosine similarity or above. */
+    public static final float STABLE = 0.9f;
+
+    private final Mode mode;
+    private final int layer;
+    private final double p;
+    private final int start, visual, span;
+    private float[] previous;
+    private int[] selected;
+    private int steps, reselections;
+    private long attendedSum;
+    private final int[] attendedPerStep;
+
+    /**
+     * @param layer  L: layers L and above are pruned; the probabilities come from layer L-1 (so L ≥ 1)
+     * @param p      the pruning ratio P in [0, 1)
+     * @param start  the first visual position in the prompt
+     * @param visual visual tokens, without the newline token
+     * @param maxSteps decode steps to record
+     */
+    public DynamicPruning(Mode mode, int layer, double p, int start, int visual, int maxSteps) {
+        if (layer < 1) throw new IllegalArgumentException("the DP layer L must be at least 1, got " + layer);
+        if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("the DP pruning ratio P must be in [0, 1), got " + p);
+        if (visual < 1) throw new IllegalArgumentException("DP needs visual tokens in the prompt");
+        this.mode = mode;
+        this.layer = layer;
+        this.p = p;
+        this.start = start;
+        this.visual = visual;
+        this.span = mode == Mode.OFFICIAL ? visual - 1 : visual;
+        this.attendedPerStep = new int[Math.max(0, maxSteps)];
+    }
+
+    @Override
+    public int probeLayer() {
+        return layer - 1;
+    }
+
+    /** Visual positions of the span kept when re-selecting: int(n·(1-P)), with 1-P in double as the official code. */
+    public int keepCount() {
+        return (int) (span * (1 - p));
+    }
+
+    @Override
+    public int[] select(float[] probs, int len) {
+        float[] att = Arrays.copyOfRange(probs, start, start + span);
+        float sim = previous == null ? 0f : cosine(att, previous);
+        previous = att;
+        boolean reselect = mode == Mode.ALWAYS || sim < STABLE || (mode == Mode.REUSE && selected == null);
+        int[] active;
+        if (reselect) {
+            selected = topK(att, keepCount());
+            reselections++;
+            active = activeWith(selected, len);
+        } else if (mode == Mode.REUSE) {
+            active = activeWith(selected, len);
+        } else {
+            active = null; // official: a stable step attends to the full cache
+        }
+        int attended = active == null ? visual : selectedVisual(active);
+        if (steps < attendedPerStep.length) attendedPerStep[steps] = attended;
+        attendedSum += attended;
+        steps++;
+        return active;
+    }
+
+    /** Every position but the span, plus the chosen span offsets. */
+    private int[] activeWith(int[] chosen, int len) {
+        int[] a = new int[len - span + chosen.length];
+        int n = 0;
+        for (int i = 0; i < start; i++) a[n++] = i;
+        for (int c : chosen) a[n++] = start + c;
+        for (int i = start + span; i < len; i++) a[n++] = i;
+        return a;
+    }
+
+    private int selectedVisual(int[] active) {
+        int c = 0;
+        for (int pos : active) if (pos >= start && pos < start + visual) c++;
+        return c;
+    }
+
+    /** Offsets of the k largest values (ties to the lower offset), in ascending offset order. */
+    static int[] topK(float[] a, int k) {
+        Integer[] idx = new Integer[a.length];
+        for (int i = 0; i < a.length; i++) idx[i] = i;
+        Arrays.sort(idx, (x, y) -> a[y] != a[x] ? Float.compare(a[y], a[x]) : Integer.compare(x, y));
+        int[] r = new int[k];
+        for (int i = 0; i < k; i++) r[i] = idx[i];
+        Arrays.sort(r);
+        return r;
+    }
+
+    /** torch's cosine_similarity in float32: dot / max(|a|·|b|, 1e-8). */
+    static float cosine(float[] a, float[] b) {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += (double) b[i] * b[i];
+        }
+        return (float) (dot / Math.max(Math.sqrt(na) * Math.sqrt(nb), 1e-8));
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public int layer() {
+        return layer;
+    }
+
+    /** Decode steps seen. */
+    public int steps() {
+        return steps;
+    }
+
+    /** Steps that chose a new selection. */
+    public int reselections() {
+        return reselections;
+    }
+
+    /** Visual tokens (newline excluded) attended at layers ≥ L at each decode step. */
+    public int[] attendedPerStep() {
+        return Arrays.copyOf(attendedPerStep, Math.min(steps, attendedPerStep.length));
+    }
+
+    /** The mean over decode steps of the visual tokens attended at layers ≥ L (all of them when no step ran). */
+    public double attendedMean() {
+        return steps == 0 ? visual : (double) attendedSum / steps;
+    }
+}
