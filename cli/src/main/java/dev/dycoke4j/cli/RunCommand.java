@@ -36,6 +36,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling;
 
+    @Mixin
+    CompressOptions compress;
+
     @Option(names = "--json", description = "Print {answer, token_ids, stats} as JSON instead of streaming text.")
     boolean json;
 
@@ -46,6 +49,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         common.apply();
         GenerationOptions opts = sampling.options();
+        var comp = compress.options();
         if (!Files.exists(video)) throw new UsageException(video + ": video not found");
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         ProgressBar bar = new ProgressBar(System.err);
@@ -58,7 +62,7 @@ final class RunCommand implements Callable<Integer> {
                 if (sampled.fewerThanRequested())
                     err.println("dycoke: " + video + " has only " + sampled.totalFrames() + " frames; using each once instead of " + n);
                 return sampled.frames();
-            }, sampling.frames, prompt, opts, json ? null : piece -> {
+            }, sampling.frames, prompt, opts, comp, json ? null : piece -> {
                 out.print(piece);
                 out.flush();
             });
@@ -82,19 +86,26 @@ final class RunCommand implements Callable<Integer> {
         for (int id : a.tokenIds()) ids.add(id);
         Stats s = a.stats();
         ObjectNode st = root.putObject("stats");
+        st.put("method", s.method());
         st.put("frames", s.frames());
         st.put("visual_tokens_pooled", s.visualTokens());
+        st.put("visual_tokens_kept", s.visualKept());
+        st.put("visual_tokens_attended_mean", s.visualAttended());
         st.put("prompt_tokens", s.promptTokens());
         st.put("generated_tokens", s.generatedTokens());
         ObjectNode sec = st.putObject("seconds");
         sec.put("decode_video", s.seconds().decodeVideo());
         sec.put("preprocess", s.seconds().preprocess());
         sec.put("vision", s.seconds().vision());
+        sec.put("compress", s.seconds().compress());
         sec.put("prefill", s.seconds().prefill());
         sec.put("generate", s.seconds().generate());
         sec.put("total", s.seconds().total());
         st.put("decode_tokens_per_s", s.tokensPerSecond());
-        st.put("kv_bytes", s.kvCacheBytes());
+        st.put("kv_bytes", s.kvCacheBytes() + s.kvPrunedBytes());
+        st.put("kv_bytes_active", s.kvCacheBytes());
+        st.put("kv_bytes_pruned", s.kvPrunedBytes());
+        st.put("flops_llm", s.flopsLlm());
         st.put("peak_rss_bytes", s.peakRssBytes());
         return root;
     }

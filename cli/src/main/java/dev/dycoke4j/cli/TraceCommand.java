@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
 
 /** {@code dycoke trace}: run one request and write every named intermediate to a safetensors file. */
 @Command(name = "trace", mixinStandardHelpOptions = true,
-        description = "Write the intermediates (pixel_values, vision_hidden, projected, pooled, inputs_embeds, logits, generated_ids) to a safetensors file.")
+        description = "Write the intermediates (pixel_values, vision_hidden, projected, pooled, kept_indices, inputs_embeds, logits, generated_ids) to a safetensors file.")
 final class TraceCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -60,6 +60,9 @@ final class TraceCommand implements Callable<Integer> {
     SamplingOptions sampling;
 
     @Mixin
+    CompressOptions compress;
+
+    @Mixin
     CommonOptions common;
 
     @Override
@@ -67,6 +70,7 @@ final class TraceCommand implements Callable<Integer> {
         common.apply();
         if (!spec.commandLine().getParseResult().hasMatchedOption("--max-new-tokens")) sampling.maxNewTokens = 16;
         GenerationOptions opts = sampling.options();
+        var comp = compress.options();
         SafetensorsWriter w = new SafetensorsWriter();
         Trace trace = new Trace() {
             @Override
@@ -84,12 +88,12 @@ final class TraceCommand implements Callable<Integer> {
             if (source.pixels != null) {
                 float[][] px = new float[1][];
                 int frames = readPixels(source.pixels, qa.model().config().vision().imageSize(), px);
-                a = qa.answerFromPixels(px[0], frames, prompt.prompt, prompt.inputIds, opts, null, trace);
+                a = qa.answerFromPixels(px[0], frames, prompt.prompt, prompt.inputIds, opts, comp, null, trace);
             } else {
                 if (!Files.exists(source.video)) throw new UsageException(source.video + ": video not found");
                 long t0 = System.nanoTime();
                 var sampled = VideoReader.readUniform(source.video, sampling.frames);
-                a = qa.answer(sampled.frames(), (System.nanoTime() - t0) / 1e9, prompt.prompt, prompt.inputIds, opts, null, trace);
+                a = qa.answer(sampled.frames(), (System.nanoTime() - t0) / 1e9, prompt.prompt, prompt.inputIds, opts, comp, null, trace);
             }
             w.write(out);
             spec.commandLine().getOut().println("wrote " + out + " (" + a.tokenIds().length + " generated tokens: " + TokenizeCommand.json(a.tokenIds()) + ")");

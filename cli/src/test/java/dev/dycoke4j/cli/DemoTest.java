@@ -21,7 +21,7 @@ class DemoTest {
         assertTrue(r.out().startsWith("Q: What happens in this video?\nA: "), r.out());
         assertTrue(r.err().contains("writing a random-weight model"), r.err());
         assertTrue(r.err().contains("the text is meaningless"), r.err());
-        assertTrue(r.err().contains("frames 4 | visual tokens 64 |"), r.err());
+        assertTrue(r.err().contains("none | frames 4 | visual tokens 64 -> 64 "), r.err());
         Path dir = cache.resolve("demo-" + DemoCommand.VERSION);
         assertTrue(Files.isRegularFile(dir.resolve("model/model.safetensors")));
         assertTrue(Files.isRegularFile(dir.resolve("clip.mp4")));

@@ -15,7 +15,8 @@ import java.util.List;
  *   its {@code keep} tokens least similar to frame i.</li>
  * </ol>
  * {@code keep = floor((1-K) · tokensPerFrame)}. With {@link Windows#OFFICIAL} an odd last frame is dropped, as the
- * code's pair loop never reaches it; {@link Windows#FULL} keeps it whole and runs step 2 in every window that has an
+ * code's pair loop never reaches it (except a lone frame, which is kept whole: the official code would leave no
+ * visual token at all); {@link Windows#FULL} keeps it whole and runs step 2 in every window that has an
  * i+2. {@link Order#OFFICIAL} keeps the chosen tokens in ascending similarity (as {@code topk(largest=False)});
  * {@link Order#RASTER} restores spatial order.
  */
@@ -40,6 +41,21 @@ public final class Ttm implements Compressor {
         return (int) ((1 - k) * tokensPerFrame);
     }
 
+    /** How many tokens TTM keeps from {@code frames} frames of {@code tokensPerFrame}, without running it. */
+    public int keptCount(int frames, int tokensPerFrame) {
+        int keep = keepPerFrame(tokensPerFrame), n = 0;
+        int pairsEnd = windows == Windows.OFFICIAL && frames > 1 ? frames - 1 : frames;
+        boolean[] reduced = new boolean[frames], present = new boolean[frames];
+        for (int i = 0; i < pairsEnd; i += 2) {
+            present[i] = true;
+            if (i + 1 < frames) present[i + 1] = reduced[i + 1] = true;
+        }
+        int windowsEnd = windows == Windows.OFFICIAL ? frames - 4 : frames - 2;
+        for (int i = 0; i < windowsEnd; i += 4) reduced[i + 2] = true;
+        for (int f = 0; f < frames; f++) if (present[f]) n += reduced[f] ? keep : tokensPerFrame;
+        return n;
+    }
+
     @Override
     public VisualTokens compress(VisualTokens in) {
         int F = in.frames(), T = in.tokensPerFrame(), d = in.dim();
@@ -47,7 +63,7 @@ public final class Ttm implements Compressor {
         int keep = keepPerFrame(T);
         // per frame: the rows (within the frame) it contributes, in output order; null = dropped
         int[][] rows = new int[F][];
-        int pairsEnd = windows == Windows.OFFICIAL ? F - 1 : F;
+        int pairsEnd = windows == Windows.OFFICIAL && F > 1 ? F - 1 : F;
         for (int i = 0; i < pairsEnd; i += 2) {
             rows[i] = identity(T);
             if (i + 1 < F) rows[i + 1] = leastSimilar(in.features(), i, i + 1, T, d, keep);

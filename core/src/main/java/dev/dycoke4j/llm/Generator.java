@@ -35,10 +35,16 @@ public final class Generator {
     /** As above, with an attention hook applied at every decode step (never at the prefill). */
     public static Result run(Qwen2Decoder dec, KvCache cache, float[] x, int T, Sampler sampler, int maxNewTokens,
                              Set<Integer> stopIds, boolean allLogits, Listener listener, AttentionHook hook) {
+        return run(dec, cache, x, T, sampler, maxNewTokens, stopIds, allLogits, listener, hook, null);
+    }
+
+    /** As above, with a prefill hook (FastV) too. */
+    public static Result run(Qwen2Decoder dec, KvCache cache, float[] x, int T, Sampler sampler, int maxNewTokens,
+                             Set<Integer> stopIds, boolean allLogits, Listener listener, AttentionHook hook, PrefillHook prefillHook) {
         int vocab = dec.config().vocabSize();
         long t0 = System.nanoTime();
-        int rows = allLogits ? T : 1;
-        float[] logits = dec.forward(x, T, cache, rows);
+        float[] logits = dec.forward(x, T, cache, allLogits ? T : 1, null, prefillHook);
+        int rows = logits.length / vocab;
         double prefill = (System.nanoTime() - t0) / 1e9;
         if (listener != null) listener.prefilled(logits, rows, prefill);
         int[] out = new int[maxNewTokens];

@@ -36,6 +36,16 @@ public final class Qwen2Decoder {
         return c;
     }
 
+    private int checkLayer(int layer, String what) {
+        if (layer < 0 || layer >= layers.length - 1)
+            throw new IllegalArgumentException("the " + what + " reads layer " + layer + ", outside 0.." + (layers.length - 2) + " of this " + layers.length + "-layer model");
+        return layer;
+    }
+
+    public int numLayers() {
+        return layers.length;
+    }
+
     public KvCache newCache(int expectedTokens) {
         return new KvCache(c.numLayers(), c.numKvHeads() * c.headDim(), c.maxPositions(), expectedTokens);
     }
@@ -63,22 +73,46 @@ public final class Qwen2Decoder {
 
     /** As above, with an attention hook for single-token decode steps (ignored when T &gt; 1 or null). */
     public float[] forward(float[] x, int T, KvCache cache, int logitRows, AttentionHook hook) {
+        return forward(x, T, cache, logitRows, hook, null);
+    }
+
+    /**
+     * As above, and with a prefill hook (FastV) that drops rows after its layer when T &gt; 1. The logits are those of
+     * the last {@code logitRows} rows that reach the top (fewer when the prefill hook dropped some).
+     */
+    public float[] forward(float[] x, int T, KvCache cache, int logitRows, AttentionHook hook, PrefillHook prefill) {
         int d = c.hiddenSize(), pos0 = cache.length();
-        cache.reserve(T);
+        int[] positions = new int[T];
+        for (int t = 0; t < T; t++) positions[t] = pos0 + t;
         if (hook != null && T == 1) {
-            int probe = hook.probeLayer();
-            if (probe < 0 || probe >= layers.length - 1)
-                throw new IllegalArgumentException("the attention hook probes layer " + probe + ", outside 0.." + (layers.length - 2));
-            float[] probs = new float[pos0 + 1];
+            int probe = checkLayer(hook.probeLayer(), "attention hook");
+            float[] probs = new float[cache.length(probe) + 1];
             int[] active = null;
             for (int i = 0; i < layers.length; i++) {
-                layers[i].forward(x, 1, pos0, cache, rope, i > probe ? active : null, i == probe ? probs : null);
-                if (i == probe) active = hook.select(probs, pos0 + 1);
+                layers[i].forward(x, 1, positions, cache, rope, i > probe ? active : null, i == probe ? probs : null);
+                if (i == probe) active = hook.select(probs, probs.length);
             }
+        } else if (prefill != null && T > 1) {
+            int at = checkLayer(prefill.layer(), "prefill hook");
+            float[] probs = new float[cache.length(at) + T];
+            for (int i = 0; i <= at; i++) layers[i].forward(x, T, positions, cache, rope, null, i == at ? probs : null);
+            int[] keep = prefill.keep(probs, T);
+            if (keep.length == 0 || keep[keep.length - 1] != T - 1)
+                throw new IllegalStateException("a prefill hook must keep the last row");
+            float[] kx = new float[keep.length * d];
+            int[] kp = new int[keep.length];
+            for (int r = 0; r < keep.length; r++) {
+                System.arraycopy(x, keep[r] * d, kx, r * d, d);
+                kp[r] = positions[keep[r]];
+            }
+            x = kx;
+            positions = kp;
+            T = keep.length;
+            for (int i = at + 1; i < layers.length; i++) layers[i].forward(x, T, positions, cache, rope, null, null);
+            logitRows = Math.min(logitRows, T);
         } else {
-            for (Qwen2Layer l : layers) l.forward(x, T, pos0, cache, rope);
+            for (Qwen2Layer l : layers) l.forward(x, T, positions, cache, rope, null, null);
         }
-        cache.advance(T);
         int first = T - logitRows;
         float[] h = new float[logitRows * d];
         System.arraycopy(x, first * d, h, 0, logitRows * d);
@@ -87,15 +121,15 @@ public final class Qwen2Decoder {
     }
 
     /** The last hidden state after every layer for the last position: for tests. */
-    float[] lastHiddenPerLayer(float[] x, int T, KvCache cache) {
+    public float[] lastHiddenPerLayer(float[] x, int T, KvCache cache) {
         int d = c.hiddenSize(), pos0 = cache.length();
-        cache.reserve(T);
+        int[] positions = new int[T];
+        for (int t = 0; t < T; t++) positions[t] = pos0 + t;
         float[] out = new float[layers.length * d];
         for (int i = 0; i < layers.length; i++) {
-            layers[i].forward(x, T, pos0, cache, rope);
+            layers[i].forward(x, T, positions, cache, rope, null, null);
             System.arraycopy(x, (T - 1) * d, out, i * d, d);
         }
-        cache.advance(T);
         return out;
     }
 }

@@ -33,38 +33,39 @@ final class Qwen2Layer {
     }
 
     /**
-     * Runs T tokens at positions {@code pos0..pos0+T-1}; x {@code [T, d]} is updated in place. Their keys and values
-     * go into cache slots {@code pos0..}; attention is causal over the cache.
+     * Runs T tokens at absolute positions {@code positions[0..T)} (ascending); x {@code [T, d]} is updated in place.
+     * Their keys and values go into this layer's next cache slots; attention is causal over the layer's slots. For a
+     * single decode token, {@code active} restricts the slots attended (null: all). If {@code probs} is not null it
+     * receives the last row's attention probabilities over the slots, averaged over query heads.
      */
-    void forward(float[] x, int T, int pos0, KvCache cache, Rope rope) {
-        forward(x, T, pos0, cache, rope, null, null);
-    }
-
-    /**
-     * As above; for a single decode token, {@code active} restricts the keys attended (null: all) and {@code probs}
-     * (if not null) receives the head-averaged attention probabilities over the cache.
-     */
-    void forward(float[] x, int T, int pos0, KvCache cache, Rope rope, int[] active, float[] probs) {
+    void forward(float[] x, int T, int[] positions, KvCache cache, Rope rope, int[] active, float[] probs) {
         int d = c.hiddenSize(), hd = c.headDim(), H = c.numHeads(), KVH = c.numKvHeads(), kvDim = KVH * hd;
+        int slot0 = cache.length(index);
+        cache.reserve(index, T);
         float[] xb = new float[T * d];
         Norms.rmsNorm(x, inNorm, (float) c.rmsNormEps(), xb, T, d);
         float[] qs = q.apply(xb, T), ks = k.apply(xb, T), vs = v.apply(xb, T);
         float[] cos = new float[hd / 2], sin = new float[hd / 2];
-        float[] kc = cache.keys(index), vc = cache.values(index);
         for (int t = 0; t < T; t++) {
-            rope.apply(qs, t * H * hd, H, pos0 + t, cos, sin);
-            rope.apply(ks, t * kvDim, KVH, pos0 + t, cos, sin);
+            rope.apply(qs, t * H * hd, H, positions[t], cos, sin);
+            rope.apply(ks, t * kvDim, KVH, positions[t], cos, sin);
         }
-        System.arraycopy(ks, 0, kc, pos0 * kvDim, T * kvDim);
-        System.arraycopy(vs, 0, vc, pos0 * kvDim, T * kvDim);
+        float[] kc = cache.keys(index), vc = cache.values(index);
+        System.arraycopy(ks, 0, kc, slot0 * kvDim, T * kvDim);
+        System.arraycopy(vs, 0, vc, slot0 * kvDim, T * kvDim);
         float[] att = new float[T * H * hd];
         float scale = (float) Math.pow(hd, -0.5);
         if (T == 1 && (active != null || probs != null)) {
-            IndexedAttention.decode(qs, kc, vc, kvDim, H, KVH, hd, pos0 + 1, active, scale, att, probs);
+            IndexedAttention.decode(qs, kc, vc, kvDim, H, KVH, hd, slot0 + 1, active, scale, att, probs);
         } else {
-            var shape = new Attention.Shape(T, pos0 + T, H, KVH, hd, H * hd, kvDim, true, pos0, scale);
+            var shape = new Attention.Shape(T, slot0 + T, H, KVH, hd, H * hd, kvDim, true, slot0, scale);
             Attention.attend(shape, qs, 0, kc, 0, vc, 0, att, 0);
+            if (probs != null) {
+                float[] lastQ = java.util.Arrays.copyOfRange(qs, (T - 1) * H * hd, T * H * hd);
+                IndexedAttention.decode(lastQ, kc, vc, kvDim, H, KVH, hd, slot0 + T, null, scale, new float[H * hd], probs);
+            }
         }
+        cache.advance(index, T);
         o.apply(att, T, xb);
         for (int i = 0; i < T * d; i++) x[i] += xb[i];
         Norms.rmsNorm(x, postNorm, (float) c.rmsNormEps(), xb, T, d);

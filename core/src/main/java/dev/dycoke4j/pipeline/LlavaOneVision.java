@@ -80,6 +80,17 @@ public final class LlavaOneVision implements AutoCloseable {
         return vision.encode(pixels, frames);
     }
 
+    /** As above, also writing the attention each patch receives in the last layer into {@code received [F·P]}. */
+    public float[] visionHidden(float[] pixels, int frames, float[] received) {
+        return vision.encode(pixels, frames, received);
+    }
+
+    /** Pools per-patch scores {@code [F·P]} like the features: {@code [F·tokensPerFrame]}. */
+    public float[] poolScores(float[] scores, int frames) {
+        int side = config.vision().gridSide(), out = config.vision().pooledSide();
+        return dev.dycoke4j.kernel.Bilinear.resize(scores, frames, side, side, 1, out, out);
+    }
+
     /** Projector: {@code [n, dv]} to {@code [n, dt]}. */
     public float[] project(float[] hidden, int n) {
         return projector.project(hidden, n);

@@ -3,20 +3,27 @@ package dev.dycoke4j.pipeline;
 /**
  * What one request cost.
  *
+ * @param method          the compression method's id
  * @param frames          frames given to the vision tower
  * @param visualTokens    pooled visual tokens, without the newline token
+ * @param visualKept      visual tokens after the pre-LLM stage, without the newline token
+ * @param visualAttended  mean over decode steps of the visual tokens attended at the pruned layers (DyCoke DP: L and
+ *                        above; FastV: above K); the kept count for other methods
  * @param promptTokens    tokens prefilled (text and video positions)
  * @param generatedTokens tokens generated, the stop token included
  * @param seconds         wall time per stage
- * @param kvCacheBytes    bytes held by the KV cache at the end
+ * @param kvCacheBytes    bytes of the KV cache held in its active (float32) store at the end
+ * @param kvPrunedBytes   bytes of pruned KV entries moved to a compact store (0 when pruned entries stay in place)
+ * @param flopsLlm        LLM prefill FLOPs by the FastV/DyCoke papers' formula
  * @param peakRssBytes    the process's peak resident memory so far (VmHWM), or -1 where unknown
  */
-public record Stats(int frames, int visualTokens, int promptTokens, int generatedTokens, Seconds seconds,
-                    long kvCacheBytes, long peakRssBytes) {
+public record Stats(String method, int frames, int visualTokens, int visualKept, double visualAttended, int promptTokens,
+                    int generatedTokens, Seconds seconds, long kvCacheBytes, long kvPrunedBytes, double flopsLlm,
+                    long peakRssBytes) {
     /** Wall time per stage, in seconds. */
-    public record Seconds(double decodeVideo, double preprocess, double vision, double prefill, double generate) {
+    public record Seconds(double decodeVideo, double preprocess, double vision, double compress, double prefill, double generate) {
         public double total() {
-            return decodeVideo + preprocess + vision + prefill + generate;
+            return decodeVideo + preprocess + vision + compress + prefill + generate;
         }
     }
 
@@ -28,9 +35,10 @@ public record Stats(int frames, int visualTokens, int promptTokens, int generate
     /** One line for a terminal. */
     public String line() {
         return String.format(java.util.Locale.ROOT,
-                "frames %d | visual tokens %d | prompt %d tok | decode %.2fs preprocess %.2fs vision %.2fs prefill %.2fs generate %.2fs | %.1f tok/s | KV cache %s | peak RSS %s",
-                frames, visualTokens, promptTokens, seconds.decodeVideo(), seconds.preprocess(), seconds.vision(),
-                seconds.prefill(), seconds.generate(), tokensPerSecond(), Bytes.human(kvCacheBytes),
+                "%s | frames %d | visual tokens %d -> %d (attended %.1f) | prompt %d tok | decode %.2fs preprocess %.2fs vision %.2fs compress %.3fs prefill %.2fs generate %.2fs | %.1f tok/s | %.3g TFLOP | KV cache %s | peak RSS %s",
+                method, frames, visualTokens, visualKept, visualAttended, promptTokens, seconds.decodeVideo(), seconds.preprocess(),
+                seconds.vision(), seconds.compress(), seconds.prefill(), seconds.generate(), tokensPerSecond(), flopsLlm / 1e12,
+                Bytes.human(kvCacheBytes),
                 peakRssBytes < 0 ? "n/a" : Bytes.human(peakRssBytes));
     }
 }

@@ -1,5 +1,16 @@
 package dev.dycoke4j.pipeline;
 
+import dev.dycoke4j.compress.CompressionOptions;
+import dev.dycoke4j.compress.Compressor;
+import dev.dycoke4j.compress.DynamicPruning;
+import dev.dycoke4j.compress.FastV;
+import dev.dycoke4j.compress.Flops;
+import dev.dycoke4j.compress.Method;
+import dev.dycoke4j.compress.PruMergePlus;
+import dev.dycoke4j.compress.RandomPruning;
+import dev.dycoke4j.compress.UniformPruning;
+import dev.dycoke4j.compress.VisionZip;
+import dev.dycoke4j.compress.VisualTokens;
 import dev.dycoke4j.io.ModelFormatException;
 import dev.dycoke4j.llm.Generator;
 import dev.dycoke4j.llm.KvCache;
@@ -13,6 +24,7 @@ import dev.dycoke4j.vision.RgbFrame;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -94,9 +106,9 @@ public final class VideoQa implements AutoCloseable {
         return stopIds;
     }
 
-    /** The prompt ids for a question about a video of {@code frames} frames. */
-    public int[] promptIds(String question, int frames) {
-        return ChatTemplate.videoPromptIds(tokenizer, question, model.videoPositions(frames));
+    /** The prompt ids for a question about a video that takes {@code videoPositions} positions (tokens + newline). */
+    public int[] promptIds(String question, int videoPositions) {
+        return ChatTemplate.videoPromptIds(tokenizer, question, videoPositions);
     }
 
     /**
@@ -104,29 +116,36 @@ public final class VideoQa implements AutoCloseable {
      * stage). Text is streamed to {@code out} as it is generated (may be null).
      */
     public Answer ask(IntFunction<List<RgbFrame>> video, int frames, String question, GenerationOptions opts, Consumer<String> out) {
+        return ask(video, frames, question, opts, CompressionOptions.none(), out);
+    }
+
+    /** As above, with a compression method. */
+    public Answer ask(IntFunction<List<RgbFrame>> video, int frames, String question, GenerationOptions opts,
+                      CompressionOptions comp, Consumer<String> out) {
         if (frames < 1) throw new IllegalArgumentException("frames must be at least 1, got " + frames);
         long t0 = System.nanoTime();
         List<RgbFrame> sampled = video.apply(frames);
         double decode = (System.nanoTime() - t0) / 1e9;
-        return answer(sampled, decode, question, null, opts, out, null);
+        return run(sampled, null, 0, decode, question, null, opts, comp, out, null);
     }
 
     /**
-     * The full request from decoded frames, or (with {@code pixels} non-null) from preprocessed pixel values
-     * {@code [F, 3, H, W]}; the prompt is {@code ids} when given, otherwise the chat template around {@code question}.
+     * The full request from decoded frames; the prompt is {@code ids} when given (with the video token once per video
+     * position), otherwise the chat template around {@code question}.
      */
     public Answer answer(List<RgbFrame> frames, double decodeSeconds, String question, int[] ids, GenerationOptions opts,
-                         Consumer<String> out, Trace trace) {
-        return run(frames, null, 0, decodeSeconds, question, ids, opts, out, trace);
+                         CompressionOptions comp, Consumer<String> out, Trace trace) {
+        return run(frames, null, 0, decodeSeconds, question, ids, opts, comp, out, trace);
     }
 
+    /** The full request from preprocessed pixel values {@code [F, 3, H, W]}. */
     public Answer answerFromPixels(float[] pixels, int frames, String question, int[] ids, GenerationOptions opts,
-                                   Consumer<String> out, Trace trace) {
-        return run(null, pixels, frames, 0, question, ids, opts, out, trace);
+                                   CompressionOptions comp, Consumer<String> out, Trace trace) {
+        return run(null, pixels, frames, 0, question, ids, opts, comp, out, trace);
     }
 
     private Answer run(List<RgbFrame> frameList, float[] pixels, int nFrames, double decodeSeconds, String question, int[] ids,
-                       GenerationOptions opts, Consumer<String> out, Trace trace) {
+                       GenerationOptions opts, CompressionOptions comp, Consumer<String> out, Trace trace) {
         int img = model.config().vision().imageSize();
         long t0 = System.nanoTime();
         if (pixels == null) {
@@ -137,31 +156,47 @@ public final class VideoQa implements AutoCloseable {
         if (trace != null) trace.floats("pixel_values", pixels, 1, nFrames, 3, img, img);
 
         long t1 = System.nanoTime();
-        float[] pooled = encodeVideo(pixels, nFrames, opts.visionBatch(), trace);
-        int visual = nFrames * model.tokensPerFrame();
-        float[] videoEmbeds = model.withNewline(pooled, visual);
+        int tpf = model.tokensPerFrame(), dt = model.config().text().hiddenSize();
+        float[][] saliency = comp.method().needsVisionAttention() ? new float[1][] : null;
+        float[] pooled = encodeVideo(pixels, nFrames, opts.visionBatch(), trace, saliency);
+        VisualTokens all = VisualTokens.pooled(pooled, nFrames, tpf, dt, saliency == null ? null : saliency[0]);
         double vision = (System.nanoTime() - t1) / 1e9;
 
-        int[] prompt = ids != null ? ids : promptIds(question, nFrames);
+        long t2 = System.nanoTime();
+        VisualTokens kept = preLlm(comp, nFrames).compress(all);
+        float[] videoEmbeds = model.withNewline(kept.features(), kept.count());
+        double compress = (System.nanoTime() - t2) / 1e9;
+        if (trace != null && comp.method() != Method.NONE) trace.ids("kept_indices", kept.sourceIndex());
+
+        int[] prompt = ids != null ? ids : promptIds(question, kept.count() + 1);
         int ctx = model.config().text().maxPositions();
         if (prompt.length >= ctx)
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens (" + (visual + 1)
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens (" + (kept.count() + 1)
                     + " of them video), more than the model's context of " + ctx + "; use fewer frames");
         float[] x = model.inputsEmbeds(prompt, videoEmbeds);
-        if (trace != null) trace.floats("inputs_embeds", x.clone(), prompt.length, model.config().text().hiddenSize());
+        if (trace != null) trace.floats("inputs_embeds", x.clone(), prompt.length, dt);
 
+        int start = firstVideoPosition(prompt);
         int maxNew = Math.min(opts.maxNewTokens(), ctx - prompt.length);
+        DynamicPruning dp = comp.method() == Method.DYCOKE && comp.dpEnabled()
+                ? new DynamicPruning(comp.dpMode(), checkLayer(comp.dpLayer(), "--dp-l"), comp.dpP(), start, kept.count(), maxNew) : null;
+        FastV fastv = comp.method() == Method.FASTV
+                ? new FastV(checkLayer(comp.fastvLayer(), "--fastv-k") , start, kept.count(),
+                (int) Math.round(comp.ratioFor(nFrames, tpf) * kept.count())) : null;
+
         KvCache cache = model.newCache(prompt.length + maxNew);
         Sampler sampler = new Sampler(opts.temperature(), opts.topP(), opts.seed());
         StreamDecoder sd = tokenizer.streamDecoder();
         StringBuilder text = new StringBuilder();
         int vocab = model.config().text().vocabSize();
-        java.util.List<float[]> stepLogits = trace != null ? new java.util.ArrayList<>() : null;
+        List<float[]> stepLogits = trace != null ? new ArrayList<>() : null;
         final float[][] prefillLogits = new float[1][];
+        final int[] prefillRows = new int[1];
         Generator.Listener listener = new Generator.Listener() {
             @Override
             public void prefilled(float[] logits, int rows, double seconds) {
                 prefillLogits[0] = logits;
+                prefillRows[0] = rows;
             }
 
             @Override
@@ -174,37 +209,74 @@ public final class VideoQa implements AutoCloseable {
             }
         };
         Generator.Result r = Generator.run(model.decoder(), cache, x, prompt.length, sampler, maxNew,
-                opts.ignoreStop() ? Set.of() : stopIds, trace != null, listener);
+                opts.ignoreStop() ? Set.of() : stopIds, trace != null, listener, dp, fastv);
         String rest = sd.flush();
         text.append(rest);
         if (out != null && !rest.isEmpty()) out.accept(rest);
         if (trace != null) {
-            int rows = prompt.length + stepLogits.size();
-            float[] all = new float[rows * vocab];
-            System.arraycopy(prefillLogits[0], 0, all, 0, prompt.length * vocab);
-            for (int i = 0; i < stepLogits.size(); i++) System.arraycopy(stepLogits.get(i), 0, all, (prompt.length + i) * vocab, vocab);
-            trace.floats("logits", all, rows, vocab);
+            int pre = Math.min(prefillRows[0], prefillLogits[0].length / vocab);
+            int rows = pre + stepLogits.size();
+            float[] logits = new float[rows * vocab];
+            System.arraycopy(prefillLogits[0], 0, logits, 0, pre * vocab);
+            for (int i = 0; i < stepLogits.size(); i++) System.arraycopy(stepLogits.get(i), 0, logits, (pre + i) * vocab, vocab);
+            trace.floats("logits", logits, rows, vocab);
             trace.ids("input_ids", prompt);
             trace.ids("generated_ids", r.tokens());
         }
-        var seconds = new Stats.Seconds(decodeSeconds, preprocess, vision, r.prefillSeconds(), r.decodeSeconds());
-        Stats stats = new Stats(nFrames, visual, prompt.length, r.tokens().length, seconds, cache.bytes(), Bytes.peakRss());
+        var c = model.config().text();
+        int n = prompt.length;
+        int layers = c.numLayers();
+        double flops = fastv != null
+                ? Flops.prefill(layers, n, fastv.layer() + 1, n - kept.count() + fastv.kept(), c.hiddenSize(), c.intermediateSize())
+                : Flops.prefill(layers, n, layers, n, c.hiddenSize(), c.intermediateSize());
+        double attended = dp != null ? dp.attendedMean() : fastv != null ? fastv.kept() : kept.count();
+        var seconds = new Stats.Seconds(decodeSeconds, preprocess, vision, compress, r.prefillSeconds(), r.decodeSeconds());
+        Stats stats = new Stats(comp.method().id(), nFrames, all.count(), kept.count(), attended, prompt.length, r.tokens().length,
+                seconds, cache.bytes(), 0L, flops, Bytes.peakRss());
         return new Answer(text.toString(), r.tokens(), stats);
     }
 
+    private int checkLayer(int layer, String option) {
+        int layers = model.config().text().numLayers();
+        if (layer < 1 || layer > layers - 1)
+            throw new IllegalArgumentException(option + " " + layer + " is outside 1.." + (layers - 1) + " for this " + layers + "-layer model");
+        return layer;
+    }
+
+    private int firstVideoPosition(int[] prompt) {
+        int vid = model.config().videoTokenId();
+        for (int i = 0; i < prompt.length; i++) if (prompt[i] == vid) return i;
+        throw new IllegalArgumentException("the prompt has no video token (id " + vid + ")");
+    }
+
+    /** The pre-LLM compressor of a method. */
+    static Compressor preLlm(CompressionOptions comp, int frames) {
+        return switch (comp.method()) {
+            case NONE, FASTV -> Compressor.NONE;
+            case DYCOKE -> comp.ttm();
+            case RANDOM -> pooled -> new RandomPruning(comp.ratioFor(frames, pooled.tokensPerFrame()), comp.seed()).compress(pooled);
+            case UNIFORM -> pooled -> new UniformPruning(comp.ratioFor(frames, pooled.tokensPerFrame())).compress(pooled);
+            case PRUMERGE -> pooled -> new PruMergePlus(comp.ratioFor(frames, pooled.tokensPerFrame())).compress(pooled);
+            case VISIONZIP -> pooled -> new VisionZip(comp.ratioFor(frames, pooled.tokensPerFrame()), VisionZip.DEFAULT_DOMINANT_SHARE).compress(pooled);
+        };
+    }
+
     /** Vision tower, projector and pooling in batches of frames: {@code [F·tokensPerFrame, d]}. */
-    float[] encodeVideo(float[] pixels, int frames, int batch, Trace trace) {
+    float[] encodeVideo(float[] pixels, int frames, int batch, Trace trace, float[][] saliencyOut) {
         var vc = model.config().vision();
         int per = 3 * vc.imageSize() * vc.imageSize(), P = vc.numPatches(), tpf = model.tokensPerFrame();
         int dv = vc.hiddenSize(), dt = model.config().text().hiddenSize();
         float[] pooled = new float[frames * tpf * dt];
         float[] hiddenAll = trace != null ? new float[frames * P * dv] : null;
         float[] projAll = trace != null ? new float[frames * P * dt] : null;
+        float[] received = saliencyOut != null ? new float[frames * P] : null;
         for (int f0 = 0; f0 < frames; f0 += batch) {
             int nb = Math.min(batch, frames - f0);
             progress.update("vision", f0, frames);
             float[] px = java.util.Arrays.copyOfRange(pixels, f0 * per, (f0 + nb) * per);
-            float[] hidden = model.visionHidden(px, nb);
+            float[] rec = received != null ? new float[nb * P] : null;
+            float[] hidden = model.visionHidden(px, nb, rec);
+            if (rec != null) System.arraycopy(rec, 0, received, f0 * P, nb * P);
             float[] proj = model.project(hidden, nb * P);
             float[] pool = model.pool(proj, nb);
             System.arraycopy(pool, 0, pooled, f0 * tpf * dt, pool.length);
@@ -214,6 +286,7 @@ public final class VideoQa implements AutoCloseable {
             }
         }
         progress.update("vision", frames, frames);
+        if (saliencyOut != null) saliencyOut[0] = model.poolScores(received, frames);
         if (trace != null) {
             trace.floats("vision_hidden", hiddenAll, frames, P, dv);
             trace.floats("projected", projAll, frames, P, dt);

@@ -29,6 +29,42 @@ final class SiglipLayer {
         fc2 = w.linear(p + "mlp.fc2", d, m, true);
     }
 
+    /**
+     * How much attention each patch receives in this layer, for token-pruning methods that rank by it (SigLIP has no
+     * CLS token): for every frame, the probabilities averaged over heads and over the frame's queries,
+     * {@code [frames·P]}. x is this layer's input, not changed.
+     */
+    float[] attentionReceived(float[] x, int frames, int patches) {
+        int d = c.hiddenSize(), n = frames * patches, hd = c.headDim(), H = c.numHeads();
+        float[] xb = new float[n * d];
+        Norms.layerNorm(x, ln1w, ln1b, (float) c.layerNormEps(), xb, n, d);
+        float[] qs = q.apply(xb, n), ks = k.apply(xb, n);
+        float[] received = new float[n];
+        float scale = (float) Math.pow(hd, -0.5);
+        dev.dycoke4j.parallel.Parallel.forRange(frames, 1, (lo, hi) -> {
+            float[] row = new float[patches];
+            for (int f = lo; f < hi; f++) {
+                int base = f * patches;
+                for (int h = 0; h < H; h++)
+                    for (int i = 0; i < patches; i++) {
+                        float max = Float.NEGATIVE_INFINITY;
+                        for (int j = 0; j < patches; j++) {
+                            float sc = 0;
+                            int qo = (base + i) * d + h * hd, ko = (base + j) * d + h * hd;
+                            for (int e = 0; e < hd; e++) sc += qs[qo + e] * ks[ko + e];
+                            row[j] = sc * scale;
+                            max = Math.max(max, row[j]);
+                        }
+                        double sum = 0;
+                        for (int j = 0; j < patches; j++) sum += row[j] = (float) Math.exp(row[j] - max);
+                        float inv = (float) (1.0 / (sum * H * patches));
+                        for (int j = 0; j < patches; j++) received[base + j] += row[j] * inv;
+                    }
+            }
+        });
+        return received;
+    }
+
     /** x: [frames·P, d], updated in place; attention stays within each frame's P patches. */
     void forward(float[] x, int frames, int patches) {
         int d = c.hiddenSize(), n = frames * patches, hd = c.headDim();

@@ -36,9 +36,21 @@ public final class SiglipVisionTower {
 
     /** Vision features of {@code frames} images: pixels {@code [frames, C, H, W]} to {@code [frames·P, hidden]}. */
     public float[] encode(float[] pixels, int frames) {
+        return encode(pixels, frames, null);
+    }
+
+    /**
+     * As above; when {@code received} is not null it gets, per patch, the attention it receives in the last layer
+     * run (averaged over heads and queries of its frame), {@code [frames·P]}.
+     */
+    public float[] encode(float[] pixels, int frames, float[] received) {
         int P = c.numPatches();
         float[] x = embed(pixels, frames);
-        for (SiglipLayer l : layers) l.forward(x, frames, P);
+        for (int i = 0; i < layers.length; i++) {
+            if (received != null && i == layers.length - 1)
+                System.arraycopy(layers[i].attentionReceived(x, frames, P), 0, received, 0, frames * P);
+            layers[i].forward(x, frames, P);
+        }
         return x;
     }
 

@@ -23,4 +23,46 @@ class TtmTest {
             assertArrayEquals(g.get(name + "_output").toFloatArray(), java.util.Arrays.copyOf(out.features(), out.count() * d));
         }
     }
+
+    static VisualTokens ramp(int frames, int perFrame, int d, long seed) {
+        java.util.Random r = new java.util.Random(seed);
+        float[] x = new float[frames * perFrame * d];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        return VisualTokens.pooled(x, frames, perFrame, d);
+    }
+
+    @org.junit.jupiter.api.Test
+    void keptCountMatchesWhatCompressKeeps() {
+        for (var w : Ttm.Windows.values())
+            for (int f = 1; f <= 13; f++)
+                for (double k : new double[]{0.0, 0.3, 0.7, 0.9}) {
+                    Ttm t = new Ttm(k, w, Ttm.Order.OFFICIAL);
+                    assertEquals(t.keptCount(f, 16), t.compress(ramp(f, 16, 4, f)).count(), w + " F=" + f + " K=" + k);
+                }
+    }
+
+    @org.junit.jupiter.api.Test
+    void fullWindowsReduceTheLastWindowAndKeepAnOddLastFrame() {
+        // 8 frames: official skips the i+2 step in the last window (frame 6 stays whole); full reduces it
+        assertEquals(16 * 4 + 4 * 4 - 12, new Ttm(0.7, Ttm.Windows.OFFICIAL, Ttm.Order.OFFICIAL).compress(ramp(8, 16, 4, 3)).count());
+        assertEquals(16 * 2 + 4 * 6, new Ttm(0.7, Ttm.Windows.FULL, Ttm.Order.OFFICIAL).compress(ramp(8, 16, 4, 3)).count());
+        // 9 frames: official never pairs frame 8 and drops it; full keeps it whole
+        VisualTokens off = new Ttm(0.7, Ttm.Windows.OFFICIAL, Ttm.Order.OFFICIAL).compress(ramp(9, 16, 4, 3));
+        VisualTokens full = new Ttm(0.7, Ttm.Windows.FULL, Ttm.Order.OFFICIAL).compress(ramp(9, 16, 4, 3));
+        assertEquals(16 * 2 + 4 * 6, off.count());
+        assertEquals(0, java.util.Arrays.stream(off.sourceIndex()).filter(i -> i >= 8 * 16).count());
+        assertEquals(16 * 3 + 4 * 6, full.count());
+        assertEquals(16, java.util.Arrays.stream(full.sourceIndex()).filter(i -> i >= 8 * 16).count());
+    }
+
+    @org.junit.jupiter.api.Test
+    void rasterOrderSortsEachFramesTokens() {
+        VisualTokens in = ramp(8, 16, 4, 5);
+        int[] official = new Ttm(0.7, Ttm.Windows.OFFICIAL, Ttm.Order.OFFICIAL).compress(in).sourceIndex();
+        int[] raster = new Ttm(0.7, Ttm.Windows.OFFICIAL, Ttm.Order.RASTER).compress(in).sourceIndex();
+        int[] sorted = official.clone();
+        java.util.Arrays.sort(sorted);
+        assertArrayEquals(sorted, raster);
+        assertEquals(false, java.util.Arrays.equals(official, raster), "official order is by similarity, not raster");
+    }
 }

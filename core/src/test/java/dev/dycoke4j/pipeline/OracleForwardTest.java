@@ -72,6 +72,13 @@ class OracleForwardTest {
     }
 
     @Test
+    void residualStreamAfterEveryLayerMatches() {
+        int[] in = ids("input_ids");
+        float[] h = model.decoder().lastHiddenPerLayer(model.inputsEmbeds(in, f("video_embeds")), in.length, model.newCache(in.length));
+        Oracle.assertClose("layer_last_hidden", h, f("layer_last_hidden"), 1e-5);
+    }
+
+    @Test
     void textOnlyLogitsMatch() {
         int[] in = ids("text_input_ids");
         float[] logits = model.decoder().forward(model.inputsEmbeds(in, null), in.length, model.newCache(in.length), in.length);

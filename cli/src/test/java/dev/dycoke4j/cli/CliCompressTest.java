@@ -1,0 +1,139 @@
+package dev.dycoke4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dycoke4j.io.Safetensors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** --compress through the CLI, on the oracle: the golden DyCoke tokens, the stats keys, and every method running. */
+class CliCompressTest {
+    static final Path ORACLE = Cli.oracle();
+    static final String MODEL = ORACLE.resolve("tiny-llava-ov").toString();
+    static final String CLIP = ORACLE.resolve("golden/clip.mkv").toString();
+
+    @TempDir
+    Path tmp;
+
+    static JsonNode run(String... extra) throws Exception {
+        String[] base = {"run", "--model", MODEL, "--video", CLIP, "--prompt", "What happens in this video?", "--frames", "8",
+                "--max-new-tokens", "12", "--json"};
+        String[] args = new String[base.length + extra.length];
+        System.arraycopy(base, 0, args, 0, base.length);
+        System.arraycopy(extra, 0, args, base.length, extra.length);
+        Cli r = Cli.run(args);
+        assertEquals(0, r.code(), r.err());
+        return new ObjectMapper().readTree(r.out());
+    }
+
+    static int[] ids(JsonNode j) {
+        int[] ids = new int[j.get("token_ids").size()];
+        for (int i = 0; i < ids.length; i++) ids[i] = j.get("token_ids").get(i).asInt();
+        return ids;
+    }
+
+    static int[] golden(String file, String name) {
+        try (Safetensors g = Safetensors.open(ORACLE.resolve("golden").resolve(file))) {
+            return g.get(name).toIntArray();
+        }
+    }
+
+    @Test
+    void ttmAloneReproducesTheGoldenTokens() throws Exception {
+        JsonNode j = run("--compress", "dycoke", "--ttm-k", "0.7", "--dp", "off");
+        assertArrayEquals(golden("forward.safetensors", "chat_ttm_k0.7_generated_ids"), ids(j));
+        JsonNode st = j.get("stats");
+        assertEquals("dycoke", st.get("method").asText());
+        assertEquals(128, st.get("visual_tokens_pooled").asInt());
+        assertEquals(68, st.get("visual_tokens_kept").asInt());
+        assertEquals(68.0, st.get("visual_tokens_attended_mean").asDouble());
+        assertEquals(90, st.get("prompt_tokens").asInt());
+        assertTrue(st.get("seconds").has("compress"));
+        assertEquals(0, st.get("kv_bytes_pruned").asLong());
+        assertEquals(2L * 3 * (90 + 11) * 32 * 4, st.get("kv_bytes_active").asLong());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"official, 1, 0.5", "always, 1, 0.5", "always, 1, 0.8", "official, 2, 0.7"})
+    void dycokeWithDpReproducesTheGoldenTokens(String mode, int layer, String p) throws Exception {
+        JsonNode j = run("--compress", "dycoke", "--ttm-k", "0.7", "--dp-mode", mode, "--dp-l", String.valueOf(layer), "--dp-p", p);
+        String key = "chat_ttm_k0.7_dp_" + mode + "_l" + layer + "_p" + p + "_";
+        assertArrayEquals(golden("dp.safetensors", key + "generated_ids"), ids(j));
+        int[] attended = golden("dp.safetensors", key + "attended_visual");
+        double mean = java.util.Arrays.stream(attended).average().orElseThrow();
+        assertEquals(mean, j.get("stats").get("visual_tokens_attended_mean").asDouble(), 1e-9);
+    }
+
+    @Test
+    void flopsFollowThePapersFormula() throws Exception {
+        JsonNode none = run().get("stats"), dycoke = run("--compress", "dycoke", "--dp", "off").get("stats");
+        double d = 64, m = 128;
+        for (var pair : new Object[][]{{none, 150}, {dycoke, 90}}) {
+            double n = (int) pair[1];
+            assertEquals(3 * (4 * n * d * d + 2 * n * n * d + 2 * n * d * m), ((JsonNode) pair[0]).get("flops_llm").asDouble(), 1e-3);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"random, 0.5, 64", "uniform, 0.5, 64", "prumerge, 0.25, 32", "visionzip, 0.25, 32", "random, , 68", "uniform, , 68"})
+    void baselinesKeepTheirBudget(String method, String ratio, int kept) throws Exception {
+        JsonNode j = ratio == null ? run("--compress", method) : run("--compress", method, "--ratio", ratio);
+        JsonNode st = j.get("stats");
+        assertEquals(kept, st.get("visual_tokens_kept").asInt(), method);
+        assertEquals(150 - 128 + kept, st.get("prompt_tokens").asInt());
+        assertEquals(12, ids(j).length);
+    }
+
+    @Test
+    void fastvAtRatioOneIsExactlyNone() throws Exception {
+        assertArrayEquals(golden("forward.safetensors", "chat_generated_ids"), ids(run("--compress", "fastv", "--ratio", "1", "--fastv-k", "1")));
+    }
+
+    @Test
+    void fastvDropsTokensAboveItsLayer() throws Exception {
+        JsonNode st = run("--compress", "fastv", "--ratio", "0.25", "--fastv-k", "1").get("stats");
+        assertEquals(128, st.get("visual_tokens_kept").asInt(), "FastV prunes inside the LLM");
+        assertEquals(32.0, st.get("visual_tokens_attended_mean").asDouble());
+        // layers 0 and 1 hold all 150 + 11 positions, layer 2 only 150 - 96 + 11
+        assertEquals(2L * ((150 + 11) * 2 + (150 - 96 + 11)) * 32 * 4, st.get("kv_bytes_active").asLong());
+        double d = 64, m = 128, n = 150, n2 = 54;
+        double f = 2 * (4 * n * d * d + 2 * n * n * d + 2 * n * d * m) + (4 * n2 * d * d + 2 * n2 * n2 * d + 2 * n2 * d * m);
+        assertEquals(f, st.get("flops_llm").asDouble(), 1e-3);
+    }
+
+    @Test
+    void traceWritesTheKeptIndices() {
+        Path out = tmp.resolve("t.safetensors");
+        Cli r = Cli.run("trace", "--model", MODEL, "--video", CLIP, "--prompt", "What happens in this video?", "--frames", "8",
+                "--max-new-tokens", "12", "--compress", "dycoke", "--dp", "off", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        try (Safetensors t = Safetensors.open(out); Safetensors g = Safetensors.open(ORACLE.resolve("golden/ttm.safetensors"))) {
+            assertArrayEquals(g.get("clip_k0.7_kept_idx").toIntArray(), t.get("kept_indices").toIntArray());
+            assertArrayEquals(golden("forward.safetensors", "chat_ttm_k0.7_input_ids"), t.get("input_ids").toIntArray());
+        }
+    }
+
+    @Test
+    void badCompressionOptions() {
+        Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "zip");
+        assertEquals(2, r.code());
+        assertEquals("dycoke: --compress takes none, dycoke, fastv, prumerge, visionzip, random, uniform; got 'zip'", r.problem());
+        r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "dycoke", "--dp-p", "1.5");
+        assertEquals(2, r.code());
+        assertEquals("dycoke: --dp-p must be in [0, 1), got 1.5", r.problem());
+        r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "dycoke", "--dp-l", "3", "--frames", "8");
+        assertEquals(1, r.code());
+        assertEquals("dycoke: --dp-l 3 is outside 1..2 for this 3-layer model", r.problem());
+        r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "random", "--ratio", "0");
+        assertEquals(2, r.code());
+        assertEquals("dycoke: --ratio must be in (0, 1], got 0.0", r.problem());
+    }
+}

@@ -1,0 +1,42 @@
+package dev.dycoke4j.compress;
+
+/**
+ * A compression method and its settings. Defaults are the DyCoke paper's: K=0.7, L=3, P=0.7. Baselines take a
+ * target retained ratio; when it is unset they keep as many tokens as TTM at K would, so that methods compare at the
+ * same budget.
+ *
+ * @param ratio       retained ratio of visual tokens for the baselines and FastV, or NaN for DyCoke's TTM budget
+ * @param fastvLayer  FastV's K: the layer whose last-token attention ranks the visual tokens
+ * @param dpEnabled   whether DyCoke's dynamic pruning runs while decoding (TTM alone when false)
+ */
+public record CompressionOptions(Method method, double ttmK, Ttm.Windows ttmWindows, Ttm.Order ttmOrder,
+                                 boolean dpEnabled, int dpLayer, double dpP, DynamicPruning.Mode dpMode,
+                                 double ratio, int fastvLayer, long seed) {
+    public CompressionOptions {
+        if (!(ttmK >= 0 && ttmK < 1)) throw new IllegalArgumentException("--ttm-k must be in [0, 1), got " + ttmK);
+        if (dpLayer < 1) throw new IllegalArgumentException("--dp-l must be at least 1, got " + dpLayer);
+        if (!(dpP >= 0 && dpP < 1)) throw new IllegalArgumentException("--dp-p must be in [0, 1), got " + dpP);
+        if (!Double.isNaN(ratio) && !(ratio > 0 && ratio <= 1)) throw new IllegalArgumentException("--ratio must be in (0, 1], got " + ratio);
+        if (fastvLayer < 1) throw new IllegalArgumentException("--fastv-k must be at least 1, got " + fastvLayer);
+    }
+
+    public static CompressionOptions none() {
+        return of(Method.NONE);
+    }
+
+    /** The method with the paper's defaults. */
+    public static CompressionOptions of(Method m) {
+        return new CompressionOptions(m, 0.7, Ttm.Windows.OFFICIAL, Ttm.Order.OFFICIAL, true, 3, 0.7,
+                DynamicPruning.Mode.OFFICIAL, Double.NaN, 2, 0);
+    }
+
+    public Ttm ttm() {
+        return new Ttm(ttmK, ttmWindows, ttmOrder);
+    }
+
+    /** The retained ratio for a baseline on {@code frames} frames: the given one, or TTM's at K. */
+    public double ratioFor(int frames, int tokensPerFrame) {
+        if (!Double.isNaN(ratio)) return ratio;
+        return (double) ttm().keptCount(frames, tokensPerFrame) / ((long) frames * tokensPerFrame);
+    }
+}
