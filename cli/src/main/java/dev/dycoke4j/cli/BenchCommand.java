@@ -22,7 +22,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -59,6 +58,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--cache", paramLabel = "DIR", description = "Where the generated model and clip are kept (default: as for demo).")
     Path cache;
 
+    @Option(names = "--methods", paramLabel = "M,M", split = ",", defaultValue = "none,dycoke",
+            description = "Methods to compare, with the method options below (defaults: DyCoke K=0.7, L=3, P=0.7; baselines at DyCoke's budget) (default: ${DEFAULT-VALUE}).")
+    String[] methods;
+
+    @Mixin
+    CompressOptions compress;
+
     @Option(names = "--json", description = "Print the medians as JSON.")
     boolean json;
 
@@ -90,35 +96,42 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         final Path clip = v;
+        java.util.List<dev.dycoke4j.compress.CompressionOptions> comps = new ArrayList<>();
+        var base = compress.options();
+        for (String name : methods) comps.add(base.withMethod(CompressOptions.parse(dev.dycoke4j.compress.Method.class, name, "--methods")));
         GenerationOptions opts = new GenerationOptions(maxNewTokens, 0f, 1f, 0, 8, true);
         ObjectNode root = new ObjectMapper().createObjectNode();
         ArrayNode runs = root.putArray("runs");
         try (VideoQa qa = VideoQa.load(m)) {
             err.println("dycoke bench: " + m + ", " + clip + ", " + dev.dycoke4j.parallel.Parallel.threads() + " threads, "
                     + maxNewTokens + " new tokens, medians of " + repeat + " runs after a warm-up");
-            out.println("| frames | decode video s | preprocess s | vision s | prefill s | TTFT s | decode tok/s | total s | KV cache | peak RSS |");
-            out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-            for (int f : frames) {
+            out.println("| method | frames | visual tokens | decode video s | preprocess s | vision s | compress s | prefill s | TTFT s | decode tok/s | total s | KV cache | LLM TFLOP | peak RSS |");
+            out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            for (int f : frames) for (var comp : comps) {
                 List<Stats> stats = new ArrayList<>();
                 for (int r = 0; r <= repeat; r++) {
-                    Answer a = qa.ask(n -> VideoReader.readUniform(clip, n).frames(), f, "What happens in this video?", opts, null);
+                    Answer a = qa.ask(n -> VideoReader.readUniform(clip, n).frames(), f, "What happens in this video?", opts, comp, null);
                     if (r > 0) stats.add(a.stats());
-                    err.println(String.format(Locale.ROOT, "  frames %d %s: %s", f, r == 0 ? "warm-up" : "run " + r, a.stats().line()));
+                    err.println(String.format(Locale.ROOT, "  %s frames %d %s: %s", comp.method().id(), f, r == 0 ? "warm-up" : "run " + r, a.stats().line()));
                 }
                 double dec = median(stats, s -> s.seconds().decodeVideo()), pre = median(stats, s -> s.seconds().preprocess());
                 double vis = median(stats, s -> s.seconds().vision()), pf = median(stats, s -> s.seconds().prefill());
                 double ttft = median(stats, s -> s.seconds().decodeVideo() + s.seconds().preprocess() + s.seconds().vision() + s.seconds().prefill());
                 double tps = median(stats, Stats::tokensPerSecond), tot = median(stats, s -> s.seconds().total());
+                double cmp = median(stats, s -> s.seconds().compress());
                 Stats last = stats.getLast();
-                out.println(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.2f | %.3f | %s | %s |", f, dec, pre, vis, pf, ttft, tps, tot,
-                        dev.dycoke4j.pipeline.Bytes.human(last.kvCacheBytes()), dev.dycoke4j.pipeline.Bytes.human(last.peakRssBytes())));
+                out.println(String.format(Locale.ROOT, "| %s | %d | %d -> %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.2f | %.3f | %s | %.3f | %s |",
+                        comp.method().id(), f, last.visualTokens(), last.visualKept(), dec, pre, vis, cmp, pf, ttft, tps, tot,
+                        dev.dycoke4j.pipeline.Bytes.human(last.kvCacheBytes()), last.flopsLlm() / 1e12, dev.dycoke4j.pipeline.Bytes.human(last.peakRssBytes())));
                 out.flush();
                 ObjectNode run = runs.addObject();
-                run.put("method", "none").put("frames", f);
-                run.putObject("seconds").put("decode_video", dec).put("preprocess", pre).put("vision", vis).put("prefill", pf)
+                run.put("method", comp.method().id()).put("frames", f);
+                run.putObject("seconds").put("decode_video", dec).put("preprocess", pre).put("vision", vis).put("compress", cmp).put("prefill", pf)
                         .put("ttft", ttft).put("total", tot);
                 run.put("decode_tokens_per_s", tps).put("kv_bytes", last.kvCacheBytes()).put("peak_rss_bytes", last.peakRssBytes());
-                run.put("visual_tokens", last.visualTokens()).put("prompt_tokens", last.promptTokens());
+                run.put("visual_tokens", last.visualTokens()).put("visual_tokens_kept", last.visualKept())
+                        .put("visual_tokens_attended_mean", last.visualAttended()).put("flops_llm", last.flopsLlm())
+                        .put("prompt_tokens", last.promptTokens());
             }
         }
         if (json) out.println(root.toPrettyString());
@@ -130,7 +143,4 @@ final class BenchCommand implements Callable<Integer> {
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
-    static String frameList(int[] f) {
-        return Arrays.toString(f);
-    }
 }

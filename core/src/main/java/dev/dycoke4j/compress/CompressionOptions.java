@@ -30,6 +30,11 @@ public record CompressionOptions(Method method, double ttmK, Ttm.Windows ttmWind
                 DynamicPruning.Mode.OFFICIAL, Double.NaN, 2, 0);
     }
 
+    /** The same settings for another method. */
+    public CompressionOptions withMethod(Method m) {
+        return new CompressionOptions(m, ttmK, ttmWindows, ttmOrder, dpEnabled, dpLayer, dpP, dpMode, ratio, fastvLayer, seed);
+    }
+
     public Ttm ttm() {
         return new Ttm(ttmK, ttmWindows, ttmOrder);
     }
