@@ -35,6 +35,11 @@ public record CompressionOptions(Method method, double ttmK, Ttm.Windows ttmWind
         return new CompressionOptions(m, ttmK, ttmWindows, ttmOrder, dpEnabled, dpLayer, dpP, dpMode, ratio, fastvLayer, seed);
     }
 
+    /** The same settings with DP at layer {@code l}. */
+    public CompressionOptions withDpLayer(int l) {
+        return new CompressionOptions(method, ttmK, ttmWindows, ttmOrder, dpEnabled, l, dpP, dpMode, ratio, fastvLayer, seed);
+    }
+
     public Ttm ttm() {
         return new Ttm(ttmK, ttmWindows, ttmOrder);
     }

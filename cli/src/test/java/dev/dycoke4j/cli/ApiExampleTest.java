@@ -1,0 +1,32 @@
+package dev.dycoke4j.cli;
+
+import dev.dycoke4j.compress.CompressionOptions;
+import dev.dycoke4j.compress.Method;
+import dev.dycoke4j.pipeline.Answer;
+import dev.dycoke4j.pipeline.GenerationOptions;
+import dev.dycoke4j.pipeline.VideoQa;
+import dev.dycoke4j.video.VideoReader;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The README's Java API example, on the oracle checkpoint (3 layers, so DP at L=2 instead of the paper's 3). */
+class ApiExampleTest {
+    @Test
+    void readmeExampleRuns() {
+        Path oracle = Cli.oracle();
+        StringBuilder streamed = new StringBuilder();
+        try (VideoQa qa = VideoQa.load(oracle.resolve("tiny-llava-ov"))) {
+            CompressionOptions dycoke = CompressionOptions.of(Method.DYCOKE).withDpLayer(2);
+            Answer a = qa.ask(n -> VideoReader.readUniform(oracle.resolve("golden/clip.mkv"), n).frames(), 8,
+                    "What happens in this video?", GenerationOptions.greedy(12), dycoke, streamed::append);
+            assertEquals(streamed.toString(), a.text());
+            assertEquals(12, a.tokenIds().length);
+            assertEquals(68, a.stats().visualKept());
+            assertTrue(a.stats().line().startsWith("dycoke | frames 8 | visual tokens 128 -> 68"), a.stats().line());
+        }
+    }
+}
