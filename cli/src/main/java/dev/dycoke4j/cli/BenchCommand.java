@@ -128,7 +128,8 @@ final class BenchCommand implements Callable<Integer> {
                 run.put("method", comp.method().id()).put("frames", f);
                 run.putObject("seconds").put("decode_video", dec).put("preprocess", pre).put("vision", vis).put("compress", cmp).put("prefill", pf)
                         .put("ttft", ttft).put("total", tot);
-                run.put("decode_tokens_per_s", tps).put("kv_bytes", last.kvCacheBytes()).put("peak_rss_bytes", last.peakRssBytes());
+                run.put("decode_tokens_per_s", tps).put("kv_bytes", last.kvCacheBytes() + last.kvPrunedBytes()).put("kv_bytes_active", last.kvCacheBytes())
+                        .put("kv_bytes_pruned", last.kvPrunedBytes()).put("peak_rss_bytes", last.peakRssBytes());
                 run.put("visual_tokens", last.visualTokens()).put("visual_tokens_kept", last.visualKept())
                         .put("visual_tokens_attended_mean", last.visualAttended()).put("flops_llm", last.flopsLlm())
                         .put("prompt_tokens", last.promptTokens());

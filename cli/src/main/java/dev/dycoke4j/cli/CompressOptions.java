@@ -4,6 +4,7 @@ import dev.dycoke4j.compress.CompressionOptions;
 import dev.dycoke4j.compress.DynamicPruning;
 import dev.dycoke4j.compress.Method;
 import dev.dycoke4j.compress.Ttm;
+import dev.dycoke4j.llm.KvCache;
 import picocli.CommandLine.Option;
 
 import java.util.Locale;
@@ -37,6 +38,15 @@ final class CompressOptions {
     @Option(names = "--dp-mode", paramLabel = "official|reuse|always", defaultValue = "official", description = "DP re-selection rule (default: ${DEFAULT-VALUE}).")
     String dpMode;
 
+    @Option(names = "--dp-store", paramLabel = "full|compact", defaultValue = "full",
+            description = "Where DP's pruned entries live: full keeps them in the float cache (official, no memory saved); compact moves them "
+                    + "out of layers L and above into an int8 or bf16 store and recalls them when selected again (default: ${DEFAULT-VALUE}).")
+    String dpStore;
+
+    @Option(names = "--dp-store-dtype", paramLabel = "int8|bf16", defaultValue = "int8",
+            description = "Encoding of the compact store: int8 with a scale per (token, kv head) row, or bf16 (default: ${DEFAULT-VALUE}).")
+    String dpStoreType;
+
     @Option(names = "--ratio", paramLabel = "R", description = "Retained ratio of visual tokens for the baselines (default: what DyCoke's TTM keeps).")
     Double ratio;
 
@@ -51,9 +61,12 @@ final class CompressOptions {
         Ttm.Windows w = parse(Ttm.Windows.class, ttmWindows, "--ttm-windows");
         Ttm.Order o = parse(Ttm.Order.class, ttmOrder, "--ttm-order");
         DynamicPruning.Mode mode = parse(DynamicPruning.Mode.class, dpMode, "--dp-mode");
+        DynamicPruning.Store store = parse(DynamicPruning.Store.class, dpStore, "--dp-store");
+        KvCache.CompactType type = parse(KvCache.CompactType.class, dpStoreType, "--dp-store-dtype");
         if (!dp.equals("on") && !dp.equals("off")) throw new UsageException("--dp must be on or off, got '" + dp + "'");
         try {
-            return new CompressionOptions(m, ttmK, w, o, dp.equals("on"), dpLayer, dpP, mode, ratio == null ? Double.NaN : ratio, fastvLayer, seed);
+            return new CompressionOptions(m, ttmK, w, o, dp.equals("on"), dpLayer, dpP, mode, store, type,
+                    ratio == null ? Double.NaN : ratio, fastvLayer, seed);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

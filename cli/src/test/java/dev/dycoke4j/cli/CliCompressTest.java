@@ -72,6 +72,27 @@ class CliCompressTest {
         assertEquals(mean, j.get("stats").get("visual_tokens_attended_mean").asDouble(), 1e-9);
     }
 
+    @ParameterizedTest
+    @CsvSource({"int8, 80", "bf16, 128"})
+    void compactStoreMovesPrunedEntriesOutOfTheFloatCache(String dtype, long compactRowBytes) throws Exception {
+        String[] dp = {"--compress", "dycoke", "--dp-mode", "official", "--dp-l", "2", "--dp-p", "0.7"};
+        JsonNode full = run(dp).get("stats");
+        String[] compact = java.util.Arrays.copyOf(dp, dp.length + 4);
+        System.arraycopy(new String[]{"--dp-store", "compact", "--dp-store-dtype", dtype}, 0, compact, dp.length, 4);
+        JsonNode j = run(compact), st = j.get("stats");
+        assertArrayEquals(golden("dp.safetensors", "chat_ttm_k0.7_dp_official_l2_p0.7_generated_ids"), ids(j));
+        // layer 2 keeps int(67·0.3) + 1 = 21 of the 68 visual tokens in float32; the other 47 are compact
+        long fullBytes = 2L * 3 * (90 + 11) * 32 * 4;
+        assertEquals(fullBytes, full.get("kv_bytes_active").asLong());
+        assertEquals(0, full.get("kv_bytes_pruned").asLong());
+        assertEquals(fullBytes - 47L * 2 * 32 * 4, st.get("kv_bytes_active").asLong());
+        assertEquals(47 * compactRowBytes, st.get("kv_bytes_pruned").asLong());
+        assertTrue(st.get("kv_bytes_pruned").asLong() > 0);
+        assertTrue(st.get("kv_bytes_active").asLong() < full.get("kv_bytes_active").asLong());
+        assertEquals(st.get("kv_bytes_active").asLong() + st.get("kv_bytes_pruned").asLong(), st.get("kv_bytes").asLong());
+        assertTrue(st.get("kv_bytes").asLong() < full.get("kv_bytes").asLong());
+    }
+
     @Test
     void flopsFollowThePapersFormula() throws Exception {
         JsonNode none = run().get("stats"), dycoke = run("--compress", "dycoke", "--dp", "off").get("stats");
@@ -135,5 +156,11 @@ class CliCompressTest {
         r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "random", "--ratio", "0");
         assertEquals(2, r.code());
         assertEquals("dycoke: --ratio must be in (0, 1], got 0.0", r.problem());
+        r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "dycoke", "--dp-store", "fat");
+        assertEquals(2, r.code());
+        assertEquals("dycoke: --dp-store takes full, compact; got 'fat'", r.problem());
+        r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "dycoke", "--dp-store", "compact", "--dp-store-dtype", "fp8");
+        assertEquals(2, r.code());
+        assertEquals("dycoke: --dp-store-dtype takes int8, bf16; got 'fp8'", r.problem());
     }
 }

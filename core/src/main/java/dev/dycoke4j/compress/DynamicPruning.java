@@ -1,6 +1,7 @@
 package dev.dycoke4j.compress;
 
 import dev.dycoke4j.llm.AttentionHook;
+import dev.dycoke4j.llm.KvCache;
 
 import java.util.Arrays;
 
@@ -9,7 +10,8 @@ import java.util.Arrays;
  * attention at layer L-1 (averaged over query heads) over the visual span, and picks the top {@code int(n·(1-P))}
  * visual positions that layers L and above attend to; every non-visual position stays attended, kept keys keep their
  * original RoPE positions, and pruned positions stay in the cache, so a later step can recall them. The prefill is
- * never pruned.
+ * never pruned. By default pruned entries stay in the float cache; with the {@link Store#COMPACT} store they move to
+ * a compact int8 or bf16 store, which saves memory (see {@link Store}).
  *
  * <ul>
  *   <li>{@link Mode#OFFICIAL}, as the official code: the span has n = visual tokens − 1 (so the last visual token and
@@ -23,6 +25,14 @@ import java.util.Arrays;
 public final class DynamicPruning implements AttentionHook {
     public enum Mode { OFFICIAL, REUSE, ALWAYS }
 
+    /**
+     * Where pruned entries live. {@link #FULL}: in the float cache, untouched (the official behaviour, no memory saved).
+     * {@link #COMPACT}: at a re-selecting step, the visual entries of layers ≥ L outside the selection move to a compact
+     * store (int8 or bf16, see {@link KvCache#retier}) and selected compact ones are recalled; steps that attend to the
+     * full cache read compact entries in place.
+     */
+    public enum Store { FULL, COMPACT }
+
     /** Attention is "stable" from one step to the next at this cosine similarity or above. */
     public static final float STABLE = 0.9f;
 
@@ -35,6 +45,8 @@ public final class DynamicPruning implements AttentionHook {
     private int steps, reselections;
     private long attendedSum;
     private final int[] attendedPerStep;
+    private final KvCache.CompactType compact;
+    private boolean reselected;
 
     /**
      * @param layer  L: layers L and above are pruned; the probabilities come from layer L-1 (so L ≥ 1)
@@ -44,6 +56,14 @@ public final class DynamicPruning implements AttentionHook {
      * @param maxSteps decode steps to record
      */
     public DynamicPruning(Mode mode, int layer, double p, int start, int visual, int maxSteps) {
+        this(mode, layer, p, start, visual, maxSteps, null);
+    }
+
+    /**
+     * As above; with {@code compact} not null, pruned visual entries of layers ≥ L move to a compact store of that type
+     * at every re-selecting step (the {@link Store#COMPACT} store), and are recalled when selected again.
+     */
+    public DynamicPruning(Mode mode, int layer, double p, int start, int visual, int maxSteps, KvCache.CompactType compact) {
         if (layer < 1) throw new IllegalArgumentException("the DP layer L must be at least 1, got " + layer);
         if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("the DP pruning ratio P must be in [0, 1), got " + p);
         if (visual < 1) throw new IllegalArgumentException("DP needs visual tokens in the prompt");
@@ -54,6 +74,7 @@ public final class DynamicPruning implements AttentionHook {
         this.visual = visual;
         this.span = mode == Mode.OFFICIAL ? visual - 1 : visual;
         this.attendedPerStep = new int[Math.max(0, maxSteps)];
+        this.compact = compact;
     }
 
     @Override
@@ -72,6 +93,7 @@ public final class DynamicPruning implements AttentionHook {
         float sim = previous == null ? 0f : cosine(att, previous);
         previous = att;
         boolean reselect = mode == Mode.ALWAYS || sim < STABLE || (mode == Mode.REUSE && selected == null);
+        reselected = reselect;
         int[] active;
         if (reselect) {
             selected = topK(att, keepCount());
@@ -87,6 +109,17 @@ public final class DynamicPruning implements AttentionHook {
         attendedSum += attended;
         steps++;
         return active;
+    }
+
+    /** With the compact store, a re-selecting step moves the pruned visual entries out and recalls the selected ones. */
+    @Override
+    public void afterSelect(KvCache cache, int[] active) {
+        if (compact != null && reselected) cache.retier(layer, start, visual, active, compact);
+    }
+
+    /** Where pruned entries live. */
+    public Store store() {
+        return compact == null ? Store.FULL : Store.COMPACT;
     }
 
     /** Every position but the span, plus the chosen span offsets. */

@@ -15,4 +15,11 @@ public interface AttentionHook {
      *         for all of them
      */
     int[] select(float[] probs, int len);
+
+    /**
+     * Called right after {@link #select}, with its result, before the layers above the probe layer run (their slots
+     * then hold every position but the current one): a hook may move cache entries between storage tiers here.
+     */
+    default void afterSelect(KvCache cache, int[] active) {
+    }
 }

@@ -1,5 +1,7 @@
 package dev.dycoke4j.llm;
 
+import dev.dycoke4j.kernel.TieredAttention;
+
 import java.util.Arrays;
 
 /**
@@ -7,20 +9,36 @@ import java.util.Arrays;
  * {@code k[layer][slot·kvDim + g·headDim + i]}. Layers may hold different numbers of slots: a method that drops
  * tokens from the upper layers at prefill (FastV) leaves those layers shorter. Layer 0 always holds every token, so
  * its length is the number of positions seen. Grows by doubling up to the context length.
+ *
+ * <p>A layer can become <em>tiered</em> ({@link #retier}): its slots then live either in a float32 store or in a
+ * compact store ({@link CompactType}), found through a slot → row map, and its arrays are no longer indexed by slot
+ * ({@link #keys}/{@link #values} refuse; read through {@link #store}, {@link #readKeys}, {@link #readValues}). A
+ * tiered layer takes one token at a time.
  */
 public final class KvCache {
-    private final int layers, kvDim, maxTokens;
+    /** The encoding of the compact store: int8 with a symmetric scale per (slot, kv head) row of K and of V, or bf16. */
+    public enum CompactType { INT8, BF16 }
+
+    private final int layers, kvDim, kvHeads, maxTokens;
     private final float[][] k, v;
     private final int[] length;
+    private final KvTier[] tiers;
 
+    /** A cache with one kv head of {@code kvDim} (the compact store then keeps one int8 scale per row). */
     public KvCache(int layers, int kvDim, int maxTokens, int initialTokens) {
+        this(layers, 1, kvDim, maxTokens, initialTokens);
+    }
+
+    public KvCache(int layers, int kvHeads, int headDim, int maxTokens, int initialTokens) {
         this.layers = layers;
-        this.kvDim = kvDim;
+        this.kvHeads = kvHeads;
+        this.kvDim = kvHeads * headDim;
         this.maxTokens = maxTokens;
         int cap = Math.max(1, Math.min(maxTokens, initialTokens));
         k = new float[layers][cap * kvDim];
         v = new float[layers][cap * kvDim];
         length = new int[layers];
+        tiers = new KvTier[layers];
     }
 
     /** Positions seen (the slots of layer 0). */
@@ -45,10 +63,20 @@ public final class KvCache {
         return kvDim;
     }
 
+    public int kvHeads() {
+        return kvHeads;
+    }
+
     /** Makes room in {@code layer} for {@code n} more slots. */
     public void reserve(int layer, int n) {
         int need = length[layer] + n;
         if (need > maxTokens) throw new IllegalStateException("context full: " + need + " tokens > " + maxTokens);
+        if (tiers[layer] != null) {
+            if (n > 1) throw new IllegalStateException("layer " + layer + " keeps a tiered (compact) KV store and takes one token at a time; got "
+                    + n + " (run the whole prompt before any slot is moved to the compact store)");
+            tiers[layer].reserve(length[layer], n);
+            return;
+        }
         int cap = k[layer].length / kvDim;
         if (need <= cap) return;
         int grown = Math.min(maxTokens, Math.max(need, cap * 2));
@@ -56,12 +84,52 @@ public final class KvCache {
         v[layer] = Arrays.copyOf(v[layer], grown * kvDim);
     }
 
+    /** Keys of a plain layer, indexed by slot. */
     public float[] keys(int layer) {
+        checkPlain(layer);
         return k[layer];
     }
 
+    /** Values of a plain layer, indexed by slot. */
     public float[] values(int layer) {
+        checkPlain(layer);
         return v[layer];
+    }
+
+    private void checkPlain(int layer) {
+        if (tiers[layer] != null) throw new IllegalStateException("layer " + layer + " is tiered: its rows are not its slots; use store()");
+    }
+
+    /** Whether {@code layer} keeps a float and a compact store (see {@link #retier}). */
+    public boolean tiered(int layer) {
+        return tiers[layer] != null;
+    }
+
+    /** The storage of {@code layer}, for attention: plain (slot = row) or tiered. */
+    public TieredAttention.Store store(int layer) {
+        return tiers[layer] != null ? tiers[layer].store() : TieredAttention.Store.dense(kvDim, kvHeads, k[layer], v[layer]);
+    }
+
+    /** Writes the keys and values ({@code kvDim} floats each) of a reserved slot. */
+    public void put(int layer, int slot, float[] ks, int ko, float[] vs, int vo) {
+        int row = tiers[layer] != null ? tiers[layer].floatRow(slot) : slot;
+        System.arraycopy(ks, ko, tiers[layer] != null ? tiers[layer].fk : k[layer], row * kvDim, kvDim);
+        System.arraycopy(vs, vo, tiers[layer] != null ? tiers[layer].fv : v[layer], row * kvDim, kvDim);
+    }
+
+    /** The keys of a slot as float32 ({@code kvDim} into {@code out[off..]}), dequantized if it is in the compact store. */
+    public void readKeys(int layer, int slot, float[] out, int off) {
+        read(layer, slot, true, out, off);
+    }
+
+    public void readValues(int layer, int slot, float[] out, int off) {
+        read(layer, slot, false, out, off);
+    }
+
+    private void read(int layer, int slot, boolean keys, float[] out, int off) {
+        if (slot < 0 || slot >= length[layer]) throw new IndexOutOfBoundsException("slot " + slot + " of " + length[layer] + " in layer " + layer);
+        if (tiers[layer] != null) tiers[layer].read(slot, keys, out, off);
+        else System.arraycopy(keys ? k[layer] : v[layer], slot * kvDim, out, off, kvDim);
     }
 
     /** Marks {@code n} reserved slots of {@code layer} as filled. */
@@ -73,13 +141,83 @@ public final class KvCache {
     public void truncate(int n) {
         for (int l = 0; l < layers; l++)
             if (n < 0 || n > length[l]) throw new IllegalArgumentException("cannot truncate layer " + l + " of " + length[l] + " slots to " + n);
+        for (KvTier t : tiers) if (t != null) t.truncate(n);
         Arrays.fill(length, n);
     }
 
-    /** Bytes of the filled slots: keys and values of every layer, float32. */
+    /**
+     * Moves entries of layers {@code fromLayer} and above between the two stores: every slot of the span
+     * {@code [spanStart, spanStart+spanCount)} that is not in {@code active} goes to the compact store (quantized), and
+     * every compact one in {@code active} is recalled (dequantized into the float store). Slots outside the span stay
+     * where they are. A layer becomes tiered, with {@code type}, at its first retier; the stores are repacked when they
+     * waste more than a quarter of their rows. Nothing moves when {@code active} is null.
+     */
+    public void retier(int fromLayer, int spanStart, int spanCount, int[] active, CompactType type) {
+        if (active == null) return;
+        if (fromLayer < 0 || fromLayer >= layers) throw new IllegalArgumentException("layer " + fromLayer + " is outside 0.." + (layers - 1));
+        if (spanStart < 0 || spanCount < 0) throw new IllegalArgumentException("bad span " + spanStart + " + " + spanCount);
+        boolean[] keep = new boolean[spanCount];
+        for (int s : active) if (s >= spanStart && s < spanStart + spanCount) keep[s - spanStart] = true;
+        for (int l = fromLayer; l < layers; l++) {
+            if (spanStart + spanCount > length[l])
+                throw new IllegalStateException("layer " + l + " holds " + length[l] + " slots, fewer than the span's end " + (spanStart + spanCount));
+            KvTier t = tiers[l];
+            if (t == null) {
+                t = tiers[l] = new KvTier(type, kvDim, kvHeads, k[l], v[l], length[l]);
+                k[l] = v[l] = null;
+            } else if (t.type != type) {
+                throw new IllegalArgumentException("layer " + l + " already keeps " + t.type + " compact rows, not " + type);
+            }
+            int[] demote = new int[spanCount], recall = new int[spanCount];
+            int nd = 0, nr = 0;
+            for (int i = 0; i < spanCount; i++) {
+                boolean compact = t.isCompact(spanStart + i);
+                if (keep[i] && compact) recall[nr++] = spanStart + i;
+                else if (!keep[i] && !compact) demote[nd++] = spanStart + i;
+            }
+            // interleaved, so that each recall reuses the float row the demotion before it freed, and each demotion the
+            // compact row the recall before it freed: a swap of selections grows neither store
+            for (int i = 0; i < Math.max(nd, nr); i++) {
+                if (i < nd) t.demote(demote[i]);
+                if (i < nr) t.recall(recall[i]);
+            }
+            t.maybeRepack();
+        }
+    }
+
+    /** The two stores of a tiered layer, or null (for tests). */
+    KvTier tier(int layer) {
+        return tiers[layer];
+    }
+
+    /** Whether a slot of {@code layer} is in the compact store. */
+    public boolean isCompact(int layer, int slot) {
+        return tiers[layer] != null && tiers[layer].isCompact(slot);
+    }
+
+    /** Slots of {@code layer} in the compact store. */
+    public int compactSlots(int layer) {
+        return tiers[layer] == null ? 0 : tiers[layer].compactRows();
+    }
+
+    /** Bytes of the live float32 (active) rows: keys and values of every layer. */
     public long bytes() {
-        long slots = 0;
-        for (int l : length) slots += l;
-        return 2L * slots * kvDim * Float.BYTES;
+        long b = 0;
+        for (int l = 0; l < layers; l++) b += tiers[l] != null ? tiers[l].floatBytes() : 2L * length[l] * kvDim * Float.BYTES;
+        return b;
+    }
+
+    /** Bytes of the live compact (pruned) rows: keys and values, with their int8 scales. */
+    public long prunedBytes() {
+        long b = 0;
+        for (KvTier t : tiers) if (t != null) b += t.compactBytes();
+        return b;
+    }
+
+    /** Bytes of every array the cache holds, used or spare (what the heap really keeps). */
+    public long capacityBytes() {
+        long b = 0;
+        for (int l = 0; l < layers; l++) b += tiers[l] != null ? tiers[l].capacityBytes() : 2L * k[l].length * Float.BYTES;
+        return b;
     }
 }

@@ -47,7 +47,7 @@ public final class Qwen2Decoder {
     }
 
     public KvCache newCache(int expectedTokens) {
-        return new KvCache(c.numLayers(), c.numKvHeads() * c.headDim(), c.maxPositions(), expectedTokens);
+        return new KvCache(c.numLayers(), c.numKvHeads(), c.headDim(), c.maxPositions(), expectedTokens);
     }
 
     /** Embedding rows of {@code ids}: {@code [ids.length, d]}. */
@@ -90,7 +90,10 @@ public final class Qwen2Decoder {
             int[] active = null;
             for (int i = 0; i < layers.length; i++) {
                 layers[i].forward(x, 1, positions, cache, rope, i > probe ? active : null, i == probe ? probs : null);
-                if (i == probe) active = hook.select(probs, probs.length);
+                if (i == probe) {
+                    active = hook.select(probs, probs.length);
+                    hook.afterSelect(cache, active);
+                }
             }
         } else if (prefill != null && T > 1) {
             int at = checkLayer(prefill.layer(), "prefill hook");

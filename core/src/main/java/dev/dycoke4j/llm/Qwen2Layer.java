@@ -6,6 +6,7 @@ import dev.dycoke4j.kernel.Attention;
 import dev.dycoke4j.kernel.IndexedAttention;
 import dev.dycoke4j.kernel.Norms;
 import dev.dycoke4j.kernel.Rope;
+import dev.dycoke4j.kernel.TieredAttention;
 import dev.dycoke4j.tensor.Linear;
 import dev.dycoke4j.tensor.Weights;
 
@@ -50,6 +51,15 @@ final class Qwen2Layer {
             rope.apply(qs, t * H * hd, H, positions[t], cos, sin);
             rope.apply(ks, t * kvDim, KVH, positions[t], cos, sin);
         }
+        if (cache.tiered(index)) {
+            // one token over a float + compact store (reserve above refused T > 1)
+            cache.put(index, slot0, ks, 0, vs, 0);
+            float[] att = new float[H * hd];
+            TieredAttention.decode(qs, cache.store(index), H, hd, slot0 + 1, active, (float) Math.pow(hd, -0.5), att, probs);
+            cache.advance(index, 1);
+            afterAttention(x, xb, att, 1);
+            return;
+        }
         float[] kc = cache.keys(index), vc = cache.values(index);
         System.arraycopy(ks, 0, kc, slot0 * kvDim, T * kvDim);
         System.arraycopy(vs, 0, vc, slot0 * kvDim, T * kvDim);
@@ -66,6 +76,12 @@ final class Qwen2Layer {
             }
         }
         cache.advance(index, T);
+        afterAttention(x, xb, att, T);
+    }
+
+    /** The attention output projection and residual, then the MLP block and its residual; xb is scratch. */
+    private void afterAttention(float[] x, float[] xb, float[] att, int T) {
+        int d = c.hiddenSize();
         o.apply(att, T, xb);
         for (int i = 0; i < T * d; i++) x[i] += xb[i];
         Norms.rmsNorm(x, postNorm, (float) c.rmsNormEps(), xb, T, d);

@@ -13,7 +13,8 @@ package dev.dycoke4j.pipeline;
  * @param generatedTokens tokens generated, the stop token included
  * @param seconds         wall time per stage
  * @param kvCacheBytes    bytes of the KV cache held in its active (float32) store at the end
- * @param kvPrunedBytes   bytes of pruned KV entries moved to a compact store (0 when pruned entries stay in place)
+ * @param kvPrunedBytes   bytes of pruned KV entries moved to a compact store, scales included (0 when pruned entries
+ *                        stay in place: {@code --dp-store full})
  * @param flopsLlm        LLM prefill FLOPs by the FastV/DyCoke papers' formula
  * @param peakRssBytes    the process's peak resident memory so far (VmHWM), or -1 where unknown
  */
@@ -38,7 +39,7 @@ public record Stats(String method, int frames, int visualTokens, int visualKept,
                 "%s | frames %d | visual tokens %d -> %d (attended %.1f) | prompt %d tok | decode %.2fs preprocess %.2fs vision %.2fs compress %.3fs prefill %.2fs generate %.2fs | %.1f tok/s | %.3g TFLOP | KV cache %s | peak RSS %s",
                 method, frames, visualTokens, visualKept, visualAttended, promptTokens, seconds.decodeVideo(), seconds.preprocess(),
                 seconds.vision(), seconds.compress(), seconds.prefill(), seconds.generate(), tokensPerSecond(), flopsLlm / 1e12,
-                Bytes.human(kvCacheBytes),
+                Bytes.human(kvCacheBytes) + (kvPrunedBytes > 0 ? " + " + Bytes.human(kvPrunedBytes) + " compact" : ""),
                 peakRssBytes < 0 ? "n/a" : Bytes.human(peakRssBytes));
     }
 }

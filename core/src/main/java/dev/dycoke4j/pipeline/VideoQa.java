@@ -179,7 +179,8 @@ public final class VideoQa implements AutoCloseable {
         int start = firstVideoPosition(prompt);
         int maxNew = Math.min(opts.maxNewTokens(), ctx - prompt.length);
         DynamicPruning dp = comp.method() == Method.DYCOKE && comp.dpEnabled()
-                ? new DynamicPruning(comp.dpMode(), checkLayer(comp.dpLayer(), "--dp-l"), comp.dpP(), start, kept.count(), maxNew) : null;
+                ? new DynamicPruning(comp.dpMode(), checkLayer(comp.dpLayer(), "--dp-l"), comp.dpP(), start, kept.count(), maxNew,
+                comp.dpStore() == DynamicPruning.Store.COMPACT ? comp.dpStoreType() : null) : null;
         FastV fastv = comp.method() == Method.FASTV
                 ? new FastV(checkLayer(comp.fastvLayer(), "--fastv-k") , start, kept.count(),
                 (int) Math.round(comp.ratioFor(nFrames, tpf) * kept.count())) : null;
@@ -232,7 +233,7 @@ public final class VideoQa implements AutoCloseable {
         double attended = dp != null ? dp.attendedMean() : fastv != null ? fastv.kept() : kept.count();
         var seconds = new Stats.Seconds(decodeSeconds, preprocess, vision, compress, r.prefillSeconds(), r.decodeSeconds());
         Stats stats = new Stats(comp.method().id(), nFrames, all.count(), kept.count(), attended, prompt.length, r.tokens().length,
-                seconds, cache.bytes(), 0L, flops, Bytes.peakRss());
+                seconds, cache.bytes(), cache.prunedBytes(), flops, Bytes.peakRss());
         return new Answer(text.toString(), r.tokens(), stats);
     }
 
