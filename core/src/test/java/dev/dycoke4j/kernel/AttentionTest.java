@@ -1,0 +1,77 @@
+package dev.dycoke4j.kernel;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** {@link Attention#attend} against {@link ScalarKernels#attend}. */
+class AttentionTest {
+
+    /**
+     * Runs one shape with random q, k, v (strides padded by {@code pad} floats, arrays offset by a few floats) and
+     * checks every output within 2e-5 of the largest |v| (the output is a convex mix of v rows).
+     */
+    static void run(SplittableRandom r, int T, int S, int H, int KVH, int D, boolean causal, int pos0, int pad, int threads) {
+        int qStride = H * D + pad, kvStride = KVH * D + pad;
+        int qOff = 3, kOff = 5, vOff = 7, oOff = 2;
+        float scale = (float) (1 / Math.sqrt(D));
+        var sh = new Attention.Shape(T, S, H, KVH, D, qStride, kvStride, causal, pos0, scale);
+        float[] q = KernelTesting.randoms(r, qOff + T * qStride, 2), k = KernelTesting.randoms(r, kOff + S * kvStride, 2);
+        float[] v = KernelTesting.randoms(r, vOff + S * kvStride, 1);
+        float[] out = new float[oOff + T * qStride], want = new float[oOff + T * qStride];
+        Arrays.fill(out, -7f);
+        Arrays.fill(want, -7f);
+        KernelTesting.withThreads(threads, () -> Attention.attend(sh, q, qOff, k, kOff, v, vOff, out, oOff));
+        ScalarKernels.attend(sh, q, qOff, k, kOff, v, vOff, want, oOff);
+        String what = sh + " threads=" + threads;
+        for (int i = 0; i < out.length; i++) {
+            boolean written = i >= oOff && (i - oOff) % qStride < H * D;
+            if (!written) {
+                if (out[i] != -7f) fail(what + ": wrote outside the heads at " + i);
+                continue;
+            }
+            if (!(Math.abs(out[i] - want[i]) <= 2e-5)) fail(what + ": out[" + i + "] = " + out[i] + ", want " + want[i]);
+        }
+    }
+
+    @Test
+    void shapesAgainstTheTwin() {
+        SplittableRandom r = new SplittableRandom(1);
+        // T, S, H, KVH, D, causal, pos0, pad
+        int[][] cases = {
+                {1, 1, 1, 1, 8, 0, 0, 0},
+                {5, 9, 2, 1, 12, 0, 0, 0},       // GQA group 2, D=12
+                {7, 7, 7, 1, 16, 1, 0, 3},       // group 7, causal from 0
+                {3, 20, 14, 2, 64, 1, 17, 0},    // decode-like: causal with pos0 > 0, Qwen2 heads
+                {1, 40, 14, 2, 64, 1, 39, 0},    // one decode step
+                {33, 33, 4, 4, 72, 0, 0, 5},     // SigLIP head size, group 1
+                {17, 23, 6, 3, 13, 0, 0, 1},     // D not a multiple of 8
+                {12, 30, 2, 2, 7, 1, 18, 0},     // tiny D, causal pos0
+                {70, 70, 2, 1, 40, 1, 0, 0},     // causal over more than one key block
+                {9, 300, 3, 1, 24, 0, 0, 0},     // long S, non-causal
+                {65, 200, 4, 2, 64, 1, 135, 2},  // chunked prefill after a cached prefix
+        };
+        for (int[] c : cases)
+            for (int threads = 1; threads <= 2; threads++)
+                run(r, c[0], c[1], c[2], c[3], c[4], c[5] == 1, c[6], c[7], threads);
+    }
+
+    @Test
+    void uniformKeysAverageTheValues() {
+        // all-equal scores: each output is the plain mean of the visible values, a value known without the twin
+        int T = 4, S = 6, D = 9;
+        var sh = new Attention.Shape(T, S, 1, 1, D, D, D, true, 2, 0.5f);
+        float[] q = new float[T * D], k = new float[S * D], v = new float[S * D], out = new float[T * D];
+        for (int s = 0; s < S; s++) for (int d = 0; d < D; d++) v[s * D + d] = s;
+        Attention.attend(sh, q, 0, k, 0, v, 0, out, 0);
+        for (int t = 0; t < T; t++) {
+            int visible = Math.min(S, 2 + t + 1);
+            double mean = (visible - 1) / 2.0;
+            for (int d = 0; d < D; d++) assertEquals(mean, out[t * D + d], 1e-6, "t=" + t);
+        }
+    }
+}

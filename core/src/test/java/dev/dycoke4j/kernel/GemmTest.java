@@ -1,0 +1,138 @@
+package dev.dycoke4j.kernel;
+
+import dev.dycoke4j.tensor.DType;
+import dev.dycoke4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** {@link Gemm#linear} (matvec below 4 rows, packed panels from 4 on) against {@link ScalarKernels#linear}. */
+class GemmTest {
+    static final int[] MS = {1, 2, 3, 4, 5, 7, 64, 65, 130};
+    static final int[] KS = {1, 3, 7, 8, 9, 15, 16, 17, 48, 64, 100, 896, 899};
+    static final int[] NS = {1, 3, 4, 5, 17, 64, 65};
+
+    /**
+     * Checks y against the scalar twin, each output within 1e-5 of Σ|x·w| + |bias| (float32 in any summation order is
+     * far inside that; a single dropped or doubled term of k ≤ 899 is far outside it).
+     */
+    static void check(String what, float[] x, int m, int k, Tensor w, float[] bias, float[] y) {
+        int n = w.dim(0);
+        float[] want = new float[m * n];
+        ScalarKernels.linear(x, m, k, w, bias, want);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double tol = 1e-5 * ScalarKernels.linearMagnitude(x, k, w, bias, i, j) + 1e-30;
+                double err = Math.abs(y[i * n + j] - want[i * n + j]);
+                if (!(err <= tol)) fail(what + ": y[" + i + "," + j + "] = " + y[i * n + j] + ", want " + want[i * n + j] + " (tolerance " + tol + ")");
+            }
+        }
+    }
+
+    static void run(SplittableRandom r, Arena arena, int m, int k, int n, DType dt, boolean withBias, boolean heap, int threads) {
+        Tensor w = KernelTesting.weight(r, n, k, dt, heap, arena);
+        float[] x = KernelTesting.randoms(r, m * k, 1);
+        float[] bias = withBias ? KernelTesting.randoms(r, n, 0.5) : null;
+        float[] y = new float[m * n];
+        java.util.Arrays.fill(y, Float.NaN); // every output must be written
+        KernelTesting.withThreads(threads, () -> Gemm.linear(x, m, k, w, bias, y));
+        check("m=" + m + " k=" + k + " n=" + n + " " + dt + (withBias ? " bias" : "") + (heap ? " heap" : "") + " threads=" + threads, x, m, k, w, bias, y);
+    }
+
+    @Test
+    void everySizeAloneAgainstTheTwin() {
+        SplittableRandom r = new SplittableRandom(42);
+        try (Arena arena = Arena.ofShared()) {
+            for (DType dt : new DType[] {DType.F32, DType.BF16}) {
+                for (int m : MS) run(r, arena, m, 37, 19, dt, m % 2 == 0, false, 1 + m % 2);
+                for (int k : KS) run(r, arena, 9, k, 21, dt, k % 2 == 1, false, 1 + k % 2);
+                for (int n : NS) run(r, arena, 11, 29, n, dt, true, false, 1 + n % 2);
+            }
+        }
+    }
+
+    @Test
+    void aDeterministicThirdOfAllCombinations() {
+        SplittableRandom r = new SplittableRandom(7);
+        int cases = 0;
+        try (Arena arena = Arena.ofShared()) {
+            for (int a = 0; a < MS.length; a++)
+                for (int b = 0; b < KS.length; b++)
+                    for (int c = 0; c < NS.length; c++) {
+                        if ((a + 2 * b + c) % 3 != 0 || (long) MS[a] * KS[b] * NS[c] > 2_000_000) continue;
+                        int v = a + b + c;
+                        DType dt = v % 2 == 0 ? DType.F32 : DType.BF16;
+                        run(r, arena, MS[a], KS[b], NS[c], dt, v % 3 != 0, dt == DType.F32 && v % 4 == 0, 1 + (v / 2) % 2);
+                        cases++;
+                    }
+        }
+        assertTrue(cases > 200, "ran " + cases + " cases");
+    }
+
+    @Test
+    void realWidthsWithBlockEdges() {
+        // k above one k-block, n across several column blocks and a partial panel, m across row blocks and a partial micro-tile
+        SplittableRandom r = new SplittableRandom(3);
+        try (Arena arena = Arena.ofShared()) {
+            run(r, arena, 197, 1152, 300, DType.BF16, true, false, 2);
+            run(r, arena, 100, 600, 531, DType.F32, false, false, 2);
+            run(r, arena, 4, 4864, 40, DType.BF16, false, false, 1);
+        }
+    }
+
+    @Test
+    void packedWeightsAreReusedAndGiveTheSameResultAgain() {
+        SplittableRandom r = new SplittableRandom(5);
+        try (Arena arena = Arena.ofShared()) {
+            Tensor w = KernelTesting.weight(r, 70, 50, DType.BF16, false, arena);
+            float[] x = KernelTesting.randoms(r, 13 * 50, 1);
+            float[] y1 = new float[13 * 70], y2 = new float[13 * 70];
+            Gemm.linear(x, 13, 50, w, null, y1);
+            assertTrue(PackedGemm.packed(w) == PackedGemm.packed(w), "one packed copy per weight");
+            Gemm.linear(x, 13, 50, w, null, y2);
+            assertArrayEquals(y1, y2);
+            check("repeat", x, 13, 50, w, null, y2);
+        }
+    }
+
+    @Test
+    void matvecAndGemmAgreeRowByRow() {
+        // the decode path (one row, weights as stored) and the prefill path (packed) give each row within tolerance
+        SplittableRandom r = new SplittableRandom(11);
+        try (Arena arena = Arena.ofShared()) {
+            Tensor w = KernelTesting.weight(r, 75, 896, DType.BF16, false, arena);
+            float[] x = KernelTesting.randoms(r, 8 * 896, 1), bias = KernelTesting.randoms(r, 75, 1);
+            float[] all = new float[8 * 75];
+            Gemm.linear(x, 8, 896, w, bias, all);
+            for (int i = 0; i < 8; i++) {
+                float[] row = java.util.Arrays.copyOfRange(x, i * 896, (i + 1) * 896), one = new float[75];
+                Gemm.linear(row, 1, 896, w, bias, one);
+                for (int j = 0; j < 75; j++) assertEquals(all[i * 75 + j], one[j], 1e-5 * ScalarKernels.linearMagnitude(row, 896, w, bias, 0, j));
+            }
+        }
+    }
+
+    @Test
+    void twinReadsF16AndGemmRejectsItWithAMessage() {
+        SplittableRandom r = new SplittableRandom(9);
+        try (Arena arena = Arena.ofShared()) {
+            Tensor w = KernelTesting.weight(r, 3, 4, DType.F16, false, arena);
+            float[] x = {1, 2, 3, 4}, y = new float[3];
+            ScalarKernels.linear(x, 1, 4, w, new float[] {1, 0, 0}, y);
+            double want = 1;
+            for (int e = 0; e < 4; e++) want += x[e] * Float.float16ToFloat(w.segment().getAtIndex(KernelTesting.I16, e));
+            assertEquals(want, y[0], 1e-6 * Math.abs(want));
+            var ex = assertThrows(IllegalArgumentException.class, () -> Gemm.linear(x, 1, 4, w, null, y));
+            assertTrue(ex.getMessage().contains("F32 or BF16"), ex.getMessage());
+            var bad = assertThrows(IllegalArgumentException.class, () -> Gemm.linear(x, 1, 5, w, null, y));
+            assertTrue(bad.getMessage().contains("width 5"), bad.getMessage());
+        }
+    }
+}
