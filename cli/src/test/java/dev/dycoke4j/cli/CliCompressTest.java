@@ -143,6 +143,13 @@ class CliCompressTest {
     }
 
     @Test
+    void dycokeOnASingleFrame() {
+        Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "dycoke", "--dp-l", "2", "--frames", "1");
+        assertEquals(1, r.code());
+        assertEquals("dycoke: DyCoke's TTM compares frames in windows, so it needs at least 2 frames; got 1", r.problem());
+    }
+
+    @Test
     void badCompressionOptions() {
         Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "zip");
         assertEquals(2, r.code());

@@ -15,8 +15,8 @@ import java.util.List;
  *   its {@code keep} tokens least similar to frame i.</li>
  * </ol>
  * {@code keep = floor((1-K) · tokensPerFrame)}. With {@link Windows#OFFICIAL} an odd last frame is dropped, as the
- * code's pair loop never reaches it (except a lone frame, which is kept whole: the official code would leave no
- * visual token at all); {@link Windows#FULL} keeps it whole and runs step 2 in every window that has an
+ * code's pair loop never reaches it; TTM needs at least 2 frames (a lone frame has nothing to be compared with, and
+ * the official code would leave no visual token at all); {@link Windows#FULL} keeps it whole and runs step 2 in every window that has an
  * i+2. {@link Order#OFFICIAL} keeps the chosen tokens in ascending similarity (as {@code topk(largest=False)});
  * {@link Order#RASTER} restores spatial order.
  */
@@ -44,7 +44,8 @@ public final class Ttm implements Compressor {
     /** How many tokens TTM keeps from {@code frames} frames of {@code tokensPerFrame}, without running it. */
     public int keptCount(int frames, int tokensPerFrame) {
         int keep = keepPerFrame(tokensPerFrame), n = 0;
-        int pairsEnd = windows == Windows.OFFICIAL && frames > 1 ? frames - 1 : frames;
+        checkFrames(frames);
+        int pairsEnd = windows == Windows.OFFICIAL ? frames - 1 : frames;
         boolean[] reduced = new boolean[frames], present = new boolean[frames];
         for (int i = 0; i < pairsEnd; i += 2) {
             present[i] = true;
@@ -63,7 +64,8 @@ public final class Ttm implements Compressor {
         int keep = keepPerFrame(T);
         // per frame: the rows (within the frame) it contributes, in output order; null = dropped
         int[][] rows = new int[F][];
-        int pairsEnd = windows == Windows.OFFICIAL && F > 1 ? F - 1 : F;
+        checkFrames(F);
+        int pairsEnd = windows == Windows.OFFICIAL ? F - 1 : F;
         for (int i = 0; i < pairsEnd; i += 2) {
             rows[i] = identity(T);
             if (i + 1 < F) rows[i + 1] = leastSimilar(in.features(), i, i + 1, T, d, keep);
@@ -81,6 +83,11 @@ public final class Ttm implements Compressor {
             for (int t : r) out.add(f * T + t);
         }
         return in.select(out.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    private static void checkFrames(int frames) {
+        if (frames < 2)
+            throw new IllegalArgumentException("DyCoke's TTM compares frames in windows, so it needs at least 2 frames; got " + frames);
     }
 
     private static int[] identity(int n) {

@@ -57,7 +57,7 @@ class BudgetTest {
     @ParameterizedTest
     @CsvSource({"0.7, 16", "0.7, 196", "0.5, 196", "0.3, 16"})
     void ttmBudgetIsWhatTtmKeeps(double k, int T) {
-        for (int F = 1; F <= 40; F++) {
+        for (int F = 2; F <= 40; F++) {
             VisualTokens v = Synthetic.video(F, T, 4, F);
             int actual = new Ttm(k, Ttm.Windows.OFFICIAL, Ttm.Order.OFFICIAL).compress(v).count();
             assertEquals(actual, Budget.ttmKept(k, F, T), "F=" + F);
@@ -70,7 +70,7 @@ class BudgetTest {
     void ttmBudgetByHand() {
         // 8 frames of 16, K=0.7: keep=4; frames 0,4,6 whole, the other five keep 4
         assertEquals(3 * 16 + 5 * 4, Budget.ttmKept(0.7, 8, 16));
-        assertEquals(196, Budget.ttmKept(0.7, 1, 196), "a lone frame is kept whole");
+        assertThrows(IllegalArgumentException.class, () -> Budget.ttmKept(0.7, 1, 196), "TTM needs two frames");
         assertEquals(196 + 58, Budget.ttmKept(0.7, 3, 196));
     }
 

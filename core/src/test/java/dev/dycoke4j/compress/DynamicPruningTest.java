@@ -54,6 +54,31 @@ class DynamicPruningTest {
         assertArrayEquals(fwd.get("chat_ttm_k0.7_generated_ids").toIntArray(), generate(null).tokens());
     }
 
+    @Test
+    void ttmPipelineMatchesTheGoldenLogitsAndTokens() {
+        VisualTokens kept = new Ttm(0.7, Ttm.Windows.OFFICIAL, Ttm.Order.OFFICIAL)
+                .compress(VisualTokens.pooled(fwd.get("pooled").toFloatArray(), 8, 16, 64));
+        int[] ids = fwd.get("ttm_k0.7_input_ids").toIntArray();
+        float[] x = model.inputsEmbeds(ids, model.withNewline(kept.features(), kept.count()));
+        float[] logits = model.decoder().forward(x.clone(), ids.length, model.newCache(ids.length), ids.length);
+        float err = Oracle.maxAbsDiff(logits, fwd.get("ttm_k0.7_logits").toFloatArray());
+        org.junit.jupiter.api.Assertions.assertTrue(err <= 1e-4, "TTM logits max abs error " + err);
+        var r = Generator.run(model.decoder(), model.newCache(ids.length + 12), x, ids.length, Sampler.greedy(), 12, Set.of(), false, null);
+        assertArrayEquals(fwd.get("ttm_k0.7_generated_ids").toIntArray(), r.tokens());
+    }
+
+    @Test
+    void kZeroPZeroRasterIsIdenticalToNone() {
+        float[] pooled = fwd.get("pooled").toFloatArray();
+        VisualTokens kept = new Ttm(0.0, Ttm.Windows.OFFICIAL, Ttm.Order.RASTER).compress(VisualTokens.pooled(pooled, 8, 16, 64));
+        assertArrayEquals(pooled, kept.features());
+        int[] ids = fwd.get("chat_input_ids").toIntArray();
+        var hook = new DynamicPruning(DynamicPruning.Mode.OFFICIAL, 1, 0.0, firstVideo(ids, 501), 128, 11);
+        var r = Generator.run(model.decoder(), model.newCache(ids.length + 12), model.inputsEmbeds(ids, model.withNewline(kept.features(), 128)),
+                ids.length, Sampler.greedy(), 12, Set.of(), false, null, hook);
+        assertArrayEquals(fwd.get("chat_generated_ids").toIntArray(), r.tokens());
+    }
+
     @ParameterizedTest
     @CsvSource({"official, 1, 0.5", "always, 1, 0.5", "always, 1, 0.8", "official, 2, 0.7"})
     void matchesTheReference(String mode, int layer, double p) {

@@ -34,7 +34,7 @@ class TtmTest {
     @org.junit.jupiter.api.Test
     void keptCountMatchesWhatCompressKeeps() {
         for (var w : Ttm.Windows.values())
-            for (int f = 1; f <= 13; f++)
+            for (int f = 2; f <= 13; f++)
                 for (double k : new double[]{0.0, 0.3, 0.7, 0.9}) {
                     Ttm t = new Ttm(k, w, Ttm.Order.OFFICIAL);
                     assertEquals(t.keptCount(f, 16), t.compress(ramp(f, 16, 4, f)).count(), w + " F=" + f + " K=" + k);
@@ -64,5 +64,12 @@ class TtmTest {
         java.util.Arrays.sort(sorted);
         assertArrayEquals(sorted, raster);
         assertEquals(false, java.util.Arrays.equals(official, raster), "official order is by similarity, not raster");
+    }
+
+    @org.junit.jupiter.api.Test
+    void aLoneFrameIsAClearError() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new Ttm(0.7, Ttm.Windows.OFFICIAL, Ttm.Order.OFFICIAL).compress(ramp(1, 16, 4, 1)));
+        assertEquals("DyCoke's TTM compares frames in windows, so it needs at least 2 frames; got 1", e.getMessage());
     }
 }
