@@ -1,8 +1,5 @@
 package dev.dycoke4j.kernel;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Attention of one new token (decode) over a tiered KV layer: each cache slot lives either in a float32 store or in
@@ -14,7 +11,6 @@ import jdk.incubator.vector.VectorSpecies;
  * order per head), up to the summation order inside a dot product.
  */
 public final class TieredAttention {
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     /**
      * A layer's storage.
@@ -62,7 +58,7 @@ public final class TieredAttention {
                 int r = rowOf == null ? slot : rowOf[slot];
                 if (r >= 0) {
                     int ko = r * kvDim + g * D;
-                    for (int j = 0; j < group; j++) p[j * n + i] = dot(q, (h0 + j) * D, s.k(), ko, D) * scale;
+                    for (int j = 0; j < group; j++) p[j * n + i] = Attention.dot(q, (h0 + j) * D, s.k(), ko, D) * scale;
                 } else {
                     int c = ~r;
                     float rs;
@@ -73,7 +69,7 @@ public final class TieredAttention {
                         KvCodec.decodeBf16(s.k16(), c * kvDim + g * D, row, 0, D);
                         rs = scale;
                     }
-                    for (int j = 0; j < group; j++) p[j * n + i] = dot(q, (h0 + j) * D, row, 0, D) * rs;
+                    for (int j = 0; j < group; j++) p[j * n + i] = Attention.dot(q, (h0 + j) * D, row, 0, D) * rs;
                 }
             }
             for (int j = 0; j < group; j++) softmax(p, j * n, n);
@@ -82,7 +78,7 @@ public final class TieredAttention {
                 int r = rowOf == null ? slot : rowOf[slot];
                 if (r >= 0) {
                     int vo = r * kvDim + g * D;
-                    for (int j = 0; j < group; j++) axpy(p[j * n + i], s.v(), vo, out, (h0 + j) * D, D);
+                    for (int j = 0; j < group; j++) Attention.axpy(p[j * n + i], s.v(), vo, out, (h0 + j) * D, D);
                 } else {
                     int c = ~r;
                     float rs;
@@ -93,7 +89,7 @@ public final class TieredAttention {
                         KvCodec.decodeBf16(s.v16(), c * kvDim + g * D, row, 0, D);
                         rs = 1f;
                     }
-                    for (int j = 0; j < group; j++) axpy(p[j * n + i] * rs, row, 0, out, (h0 + j) * D, D);
+                    for (int j = 0; j < group; j++) Attention.axpy(p[j * n + i] * rs, row, 0, out, (h0 + j) * D, D);
                 }
                 if (probs != null) for (int j = 0; j < group; j++) probs[slot] += p[j * n + i];
             }
@@ -113,28 +109,5 @@ public final class TieredAttention {
         }
         float inv = 1f / sum;
         for (int i = 0; i < n; i++) p[o + i] *= inv;
-    }
-
-    static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        int i = 0, ub = F.loopBound(n);
-        float s = 0;
-        if (ub > 0) {
-            FloatVector acc = FloatVector.zero(F);
-            for (; i < ub; i += F.length())
-                acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
-            s = acc.reduceLanes(VectorOperators.ADD);
-        }
-        for (; i < n; i++) s += a[ao + i] * b[bo + i];
-        return s;
-    }
-
-    static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
-        int i = 0, ub = F.loopBound(n);
-        if (ub > 0) {
-            FloatVector a = FloatVector.broadcast(F, alpha);
-            for (; i < ub; i += F.length())
-                FloatVector.fromArray(F, x, xo + i).fma(a, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
-        }
-        for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
     }
 }
