@@ -149,15 +149,9 @@ public final class DynamicPruning implements AttentionHook {
         return r;
     }
 
-    /** torch's cosine_similarity in float32: dot / max(|a|·|b|, 1e-8). */
+    /** torch's cosine_similarity of two whole vectors, as TTM computes it. */
     static float cosine(float[] a, float[] b) {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return (float) (dot / Math.max(Math.sqrt(na) * Math.sqrt(nb), 1e-8));
+        return Ttm.cosine(a, 0, b, 0, a.length);
     }
 
     public Mode mode() {

@@ -12,7 +12,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -181,9 +180,5 @@ public final class Safetensors implements AutoCloseable {
     @Override
     public void close() {
         arena.close();
-    }
-
-    static boolean exists(Path p) {
-        return Files.isRegularFile(p);
     }
 }

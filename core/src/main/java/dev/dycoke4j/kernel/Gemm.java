@@ -1,7 +1,6 @@
 package dev.dycoke4j.kernel;
 
 import dev.dycoke4j.parallel.Parallel;
-import dev.dycoke4j.tensor.DType;
 import dev.dycoke4j.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -52,11 +51,6 @@ public final class Gemm {
         } else {
             Parallel.forRange(n, 64, (lo, hi) -> matvecF32(x, m, k, ws, bias, y, n, lo, hi));
         }
-    }
-
-    /** Whether {@link #linear} takes weights of this dtype directly. */
-    public static boolean supports(DType t) {
-        return t == DType.F32 || t == DType.BF16;
     }
 
     // ---- Matvec: one weight row at a time, streamed front to back (one sequential stream per thread reads DRAM

@@ -31,12 +31,6 @@ public final class Tensor {
             throw new IllegalArgumentException(name + ": " + data.byteSize() + " bytes for shape " + Arrays.toString(shape) + " of " + dtype);
     }
 
-    /** A tensor over a float array copied into a fresh heap segment (tests, generated models). */
-    public static Tensor of(String name, float[] values, long... shape) {
-        MemorySegment seg = MemorySegment.ofArray(values.clone());
-        return new Tensor(name, DType.F32, shape, seg);
-    }
-
     public static long numel(long[] shape) {
         long n = 1;
         for (long d : shape) n = Math.multiplyExact(n, d);
