@@ -21,6 +21,16 @@ public final class Oracle {
         throw new IllegalStateException("../shared/oracle not found from " + Path.of("").toAbsolutePath());
     }
 
+    /** The read-only {@code shared/} folder that holds the oracle. */
+    public static Path shared() {
+        return root().getParent();
+    }
+
+    /** The real Qwen byte-level BPE {@code tokenizer.json}. */
+    public static Path qwenTokenizer() {
+        return shared().resolve("tokenizers/qwen-bpe/tokenizer.json");
+    }
+
     public static Path model() {
         return root().resolve("tiny-llava-ov");
     }

@@ -1,5 +1,7 @@
 package dev.dycoke4j.tokenizer;
 
+import dev.dycoke4j.testing.Oracle;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -34,7 +36,7 @@ class JsonScannerTest {
 
     @Test
     void wholeTinyTokenizerFileAsJackson() throws IOException {
-        byte[] file = Files.readAllBytes(SharedFiles.tinyTokenizer());
+        byte[] file = Files.readAllBytes(Oracle.model().resolve("tokenizer.json"));
         JsonNode expected = MAPPER.readTree(file);
         assertEquals(expected, new JsonScanner(file).readValue());
         assertEquals(500, expected.get("model").get("vocab").size());

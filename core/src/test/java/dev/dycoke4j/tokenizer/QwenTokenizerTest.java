@@ -1,5 +1,7 @@
 package dev.dycoke4j.tokenizer;
 
+import dev.dycoke4j.testing.Oracle;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -24,10 +26,10 @@ class QwenTokenizerTest {
         java.lang.management.ThreadMXBean thread = java.lang.management.ManagementFactory.getThreadMXBean();
         long cpu0 = thread.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
-        tok = Tokenizer.load(SharedFiles.qwenTokenizer());
+        tok = Tokenizer.load(Oracle.qwenTokenizer());
         System.out.printf("[tokenizer] loaded the Qwen tokenizer.json in %d ms (%d ms of this thread's CPU), cold%n",
                 (System.nanoTime() - t0) / 1_000_000, (thread.getCurrentThreadCpuTime() - cpu0) / 1_000_000);
-        hf = HfOracle.load(SharedFiles.qwenTokenizer());
+        hf = HfOracle.load(Oracle.qwenTokenizer());
     }
 
     @AfterAll
@@ -75,7 +77,7 @@ class QwenTokenizerTest {
     void encodeSpeed() {
         String text = mixedText(new Random(11), 400_000);
         int warmup = tok.encode(text).length; // the JIT, not the word cache: measured on a fresh tokenizer below
-        Tokenizer fresh = Tokenizer.load(SharedFiles.qwenTokenizer());
+        Tokenizer fresh = Tokenizer.load(Oracle.qwenTokenizer());
         long t0 = System.nanoTime();
         int tokens = fresh.encode(text).length;
         double first = (System.nanoTime() - t0) / 1e9;

@@ -1,5 +1,7 @@
 package dev.dycoke4j.tokenizer;
 
+import dev.dycoke4j.testing.Oracle;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -21,8 +23,8 @@ class TinyTokenizerTest {
 
     @BeforeAll
     static void load() throws Exception {
-        tok = Tokenizer.load(SharedFiles.tinyTokenizer());
-        hf = HfOracle.load(SharedFiles.tinyTokenizer());
+        tok = Tokenizer.load(Oracle.model().resolve("tokenizer.json"));
+        hf = HfOracle.load(Oracle.model().resolve("tokenizer.json"));
     }
 
     @AfterAll
@@ -32,7 +34,10 @@ class TinyTokenizerTest {
 
     @Test
     void chatPromptEqualsGolden() throws Exception {
-        long[] golden = GoldenI64.read(SharedFiles.goldenForward(), "chat_input_ids");
+        long[] golden;
+        try (var g = Oracle.golden("forward.safetensors")) {
+            golden = g.get("chat_input_ids").toLongArray();
+        }
         assertEquals(150, golden.length);
         int[] ids = ChatTemplate.videoPromptIds(tok, "What happens in this video?", 129);
         assertArrayEquals(Arrays.stream(golden).mapToInt(Math::toIntExact).toArray(), ids);

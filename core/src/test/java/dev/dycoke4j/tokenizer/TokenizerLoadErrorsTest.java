@@ -1,5 +1,7 @@
 package dev.dycoke4j.tokenizer;
 
+import dev.dycoke4j.testing.Oracle;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,7 +45,7 @@ class TokenizerLoadErrorsTest {
     }
 
     private static ObjectNode tiny() throws IOException {
-        return (ObjectNode) MAPPER.readTree(SharedFiles.tinyTokenizer().toFile());
+        return (ObjectNode) MAPPER.readTree(Oracle.model().resolve("tokenizer.json").toFile());
     }
 
     @Test
@@ -58,7 +60,7 @@ class TokenizerLoadErrorsTest {
 
     @Test
     void truncatedJson() throws IOException {
-        String whole = Files.readString(SharedFiles.tinyTokenizer());
+        String whole = Files.readString(Oracle.model().resolve("tokenizer.json"));
         Path file = write("truncated.json", whole.substring(0, whole.length() / 2));
         assertFails(file, ": invalid JSON: unexpected end of input at line 1, column " + (whole.length() / 2 + 1));
     }

@@ -1,5 +1,10 @@
 package dev.dycoke4j.vision;
 
+import dev.dycoke4j.io.Safetensors;
+import dev.dycoke4j.tensor.DType;
+import dev.dycoke4j.tensor.Tensor;
+import dev.dycoke4j.testing.Oracle;
+
 import dev.dycoke4j.io.ModelFormatException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,17 +15,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 class PreprocessorTest {
     private static final int FRAMES = 8, SRC = 64, DST = 56;
 
-    private static List<RgbFrame> goldenFrames(Map<String, PreprocessorTestData.Tensor> g) {
-        PreprocessorTestData.Tensor t = g.get("video_frames_u8");
+    private static List<RgbFrame> goldenFrames(Safetensors g) {
+        Tensor t = g.get("video_frames_u8");
+        assertEquals(DType.U8, t.dtype());
         assertArrayEquals(new long[]{FRAMES, SRC, SRC, 3}, t.shape());
-        byte[] all = t.u8();
+        byte[] all = t.toByteArray();
         List<RgbFrame> frames = new ArrayList<>();
         int n = SRC * SRC * 3;
         for (int f = 0; f < FRAMES; f++) frames.add(new RgbFrame(SRC, SRC, Arrays.copyOfRange(all, f * n, (f + 1) * n)));
@@ -28,15 +33,20 @@ class PreprocessorTest {
     }
 
     @Test
-    void matchesGoldenPixelValues() throws IOException {
-        Path oracle = PreprocessorTestData.oracle();
-        Map<String, PreprocessorTestData.Tensor> g = PreprocessorTestData.readSafetensors(oracle.resolve("golden/forward.safetensors"));
-        PreprocessorConfig cfg = PreprocessorConfig.load(oracle.resolve("tiny-llava-ov/preprocessor_config.json"));
+    void matchesGoldenPixelValues() {
+        try (Safetensors g = Oracle.golden("forward.safetensors")) {
+            matchesGoldenPixelValues(g);
+        }
+    }
+
+    private void matchesGoldenPixelValues(Safetensors g) {
+        PreprocessorConfig cfg = PreprocessorConfig.load(Oracle.model().resolve("preprocessor_config.json"));
         assertEquals(56, cfg.height());
         assertEquals(56, cfg.width());
-        PreprocessorTestData.Tensor expectedT = g.get("pixel_values_videos");
+        Tensor expectedT = g.get("pixel_values_videos");
+        assertEquals(DType.F32, expectedT.dtype());
         assertArrayEquals(new long[]{1, FRAMES, 3, DST, DST}, expectedT.shape());
-        float[] expected = expectedT.f32();
+        float[] expected = expectedT.toFloatArray();
 
         List<RgbFrame> frames = goldenFrames(g);
         Preprocessor pre = new Preprocessor(cfg);
@@ -108,7 +118,7 @@ class PreprocessorTest {
 
     @Test
     void loadsTheOracleConfig() {
-        PreprocessorConfig cfg = PreprocessorConfig.load(PreprocessorTestData.oracle().resolve("tiny-llava-ov/preprocessor_config.json"));
+        PreprocessorConfig cfg = PreprocessorConfig.load(Oracle.model().resolve("preprocessor_config.json"));
         assertEquals(PreprocessorConfig.defaults(56), cfg);
         assertEquals(1 / 255.0, cfg.rescaleFactor());
     }
