@@ -5,11 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
-import dev.dycoke4j.pipeline.RandomCheckpoint;
 import dev.dycoke4j.pipeline.Stats;
 import dev.dycoke4j.pipeline.VideoQa;
-import dev.dycoke4j.tensor.DType;
-import dev.dycoke4j.video.SyntheticClip;
 import dev.dycoke4j.video.VideoReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,8 +32,6 @@ import java.util.function.ToDoubleFunction;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Time every stage (medians of --repeat runs after a warm-up) at several frame counts.")
 final class BenchCommand implements Callable<Integer> {
-    static final String VERSION = "v1";
-
     @Spec
     CommandSpec spec;
 
@@ -78,23 +73,8 @@ final class BenchCommand implements Callable<Integer> {
         if (maxNewTokens < 2) throw new UsageException("--max-new-tokens must be at least 2, got " + maxNewTokens);
         for (int f : frames) if (f < 1) throw new UsageException("--frames must be at least 1, got " + f);
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        Path dir = (cache != null ? cache : DemoCommand.defaultCache()).resolve("bench-" + VERSION);
-        Path m = model, v = video;
-        if (m == null) {
-            m = dir.resolve("qwen2-0.5b-shape-bf16");
-            if (!Files.exists(m.resolve(".complete"))) {
-                err.println("dycoke bench: writing a random BF16 checkpoint with the real 0.5B dimensions to " + m + " (once, about 1.8 GB)");
-                RandomCheckpoint.write(m, RandomCheckpoint.Spec.qwen05b(DType.BF16), 1);
-                Files.writeString(m.resolve(".complete"), VERSION + "\n");
-            }
-        }
-        if (v == null) {
-            v = dir.resolve("clip-640x360-10s.mp4");
-            if (!Files.exists(v)) {
-                err.println("dycoke bench: encoding a synthetic clip to " + v + " (once)");
-                SyntheticClip.write(v, 640, 360, 300, 30);
-            }
-        }
+        Path m = model != null ? model : BenchAssets.model(cache, err);
+        Path v = video != null ? video : BenchAssets.clip(cache, err);
         final Path clip = v;
         java.util.List<dev.dycoke4j.compress.CompressionOptions> comps = new ArrayList<>();
         var base = compress.options();

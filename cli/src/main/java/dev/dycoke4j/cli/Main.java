@@ -8,14 +8,14 @@ import java.io.PrintWriter;
 /** The {@code dycoke} command. */
 @Command(name = "dycoke", mixinStandardHelpOptions = true, version = "dycoke 0.1.0",
         description = "Answers questions about videos with LLaVA-OneVision, in pure Java.",
-        subcommands = {RunCommand.class, DemoCommand.class, TraceCommand.class, TokenizeCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, DemoCommand.class, TraceCommand.class, TokenizeCommand.class, BenchCommand.class, FidelityCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: run, demo, trace, tokenize or bench");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: run, demo, trace, tokenize, bench or fidelity");
     }
 
     public static void main(String[] args) {

@@ -169,5 +169,19 @@ class CliCompressTest {
         r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "dycoke", "--dp-store", "compact", "--dp-store-dtype", "fp8");
         assertEquals(2, r.code());
         assertEquals("dycoke: --dp-store-dtype takes int8, bf16; got 'fp8'", r.problem());
+        r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "dycoke", "--dp-l", "2", "--ratio", "0.3", "--frames", "8");
+        assertEquals(1, r.code());
+        assertEquals("dycoke: DyCoke's TTM can't keep only 38 of 128 visual tokens at 8 frames: it keeps its reference frames whole, "
+                + "at least 48 tokens (37.5%) with --ttm-windows official; use a larger --ratio or --ttm-windows full", r.problem());
+    }
+
+    @Test
+    void dycokeAtARatioRunsAtThatBudget() throws Exception {
+        Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "dycoke", "--dp-l", "2",
+                "--ratio", "0.3", "--ttm-windows", "full", "--max-new-tokens", "3", "--frames", "8", "--json");
+        assertEquals(0, r.code(), r.err());
+        var stats = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out()).get("stats");
+        // full windows at 8 frames: frames 0 and 4 whole (32), 6 compared frames keep 1 each: the most within round(0.3·128) = 38
+        assertEquals(38, stats.get("visual_tokens_kept").asInt());
     }
 }

@@ -7,7 +7,8 @@ import dev.dycoke4j.llm.KvCache;
  * target retained ratio; when it is unset they keep as many tokens as TTM at K would, so that methods compare at the
  * same budget.
  *
- * @param ratio       retained ratio of visual tokens for the baselines and FastV, or NaN for DyCoke's TTM budget
+ * @param ratio       retained ratio of visual tokens (for DyCoke it sets TTM's K, see {@link #ttmFor}), or NaN for
+ *                    DyCoke's TTM budget at K
  * @param fastvLayer  FastV's K: the layer whose last-token attention ranks the visual tokens
  * @param dpEnabled   whether DyCoke's dynamic pruning runs while decoding (TTM alone when false)
  * @param dpStore     where DP's pruned entries live: the full float cache (official) or a compact store
@@ -61,6 +62,21 @@ public record CompressionOptions(Method method, double ttmK, Ttm.Windows ttmWind
 
     public Ttm ttm() {
         return new Ttm(ttmK, ttmWindows, ttmOrder);
+    }
+
+    /**
+     * DyCoke's TTM for {@code frames} frames: at K, or, when a retained ratio is set, at the K whose kept count is the
+     * largest within {@link Budget#keep}(ratio, F·T) ({@link Ttm#forBudget}), so that DyCoke runs at the same budget as
+     * the baselines.
+     */
+    public Ttm ttmFor(int frames, int tokensPerFrame) {
+        if (Double.isNaN(ratio)) return ttm();
+        return Ttm.forBudget(Budget.keep(ratio, frames * tokensPerFrame), frames, tokensPerFrame, ttmWindows, ttmOrder);
+    }
+
+    /** The same settings at retained ratio {@code r} (NaN: DyCoke's TTM budget at K). */
+    public CompressionOptions withRatio(double r) {
+        return new CompressionOptions(method, ttmK, ttmWindows, ttmOrder, dpEnabled, dpLayer, dpP, dpMode, dpStore, dpStoreType, r, fastvLayer, seed);
     }
 
     /** The retained ratio for a baseline on {@code frames} frames: the given one, or TTM's at K. */

@@ -57,6 +57,31 @@ public final class Ttm implements Compressor {
         return n;
     }
 
+    /**
+     * TTM at a token budget: the largest per-frame keep whose {@link #keptCount} is at most {@code budget}, expressed
+     * as the K that gives it ({@code K = 1 - (keep + 0.5) / T}, so that {@code floor((1-K)·T)} is exactly {@code keep}
+     * despite rounding; K = 0 when every token fits). Fails when even keep = 0 exceeds the budget: the reference frames
+     * TTM always keeps whole are more than it.
+     */
+    public static Ttm forBudget(int budget, int frames, int tokensPerFrame, Windows windows, Order order) {
+        if (new Ttm(0, windows, order).keptCount(frames, tokensPerFrame) <= budget) return new Ttm(0, windows, order);
+        for (int keep = tokensPerFrame - 1; keep >= 0; keep--) {
+            Ttm t = new Ttm(1 - (keep + 0.5) / tokensPerFrame, windows, order);
+            if (t.keepPerFrame(tokensPerFrame) != keep) throw new AssertionError("K rounding for keep " + keep);
+            if (t.keptCount(frames, tokensPerFrame) <= budget) return t;
+        }
+        int min = new Ttm(1 - 0.5 / tokensPerFrame, windows, order).keptCount(frames, tokensPerFrame);
+        throw new UnreachableBudgetException(String.format(java.util.Locale.ROOT,
+                "DyCoke's TTM can't keep only %d of %d visual tokens at %d frames: it keeps its reference frames whole, at least %d tokens (%.1f%%) with --ttm-windows %s; use a larger --ratio%s",
+                budget, frames * tokensPerFrame, frames, min, 100.0 * min / (frames * tokensPerFrame), windows.name().toLowerCase(java.util.Locale.ROOT),
+                windows == Windows.OFFICIAL ? " or --ttm-windows full" : ""));
+    }
+
+    /** The merging ratio K. */
+    public double k() {
+        return k;
+    }
+
     @Override
     public VisualTokens compress(VisualTokens in) {
         int F = in.frames(), T = in.tokensPerFrame(), d = in.dim();

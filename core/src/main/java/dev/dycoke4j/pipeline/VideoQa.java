@@ -178,12 +178,8 @@ public final class VideoQa implements AutoCloseable {
 
         int start = firstVideoPosition(prompt);
         int maxNew = Math.min(opts.maxNewTokens(), ctx - prompt.length);
-        DynamicPruning dp = comp.method() == Method.DYCOKE && comp.dpEnabled()
-                ? new DynamicPruning(comp.dpMode(), checkLayer(comp.dpLayer(), "--dp-l"), comp.dpP(), start, kept.count(), maxNew,
-                comp.dpStore() == DynamicPruning.Store.COMPACT ? comp.dpStoreType() : null) : null;
-        FastV fastv = comp.method() == Method.FASTV
-                ? new FastV(checkLayer(comp.fastvLayer(), "--fastv-k") , start, kept.count(),
-                (int) Math.round(comp.ratioFor(nFrames, tpf) * kept.count())) : null;
+        DynamicPruning dp = dynamicPruning(comp, start, kept.count(), maxNew);
+        FastV fastv = fastV(comp, start, kept.count(), nFrames);
 
         KvCache cache = model.newCache(prompt.length + maxNew);
         Sampler sampler = new Sampler(opts.temperature(), opts.topP(), opts.seed());
@@ -237,6 +233,20 @@ public final class VideoQa implements AutoCloseable {
         return new Answer(text.toString(), r.tokens(), stats);
     }
 
+    /** DyCoke's DP for a request whose {@code visual} visual positions start at {@code start}; null when it doesn't run. */
+    DynamicPruning dynamicPruning(CompressionOptions comp, int start, int visual, int maxNew) {
+        if (comp.method() != Method.DYCOKE || !comp.dpEnabled()) return null;
+        return new DynamicPruning(comp.dpMode(), checkLayer(comp.dpLayer(), "--dp-l"), comp.dpP(), start, visual, maxNew,
+                comp.dpStore() == DynamicPruning.Store.COMPACT ? comp.dpStoreType() : null);
+    }
+
+    /** FastV's prefill hook for a request of {@code frames} frames; null unless the method is FastV. */
+    FastV fastV(CompressionOptions comp, int start, int visual, int frames) {
+        if (comp.method() != Method.FASTV) return null;
+        return new FastV(checkLayer(comp.fastvLayer(), "--fastv-k"), start, visual,
+                (int) Math.round(comp.ratioFor(frames, model.tokensPerFrame()) * visual));
+    }
+
     private int checkLayer(int layer, String option) {
         int layers = model.config().text().numLayers();
         if (layer < 1 || layer > layers - 1)
@@ -244,7 +254,7 @@ public final class VideoQa implements AutoCloseable {
         return layer;
     }
 
-    private int firstVideoPosition(int[] prompt) {
+    int firstVideoPosition(int[] prompt) {
         int vid = model.config().videoTokenId();
         for (int i = 0; i < prompt.length; i++) if (prompt[i] == vid) return i;
         throw new IllegalArgumentException("the prompt has no video token (id " + vid + ")");
@@ -254,7 +264,7 @@ public final class VideoQa implements AutoCloseable {
     static Compressor preLlm(CompressionOptions comp, int frames) {
         return switch (comp.method()) {
             case NONE, FASTV -> Compressor.NONE;
-            case DYCOKE -> comp.ttm();
+            case DYCOKE -> pooled -> comp.ttmFor(frames, pooled.tokensPerFrame()).compress(pooled);
             case RANDOM -> pooled -> new RandomPruning(comp.ratioFor(frames, pooled.tokensPerFrame()), comp.seed()).compress(pooled);
             case UNIFORM -> pooled -> new UniformPruning(comp.ratioFor(frames, pooled.tokensPerFrame())).compress(pooled);
             case PRUMERGE -> pooled -> new PruMergePlus(comp.ratioFor(frames, pooled.tokensPerFrame())).compress(pooled);
@@ -288,6 +298,7 @@ public final class VideoQa implements AutoCloseable {
         }
         progress.update("vision", frames, frames);
         if (saliencyOut != null) saliencyOut[0] = model.poolScores(received, frames);
+        if (trace != null && saliencyOut != null) trace.floats("saliency", saliencyOut[0], (long) frames * tpf);
         if (trace != null) {
             trace.floats("vision_hidden", hiddenAll, frames, P, dv);
             trace.floats("projected", projAll, frames, P, dt);

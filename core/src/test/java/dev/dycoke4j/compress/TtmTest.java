@@ -72,4 +72,37 @@ class TtmTest {
                 () -> new Ttm(0.7, Ttm.Windows.OFFICIAL, Ttm.Order.OFFICIAL).compress(ramp(1, 16, 4, 1)));
         assertEquals("DyCoke's TTM compares frames in windows, so it needs at least 2 frames; got 1", e.getMessage());
     }
+
+    @ParameterizedTest
+    @CsvSource({"8, 196, OFFICIAL", "16, 196, OFFICIAL", "32, 196, OFFICIAL", "8, 16, FULL", "9, 196, FULL", "5, 196, OFFICIAL"})
+    void aBudgetPicksTheLargestKeepWithinIt(int frames, int perFrame, Ttm.Windows w) {
+        int n = frames * perFrame, min = countAtKeep(0, frames, perFrame, w);
+        for (int budget = min; budget <= n; budget += Math.max(1, n / 97)) {
+            Ttm t = Ttm.forBudget(budget, frames, perFrame, w, Ttm.Order.OFFICIAL);
+            int keep = t.keepPerFrame(perFrame), kept = t.keptCount(frames, perFrame);
+            org.junit.jupiter.api.Assertions.assertTrue(kept <= budget, kept + " > " + budget);
+            if (keep < perFrame)
+                org.junit.jupiter.api.Assertions.assertTrue(countAtKeep(keep + 1, frames, perFrame, w) > budget, "keep " + (keep + 1) + " also fits " + budget);
+            org.junit.jupiter.api.Assertions.assertTrue(t.k() >= 0 && t.k() < 1);
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(0.0, Ttm.forBudget(n, frames, perFrame, w, Ttm.Order.OFFICIAL).k());
+        if (min > 0) org.junit.jupiter.api.Assertions.assertThrows(UnreachableBudgetException.class,
+                () -> Ttm.forBudget(min - 1, frames, perFrame, w, Ttm.Order.OFFICIAL));
+    }
+
+    /** What TTM keeps with {@code keep} tokens per compared frame, counted from the kept-count of a K giving it. */
+    private static int countAtKeep(int keep, int frames, int perFrame, Ttm.Windows w) {
+        double k = keep == perFrame ? 0 : 1 - (keep + 0.5) / perFrame;
+        Ttm t = new Ttm(k, w, Ttm.Order.OFFICIAL);
+        assertEquals(keep, t.keepPerFrame(perFrame));
+        return t.keptCount(frames, perFrame);
+    }
+
+    @org.junit.jupiter.api.Test
+    void anUnreachableBudgetNamesTheMinimum() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(UnreachableBudgetException.class,
+                () -> Ttm.forBudget(392, 8, 196, Ttm.Windows.OFFICIAL, Ttm.Order.OFFICIAL));
+        assertEquals("DyCoke's TTM can't keep only 392 of 1568 visual tokens at 8 frames: it keeps its reference frames whole, at least 588 tokens (37.5%) with --ttm-windows official; use a larger --ratio or --ttm-windows full",
+                e.getMessage());
+    }
 }

@@ -1,0 +1,117 @@
+package dev.dycoke4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dycoke4j.compress.CompressionOptions;
+import dev.dycoke4j.compress.Method;
+import dev.dycoke4j.compress.UnreachableBudgetException;
+import dev.dycoke4j.pipeline.Fidelity;
+import dev.dycoke4j.pipeline.VideoQa;
+import dev.dycoke4j.video.VideoReader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code dycoke fidelity}: how far each method at each retained ratio moves the next-token distributions from
+ * {@code none}, by teacher forcing ({@link Fidelity}): greedy agreement and KL, on one video encoded once.
+ */
+@Command(name = "fidelity", mixinStandardHelpOptions = true,
+        description = "Compare each method's next-token distributions with none's at several retained ratios (teacher forcing).")
+final class FidelityCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "DIR", description = "A checkpoint directory (default: the cached random-weight model with the real 0.5B dimensions, as for bench).")
+    Path model;
+
+    @Option(names = "--video", paramLabel = "FILE", description = "A video (default: the cached synthetic clip, as for bench).")
+    Path video;
+
+    @Option(names = "--frames", paramLabel = "N", defaultValue = "8", description = "Frames sampled (default: ${DEFAULT-VALUE}).")
+    int frames;
+
+    @Option(names = "--ratios", paramLabel = "R,R", split = ",", defaultValue = "0.25,0.35,0.5", description = "Retained ratios of visual tokens (default: ${DEFAULT-VALUE}).")
+    double[] ratios;
+
+    @Option(names = "--methods", paramLabel = "M,M", split = ",", defaultValue = "dycoke,fastv,prumerge,visionzip,random,uniform",
+            description = "Methods to compare with none, with the method options below (default: ${DEFAULT-VALUE}).")
+    String[] methods;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "32", description = "Next-token distributions compared: none's greedy tokens, fed back to each method (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "What happens in this video?", description = "The question (default: ${DEFAULT-VALUE}).")
+    String prompt;
+
+    @Option(names = "--cache", paramLabel = "DIR", description = "Where the default model and clip are kept (default: as for demo).")
+    Path cache;
+
+    @Mixin
+    CompressOptions compress;
+
+    @Option(names = "--json", description = "Print the figures as JSON.")
+    boolean json;
+
+    @Mixin
+    CommonOptions common;
+
+    @Override
+    public Integer call() throws IOException {
+        common.apply();
+        if (frames < 1) throw new UsageException("--frames must be at least 1, got " + frames);
+        if (steps < 1) throw new UsageException("--steps must be at least 1, got " + steps);
+        for (double r : ratios) if (!(r > 0 && r <= 1)) throw new UsageException("--ratios must be in (0, 1], got " + r);
+        var base = compress.options();
+        Method[] ms = new Method[methods.length];
+        for (int i = 0; i < methods.length; i++) ms[i] = CompressOptions.parse(Method.class, methods[i], "--methods");
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        if (video != null && !Files.exists(video)) throw new UsageException(video + ": video not found");
+        Path m = model != null ? model : BenchAssets.model(cache, err);
+        Path v = video != null ? video : BenchAssets.clip(cache, err);
+        ObjectNode root = new ObjectMapper().createObjectNode();
+        try (VideoQa qa = VideoQa.load(m)) {
+            var sampled = VideoReader.readUniform(v, frames);
+            err.println("dycoke fidelity: " + m + ", " + v + ", " + sampled.frames().size() + " frames, " + steps + " steps");
+            err.flush();
+            Fidelity fid = Fidelity.of(qa, sampled.frames(), prompt, steps, 8);
+            root.put("model", m.toString()).put("video", v.toString()).put("frames", sampled.frames().size()).put("steps", steps);
+            ArrayNode ref = root.putArray("reference_tokens");
+            for (int t : fid.reference()) ref.add(t);
+            ArrayNode rows = root.putArray("results");
+            if (!json) {
+                out.println("| method | retained | visual tokens | attended while decoding | greedy agreement | mean KL | max KL |");
+                out.println("|---|---:|---:|---:|---:|---:|---:|");
+            }
+            for (Method method : ms) for (double r : ratios) {
+                CompressionOptions comp = base.withMethod(method).withRatio(r);
+                ObjectNode row = rows.addObject().put("method", method.id()).put("ratio", r);
+                try {
+                    Fidelity.Result res = fid.measure(comp);
+                    row.put("visual_tokens_pooled", res.visualPooled()).put("visual_tokens_kept", res.visualKept())
+                            .put("visual_tokens_attended_mean", res.visualAttended()).put("agreement", res.agreement())
+                            .put("kl_mean", res.meanKl()).put("kl_max", res.maxKl());
+                    if (!json) out.println(String.format(Locale.ROOT, "| %s | %.0f%% | %d -> %d | %.1f | %.3f | %.4g | %.4g |", method.id(), 100 * r,
+                            res.visualPooled(), res.visualKept(), res.visualAttended(), res.agreement(), res.meanKl(), res.maxKl()));
+                } catch (UnreachableBudgetException e) {
+                    // a budget the method can't reach (DyCoke's TTM keeps its reference frames whole): a row that says so
+                    row.put("unreachable", e.getMessage());
+                    if (!json) out.println(String.format(Locale.ROOT, "| %s | %.0f%% | n/a: %s | | | | |", method.id(), 100 * r, e.getMessage()));
+                }
+                out.flush();
+            }
+        }
+        if (json) out.println(root.toPrettyString());
+        return 0;
+    }
+}

@@ -1,0 +1,152 @@
+package dev.dycoke4j.pipeline;
+
+import dev.dycoke4j.compress.CompressionOptions;
+import dev.dycoke4j.compress.DynamicPruning;
+import dev.dycoke4j.compress.FastV;
+import dev.dycoke4j.compress.VisualTokens;
+import dev.dycoke4j.llm.KvCache;
+import dev.dycoke4j.llm.Qwen2Decoder;
+import dev.dycoke4j.vision.RgbFrame;
+
+import java.util.List;
+
+/**
+ * How far a compression method moves the model's next-token distributions from the uncompressed run, by teacher
+ * forcing. The video is encoded once. {@code none} generates {@code steps} greedy tokens (stop tokens ignored); each
+ * method then runs on the same features and question with none's tokens fed back, so that every step compares the
+ * two models in the same context:
+ * <ul>
+ *   <li><b>agreement</b>: the fraction of steps where the method's greedy token is none's;</li>
+ *   <li><b>KL</b>: KL(none ‖ method) of the next-token distributions (softmax of the logits, in nats), mean and max
+ *   over the steps.</li>
+ * </ul>
+ * Greedy agreement under teacher forcing does not compound: a free-running generation diverges for good at its first
+ * disagreement, which hides how close the later steps are.
+ */
+public final class Fidelity {
+    /** One method's figures; {@code visualAttended} is the mean over decode steps at the layers that prune. */
+    public record Result(String method, double ratio, int visualPooled, int visualKept, double visualAttended, int steps,
+                         double agreement, double meanKl, double maxKl) {
+    }
+
+    private final VideoQa qa;
+    private final int frames;
+    private final VisualTokens pooled;
+    private final String question;
+    private final int steps;
+    private final int[] reference;
+    private final double[][] referenceLogProbs;
+
+    private Fidelity(VideoQa qa, int frames, VisualTokens pooled, String question, int steps) {
+        this.qa = qa;
+        this.frames = frames;
+        this.pooled = pooled;
+        this.question = question;
+        this.steps = steps;
+        this.reference = new int[steps];
+        this.referenceLogProbs = new double[steps][];
+        run(CompressionOptions.none(), null, (s, tok, logProbs) -> {
+            reference[s] = tok;
+            referenceLogProbs[s] = logProbs;
+        });
+    }
+
+    /**
+     * Encodes {@code frames} once (with the vision attention the saliency-based methods need) and generates the
+     * reference: {@code steps} greedy tokens of {@code none}.
+     */
+    public static Fidelity of(VideoQa qa, List<RgbFrame> frames, String question, int steps, int visionBatch) {
+        return ofPixels(qa, qa.preprocessor().pixels(frames), frames.size(), question, steps, visionBatch);
+    }
+
+    /** As {@link #of}, from preprocessed pixel values {@code [n, 3, H, W]}. */
+    public static Fidelity ofPixels(VideoQa qa, float[] pixels, int n, String question, int steps, int visionBatch) {
+        if (steps < 1) throw new IllegalArgumentException("need at least one step, got " + steps);
+        if (visionBatch < 1) throw new IllegalArgumentException("the vision batch must be at least 1, got " + visionBatch);
+        float[][] saliency = new float[1][];
+        float[] features = qa.encodeVideo(pixels, n, visionBatch, null, saliency);
+        VisualTokens all = VisualTokens.pooled(features, n, qa.model().tokensPerFrame(), qa.model().config().text().hiddenSize(), saliency[0]);
+        return new Fidelity(qa, n, all, question, steps);
+    }
+
+    /** none's greedy tokens, fed back to every method. */
+    public int[] reference() {
+        return reference.clone();
+    }
+
+    /** Runs {@code comp} with the reference tokens fed back and compares it with none at every step. */
+    public Result measure(CompressionOptions comp) {
+        int[] agree = new int[1];
+        double[] kl = new double[2];
+        RunInfo info = run(comp, reference, (s, tok, logProbs) -> {
+            if (argmax(logProbs) == reference[s]) agree[0]++;
+            double d = kl(referenceLogProbs[s], logProbs);
+            kl[0] += d;
+            kl[1] = Math.max(kl[1], d);
+        });
+        return new Result(comp.method().id(), comp.ratio(), pooled.count(), info.kept, info.attended, steps,
+                (double) agree[0] / steps, kl[0] / steps, kl[1]);
+    }
+
+    private interface Step {
+        void at(int step, int token, double[] logProbs);
+    }
+
+    private record RunInfo(int kept, double attended) {
+    }
+
+    /** Prefill, then {@code steps} steps; the token of each step is {@code forced[s]}, or the greedy one. */
+    private RunInfo run(CompressionOptions comp, int[] forced, Step step) {
+        LlavaOneVision model = qa.model();
+        VisualTokens kept = VideoQa.preLlm(comp, frames).compress(pooled);
+        int[] prompt = qa.promptIds(question, kept.count() + 1);
+        int ctx = model.config().text().maxPositions();
+        if (prompt.length + steps > ctx)
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens, too many for " + steps + " steps in the model's context of " + ctx);
+        float[] x = model.inputsEmbeds(prompt, model.withNewline(kept.features(), kept.count()));
+        int start = qa.firstVideoPosition(prompt);
+        DynamicPruning dp = qa.dynamicPruning(comp, start, kept.count(), steps);
+        FastV fastv = qa.fastV(comp, start, kept.count(), frames);
+        Qwen2Decoder dec = model.decoder();
+        KvCache cache = model.newCache(prompt.length + steps);
+        int vocab = model.config().text().vocabSize();
+        float[] logits = dec.forward(x, prompt.length, cache, 1, null, fastv);
+        for (int s = 0; s < steps; s++) {
+            double[] logProbs = logSoftmax(logits, logits.length - vocab, vocab);
+            int tok = forced != null ? forced[s] : argmax(logProbs);
+            step.at(s, tok, logProbs);
+            if (s + 1 < steps) logits = dec.forward(dec.embed(new int[]{tok}), 1, cache, 1, dp);
+        }
+        double attended = dp != null ? dp.attendedMean() : fastv != null ? fastv.kept() : kept.count();
+        return new RunInfo(kept.count(), attended);
+    }
+
+    /** log softmax of {@code n} logits from {@code off}, in double. */
+    static double[] logSoftmax(float[] logits, int off, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) max = Math.max(max, logits[off + i]);
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += Math.exp(logits[off + i] - max);
+        double lse = max + Math.log(sum);
+        double[] r = new double[n];
+        for (int i = 0; i < n; i++) r[i] = logits[off + i] - lse;
+        return r;
+    }
+
+    /** KL(p ‖ q) = Σ p·(log p − log q) from log-probabilities; terms with p = 0 count 0. */
+    static double kl(double[] logP, double[] logQ) {
+        double s = 0;
+        for (int i = 0; i < logP.length; i++) {
+            double p = Math.exp(logP[i]);
+            if (p > 0) s += p * (logP[i] - logQ[i]);
+        }
+        return Math.max(0, s);
+    }
+
+    /** The first index of the largest value, as {@link dev.dycoke4j.llm.Sampler#argmax} picks from the logits. */
+    static int argmax(double[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+}

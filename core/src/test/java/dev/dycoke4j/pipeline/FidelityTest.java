@@ -1,0 +1,94 @@
+package dev.dycoke4j.pipeline;
+
+import dev.dycoke4j.compress.CompressionOptions;
+import dev.dycoke4j.compress.DynamicPruning;
+import dev.dycoke4j.compress.Method;
+import dev.dycoke4j.compress.Ttm;
+import dev.dycoke4j.compress.UnreachableBudgetException;
+import dev.dycoke4j.io.Safetensors;
+import dev.dycoke4j.testing.Oracle;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Teacher-forced fidelity on the tiny oracle checkpoint. */
+class FidelityTest {
+    static VideoQa qa;
+    static Fidelity fid;
+    static int[] golden;
+
+    @BeforeAll
+    static void load() {
+        qa = VideoQa.load(Oracle.model());
+        try (Safetensors g = Oracle.golden("forward.safetensors")) {
+            fid = Fidelity.ofPixels(qa, g.get("pixel_values_videos").toFloatArray(), 8, "What happens in this video?", 12, 3);
+            golden = g.get("chat_generated_ids").toIntArray();
+        }
+    }
+
+    @AfterAll
+    static void close() {
+        qa.close();
+    }
+
+    @Test
+    void theReferenceIsNonesGreedyGeneration() {
+        assertArrayEquals(golden, fid.reference());
+    }
+
+    @Test
+    void noneAgreesWithItselfExactly() {
+        Fidelity.Result r = fid.measure(CompressionOptions.none());
+        assertEquals(1.0, r.agreement());
+        assertEquals(0.0, r.meanKl());
+        assertEquals(0.0, r.maxKl());
+        assertEquals(128, r.visualKept());
+    }
+
+    @Test
+    void dycokeThatKeepsEverythingMatchesNone() {
+        var comp = new CompressionOptions(Method.DYCOKE, 0, Ttm.Windows.OFFICIAL, Ttm.Order.RASTER, true, 2, 0,
+                DynamicPruning.Mode.ALWAYS, Double.NaN, 2, 0);
+        Fidelity.Result r = fid.measure(comp);
+        assertEquals(1.0, r.agreement());
+        assertTrue(r.maxKl() < 1e-6, "KL " + r.maxKl());
+    }
+
+    @Test
+    void pruningMovesTheDistributions() {
+        Fidelity.Result r = fid.measure(CompressionOptions.of(Method.RANDOM).withRatio(0.25));
+        assertEquals(32, r.visualKept());
+        assertTrue(r.meanKl() > 1e-4 && Double.isFinite(r.meanKl()), "KL " + r.meanKl());
+        assertTrue(r.maxKl() >= r.meanKl());
+        assertTrue(r.agreement() >= 0 && r.agreement() <= 1);
+        assertEquals(12, r.steps());
+    }
+
+    @Test
+    void dycokeDpAttendsToFewerTokensThanItKeeps() {
+        Fidelity.Result r = fid.measure(CompressionOptions.of(Method.DYCOKE).withDpLayer(2).withRatio(0.5));
+        assertTrue(r.visualKept() <= 64);
+        assertTrue(r.visualAttended() < r.visualKept(), r.visualAttended() + " of " + r.visualKept());
+    }
+
+    @Test
+    void anUnreachableDycokeBudgetSaysSo() {
+        var e = assertThrows(UnreachableBudgetException.class, () -> fid.measure(CompressionOptions.of(Method.DYCOKE).withDpLayer(2).withRatio(0.25)));
+        assertTrue(e.getMessage().contains("at least 48 tokens"), e.getMessage());
+    }
+
+    @Test
+    void klAndLogSoftmax() {
+        double[] p = Fidelity.logSoftmax(new float[]{0, 0}, 0, 2), q = Fidelity.logSoftmax(new float[]{0, (float) Math.log(3)}, 0, 2);
+        assertEquals(Math.log(0.5), p[0], 1e-12);
+        assertEquals(0.0, Fidelity.kl(p, p));
+        // KL((1/2,1/2) ‖ (1/4,3/4)) = 1/2·ln 2 + 1/2·ln(2/3)
+        assertEquals(0.5 * Math.log(2) + 0.5 * Math.log(2.0 / 3), Fidelity.kl(p, q), 1e-7); // log 3 is rounded to float in the logits
+        assertEquals(1, Fidelity.argmax(new double[]{-1, 0, 0}));
+    }
+}

@@ -1,0 +1,208 @@
+package dev.dycoke4j.pipeline;
+
+import dev.dycoke4j.compress.CompressionOptions;
+import dev.dycoke4j.compress.Method;
+import dev.dycoke4j.compress.Ttm;
+import dev.dycoke4j.compress.VisionZip;
+import dev.dycoke4j.io.Safetensors;
+import dev.dycoke4j.testing.Oracle;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every method end to end on the tiny oracle checkpoint (golden pixels, the chat prompt, greedy decoding), with the
+ * kept indices of each pre-LLM method checked against a plain re-computation from the traced pooled features and
+ * saliency, written here from the methods' definitions, loop by loop.
+ */
+class MethodsOnOracleTest {
+    static final int F = 8, T = 16;
+    static VideoQa qa;
+    static float[] pixels;
+
+    @BeforeAll
+    static void load() {
+        qa = VideoQa.load(Oracle.model());
+        try (Safetensors g = Oracle.golden("forward.safetensors")) {
+            pixels = g.get("pixel_values_videos").toFloatArray();
+        }
+    }
+
+    @AfterAll
+    static void close() {
+        qa.close();
+    }
+
+    record Run(Answer answer, Map<String, float[]> floats, Map<String, int[]> ids) {
+    }
+
+    static Run run(CompressionOptions comp) {
+        Map<String, float[]> floats = new HashMap<>();
+        Map<String, int[]> ids = new HashMap<>();
+        Trace trace = new Trace() {
+            @Override
+            public void floats(String name, float[] data, long... shape) {
+                floats.put(name, data);
+            }
+
+            @Override
+            public void ids(String name, int[] v) {
+                ids.put(name, v);
+            }
+        };
+        Answer a = qa.answerFromPixels(pixels, F, "What happens in this video?", null, GenerationOptions.greedy(6), comp, null, trace);
+        return new Run(a, floats, ids);
+    }
+
+    static CompressionOptions opts(Method m, double ratio) {
+        return CompressionOptions.of(m).withDpLayer(2).withRatio(ratio);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Method.class)
+    void everyMethodRunsEndToEnd(Method m) {
+        CompressionOptions comp = m == Method.FASTV ? new CompressionOptions(m, 0.7, Ttm.Windows.OFFICIAL, Ttm.Order.OFFICIAL, true, 2, 0.7,
+                dev.dycoke4j.compress.DynamicPruning.Mode.OFFICIAL, 0.5, 1, 0) : opts(m, Double.NaN);
+        Run r = run(comp);
+        Stats s = r.answer().stats();
+        assertEquals(m.id(), s.method());
+        assertEquals(F * T, s.visualTokens());
+        assertEquals(6, r.answer().tokenIds().length, "greedy tokens until a stop or the limit");
+        assertTrue(s.flopsLlm() > 0);
+        // the baselines run at DyCoke's budget: TTM at K=0.7 keeps frames 0, 4 and 6 whole and 4 tokens of the others
+        int kept = m == Method.NONE || m == Method.FASTV ? F * T : 3 * T + 5 * 4;
+        assertEquals(kept, s.visualKept());
+        assertTrue(s.visualAttended() <= s.visualKept());
+        if (m == Method.FASTV) assertEquals(64, s.visualAttended(), 0, "FastV at ratio 0.5 keeps 64 visual tokens above its layer");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0.25", "0.35", "0.5", "0.9", "1.0"})
+    void uniformKeepsAStride(double r) {
+        Run run = run(opts(Method.UNIFORM, r));
+        int n = F * T, k = keep(r, n);
+        int[] expected = new int[k];
+        for (int i = 0; i < k; i++) expected[i] = i * n / k;
+        assertArrayEquals(expected, run.ids().get("kept_indices"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0.25, 0", "0.5, 0", "0.5, 7"})
+    void randomIsSelectionSampling(double r, long seed) {
+        CompressionOptions comp = new CompressionOptions(Method.RANDOM, 0.7, Ttm.Windows.OFFICIAL, Ttm.Order.OFFICIAL, true, 2, 0.7,
+                dev.dycoke4j.compress.DynamicPruning.Mode.OFFICIAL, r, 2, seed);
+        Run run = run(comp);
+        int n = F * T, k = keep(r, n);
+        Random rnd = new Random(seed);
+        List<Integer> expected = new ArrayList<>();
+        for (int i = 0; i < n && expected.size() < k; i++) if (rnd.nextInt(n - i) < k - expected.size()) expected.add(i);
+        assertArrayEquals(expected.stream().mapToInt(Integer::intValue).toArray(), run.ids().get("kept_indices"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0.25", "0.35", "0.5", "0.75"})
+    void pruMergePlusKeepsOutliersThenSamples(double r) {
+        Run run = run(opts(Method.PRUMERGE, r));
+        float[] sal = run.floats().get("saliency");
+        assertNotNull(sal, "the trace holds the pooled saliency");
+        int[] budget = perFrame(Math.max(keep(r, F * T), F), F);
+        List<Integer> expected = new ArrayList<>();
+        for (int f = 0; f < F; f++) {
+            float[] s = Arrays.copyOfRange(sal, f * T, f * T + T);
+            float[] sorted = s.clone();
+            Arrays.sort(sorted);
+            double q1 = numpyPercentile(sorted, 25), q3 = numpyPercentile(sorted, 75), fence = q3 + 1.5 * (q3 - q1);
+            List<Integer> outliers = new ArrayList<>(), rest = new ArrayList<>();
+            for (int t = 0; t < T; t++) (s[t] > fence ? outliers : rest).add(t);
+            boolean[] keep = new boolean[T];
+            if (outliers.size() >= budget[f]) {
+                for (int t : topByValue(s, budget[f])) keep[t] = true;
+            } else {
+                for (int t : outliers) keep[t] = true;
+                int need = budget[f] - outliers.size();
+                for (int i = 0; i < need; i++) keep[rest.get(i * rest.size() / need)] = true;
+            }
+            for (int t = 0; t < T; t++) if (keep[t]) expected.add(f * T + t);
+        }
+        assertArrayEquals(expected.stream().mapToInt(Integer::intValue).toArray(), run.ids().get("kept_indices"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0.25", "0.35", "0.5", "0.75"})
+    void visionZipKeepsDominantThenContextualTargets(double r) {
+        Run run = run(opts(Method.VISIONZIP, r));
+        float[] sal = run.floats().get("saliency");
+        int[] budget = perFrame(Math.max(keep(r, F * T), F), F);
+        List<Integer> expected = new ArrayList<>();
+        for (int f = 0; f < F; f++) {
+            float[] s = Arrays.copyOfRange(sal, f * T, f * T + T);
+            int dom = (int) Math.round(VisionZip.DEFAULT_DOMINANT_SHARE * budget[f]), ctx = budget[f] - dom;
+            List<Integer> dominant = topByValue(s, dom);
+            for (int t : dominant) expected.add(f * T + t);
+            List<Integer> rest = new ArrayList<>();
+            for (int t = 0; t < T; t++) if (!dominant.contains(t)) rest.add(t);
+            if (ctx == 0) continue;
+            int step = Math.max(1, rest.size() / ctx);
+            for (int j = 0; j < ctx; j++) expected.add(f * T + rest.get(j * step));
+        }
+        assertArrayEquals(expected.stream().mapToInt(Integer::intValue).toArray(), run.ids().get("kept_indices"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0.4", "0.5", "0.75", "1.0"})
+    void dycokeAtARatioKeepsTheMostTokensWithinTheBudget(double r) {
+        Run run = run(opts(Method.DYCOKE, r));
+        int kept = run.ids().get("kept_indices").length, budget = keep(r, F * T);
+        assertTrue(kept <= budget, kept + " kept, budget " + budget);
+        // one more token per compared frame would go over: frames 1, 2, 3, 5 and 7 under official windows
+        assertTrue(kept == F * T || kept + 5 > budget, kept + " kept, budget " + budget);
+        assertEquals(kept, run.answer().stats().visualKept());
+    }
+
+    /** round(r·n) clamped to [1, n]. */
+    static int keep(double r, int n) {
+        return (int) Math.min(n, Math.max(1, Math.round(r * n)));
+    }
+
+    static int[] perFrame(int total, int frames) {
+        int[] b = new int[frames];
+        for (int i = 0; i < total; i++) b[i % frames]++;
+        return b;
+    }
+
+    /** numpy.percentile with linear interpolation on sorted values. */
+    static double numpyPercentile(float[] sorted, double pct) {
+        double pos = (sorted.length - 1) * pct / 100;
+        int lo = (int) pos;
+        int hi = Math.min(lo + 1, sorted.length - 1);
+        return sorted[lo] + (pos - lo) * ((double) sorted[hi] - sorted[lo]);
+    }
+
+    /** The k positions of largest value (the lower position first on ties), ascending. */
+    static List<Integer> topByValue(float[] v, int k) {
+        List<Integer> chosen = new ArrayList<>();
+        boolean[] taken = new boolean[v.length];
+        for (int c = 0; c < k; c++) {
+            int best = -1;
+            for (int t = 0; t < v.length; t++) if (!taken[t] && (best < 0 || v[t] > v[best])) best = t;
+            taken[best] = true;
+            chosen.add(best);
+        }
+        chosen.sort(null);
+        return chosen;
+    }
+}
