@@ -8,14 +8,17 @@ import java.io.PrintWriter;
 /** The {@code dycoke} command. */
 @Command(name = "dycoke", mixinStandardHelpOptions = true, version = "dycoke 0.1.0",
         description = "Answers questions about videos with LLaVA-OneVision, in pure Java.",
-        subcommands = {RunCommand.class, DemoCommand.class, TraceCommand.class, TokenizeCommand.class, BenchCommand.class, FidelityCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, ChatCommand.class, DemoCommand.class, TraceCommand.class, TokenizeCommand.class, BenchCommand.class, FidelityCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Where chat reads its questions. */
+    java.io.InputStream in = System.in;
+
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: run, demo, trace, tokenize, bench or fidelity");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: run, chat, demo, trace, tokenize, bench or fidelity");
     }
 
     public static void main(String[] args) {
@@ -24,7 +27,14 @@ public final class Main implements Runnable {
 
     /** Runs the command line with the given streams and returns the exit code (0 ok, 1 failed, 2 bad usage). */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Main());
+        return execute(args, System.in, out, err);
+    }
+
+    /** As above, with the standard input {@code in} (what {@code chat} reads). */
+    public static int execute(String[] args, java.io.InputStream in, PrintWriter out, PrintWriter err) {
+        Main main = new Main();
+        main.in = in;
+        CommandLine cl = new CommandLine(main);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler(new Errors(err));

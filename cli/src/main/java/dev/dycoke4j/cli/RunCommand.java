@@ -1,11 +1,13 @@
 package dev.dycoke4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.Stats;
 import dev.dycoke4j.pipeline.VideoQa;
+import dev.dycoke4j.pipeline.VideoSession;
 import dev.dycoke4j.video.VideoReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,10 +18,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code dycoke run}: answer a question about a video, streaming the answer. */
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Answer a question about a video.")
+/** {@code dycoke run}: answer one or more questions about a video, streaming each answer. */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Answer one or more questions about a video.")
 final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -30,8 +33,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--video", required = true, paramLabel = "FILE", description = "A video file (anything FFmpeg decodes) or a folder of frame images.")
     Path video;
 
-    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The question.")
-    String prompt;
+    @Option(names = "--prompt", required = true, paramLabel = "TEXT",
+            description = "The question; repeat it to ask several, each answered independently about the same video (the video is encoded once and the prompt's video prefix is reused).")
+    List<String> prompts;
 
     @Mixin
     SamplingOptions sampling;
@@ -39,8 +43,11 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     CompressOptions compress;
 
-    @Option(names = "--json", description = "Print {answer, token_ids, stats} as JSON instead of streaming text.")
+    @Option(names = "--json", description = "Print {answer, token_ids, stats} as JSON instead of streaming text ({answers: [...]} for several prompts).")
     boolean json;
+
+    @Mixin
+    CacheOptions caches;
 
     @Mixin
     CommonOptions common;
@@ -57,22 +64,35 @@ final class RunCommand implements Callable<Integer> {
         try (VideoQa qa = VideoQa.load(model)) {
             bar.clear();
             qa.progress(bar);
-            Answer a = qa.ask(n -> {
+            caches.apply(qa);
+            VideoSession session = qa.open(n -> {
                 var sampled = VideoReader.readUniform(video, n);
                 if (sampled.fewerThanRequested())
                     err.println("dycoke: " + video + " has only " + sampled.totalFrames() + " frames; using each once instead of " + n);
                 return sampled.frames();
-            }, sampling.frames, prompt, opts, comp, json ? null : piece -> {
-                out.print(piece);
-                out.flush();
-            });
+            }, sampling.frames, comp, opts.visionBatch());
+            ArrayNode answers = new ObjectMapper().createArrayNode();
+            for (String prompt : prompts) {
+                if (!json && prompts.size() > 1) {
+                    out.println("> " + prompt);
+                    out.flush();
+                }
+                Answer a = session.ask(prompt, opts, json ? null : piece -> {
+                    out.print(piece);
+                    out.flush();
+                });
+                if (json) {
+                    answers.add(toJson(a));
+                } else {
+                    out.println();
+                    out.flush();
+                    err.println(a.stats().line());
+                    err.flush();
+                }
+            }
             if (json) {
-                out.println(toJson(a).toPrettyString());
-            } else {
-                out.println();
-                out.flush();
-                err.println(a.stats().line());
-            err.flush();
+                if (prompts.size() == 1) out.println(answers.get(0).toPrettyString());
+                else out.println(new ObjectMapper().createObjectNode().set("answers", answers).toPrettyString());
             }
         }
         return 0;
@@ -101,6 +121,9 @@ final class RunCommand implements Callable<Integer> {
         sec.put("prefill", s.seconds().prefill());
         sec.put("generate", s.seconds().generate());
         sec.put("total", s.seconds().total());
+        sec.put("ttft", s.ttftSeconds());
+        st.put("vision_cached", s.visionCached());
+        st.put("prefix_cached_tokens", s.prefixCachedTokens());
         st.put("decode_tokens_per_s", s.tokensPerSecond());
         st.put("kv_bytes", s.kvCacheBytes() + s.kvPrunedBytes());
         st.put("kv_bytes_active", s.kvCacheBytes());

@@ -5,6 +5,7 @@ import dev.dycoke4j.compress.Method;
 import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.VideoQa;
+import dev.dycoke4j.pipeline.VideoSession;
 import dev.dycoke4j.video.VideoReader;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +28,21 @@ class ApiExampleTest {
             assertEquals(12, a.tokenIds().length);
             assertEquals(68, a.stats().visualKept());
             assertTrue(a.stats().line().startsWith("dycoke | frames 8 | visual tokens 128 -> 68"), a.stats().line());
+        }
+    }
+
+    @Test
+    void readmeSessionExampleRuns() {
+        Path oracle = Cli.oracle();
+        try (VideoQa qa = VideoQa.load(oracle.resolve("tiny-llava-ov"))) {
+            VideoSession s = qa.open(n -> VideoReader.readUniform(oracle.resolve("golden/clip.mkv"), n).frames(), 8,
+                    CompressionOptions.of(Method.DYCOKE).withDpLayer(2));
+            Answer first = s.ask("What happens in this video?", GenerationOptions.greedy(12), null);
+            Answer next = s.ask("What colour is the ball?", GenerationOptions.greedy(12), null);
+            assertEquals(0, first.stats().prefixCachedTokens());
+            assertTrue(next.stats().visionCached());
+            assertTrue(next.stats().prefixCachedTokens() > 68, "the template and the 68 + 1 video rows");
+            assertTrue(next.stats().line().contains("| vision cached | prefix "), next.stats().line());
         }
     }
 }

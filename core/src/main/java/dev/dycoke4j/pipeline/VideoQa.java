@@ -1,5 +1,8 @@
 package dev.dycoke4j.pipeline;
 
+import dev.dycoke4j.cache.CacheKey;
+import dev.dycoke4j.cache.DiskTier;
+import dev.dycoke4j.cache.TieredCache;
 import dev.dycoke4j.compress.CompressionOptions;
 import dev.dycoke4j.compress.Compressor;
 import dev.dycoke4j.compress.DynamicPruning;
@@ -14,6 +17,7 @@ import dev.dycoke4j.compress.VisualTokens;
 import dev.dycoke4j.io.ModelFormatException;
 import dev.dycoke4j.llm.Generator;
 import dev.dycoke4j.llm.KvCache;
+import dev.dycoke4j.llm.KvSnapshot;
 import dev.dycoke4j.llm.Sampler;
 import dev.dycoke4j.tokenizer.ChatTemplate;
 import dev.dycoke4j.tokenizer.StreamDecoder;
@@ -55,9 +59,18 @@ public final class VideoQa implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final Preprocessor preprocessor;
     private final Set<Integer> stopIds;
+    private final String modelId;
     private Progress progress = Progress.NONE;
+    private TieredCache<VisionFeatures> visionCache = new TieredCache<>(DEFAULT_VISION_CACHE_BYTES, null, VisionFeatures.CODEC);
+    private TieredCache<KvSnapshot> prefixCache = new TieredCache<>(DEFAULT_PREFIX_CACHE_BYTES, null, SnapshotCodec.INSTANCE);
 
-    private VideoQa(LlavaOneVision model, Tokenizer tokenizer, Preprocessor preprocessor) {
+    /** The default bound of the in-memory vision-feature cache (32 frames of the 0.5B model take 22 MB). */
+    public static final long DEFAULT_VISION_CACHE_BYTES = 512L << 20;
+    /** The default bound of the in-memory prefix cache (the 32-frame prefix of the 0.5B model takes about 160 MB). */
+    public static final long DEFAULT_PREFIX_CACHE_BYTES = 1L << 30;
+
+    private VideoQa(LlavaOneVision model, Tokenizer tokenizer, Preprocessor preprocessor, String modelId) {
+        this.modelId = modelId;
         this.model = model;
         this.tokenizer = tokenizer;
         this.preprocessor = preprocessor;
@@ -78,7 +91,7 @@ public final class VideoQa implements AutoCloseable {
             PreprocessorConfig cfg = Files.exists(pc) ? PreprocessorConfig.load(pc) : PreprocessorConfig.defaults(size);
             if (cfg.height() != size || cfg.width() != size)
                 throw new ModelFormatException(pc + ": resizes to " + cfg.width() + "x" + cfg.height() + " but the vision tower takes " + size + "x" + size);
-            return new VideoQa(m, tok, new Preprocessor(cfg));
+            return new VideoQa(m, tok, new Preprocessor(cfg), ModelIdentity.of(dir));
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -88,6 +101,31 @@ public final class VideoQa implements AutoCloseable {
     public VideoQa progress(Progress p) {
         this.progress = p == null ? Progress.NONE : p;
         return this;
+    }
+
+    /**
+     * Sets the caches sessions use: the vision features and the prompt prefixes, each in memory bounded by bytes (0
+     * keeps nothing), and, when {@code disk} is not null, in {@code disk/vision} and {@code disk/prefix} too, bounded by
+     * {@code diskVisionBytes} and {@code diskPrefixBytes}. The one-shot {@code ask}/{@code answer} never use them.
+     */
+    public VideoQa caches(long visionBytes, long prefixBytes, Path disk, long diskVisionBytes, long diskPrefixBytes) {
+        visionCache = new TieredCache<>(visionBytes, disk == null ? null : new DiskTier(disk.resolve("vision"), diskVisionBytes), VisionFeatures.CODEC);
+        prefixCache = new TieredCache<>(prefixBytes, disk == null ? null : new DiskTier(disk.resolve("prefix"), diskPrefixBytes), SnapshotCodec.INSTANCE);
+        return this;
+    }
+
+    /** Empties both caches' memory tiers (benchmarks that time the first question again). */
+    public void clearCaches() {
+        visionCache.clearMemory();
+        prefixCache.clearMemory();
+    }
+
+    public TieredCache<VisionFeatures> visionCache() {
+        return visionCache;
+    }
+
+    public TieredCache<KvSnapshot> prefixCache() {
+        return prefixCache;
     }
 
     public LlavaOneVision model() {
@@ -146,34 +184,135 @@ public final class VideoQa implements AutoCloseable {
 
     private Answer run(List<RgbFrame> frameList, float[] pixels, int nFrames, double decodeSeconds, String question, int[] ids,
                        GenerationOptions opts, CompressionOptions comp, Consumer<String> out, Trace trace) {
-        int img = model.config().vision().imageSize();
-        long t0 = System.nanoTime();
-        if (pixels == null) {
-            nFrames = frameList.size();
-            pixels = preprocessor.pixels(frameList);
-        }
-        double preprocess = (System.nanoTime() - t0) / 1e9;
-        if (trace != null) trace.floats("pixel_values", pixels, 1, nFrames, 3, img, img);
+        EncodedVideo video = encode(frameList, pixels, nFrames, decodeSeconds, opts.visionBatch(), comp, trace, false);
+        return generate(video, question, ids, opts, comp, out, trace, false, true);
+    }
 
-        long t1 = System.nanoTime();
+    /**
+     * Opens a session on the {@code frames} frames that {@code video} samples: decodes them (timed as the decode stage),
+     * encodes them through the vision-feature cache and compresses them once; its {@link VideoSession#ask} then answers
+     * any number of questions, each prefilling only what the cached prefix does not hold.
+     */
+    public VideoSession open(IntFunction<List<RgbFrame>> video, int frames, CompressionOptions comp) {
+        return open(video, frames, comp, GenerationOptions.greedy(1).visionBatch());
+    }
+
+    /** As above, with {@code visionBatch} frames per vision-tower batch. */
+    public VideoSession open(IntFunction<List<RgbFrame>> video, int frames, CompressionOptions comp, int visionBatch) {
+        if (frames < 1) throw new IllegalArgumentException("frames must be at least 1, got " + frames);
+        long t0 = System.nanoTime();
+        List<RgbFrame> sampled = video.apply(frames);
+        return open(sampled, (System.nanoTime() - t0) / 1e9, comp, visionBatch);
+    }
+
+    /** A session on frames already decoded (in {@code decodeSeconds}). */
+    public VideoSession open(List<RgbFrame> frames, double decodeSeconds, CompressionOptions comp, int visionBatch) {
+        if (visionBatch < 1) throw new IllegalArgumentException("vision batch must be at least 1, got " + visionBatch);
+        return new VideoSession(this, encode(frames, null, 0, decodeSeconds, visionBatch, comp, null, true), comp);
+    }
+
+    /**
+     * Frames (or pixel values) to the video's prompt rows: preprocessing overlapped with the vision tower, through the
+     * vision-feature cache when {@code cached}, then the pre-LLM compression.
+     */
+    private EncodedVideo encode(List<RgbFrame> frameList, float[] pixels, int nFrames, double decodeSeconds, int batch,
+                                CompressionOptions comp, Trace trace, boolean cached) {
+        int img = model.config().vision().imageSize();
         int tpf = model.tokensPerFrame(), dt = model.config().text().hiddenSize();
-        float[][] saliency = comp.method().needsVisionAttention() ? new float[1][] : null;
-        float[] pooled = encodeVideo(pixels, nFrames, opts.visionBatch(), trace, saliency);
-        VisualTokens all = VisualTokens.pooled(pooled, nFrames, tpf, dt, saliency == null ? null : saliency[0]);
-        double vision = (System.nanoTime() - t1) / 1e9;
+        boolean needsSaliency = comp.method().needsVisionAttention();
+        long t0 = System.nanoTime();
+        String key = null;
+        VisionFeatures features = null;
+        if (cached && frameList != null) {
+            key = featureKey(modelId, preprocessor.config(), frameList, batch, needsSaliency);
+            features = visionCache.get(key);
+        }
+        double preprocess, vision;
+        boolean hit = features != null;
+        if (hit) {
+            preprocess = (System.nanoTime() - t0) / 1e9;
+            vision = 0;
+        } else if (pixels == null && trace == null) {
+            nFrames = frameList.size();
+            float[][] saliency = needsSaliency ? new float[1][] : null;
+            double hashing = (System.nanoTime() - t0) / 1e9;
+            long t1 = System.nanoTime();
+            float[] pooled;
+            double waited;
+            try (PrefetchedPixels px = new PrefetchedPixels(preprocessor, frameList, batch)) {
+                pooled = encodeVideo(nb -> px.next(), nFrames, batch, null, saliency);
+                waited = px.waitedSeconds();
+            }
+            features = new VisionFeatures(nFrames, tpf, dt, pooled, saliency == null ? null : saliency[0]);
+            preprocess = hashing + waited;
+            vision = (System.nanoTime() - t1) / 1e9 - waited;
+        } else {
+            if (pixels == null) {
+                nFrames = frameList.size();
+                pixels = preprocessor.pixels(frameList);
+            }
+            preprocess = (System.nanoTime() - t0) / 1e9;
+            if (trace != null) trace.floats("pixel_values", pixels, 1, nFrames, 3, img, img);
+            long t1 = System.nanoTime();
+            float[][] saliency = needsSaliency ? new float[1][] : null;
+            float[] all = pixels;
+            int per = 3 * img * img;
+            int[] next = {0};
+            float[] pooled = encodeVideo(nb -> {
+                int f0 = next[0];
+                next[0] += nb;
+                return java.util.Arrays.copyOfRange(all, f0 * per, (f0 + nb) * per);
+            }, nFrames, batch, trace, saliency);
+            features = new VisionFeatures(nFrames, tpf, dt, pooled, saliency == null ? null : saliency[0]);
+            vision = (System.nanoTime() - t1) / 1e9;
+        }
+        if (key != null && !hit) visionCache.put(key, features);
+        nFrames = features.frames();
+        VisualTokens all = VisualTokens.pooled(features.pooled(), nFrames, tpf, dt, features.saliency());
 
         long t2 = System.nanoTime();
         VisualTokens kept = preLlm(comp, nFrames).compress(all);
         float[] videoEmbeds = model.withNewline(kept.features(), kept.count());
         double compress = (System.nanoTime() - t2) / 1e9;
         if (trace != null && comp.method() != Method.NONE) trace.ids("kept_indices", kept.sourceIndex());
+        return new EncodedVideo(nFrames, all, kept, videoEmbeds, key, hit, decodeSeconds, preprocess, vision, compress);
+    }
 
+    /** The vision-feature cache key: the frames' RGB, the model, the preprocessing, the batching, and whether saliency is in. */
+    static String featureKey(String modelId, PreprocessorConfig p, List<RgbFrame> frames, int batch, boolean saliency) {
+        CacheKey k = CacheKey.of("vision-features").text("model", modelId)
+                .ints("size", new int[]{p.height(), p.width(), p.shortestEdge(), p.resample()})
+                .text("steps", p.doResize() + "," + p.doRescale() + "," + Double.toString(p.rescaleFactor()) + "," + p.doNormalize()
+                        + "," + java.util.Arrays.toString(p.mean()) + "," + java.util.Arrays.toString(p.std()))
+                .number("batch", batch).number("saliency", saliency ? 1 : 0).number("frames", frames.size());
+        for (RgbFrame f : frames) k.ints("dims", new int[]{f.width(), f.height()}).bytes("rgb", f.rgb());
+        return k.hex();
+    }
+
+    /** The prefix cache key: the video's features, the compression settings (what was kept), and the prefix ids. */
+    private static String prefixKey(String featureKey, CompressionOptions comp, int[] prefixIds) {
+        return CacheKey.of("prompt-prefix").text("features", featureKey).text("compression", comp.toString())
+                .ints("ids", prefixIds).hex();
+    }
+
+    /**
+     * The LLM side of a request. With {@code reusePrefix} (sessions), the KV entries of the prompt's
+     * question-independent prefix come from the prefix cache when it holds them, and are put there after a full
+     * prefill otherwise; FastV, whose prefill depends on the question, always prefills in full. {@code first} says
+     * whether this answer pays for the video side (its seconds count in the stats and the time to first token).
+     */
+    Answer generate(EncodedVideo video, String question, int[] ids, GenerationOptions opts, CompressionOptions comp,
+                    Consumer<String> out, Trace trace, boolean reusePrefix, boolean first) {
+        long tStart = System.nanoTime();
+        int dt = model.config().text().hiddenSize();
+        VisualTokens all = video.all(), kept = video.kept();
+        int nFrames = video.frames(), tpf = model.tokensPerFrame();
         int[] prompt = ids != null ? ids : promptIds(question, kept.count() + 1);
         int ctx = model.config().text().maxPositions();
         if (prompt.length >= ctx)
             throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens (" + (kept.count() + 1)
                     + " of them video), more than the model's context of " + ctx + "; use fewer frames");
-        float[] x = model.inputsEmbeds(prompt, videoEmbeds);
+        float[] x = model.inputsEmbeds(prompt, video.videoEmbeds());
         if (trace != null) trace.floats("inputs_embeds", x.clone(), prompt.length, dt);
 
         int start = firstVideoPosition(prompt);
@@ -182,6 +321,22 @@ public final class VideoQa implements AutoCloseable {
         FastV fastv = fastV(comp, start, kept.count(), nFrames);
 
         KvCache cache = model.newCache(prompt.length + maxNew);
+        long tRestore = System.nanoTime();
+        String prefixKey = null;
+        int reused = 0, capture = 0;
+        if (reusePrefix && fastv == null && ids == null && trace == null && video.featureKey() != null) {
+            int[] prefix = ChatTemplate.videoPrefixIds(tokenizer, kept.count() + 1);
+            prefixKey = prefixKey(video.featureKey(), comp, prefix);
+            KvSnapshot snap = prefixCache.get(prefixKey);
+            if (snap != null) {
+                reused = Math.min(snap.sharedWith(prompt), prompt.length - 1);
+                snap.restore(cache, reused);
+                x = java.util.Arrays.copyOfRange(x, reused * dt, prompt.length * dt);
+            } else {
+                capture = Math.min(KvSnapshot.commonPrefix(prefix, prompt), prompt.length - 1);
+            }
+        }
+        double restore = (System.nanoTime() - tRestore) / 1e9;
         Sampler sampler = new Sampler(opts.temperature(), opts.topP(), opts.seed());
         StreamDecoder sd = tokenizer.streamDecoder();
         StringBuilder text = new StringBuilder();
@@ -189,6 +344,10 @@ public final class VideoQa implements AutoCloseable {
         List<float[]> stepLogits = trace != null ? new ArrayList<>() : null;
         final float[][] prefillLogits = new float[1][];
         final int[] prefillRows = new int[1];
+        final long[] firstToken = new long[1];
+        final int[] promptIds = prompt;
+        final int toCapture = capture;
+        final String captureKey = prefixKey;
         Generator.Listener listener = new Generator.Listener() {
             @Override
             public void prefilled(float[] logits, int rows, double seconds) {
@@ -198,14 +357,18 @@ public final class VideoQa implements AutoCloseable {
 
             @Override
             public void token(int id, float[] logits, int step) {
+                if (step == 0) firstToken[0] = System.nanoTime();
                 if (stepLogits != null && step > 0) stepLogits.add(logits.clone());
-                if (stopIds.contains(id) || id >= tokenizer.vocabSize()) return;
-                String piece = sd.push(id);
-                text.append(piece);
-                if (out != null && !piece.isEmpty()) out.accept(piece);
+                if (!stopIds.contains(id) && id < tokenizer.vocabSize()) {
+                    String piece = sd.push(id);
+                    text.append(piece);
+                    if (out != null && !piece.isEmpty()) out.accept(piece);
+                }
+                // before the first decode step changes the cache (DP's compact store quantizes entries)
+                if (step == 0 && toCapture > 0) prefixCache.put(captureKey, KvSnapshot.capture(cache, promptIds, toCapture));
             }
         };
-        Generator.Result r = Generator.run(model.decoder(), cache, x, prompt.length, sampler, maxNew,
+        Generator.Result r = Generator.run(model.decoder(), cache, x, prompt.length - reused, sampler, maxNew,
                 opts.ignoreStop() ? Set.of() : stopIds, trace != null, listener, dp, fastv);
         String rest = sd.flush();
         text.append(rest);
@@ -227,9 +390,12 @@ public final class VideoQa implements AutoCloseable {
                 ? Flops.prefill(layers, n, fastv.layer() + 1, n - kept.count() + fastv.kept(), c.hiddenSize(), c.intermediateSize())
                 : Flops.prefill(layers, n, layers, n, c.hiddenSize(), c.intermediateSize());
         double attended = dp != null ? dp.attendedMean() : fastv != null ? fastv.kept() : kept.count();
-        var seconds = new Stats.Seconds(decodeSeconds, preprocess, vision, compress, r.prefillSeconds(), r.decodeSeconds());
+        var seconds = first
+                ? new Stats.Seconds(video.decode(), video.preprocess(), video.vision(), video.compress(), restore + r.prefillSeconds(), r.decodeSeconds())
+                : new Stats.Seconds(0, 0, 0, 0, restore + r.prefillSeconds(), r.decodeSeconds());
+        double ttft = (first ? video.seconds() : 0) + (firstToken[0] - tStart) / 1e9;
         Stats stats = new Stats(comp.method().id(), nFrames, all.count(), kept.count(), attended, prompt.length, r.tokens().length,
-                seconds, cache.bytes(), cache.prunedBytes(), flops, Bytes.peakRss());
+                seconds, cache.bytes(), cache.prunedBytes(), flops, Bytes.peakRss(), !first || video.visionCached(), reused, ttft);
         return new Answer(text.toString(), r.tokens(), stats);
     }
 
@@ -273,7 +439,7 @@ public final class VideoQa implements AutoCloseable {
     }
 
     /** Vision tower, projector and pooling in batches of frames: {@code [F·tokensPerFrame, d]}. */
-    float[] encodeVideo(float[] pixels, int frames, int batch, Trace trace, float[][] saliencyOut) {
+    float[] encodeVideo(IntFunction<float[]> nextBatch, int frames, int batch, Trace trace, float[][] saliencyOut) {
         var vc = model.config().vision();
         int per = 3 * vc.imageSize() * vc.imageSize(), P = vc.numPatches(), tpf = model.tokensPerFrame();
         int dv = vc.hiddenSize(), dt = model.config().text().hiddenSize();
@@ -284,7 +450,10 @@ public final class VideoQa implements AutoCloseable {
         for (int f0 = 0; f0 < frames; f0 += batch) {
             int nb = Math.min(batch, frames - f0);
             progress.update("vision", f0, frames);
-            float[] px = java.util.Arrays.copyOfRange(pixels, f0 * per, (f0 + nb) * per);
+            float[] px = nextBatch.apply(nb);
+            if (px.length != nb * per)
+                throw new IllegalArgumentException("frames preprocess to " + px.length / (3 * nb) + " pixels, the vision tower takes "
+                        + vc.imageSize() + "x" + vc.imageSize());
             float[] rec = received != null ? new float[nb * P] : null;
             float[] hidden = model.visionHidden(px, nb, rec);
             if (rec != null) System.arraycopy(rec, 0, received, f0 * P, nb * P);

@@ -19,12 +19,26 @@ public final class ChatTemplate {
     }
 
     /**
+     * The part of {@link #videoPrompt} before the question, {@code <|im_start|>user\n<video>\n}, as ids with the
+     * video token repeated {@code videoTokens} times: the question-independent prefix of every prompt about one video
+     * (a prompt starts with these ids unless its question starts with a line break, which merges with the last one).
+     */
+    public static int[] videoPrefixIds(Tokenizer tok, int videoTokens) {
+        return expand(tok, tok.encode("<|im_start|>user\n" + VIDEO_TOKEN + "\n"), videoTokens);
+    }
+
+    /**
      * The ids of {@link #videoPrompt} with its {@code <video>} id repeated {@code videoTokens} times.
      *
      * @throws IllegalArgumentException if the tokenizer has no {@code <video>} token, if {@code videoTokens < 1}, or if
      *     the question itself holds a {@code <video>} token (the prompt must have exactly one video)
      */
     public static int[] videoPromptIds(Tokenizer tok, String question, int videoTokens) {
+        return expand(tok, tok.encode(videoPrompt(question)), videoTokens);
+    }
+
+    /** {@code ids} with its one {@code <video>} id repeated {@code videoTokens} times. */
+    private static int[] expand(Tokenizer tok, int[] ids, int videoTokens) {
         OptionalInt video = tok.tokenId(VIDEO_TOKEN);
         if (video.isEmpty()) {
             throw new IllegalArgumentException("the tokenizer has no " + VIDEO_TOKEN + " token");
@@ -33,7 +47,6 @@ public final class ChatTemplate {
             throw new IllegalArgumentException("videoTokens must be at least 1, got " + videoTokens);
         }
         int videoId = video.getAsInt();
-        int[] ids = tok.encode(videoPrompt(question));
         int found = 0;
         for (int id : ids) {
             found += id == videoId ? 1 : 0;

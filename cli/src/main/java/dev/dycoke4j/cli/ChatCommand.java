@@ -1,0 +1,98 @@
+package dev.dycoke4j.cli;
+
+import dev.dycoke4j.pipeline.Answer;
+import dev.dycoke4j.pipeline.GenerationOptions;
+import dev.dycoke4j.pipeline.VideoQa;
+import dev.dycoke4j.pipeline.VideoSession;
+import dev.dycoke4j.video.VideoReader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code dycoke chat}: questions about one video from standard input, one per line, each answered independently
+ * (no conversation history) from the video encoded once and its cached prompt prefix. Ends at end of input, an
+ * empty line or {@code /exit}.
+ */
+@Command(name = "chat", mixinStandardHelpOptions = true,
+        description = "Ask questions about a video interactively: one per line on standard input; an empty line, /exit or end of input quits.")
+final class ChatCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    Main main;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face checkpoint directory (config.json, *.safetensors, tokenizer.json).")
+    Path model;
+
+    @Option(names = "--video", required = true, paramLabel = "FILE", description = "A video file (anything FFmpeg decodes) or a folder of frame images.")
+    Path video;
+
+    @Mixin
+    SamplingOptions sampling;
+
+    @Mixin
+    CompressOptions compress;
+
+    @Mixin
+    CacheOptions caches;
+
+    @Mixin
+    CommonOptions common;
+
+    @Override
+    public Integer call() throws Exception {
+        common.apply();
+        GenerationOptions opts = sampling.options();
+        var comp = compress.options();
+        if (!Files.exists(video)) throw new UsageException(video + ": video not found");
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        boolean interactive = main.in == System.in && System.console() != null;
+        ProgressBar bar = new ProgressBar(System.err);
+        bar.message("loading " + model + " ...");
+        try (VideoQa qa = VideoQa.load(model)) {
+            bar.clear();
+            qa.progress(bar);
+            caches.apply(qa);
+            VideoSession session = qa.open(n -> {
+                var sampled = VideoReader.readUniform(video, n);
+                if (sampled.fewerThanRequested())
+                    err.println("dycoke: " + video + " has only " + sampled.totalFrames() + " frames; using each once instead of " + n);
+                return sampled.frames();
+            }, sampling.frames, comp, opts.visionBatch());
+            err.println("dycoke chat: " + session.frames() + " frames, " + session.visualTokens() + " visual tokens"
+                    + (session.visionCached() ? " (cached)" : "") + "; one question per line, an empty line or /exit quits");
+            err.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(main.in, StandardCharsets.UTF_8));
+            while (true) {
+                if (interactive) {
+                    err.print("> ");
+                    err.flush();
+                }
+                String line = in.readLine();
+                if (line == null || line.isBlank() || line.strip().equals("/exit")) break;
+                Answer a = session.ask(line.strip(), opts, piece -> {
+                    out.print(piece);
+                    out.flush();
+                });
+                out.println();
+                out.flush();
+                err.println(a.stats().line());
+                err.flush();
+            }
+        }
+        return 0;
+    }
+}
