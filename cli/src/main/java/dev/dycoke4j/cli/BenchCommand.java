@@ -14,6 +14,7 @@ import dev.dycoke4j.video.VideoReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -40,8 +41,14 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "A checkpoint directory (default: a cached random-weight model with the real 0.5B dimensions).")
-    Path model;
+    @Option(names = "--model", paramLabel = "DIR|ORG/NAME", description = "A checkpoint directory or a Hugging Face model id (default: a cached random-weight model with the real 0.5B dimensions).")
+    String model;
+
+    @Mixin
+    HubOptions hub;
+
+    @ParentCommand
+    Main main;
 
     @Option(names = "--video", paramLabel = "FILE", description = "A video (default: a cached synthetic 10 s 640x360 clip).")
     Path video;
@@ -79,7 +86,7 @@ final class BenchCommand implements Callable<Integer> {
         for (int f : frames) if (f < 1) throw new UsageException("--frames must be at least 1, got " + f);
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Path dir = (cache != null ? cache : DemoCommand.defaultCache()).resolve("bench-" + VERSION);
-        Path m = model, v = video;
+        Path m = model == null ? null : hub.resolve(model, dev.dycoke4j.hub.ModelFiles.Need.MODEL, main.env, err), v = video;
         if (m == null) {
             m = dir.resolve("qwen2-0.5b-shape-bf16");
             if (!Files.exists(m.resolve(".complete"))) {

@@ -4,18 +4,22 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
+import java.util.Map;
 
 /** The {@code dycoke} command. */
 @Command(name = "dycoke", mixinStandardHelpOptions = true, version = "dycoke 0.1.0",
         description = "Answers questions about videos with LLaVA-OneVision, in pure Java.",
-        subcommands = {RunCommand.class, DemoCommand.class, TraceCommand.class, TokenizeCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, DemoCommand.class, TraceCommand.class, TokenizeCommand.class, BenchCommand.class, PullCommand.class, ModelsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The environment the Hugging Face settings (HF_*) are read from; tests give their own. */
+    Map<String, String> env = System.getenv();
+
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: run, demo, trace, tokenize or bench");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: run, demo, trace, tokenize, bench, pull or models");
     }
 
     public static void main(String[] args) {
@@ -24,7 +28,14 @@ public final class Main implements Runnable {
 
     /** Runs the command line with the given streams and returns the exit code (0 ok, 1 failed, 2 bad usage). */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Main());
+        return execute(args, out, err, System.getenv());
+    }
+
+    /** As {@link #execute(String[], PrintWriter, PrintWriter)}, with the HF_* variables read from {@code env}. */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
+        Main main = new Main();
+        main.env = Map.copyOf(env);
+        CommandLine cl = new CommandLine(main);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler(new Errors(err));
