@@ -12,6 +12,7 @@ import dev.dycoke4j.video.VideoReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -40,8 +41,14 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "A checkpoint directory (default: a cached random-weight model with the real 0.5B dimensions).")
-    Path model;
+    @Option(names = "--model", paramLabel = "DIR|ORG/NAME", description = "A checkpoint directory or a Hugging Face model id (default: a cached random-weight model with the real 0.5B dimensions).")
+    String model;
+
+    @Mixin
+    HubOptions hub;
+
+    @ParentCommand
+    Main main;
 
     @Option(names = "--video", paramLabel = "FILE", description = "A video (default: a cached synthetic 10 s 640x360 clip).")
     Path video;
@@ -78,7 +85,7 @@ final class BenchCommand implements Callable<Integer> {
         if (maxNewTokens < 2) throw new UsageException("--max-new-tokens must be at least 2, got " + maxNewTokens);
         for (int f : frames) if (f < 1) throw new UsageException("--frames must be at least 1, got " + f);
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        Path m = model != null ? model : BenchAssets.model(cache, err);
+        Path m = model != null ? hub.resolve(model, dev.dycoke4j.hub.ModelFiles.Need.MODEL, main.env, err) : BenchAssets.model(cache, err);
         Path v = video != null ? video : BenchAssets.clip(cache, err);
         final Path clip = v;
         java.util.List<dev.dycoke4j.compress.CompressionOptions> comps = new ArrayList<>();

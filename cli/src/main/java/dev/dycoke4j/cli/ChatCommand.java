@@ -34,8 +34,11 @@ final class ChatCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face checkpoint directory (config.json, *.safetensors, tokenizer.json).")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME", description = "A checkpoint directory, or a Hugging Face model id org/name[@revision], used from the HF cache or downloaded into it.")
+    String model;
+
+    @Mixin
+    HubOptions hub;
 
     @Option(names = "--video", required = true, paramLabel = "FILE", description = "A video file (anything FFmpeg decodes) or a folder of frame images.")
     Path video;
@@ -60,9 +63,10 @@ final class ChatCommand implements Callable<Integer> {
         if (!Files.exists(video)) throw new UsageException(video + ": video not found");
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         boolean interactive = main.in == System.in && System.console() != null;
+        Path dir = hub.resolve(model, dev.dycoke4j.hub.ModelFiles.Need.MODEL, main.env, err);
         ProgressBar bar = new ProgressBar(System.err);
         bar.message("loading " + model + " ...");
-        try (VideoQa qa = VideoQa.load(model)) {
+        try (VideoQa qa = VideoQa.load(dir)) {
             bar.clear();
             qa.progress(bar);
             caches.apply(qa);

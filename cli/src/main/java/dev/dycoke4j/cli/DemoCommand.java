@@ -72,7 +72,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         String question = "What happens in this video?";
         err.println("dycoke demo: a random-weight model answers, so the text is meaningless; it shows the pipeline runs.");
-        err.println("dycoke demo: for a real answer: ./dycoke run --model DIR --video clip.mp4 --prompt \"" + question + "\"");
+        err.println("dycoke demo: for a real answer: ./dycoke run --model llava-hf/llava-onevision-qwen2-0.5b-ov-hf (or a checkpoint DIR) --video clip.mp4 --prompt \"" + question + "\"");
         err.println("dycoke demo:   with DIR a download of llava-hf/llava-onevision-qwen2-0.5b-ov-hf");
         out.println("Q: " + question);
         out.print("A: ");

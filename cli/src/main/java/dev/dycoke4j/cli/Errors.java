@@ -1,5 +1,6 @@
 package dev.dycoke4j.cli;
 
+import dev.dycoke4j.hub.HubException;
 import dev.dycoke4j.io.ModelFormatException;
 import picocli.CommandLine;
 
@@ -28,7 +29,7 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
     }
 
     static String message(Throwable ex) {
-        if (ex instanceof ModelFormatException || ex instanceof UsageException || ex instanceof UncheckedIOException)
+        if (ex instanceof ModelFormatException || ex instanceof HubException || ex instanceof UsageException || ex instanceof UncheckedIOException)
             return oneLine(ex.getMessage());
         if (ex.getClass().getName().endsWith("VideoException")) return oneLine(ex.getMessage());
         if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) return oneLine(ex.getMessage());

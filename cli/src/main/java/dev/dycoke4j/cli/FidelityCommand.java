@@ -32,8 +32,14 @@ final class FidelityCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "A checkpoint directory (default: the cached random-weight model with the real 0.5B dimensions, as for bench).")
-    Path model;
+    @Option(names = "--model", paramLabel = "DIR|ORG/NAME", description = "A checkpoint directory or a Hugging Face model id (default: the cached random-weight model with the real 0.5B dimensions, as for bench).")
+    String model;
+
+    @Mixin
+    HubOptions hub;
+
+    @picocli.CommandLine.ParentCommand
+    Main main;
 
     @Option(names = "--video", paramLabel = "FILE", description = "A video (default: the cached synthetic clip, as for bench).")
     Path video;
@@ -77,7 +83,7 @@ final class FidelityCommand implements Callable<Integer> {
         for (int i = 0; i < methods.length; i++) ms[i] = CompressOptions.parse(Method.class, methods[i], "--methods");
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         if (video != null && !Files.exists(video)) throw new UsageException(video + ": video not found");
-        Path m = model != null ? model : BenchAssets.model(cache, err);
+        Path m = model != null ? hub.resolve(model, dev.dycoke4j.hub.ModelFiles.Need.MODEL, main.env, err) : BenchAssets.model(cache, err);
         Path v = video != null ? video : BenchAssets.clip(cache, err);
         ObjectNode root = new ObjectMapper().createObjectNode();
         try (VideoQa qa = VideoQa.load(m)) {

@@ -1,5 +1,6 @@
 package dev.dycoke4j.cli;
 
+import dev.dycoke4j.pipeline.Bytes;
 import dev.dycoke4j.pipeline.VideoQa;
 
 import java.io.PrintStream;
@@ -21,7 +22,17 @@ final class ProgressBar implements VideoQa.Progress {
         if (!enabled || total <= 0) return;
         int width = 30, fill = (int) ((long) width * done / total);
         err.print(String.format(Locale.ROOT, "\r%-8s [%s%s] %d/%d", stage, "#".repeat(fill), " ".repeat(width - fill), done, total));
-        if (done >= total) err.print("\r" + " ".repeat(60) + "\r");
+        if (done >= total) err.print("\r" + " ".repeat(100) + "\r");
+        err.flush();
+    }
+
+    /** A download bar: file, fraction, bytes so far of the total, and MB/s. */
+    void download(String file, long done, long total, double bytesPerSecond) {
+        if (!enabled || total <= 0) return;
+        int width = 24, fill = (int) (width * Math.min(1.0, (double) done / total));
+        String name = file.length() > 32 ? "..." + file.substring(file.length() - 29) : file;
+        err.print(String.format(Locale.ROOT, "\r%-32s [%s%s] %s / %s  %.1f MB/s  ", name, "#".repeat(fill), " ".repeat(width - fill),
+                Bytes.human(done), Bytes.human(total), bytesPerSecond / 1e6));
         err.flush();
     }
 
@@ -34,7 +45,7 @@ final class ProgressBar implements VideoQa.Progress {
 
     void clear() {
         if (enabled) {
-            err.print("\r" + " ".repeat(60) + "\r");
+            err.print("\r" + " ".repeat(100) + "\r");
             err.flush();
         }
     }

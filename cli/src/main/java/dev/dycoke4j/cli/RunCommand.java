@@ -3,6 +3,7 @@ package dev.dycoke4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dycoke4j.hub.ModelFiles;
 import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.Stats;
@@ -12,6 +13,7 @@ import dev.dycoke4j.video.VideoReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -27,8 +29,14 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face checkpoint directory (config.json, *.safetensors, tokenizer.json).")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME", description = "A checkpoint directory, or a Hugging Face model id org/name[@revision], used from the HF cache or downloaded into it (config.json, *.safetensors, tokenizer.json).")
+    String model;
+
+    @Mixin
+    HubOptions hub;
+
+    @ParentCommand
+    Main main;
 
     @Option(names = "--video", required = true, paramLabel = "FILE", description = "A video file (anything FFmpeg decodes) or a folder of frame images.")
     Path video;
@@ -59,9 +67,10 @@ final class RunCommand implements Callable<Integer> {
         var comp = compress.options();
         if (!Files.exists(video)) throw new UsageException(video + ": video not found");
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        Path dir = hub.resolve(model, ModelFiles.Need.MODEL, main.env, err);
         ProgressBar bar = new ProgressBar(System.err);
         bar.message("loading " + model + " ...");
-        try (VideoQa qa = VideoQa.load(model)) {
+        try (VideoQa qa = VideoQa.load(dir)) {
             bar.clear();
             qa.progress(bar);
             caches.apply(qa);

@@ -3,11 +3,13 @@ package dev.dycoke4j.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dycoke4j.hub.ModelFiles;
 import dev.dycoke4j.tokenizer.Tokenizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -28,8 +30,14 @@ final class TokenizeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A directory holding tokenizer.json.")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME", description = "A directory holding tokenizer.json, or a Hugging Face model id org/name[@revision].")
+    String model;
+
+    @Mixin
+    HubOptions hub;
+
+    @ParentCommand
+    Main main;
 
     static final class Input {
         @Option(names = "--text", paramLabel = "T", description = "The text.")
@@ -48,8 +56,9 @@ final class TokenizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         common.apply();
-        Tokenizer tok = Tokenizer.load(model.resolve("tokenizer.json"));
         PrintWriter out = spec.commandLine().getOut();
+        Path dir = hub.resolve(model, ModelFiles.Need.TOKENIZER, main.env, spec.commandLine().getErr());
+        Tokenizer tok = Tokenizer.load(dir.resolve("tokenizer.json"));
         if (input.text != null) {
             out.println(json(tok.encode(input.text)));
             return 0;

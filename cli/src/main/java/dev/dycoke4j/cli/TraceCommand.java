@@ -1,5 +1,6 @@
 package dev.dycoke4j.cli;
 
+import dev.dycoke4j.hub.ModelFiles;
 import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.io.SafetensorsWriter;
 import dev.dycoke4j.pipeline.Answer;
@@ -13,6 +14,7 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -28,8 +30,14 @@ final class TraceCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face checkpoint directory.")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME", description = "A checkpoint directory, or a Hugging Face model id org/name[@revision].")
+    String model;
+
+    @Mixin
+    HubOptions hub;
+
+    @ParentCommand
+    Main main;
 
     static final class Source {
         @Option(names = "--video", paramLabel = "FILE", description = "A video file or a folder of frames.")
@@ -83,7 +91,8 @@ final class TraceCommand implements Callable<Integer> {
                 w.addLongs(name, Arrays.stream(ids).asLongStream().toArray(), ids.length);
             }
         };
-        try (VideoQa qa = VideoQa.load(model)) {
+        Path dir = hub.resolve(model, ModelFiles.Need.MODEL, main.env, spec.commandLine().getErr());
+        try (VideoQa qa = VideoQa.load(dir)) {
             Answer a;
             if (source.pixels != null) {
                 float[][] px = new float[1][];

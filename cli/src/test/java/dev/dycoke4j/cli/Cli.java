@@ -4,12 +4,18 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /** Runs the CLI in-process and captures what it prints. */
 record Cli(int code, String out, String err) {
     static Cli run(String... args) {
+        return run(System.getenv(), args);
+    }
+
+    /** Runs with the HF_* variables (and any other) read from {@code env} instead of the real environment. */
+    static Cli run(Map<String, String> env, String... args) {
         StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true), env);
         return new Cli(code, out.toString(), err.toString());
     }
 
@@ -22,11 +28,15 @@ record Cli(int code, String out, String err) {
         throw new IllegalStateException("../shared/oracle not found");
     }
 
-    /** The error output has exactly one "dycoke:" problem line, then the --verbose hint, and no stack trace. */
+    /**
+     * The error output has exactly one "dycoke:" problem line (besides the --verbose and --help hints; a command's own progress lines,
+     * such as "dycoke pull: ...", may come before it) and no stack trace.
+     */
     String problem() {
-        String[] lines = err.strip().split("\n");
         if (err.contains("\tat ") || err.contains("Exception in thread"))
             throw new AssertionError("stack trace printed:\n" + err);
-        return lines[0];
+        var problems = err.strip().lines().filter(l -> l.startsWith("dycoke: ") && !l.equals("dycoke: (--verbose shows the stack trace)") && !l.startsWith("dycoke: see '")).toList();
+        if (problems.size() != 1) throw new AssertionError("expected one problem line:\n" + err);
+        return problems.getFirst();
     }
 }
