@@ -1,9 +1,12 @@
 package dev.dycoke4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dycoke4j.compress.CompressionOptions;
+import dev.dycoke4j.compress.Method;
+import dev.dycoke4j.parallel.Parallel;
 import dev.dycoke4j.pipeline.Answer;
+import dev.dycoke4j.pipeline.Bytes;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.Stats;
 import dev.dycoke4j.pipeline.VideoQa;
@@ -21,19 +24,26 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.function.ToDoubleFunction;
 
 /**
- * {@code dycoke bench}: seconds per stage, medians over repeated runs in one process, at several frame counts. By
- * default on a cached random-weight checkpoint with the real dimensions of llava-onevision-qwen2-0.5b-ov-hf (BF16)
- * and a synthetic 640x360 clip.
+ * {@code dycoke bench}: seconds per stage for each method at several frame counts, medians over repeated runs in one
+ * process, with each method's speed-up over {@code none}. By default on a cached random-weight checkpoint with the
+ * real dimensions of llava-onevision-qwen2-0.5b-ov-hf (BF16) and a synthetic 640x360 clip.
+ *
+ * <p>Per frame count and repeat, the caches are emptied and the video is encoded once, uncached (with the vision
+ * attention when a method needs it), which times the vision tower and the projector and pooling; every method then
+ * answers from the cached features, so that the vision tower, which does not depend on the method, is not run once
+ * per method. Each answer is followed by a second question on the same session: its time to first token is
+ * {@code followup_ttft}. A warm-up pass at the smallest frame count comes first and is not counted.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Time every stage (medians of --repeat runs after a warm-up) at several frame counts.")
+        description = "Time every stage of each method at several frame counts (medians of --repeat runs after a warm-up), with speed-ups over none.")
 final class BenchCommand implements Callable<Integer> {
+    static final String QUESTION = "What happens in this video?";
     /** The second question of every run: its time to first token is {@code followup_ttft} (the video and prefix reused). */
     static final String FOLLOW_UP = "What is the main object doing?";
     static final GenerationOptions FOLLOW_UP_OPTIONS = new GenerationOptions(1, 0f, 1f, 0, 8, true);
@@ -53,10 +63,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--video", paramLabel = "FILE", description = "A video (default: a cached synthetic 10 s 640x360 clip).")
     Path video;
 
-    @Option(names = "--frames", paramLabel = "N,N", split = ",", defaultValue = "8", description = "Frame counts to run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--frames", paramLabel = "N,N", split = ",", defaultValue = "8,16,32", description = "Frame counts to run (default: ${DEFAULT-VALUE}).")
     int[] frames;
 
-    @Option(names = "--repeat", paramLabel = "N", defaultValue = "3", description = "Timed runs per setting, after one warm-up (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "3", description = "Timed runs per setting, after a warm-up pass (default: ${DEFAULT-VALUE}).")
     int repeat;
 
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "32", description = "Tokens generated per run, stop tokens ignored (default: ${DEFAULT-VALUE}).")
@@ -65,14 +75,18 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--cache", paramLabel = "DIR", description = "Where the generated model and clip are kept (default: as for demo).")
     Path cache;
 
-    @Option(names = "--methods", paramLabel = "M,M", split = ",", defaultValue = "none,dycoke",
+    @Option(names = "--methods", paramLabel = "M,M", split = ",", defaultValue = "none,dycoke,fastv,prumerge,visionzip,random,uniform",
             description = "Methods to compare, with the method options below (defaults: DyCoke K=0.7, L=3, P=0.7; baselines at DyCoke's budget) (default: ${DEFAULT-VALUE}).")
     String[] methods;
 
     @Mixin
     CompressOptions compress;
 
-    @Option(names = "--json", description = "Print the medians as JSON.")
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "dycoke-bench",
+            description = "Where bench.md, bench.json and bench.png are written (default: ${DEFAULT-VALUE}).")
+    Path outDir;
+
+    @Option(names = "--json", description = "Print the medians as JSON instead of the table.")
     boolean json;
 
     @Mixin
@@ -83,63 +97,71 @@ final class BenchCommand implements Callable<Integer> {
         common.apply();
         if (repeat < 1) throw new UsageException("--repeat must be at least 1, got " + repeat);
         if (maxNewTokens < 2) throw new UsageException("--max-new-tokens must be at least 2, got " + maxNewTokens);
+        if (frames.length == 0) throw new UsageException("--frames needs at least one frame count");
         for (int f : frames) if (f < 1) throw new UsageException("--frames must be at least 1, got " + f);
+        var base = compress.options();
+        List<CompressionOptions> comps = new ArrayList<>();
+        for (String name : methods) comps.add(base.withMethod(CompressOptions.parse(Method.class, name, "--methods")));
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new UsageException(outDir + ": --out must be a directory");
+        if (video != null && !Files.exists(video)) throw new UsageException(video + ": video not found");
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Path m = model != null ? hub.resolve(model, dev.dycoke4j.hub.ModelFiles.Need.MODEL, main.env, err) : BenchAssets.model(cache, err);
-        Path v = video != null ? video : BenchAssets.clip(cache, err);
-        final Path clip = v;
-        java.util.List<dev.dycoke4j.compress.CompressionOptions> comps = new ArrayList<>();
-        var base = compress.options();
-        for (String name : methods) comps.add(base.withMethod(CompressOptions.parse(dev.dycoke4j.compress.Method.class, name, "--methods")));
+        Path clip = video != null ? video : BenchAssets.clip(cache, err);
         GenerationOptions opts = new GenerationOptions(maxNewTokens, 0f, 1f, 0, 8, true);
-        ObjectNode root = new ObjectMapper().createObjectNode();
-        ArrayNode runs = root.putArray("runs");
+        boolean saliency = comps.stream().anyMatch(c -> c.method().needsVisionAttention());
+        // the video is encoded by this method's settings: with the vision attention if any method needs it
+        CompressionOptions encoder = base.withMethod(saliency ? Method.PRUMERGE : Method.NONE);
+        int[] fs = frames.clone();
+        Arrays.sort(fs);
+        List<BenchRow> rows = new ArrayList<>();
+        for (int f : frames) for (var c : comps) rows.add(new BenchRow(c.method().id(), f));
+        ProgressBar bar = new ProgressBar(System.err);
+        int total = (fs.length * repeat + 1) * comps.size(), done = 0;
         try (VideoQa qa = VideoQa.load(m)) {
-            err.println("dycoke bench: " + m + ", " + clip + ", " + dev.dycoke4j.parallel.Parallel.threads() + " threads, "
-                    + maxNewTokens + " new tokens, medians of " + repeat + " runs after a warm-up");
-            out.println("| method | frames | visual tokens | decode video s | preprocess s | vision s | compress s | prefill s | TTFT s | follow-up TTFT s | decode tok/s | total s | KV cache | LLM TFLOP | peak RSS |");
-            out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-            for (int f : frames) for (var comp : comps) {
-                List<Stats> stats = new ArrayList<>(), followups = new ArrayList<>();
-                for (int r = 0; r <= repeat; r++) {
-                    qa.clearCaches(); // every run pays for the video; only its follow-up reuses it
-                    VideoSession session = qa.open(n -> VideoReader.readUniform(clip, n).frames(), f, comp, opts.visionBatch());
-                    Answer a = session.ask("What happens in this video?", opts, null);
-                    Answer followup = session.ask(FOLLOW_UP, FOLLOW_UP_OPTIONS, null);
-                    if (r > 0) {
-                        stats.add(a.stats());
-                        followups.add(followup.stats());
-                    }
-                    err.println(String.format(Locale.ROOT, "  %s frames %d %s: %s", comp.method().id(), f, r == 0 ? "warm-up" : "run " + r, a.stats().line()));
+            err.println("dycoke bench: " + m + ", " + clip + ", " + Parallel.threads() + " threads, " + maxNewTokens
+                    + " new tokens, medians of " + repeat + " runs after a warm-up pass at " + fs[0] + " frames");
+            err.flush();
+            for (int pass = -1; pass < fs.length * repeat; pass++) {
+                int f = pass < 0 ? fs[0] : fs[pass / repeat];
+                qa.clearCaches();
+                VideoSession encoded = qa.open(n -> VideoReader.readUniform(clip, n).frames(), f, encoder, opts.visionBatch());
+                Stats.Seconds vs = encoded.videoSeconds();
+                for (var c : comps) {
+                    bar.update(String.format(Locale.ROOT, "%s@%d", c.method().id(), f), done, total);
+                    Bytes.resetPeakRss();
+                    VideoSession session = qa.open(n -> VideoReader.readUniform(clip, n).frames(), f, c, opts.visionBatch());
+                    Answer a = session.ask(QUESTION, opts, null);
+                    Answer followUp = session.ask(FOLLOW_UP, FOLLOW_UP_OPTIONS, null);
+                    done++;
+                    if (!a.stats().visionCached())
+                        throw new IllegalStateException("bench: the vision features of " + c.method().id() + " were not served from the cache");
+                    if (pass >= 0) rowOf(rows, c.method().id(), f).add(a.stats(), followUp.stats(), vs.vision(), vs.projectPool());
+                    bar.clear();
+                    err.println(String.format(Locale.ROOT, "  %s frames %d %s: vision %.2fs project+pool %.2fs | %s", c.method().id(), f,
+                            pass < 0 ? "warm-up" : "run " + (pass % repeat + 1), vs.vision(), vs.projectPool(), a.stats().line()));
+                    err.flush();
                 }
-                double dec = median(stats, s -> s.seconds().decodeVideo()), pre = median(stats, s -> s.seconds().preprocess());
-                double vis = median(stats, s -> s.seconds().vision()), pf = median(stats, s -> s.seconds().prefill());
-                double ttft = median(stats, Stats::ttftSeconds), followupTtft = median(followups, Stats::ttftSeconds);
-                double tps = median(stats, Stats::tokensPerSecond), tot = median(stats, s -> s.seconds().total());
-                double cmp = median(stats, s -> s.seconds().compress());
-                Stats last = stats.getLast();
-                out.println(String.format(Locale.ROOT, "| %s | %d | %d -> %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.4f | %.2f | %.3f | %s | %.3f | %s |",
-                        comp.method().id(), f, last.visualTokens(), last.visualKept(), dec, pre, vis, cmp, pf, ttft, followupTtft, tps, tot,
-                        dev.dycoke4j.pipeline.Bytes.human(last.kvCacheBytes()), last.flopsLlm() / 1e12, dev.dycoke4j.pipeline.Bytes.human(last.peakRssBytes())));
-                out.flush();
-                ObjectNode run = runs.addObject();
-                run.put("method", comp.method().id()).put("frames", f);
-                run.putObject("seconds").put("decode_video", dec).put("preprocess", pre).put("vision", vis).put("compress", cmp).put("prefill", pf)
-                        .put("ttft", ttft).put("total", tot).put("followup_ttft", followupTtft);
-                run.put("decode_tokens_per_s", tps).put("kv_bytes", last.kvCacheBytes() + last.kvPrunedBytes()).put("kv_bytes_active", last.kvCacheBytes())
-                        .put("kv_bytes_pruned", last.kvPrunedBytes()).put("peak_rss_bytes", last.peakRssBytes());
-                run.put("visual_tokens", last.visualTokens()).put("visual_tokens_kept", last.visualKept())
-                        .put("visual_tokens_attended_mean", last.visualAttended()).put("flops_llm", last.flopsLlm())
-                        .put("prompt_tokens", last.promptTokens());
             }
+            bar.update("bench", total, total);
         }
-        if (json) out.println(root.toPrettyString());
+        List<String> table = BenchReport.markdown(rows);
+        ObjectNode root = new ObjectMapper().createObjectNode();
+        root.put("model", m.toString()).put("video", clip.toString()).put("threads", Parallel.threads())
+                .put("max_new_tokens", maxNewTokens).put("repeat", repeat);
+        BenchReport.json(rows, root);
+        Files.createDirectories(outDir);
+        Files.write(outDir.resolve("bench.md"), table);
+        Files.writeString(outDir.resolve("bench.json"), BenchReport.json(root) + "\n");
+        BenchReport.chart(rows, "dycoke bench: seconds per stage (" + m.getFileName() + ")", outDir.resolve("bench.png"));
+        if (json) out.println(BenchReport.json(root));
+        else table.forEach(out::println);
+        out.flush();
+        err.println("dycoke bench: wrote " + outDir.resolve("bench.md") + ", bench.json and bench.png");
         return 0;
     }
 
-    static double median(List<Stats> stats, ToDoubleFunction<Stats> f) {
-        double[] v = stats.stream().mapToDouble(f).sorted().toArray();
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    private static BenchRow rowOf(List<BenchRow> rows, String method, int frames) {
+        for (BenchRow r : rows) if (r.method.equals(method) && r.frames == frames) return r;
+        throw new IllegalStateException(method + "@" + frames);
     }
-
 }

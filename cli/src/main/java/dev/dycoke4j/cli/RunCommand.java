@@ -126,6 +126,7 @@ final class RunCommand implements Callable<Integer> {
         sec.put("decode_video", s.seconds().decodeVideo());
         sec.put("preprocess", s.seconds().preprocess());
         sec.put("vision", s.seconds().vision());
+        sec.put("project_pool", s.seconds().projectPool());
         sec.put("compress", s.seconds().compress());
         sec.put("prefill", s.seconds().prefill());
         sec.put("generate", s.seconds().generate());

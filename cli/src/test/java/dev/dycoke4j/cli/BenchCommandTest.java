@@ -3,43 +3,73 @@ package dev.dycoke4j.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code dycoke bench} on the oracle model and clip: a table row and JSON medians per frame count. */
+/** {@code dycoke bench} on the oracle model and clip: table, JSON medians, the files it writes, and bad options. */
 class BenchCommandTest {
-    @Test
-    void benchReportsMediansPerFrameCount() throws Exception {
+    @TempDir
+    Path tmp;
+
+    String[] args(String... more) {
         var o = Cli.oracle();
-        Cli r = Cli.run("bench", "--model", o.resolve("tiny-llava-ov").toString(), "--video", o.resolve("golden/clip.mkv").toString(),
-                "--frames", "2,4", "--repeat", "2", "--max-new-tokens", "5", "--methods", "none", "--json");
-        assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("| none | 2 | 32 -> 32 |"), r.out());
-        assertTrue(r.out().contains("| none | 4 | 64 -> 64 |"), r.out());
-        String json = r.out().substring(r.out().indexOf('{'));
-        JsonNode runs = new ObjectMapper().readTree(json).get("runs");
-        assertEquals(2, runs.size());
-        assertEquals(4, runs.get(1).get("frames").asInt());
-        assertEquals(64, runs.get(1).get("visual_tokens").asInt());
-        assertTrue(runs.get(1).get("seconds").get("ttft").asDouble() > 0);
-        assertTrue(runs.get(1).get("decode_tokens_per_s").asDouble() > 0);
-        assertEquals(2L * 3 * (runs.get(1).get("prompt_tokens").asInt() + 4) * 32 * 4, runs.get(1).get("kv_bytes").asLong());
+        String[] base = {"bench", "--model", o.resolve("tiny-llava-ov").toString(), "--video", o.resolve("golden/clip.mkv").toString(),
+                "--out", tmp.resolve("out").toString(), "--dp-l", "2", "--fastv-k", "1"};
+        String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return all;
     }
 
     @Test
-    void benchComparesMethodsInOneRun() throws Exception {
-        var o = Cli.oracle();
-        Cli r = Cli.run("bench", "--model", o.resolve("tiny-llava-ov").toString(), "--video", o.resolve("golden/clip.mkv").toString(),
-                "--frames", "8", "--repeat", "1", "--max-new-tokens", "4", "--methods", "none,dycoke,fastv,random", "--dp-l", "2", "--fastv-k", "1", "--json");
+    void everyMethodAtEveryFrameCountWithSpeedUpsOverNone() throws Exception {
+        Cli r = Cli.run(args("--frames", "8,4", "--repeat", "2", "--max-new-tokens", "4", "--json"));
         assertEquals(0, r.code(), r.err());
-        JsonNode runs = new ObjectMapper().readTree(r.out().substring(r.out().indexOf('{'))).get("runs");
-        assertEquals(4, runs.size());
-        assertEquals("dycoke", runs.get(1).get("method").asText());
-        assertEquals(68, runs.get(1).get("visual_tokens_kept").asInt());
-        assertEquals(68, runs.get(3).get("visual_tokens_kept").asInt(), "random runs at DyCoke's budget");
-        assertTrue(runs.get(1).get("kv_bytes").asLong() < runs.get(0).get("kv_bytes").asLong());
-        assertTrue(runs.get(2).get("flops_llm").asDouble() < runs.get(0).get("flops_llm").asDouble());
+        JsonNode runs = new ObjectMapper().readTree(r.out()).get("runs");
+        assertEquals(14, runs.size(), "7 methods x 2 frame counts");
+        for (JsonNode run : runs) {
+            for (String k : new String[]{"decode_video", "vision", "project_pool", "prefill", "ttft", "total", "total_vision_cached", "followup_ttft"})
+                assertTrue(run.get("seconds").has(k), k + " in " + run);
+            assertTrue(run.get("seconds").get("ttft").asDouble() > run.get("seconds").get("followup_ttft").asDouble(), run.toString());
+            assertTrue(run.get("seconds").get("total").asDouble() > run.get("seconds").get("total_vision_cached").asDouble());
+            assertTrue(run.get("decode_tokens_per_s").asDouble() > 0);
+            assertTrue(run.get("kv_bytes").asLong() > 0);
+            assertTrue(run.has("peak_rss_bytes"));
+            assertEquals(2, run.get("repeats").asInt());
+            assertTrue(run.get("speedup_vs_none").get("total").asDouble() > 0);
+        }
+        JsonNode none8 = runs.get(0), dycoke8 = runs.get(1), random8 = runs.get(5);
+        assertEquals("none", none8.get("method").asText());
+        assertEquals(8, none8.get("frames").asInt());
+        assertEquals(1.0, none8.get("speedup_vs_none").get("prefill").asDouble());
+        assertEquals(68, dycoke8.get("visual_tokens_kept").asInt());
+        assertEquals(68, random8.get("visual_tokens_kept").asInt(), "baselines at DyCoke's budget");
+        assertTrue(dycoke8.get("kv_bytes").asLong() < none8.get("kv_bytes").asLong());
+        assertEquals((double) none8.get("kv_bytes").asLong() / dycoke8.get("kv_bytes").asLong(), dycoke8.get("speedup_vs_none").get("kv_bytes").asDouble(), 1e-9);
+        assertEquals(none8.get("seconds").get("vision").asDouble(), dycoke8.get("seconds").get("vision").asDouble(),
+                "the video is encoded once per frame count and repeat, for every method");
+        assertEquals(64, runs.get(7).get("visual_tokens").asInt());
+        assertEquals(2L * 3 * (runs.get(7).get("prompt_tokens").asInt() + 3) * 32 * 4, runs.get(7).get("kv_bytes").asLong(), "none at 4 frames: the float cache of prompt + 3 decoded tokens");
+    }
+
+    @Test
+    void writesTheTableTheJsonAndAChart() throws Exception {
+        Cli r = Cli.run(args("--frames", "2", "--repeat", "1", "--max-new-tokens", "2", "--methods", "none,uniform"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith(BenchReport.HEADER), r.out());
+        assertTrue(r.out().contains("| none | 2 | 32 -> 32 |"), r.out());
+        assertTrue(r.out().contains("| uniform | 2 | 32 -> "), r.out());
+        Path out = tmp.resolve("out");
+        assertEquals(r.out().strip(), Files.readString(out.resolve("bench.md")).strip());
+        assertEquals(2, new ObjectMapper().readTree(out.resolve("bench.json").toFile()).get("runs").size());
+        byte[] png = Files.readAllBytes(out.resolve("bench.png"));
+        assertArrayEquals(new byte[]{(byte) 0x89, 'P', 'N', 'G'}, java.util.Arrays.copyOf(png, 4));
+        assertTrue(png.length > 2000);
     }
 
     @Test
@@ -50,9 +80,19 @@ class BenchCommandTest {
     }
 
     @Test
-    void repeatZeroIsAUsageError() {
+    void badOptions() throws Exception {
         Cli r = Cli.run("bench", "--repeat", "0");
         assertEquals(2, r.code());
         assertEquals("dycoke: --repeat must be at least 1, got 0", r.problem());
+        r = Cli.run("bench", "--frames", "8,0");
+        assertEquals(2, r.code());
+        assertEquals("dycoke: --frames must be at least 1, got 0", r.problem());
+        Path file = Files.writeString(tmp.resolve("file"), "x");
+        r = Cli.run("bench", "--out", file.toString());
+        assertEquals(2, r.code());
+        assertEquals("dycoke: " + file + ": --out must be a directory", r.problem());
+        r = Cli.run("bench", "--video", "/no/such.mp4");
+        assertEquals(2, r.code());
+        assertEquals("dycoke: /no/such.mp4: video not found", r.problem());
     }
 }

@@ -129,17 +129,6 @@ class CliFollowUpTest {
         assertEquals("dycoke: " + file + ": --cache-dir is not a directory", bad.problem());
     }
 
-    @Test
-    void benchReportsTheFollowUpTimeToFirstToken() throws Exception {
-        Cli r = Cli.run("bench", "--model", MODEL.toString(), "--video", CLIP.toString(), "--frames", "4", "--repeat", "1",
-                "--max-new-tokens", "3", "--methods", "none", "--json");
-        assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("| follow-up TTFT s |"), r.out());
-        JsonNode sec = new ObjectMapper().readTree(r.out().substring(r.out().indexOf('{'))).get("runs").get(0).get("seconds");
-        assertTrue(sec.get("followup_ttft").asDouble() > 0);
-        assertTrue(sec.get("ttft").asDouble() > 0);
-    }
-
     static String[] concat(String[] a, String... b) {
         String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);

@@ -22,6 +22,19 @@ public final class Bytes {
         return String.format(Locale.ROOT, "%.1f %s", v, u[i]);
     }
 
+    /**
+     * Resets the process's peak resident memory to its current value (Linux: {@code 5} to {@code /proc/self/clear_refs}),
+     * so that {@link #peakRss} measures what follows; false where that isn't possible.
+     */
+    public static boolean resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Peak resident set size (VmHWM from /proc/self/status), or -1 where the system does not say. */
     public static long peakRss() {
         try {

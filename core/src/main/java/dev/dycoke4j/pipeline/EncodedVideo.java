@@ -10,8 +10,8 @@ import dev.dycoke4j.compress.VisualTokens;
  * @param visionCached whether the features came from the cache (no vision tower ran)
  */
 record EncodedVideo(int frames, VisualTokens all, VisualTokens kept, float[] videoEmbeds, String featureKey,
-                    boolean visionCached, double decode, double preprocess, double vision, double compress) {
+                    boolean visionCached, double decode, double preprocess, double vision, double projectPool, double compress) {
     double seconds() {
-        return decode + preprocess + vision + compress;
+        return decode + preprocess + vision + projectPool + compress;
     }
 }

@@ -27,10 +27,10 @@ package dev.dycoke4j.pipeline;
 public record Stats(String method, int frames, int visualTokens, int visualKept, double visualAttended, int promptTokens,
                     int generatedTokens, Seconds seconds, long kvCacheBytes, long kvPrunedBytes, double flopsLlm,
                     long peakRssBytes, boolean visionCached, int prefixCachedTokens, double ttftSeconds) {
-    /** Wall time per stage, in seconds. */
-    public record Seconds(double decodeVideo, double preprocess, double vision, double compress, double prefill, double generate) {
+    /** Wall time per stage, in seconds; {@code vision} is the SigLIP tower, {@code projectPool} the projector and pooling. */
+    public record Seconds(double decodeVideo, double preprocess, double vision, double projectPool, double compress, double prefill, double generate) {
         public double total() {
-            return decodeVideo + preprocess + vision + compress + prefill + generate;
+            return decodeVideo + preprocess + vision + projectPool + compress + prefill + generate;
         }
     }
 
@@ -42,9 +42,9 @@ public record Stats(String method, int frames, int visualTokens, int visualKept,
     /** One line for a terminal. */
     public String line() {
         return String.format(java.util.Locale.ROOT,
-                "%s | frames %d | visual tokens %d -> %d (attended %.1f) | prompt %d tok | decode %.2fs preprocess %.2fs vision %.2fs compress %.3fs prefill %.2fs generate %.2fs | %.1f tok/s | %.3g TFLOP | KV cache %s | peak RSS %s | TTFT %.3fs%s",
+                "%s | frames %d | visual tokens %d -> %d (attended %.1f) | prompt %d tok | decode %.2fs preprocess %.2fs vision %.2fs project+pool %.2fs compress %.3fs prefill %.2fs generate %.2fs | %.1f tok/s | %.3g TFLOP | KV cache %s | peak RSS %s | TTFT %.3fs%s",
                 method, frames, visualTokens, visualKept, visualAttended, promptTokens, seconds.decodeVideo(), seconds.preprocess(),
-                seconds.vision(), seconds.compress(), seconds.prefill(), seconds.generate(), tokensPerSecond(), flopsLlm / 1e12,
+                seconds.vision(), seconds.projectPool(), seconds.compress(), seconds.prefill(), seconds.generate(), tokensPerSecond(), flopsLlm / 1e12,
                 Bytes.human(kvCacheBytes) + (kvPrunedBytes > 0 ? " + " + Bytes.human(kvPrunedBytes) + " compact" : ""),
                 peakRssBytes < 0 ? "n/a" : Bytes.human(peakRssBytes), ttftSeconds,
                 (visionCached ? " | vision cached" : "") + (prefixCachedTokens > 0 ? " | prefix " + prefixCachedTokens + " tok cached" : ""));

@@ -61,6 +61,8 @@ public final class VideoQa implements AutoCloseable {
     private final Set<Integer> stopIds;
     private final String modelId;
     private Progress progress = Progress.NONE;
+    /** Time the last {@link #encodeVideo} spent in the projector and pooling (its vision time includes them). */
+    private long projectPoolNanos;
     private TieredCache<VisionFeatures> visionCache = new TieredCache<>(DEFAULT_VISION_CACHE_BYTES, null, VisionFeatures.CODEC);
     private TieredCache<KvSnapshot> prefixCache = new TieredCache<>(DEFAULT_PREFIX_CACHE_BYTES, null, SnapshotCodec.INSTANCE);
 
@@ -226,8 +228,17 @@ public final class VideoQa implements AutoCloseable {
         if (cached && frameList != null) {
             key = featureKey(modelId, preprocessor.config(), frameList, batch, needsSaliency);
             features = visionCache.get(key);
+            if (features == null && !needsSaliency) {
+                // features computed with the saliency serve a method that doesn't need it
+                String withSaliency = featureKey(modelId, preprocessor.config(), frameList, batch, true);
+                features = visionCache.get(withSaliency);
+                if (features != null) {
+                    key = withSaliency;
+                    features = new VisionFeatures(features.frames(), features.tokensPerFrame(), features.dim(), features.pooled(), null);
+                }
+            }
         }
-        double preprocess, vision;
+        double preprocess, vision, projectPool = 0;
         boolean hit = features != null;
         if (hit) {
             preprocess = (System.nanoTime() - t0) / 1e9;
@@ -245,7 +256,8 @@ public final class VideoQa implements AutoCloseable {
             }
             features = new VisionFeatures(nFrames, tpf, dt, pooled, saliency == null ? null : saliency[0]);
             preprocess = hashing + waited;
-            vision = (System.nanoTime() - t1) / 1e9 - waited;
+            projectPool = projectPoolNanos / 1e9;
+            vision = (System.nanoTime() - t1) / 1e9 - waited - projectPool;
         } else {
             if (pixels == null) {
                 nFrames = frameList.size();
@@ -264,7 +276,8 @@ public final class VideoQa implements AutoCloseable {
                 return java.util.Arrays.copyOfRange(all, f0 * per, (f0 + nb) * per);
             }, nFrames, batch, trace, saliency);
             features = new VisionFeatures(nFrames, tpf, dt, pooled, saliency == null ? null : saliency[0]);
-            vision = (System.nanoTime() - t1) / 1e9;
+            projectPool = projectPoolNanos / 1e9;
+            vision = (System.nanoTime() - t1) / 1e9 - projectPool;
         }
         if (key != null && !hit) visionCache.put(key, features);
         nFrames = features.frames();
@@ -275,7 +288,7 @@ public final class VideoQa implements AutoCloseable {
         float[] videoEmbeds = model.withNewline(kept.features(), kept.count());
         double compress = (System.nanoTime() - t2) / 1e9;
         if (trace != null && comp.method() != Method.NONE) trace.ids("kept_indices", kept.sourceIndex());
-        return new EncodedVideo(nFrames, all, kept, videoEmbeds, key, hit, decodeSeconds, preprocess, vision, compress);
+        return new EncodedVideo(nFrames, all, kept, videoEmbeds, key, hit, decodeSeconds, preprocess, vision, projectPool, compress);
     }
 
     /** The vision-feature cache key: the frames' RGB, the model, the preprocessing, the batching, and whether saliency is in. */
@@ -391,8 +404,8 @@ public final class VideoQa implements AutoCloseable {
                 : Flops.prefill(layers, n, layers, n, c.hiddenSize(), c.intermediateSize());
         double attended = dp != null ? dp.attendedMean() : fastv != null ? fastv.kept() : kept.count();
         var seconds = first
-                ? new Stats.Seconds(video.decode(), video.preprocess(), video.vision(), video.compress(), restore + r.prefillSeconds(), r.decodeSeconds())
-                : new Stats.Seconds(0, 0, 0, 0, restore + r.prefillSeconds(), r.decodeSeconds());
+                ? new Stats.Seconds(video.decode(), video.preprocess(), video.vision(), video.projectPool(), video.compress(), restore + r.prefillSeconds(), r.decodeSeconds())
+                : new Stats.Seconds(0, 0, 0, 0, 0, restore + r.prefillSeconds(), r.decodeSeconds());
         double ttft = (first ? video.seconds() : 0) + (firstToken[0] - tStart) / 1e9;
         Stats stats = new Stats(comp.method().id(), nFrames, all.count(), kept.count(), attended, prompt.length, r.tokens().length,
                 seconds, cache.bytes(), cache.prunedBytes(), flops, Bytes.peakRss(), !first || video.visionCached(), reused, ttft);
@@ -440,6 +453,7 @@ public final class VideoQa implements AutoCloseable {
 
     /** Vision tower, projector and pooling in batches of frames: {@code [F·tokensPerFrame, d]}. */
     float[] encodeVideo(IntFunction<float[]> nextBatch, int frames, int batch, Trace trace, float[][] saliencyOut) {
+        projectPoolNanos = 0;
         var vc = model.config().vision();
         int per = 3 * vc.imageSize() * vc.imageSize(), P = vc.numPatches(), tpf = model.tokensPerFrame();
         int dv = vc.hiddenSize(), dt = model.config().text().hiddenSize();
@@ -457,8 +471,10 @@ public final class VideoQa implements AutoCloseable {
             float[] rec = received != null ? new float[nb * P] : null;
             float[] hidden = model.visionHidden(px, nb, rec);
             if (rec != null) System.arraycopy(rec, 0, received, f0 * P, nb * P);
+            long tp = System.nanoTime();
             float[] proj = model.project(hidden, nb * P);
             float[] pool = model.pool(proj, nb);
+            projectPoolNanos += System.nanoTime() - tp;
             System.arraycopy(pool, 0, pooled, f0 * tpf * dt, pool.length);
             if (trace != null) {
                 System.arraycopy(hidden, 0, hiddenAll, f0 * P * dv, hidden.length);

@@ -46,6 +46,11 @@ public final class VideoSession {
         return video.visionCached();
     }
 
+    /** What opening the session cost: decode, preprocess, vision, projector and pooling, compression (no LLM stages). */
+    public Stats.Seconds videoSeconds() {
+        return new Stats.Seconds(video.decode(), video.preprocess(), video.vision(), video.projectPool(), video.compress(), 0, 0);
+    }
+
     public CompressionOptions compression() {
         return comp;
     }

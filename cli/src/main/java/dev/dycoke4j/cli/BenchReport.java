@@ -1,0 +1,109 @@
+package dev.dycoke4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dycoke4j.pipeline.Bytes;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.style.Styler;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** {@code dycoke bench}'s results as a Markdown table, JSON, and a PNG chart of seconds per stage. */
+final class BenchReport {
+    private BenchReport() {
+    }
+
+    static final String HEADER = "| method | frames | visual tokens | decode video s | vision s | project+pool s | compress s | prefill s | TTFT s "
+            + "| follow-up TTFT s | decode tok/s | total s | total, vision cached s | KV cache | peak RSS | prefill x | total x | cached total x |";
+
+    /** The table: one row per method and frame count, with its speed-ups over {@code none} at the same frame count. */
+    static List<String> markdown(List<BenchRow> rows) {
+        List<String> out = new ArrayList<>();
+        out.add(HEADER);
+        out.add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (BenchRow r : rows) out.add(line(r, none(rows, r.frames)));
+        return out;
+    }
+
+    static String line(BenchRow r, BenchRow none) {
+        var s = r.last();
+        return String.format(Locale.ROOT, "| %s | %d | %d -> %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.4f | %.2f | %.3f | %.3f | %s | %s | %s | %s | %s |",
+                r.method, r.frames, s.visualTokens(), s.visualKept(), r.decodeVideo(), r.vision(), r.projectPool(), r.compress(), r.prefill(),
+                r.ttft(), r.followUpTtft(), r.tokensPerSecond(), r.total(), r.totalCached(), Bytes.human(r.kvBytes()),
+                r.peakRss() < 0 ? "n/a" : Bytes.human(r.peakRss()),
+                ratio(none, r, BenchRow::prefill), ratio(none, r, BenchRow::total), ratio(none, r, BenchRow::totalCached));
+    }
+
+    /** {@code none}'s figure over {@code r}'s: how many times faster r is; "-" without a none row. */
+    static String ratio(BenchRow none, BenchRow r, java.util.function.ToDoubleFunction<BenchRow> f) {
+        if (none == null) return "-";
+        return String.format(Locale.ROOT, "%.2f", f.applyAsDouble(none) / f.applyAsDouble(r));
+    }
+
+    static BenchRow none(List<BenchRow> rows, int frames) {
+        for (BenchRow r : rows) if (r.method.equals("none") && r.frames == frames) return r;
+        return null;
+    }
+
+    /** {@code {"runs": [...]}}: medians per method and frame count. */
+    static ObjectNode json(List<BenchRow> rows, ObjectNode root) {
+        ArrayNode runs = root.putArray("runs");
+        for (BenchRow r : rows) {
+            var s = r.last();
+            ObjectNode run = runs.addObject();
+            run.put("method", r.method).put("frames", r.frames).put("repeats", r.answers.size());
+            run.putObject("seconds").put("decode_video", r.decodeVideo()).put("preprocess", r.preprocess()).put("vision", r.vision())
+                    .put("project_pool", r.projectPool()).put("compress", r.compress()).put("prefill", r.prefill()).put("generate", r.generate())
+                    .put("ttft", r.ttft()).put("total", r.total()).put("total_vision_cached", r.totalCached()).put("followup_ttft", r.followUpTtft());
+            run.put("decode_tokens_per_s", r.tokensPerSecond()).put("kv_bytes", r.kvBytes()).put("kv_bytes_active", s.kvCacheBytes())
+                    .put("kv_bytes_pruned", s.kvPrunedBytes()).put("peak_rss_bytes", r.peakRss());
+            run.put("visual_tokens", s.visualTokens()).put("visual_tokens_kept", s.visualKept())
+                    .put("visual_tokens_attended_mean", s.visualAttended()).put("flops_llm", s.flopsLlm()).put("prompt_tokens", s.promptTokens());
+            BenchRow none = none(rows, r.frames);
+            if (none != null) run.putObject("speedup_vs_none").put("prefill", none.prefill() / r.prefill()).put("total", none.total() / r.total())
+                    .put("total_vision_cached", none.totalCached() / r.totalCached()).put("kv_bytes", (double) none.kvBytes() / r.kvBytes());
+        }
+        return root;
+    }
+
+    /** A stacked bar per method and frame count: seconds of each stage of the whole answer (vision paid). */
+    static void chart(List<BenchRow> rows, String title, Path png) throws IOException {
+        CategoryChart chart = new CategoryChartBuilder().width(Math.max(800, 90 * rows.size() + 200)).height(560)
+                .title(title).xAxisTitle("method @ frames").yAxisTitle("seconds (median)").build();
+        chart.getStyler().setStacked(true);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        chart.getStyler().setXAxisLabelRotation(45);
+        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        List<String> names = new ArrayList<>();
+        for (BenchRow r : rows) names.add(r.method + " @ " + r.frames);
+        String[] stages = {"decode video", "vision", "project+pool", "compress", "prefill", "decode"};
+        for (String stage : stages) {
+            List<Double> v = new ArrayList<>();
+            for (BenchRow r : rows) v.add(switch (stage) {
+                case "decode video" -> r.decodeVideo() + r.preprocess();
+                case "vision" -> r.vision();
+                case "project+pool" -> r.projectPool();
+                case "compress" -> r.compress();
+                case "prefill" -> r.prefill();
+                default -> r.generate();
+            });
+            chart.addSeries(stage, names, v);
+        }
+        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    static String json(ObjectNode root) {
+        try {
+            return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(root);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
