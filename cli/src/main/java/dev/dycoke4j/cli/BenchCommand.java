@@ -68,26 +68,25 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the medians as JSON.")
     boolean json;
 
+    @Option(names = "--peer", paramLabel = "NAME", description = "Instead, compare text-only LLM prefill and decode with a peer engine on the same weights, e.g. jlama (needs the peer-NAME module on the class path, as ./dycoke has it).")
+    String peer;
+
+    @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "1700", description = "With --peer: prompt length in tokens (default: ${DEFAULT-VALUE}).")
+    int promptTokens;
+
     @Mixin
     CommonOptions common;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         common.apply();
         if (repeat < 1) throw new UsageException("--repeat must be at least 1, got " + repeat);
         if (maxNewTokens < 2) throw new UsageException("--max-new-tokens must be at least 2, got " + maxNewTokens);
         for (int f : frames) if (f < 1) throw new UsageException("--frames must be at least 1, got " + f);
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Path dir = (cache != null ? cache : DemoCommand.defaultCache()).resolve("bench-" + VERSION);
-        Path m = model, v = video;
-        if (m == null) {
-            m = dir.resolve("qwen2-0.5b-shape-bf16");
-            if (!Files.exists(m.resolve(".complete"))) {
-                err.println("dycoke bench: writing a random BF16 checkpoint with the real 0.5B dimensions to " + m + " (once, about 1.8 GB)");
-                RandomCheckpoint.write(m, RandomCheckpoint.Spec.qwen05b(DType.BF16), 1);
-                Files.writeString(m.resolve(".complete"), VERSION + "\n");
-            }
-        }
+        if (peer != null) return comparePeer(dir, out, err);
+        Path m = model != null ? model : cachedModel(dir, err), v = video;
         if (v == null) {
             v = dir.resolve("clip-640x360-10s.mp4");
             if (!Files.exists(v)) {
@@ -136,6 +135,28 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         if (json) out.println(root.toPrettyString());
+        return 0;
+    }
+
+    /** The cached random BF16 checkpoint with the real 0.5B dimensions, written on first use. */
+    static Path cachedModel(Path dir, PrintWriter err) throws IOException {
+        Path m = dir.resolve("qwen2-0.5b-shape-bf16");
+        if (!Files.exists(m.resolve(".complete"))) {
+            err.println("dycoke bench: writing a random BF16 checkpoint with the real 0.5B dimensions to " + m + " (once, about 1.8 GB)");
+            RandomCheckpoint.write(m, RandomCheckpoint.Spec.qwen05b(DType.BF16), 1);
+            Files.writeString(m.resolve(".complete"), VERSION + "\n");
+        }
+        return m;
+    }
+
+    /** {@code --peer}: one timed run by default ({@code --repeat} only when given), text only, both engines in this process. */
+    private int comparePeer(Path dir, PrintWriter out, PrintWriter err) throws Exception {
+        if (promptTokens < 2) throw new UsageException("--prompt-tokens must be at least 2, got " + promptTokens);
+        PeerBenchmark p = Peers.find(peer);
+        boolean repeatGiven = spec.commandLine().getParseResult().hasMatchedOption("--repeat");
+        Path m = model != null ? model : cachedModel(dir, err);
+        p.run(new PeerBenchmark.Request(m, dir, promptTokens, maxNewTokens, repeatGiven ? repeat : 1,
+                dev.dycoke4j.parallel.Parallel.threads(), json), out, err);
         return 0;
     }
 
