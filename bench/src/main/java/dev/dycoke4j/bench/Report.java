@@ -45,7 +45,7 @@ public final class Report {
                 unit = "GFLOP/s";
             } else if (family.startsWith("MatvecBench")) {
                 int[] s = Shapes.linear(shape);
-                work = (double) s[1] * s[2] * DType.valueOf(dtype).bytes / 1e9;
+                work = (double) s[1] * s[2] * (dtype == null ? DType.F32 : DType.valueOf(dtype)).bytes / 1e9; // OpenBLAS: F32
                 unit = "GB/s";
             } else if (family.startsWith("GemmBench")) {
                 int[] s = Shapes.linear(shape);
