@@ -89,16 +89,23 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the medians as JSON instead of the table.")
     boolean json;
 
+    @Option(names = "--peer", paramLabel = "NAME", description = "Instead, compare text-only LLM prefill and decode with a peer engine on the same weights, e.g. jlama (needs the peer-NAME module on the class path, as ./dycoke has it).")
+    String peer;
+
+    @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "1700", description = "With --peer: prompt length in tokens (default: ${DEFAULT-VALUE}).")
+    int promptTokens;
+
     @Mixin
     CommonOptions common;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         common.apply();
         if (repeat < 1) throw new UsageException("--repeat must be at least 1, got " + repeat);
         if (maxNewTokens < 2) throw new UsageException("--max-new-tokens must be at least 2, got " + maxNewTokens);
         if (frames.length == 0) throw new UsageException("--frames needs at least one frame count");
         for (int f : frames) if (f < 1) throw new UsageException("--frames must be at least 1, got " + f);
+        if (peer != null) return comparePeer(spec.commandLine().getOut(), spec.commandLine().getErr());
         var base = compress.options();
         List<CompressionOptions> comps = new ArrayList<>();
         for (String name : methods) comps.add(base.withMethod(CompressOptions.parse(Method.class, name, "--methods")));
@@ -163,5 +170,16 @@ final class BenchCommand implements Callable<Integer> {
     private static BenchRow rowOf(List<BenchRow> rows, String method, int frames) {
         for (BenchRow r : rows) if (r.method.equals(method) && r.frames == frames) return r;
         throw new IllegalStateException(method + "@" + frames);
+    }
+
+    /** {@code --peer}: one timed run by default ({@code --repeat} only when given), text only, both engines in this process. */
+    private int comparePeer(PrintWriter out, PrintWriter err) throws Exception {
+        if (promptTokens < 2) throw new UsageException("--prompt-tokens must be at least 2, got " + promptTokens);
+        PeerBenchmark p = Peers.find(peer);
+        boolean repeatGiven = spec.commandLine().getParseResult().hasMatchedOption("--repeat");
+        Path m = model != null ? hub.resolve(model, dev.dycoke4j.hub.ModelFiles.Need.MODEL, main.env, err) : BenchAssets.model(cache, err);
+        p.run(new PeerBenchmark.Request(m, BenchAssets.dir(cache), promptTokens, maxNewTokens, repeatGiven ? repeat : 1,
+                Parallel.threads(), json), out, err);
+        return 0;
     }
 }

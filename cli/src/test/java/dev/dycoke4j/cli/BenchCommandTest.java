@@ -95,4 +95,18 @@ class BenchCommandTest {
         assertEquals(2, r.code());
         assertEquals("dycoke: /no/such.mp4: video not found", r.problem());
     }
+
+    @Test
+    void peerNotOnTheClassPath() {
+        Cli r = Cli.run("bench", "--peer", "jlama");
+        assertEquals(2, r.code());
+        assertEquals("dycoke: --peer jlama: no such peer benchmark on the class path (none is; build the peer-jlama module, e.g. with ./dycoke, which puts it there)", r.problem());
+    }
+
+    @Test
+    void promptTokensTooFew() {
+        Cli r = Cli.run("bench", "--peer", "jlama", "--prompt-tokens", "1");
+        assertEquals(2, r.code());
+        assertEquals("dycoke: --prompt-tokens must be at least 2, got 1", r.problem());
+    }
 }

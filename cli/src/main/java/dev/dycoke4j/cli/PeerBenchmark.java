@@ -1,0 +1,25 @@
+package dev.dycoke4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+
+/**
+ * A peer engine that {@code dycoke bench --peer NAME} can time against ours, found with {@link java.util.ServiceLoader}
+ * so that the engine and the CLI never depend on a peer: a peer lives in its own module (e.g. {@code peer-jlama}) and
+ * is there only when that module's jar is on the class path.
+ */
+public interface PeerBenchmark {
+    /** What the peer is called on the command line, e.g. {@code jlama}. */
+    String name();
+
+    /**
+     * What to run: our checkpoint directory (LLaVA-OneVision layout; the peer derives its own layout from it, with the
+     * same weights, under {@code cacheDir}), the prompt length in token ids, the tokens to decode, timed runs, and the
+     * threads each engine gets.
+     */
+    record Request(Path model, Path cacheDir, int promptTokens, int newTokens, int repeat, int threads, boolean json) {
+    }
+
+    /** Times both engines in this process and prints a table (and the JSON when asked) to {@code out}. */
+    void run(Request request, PrintWriter out, PrintWriter err) throws Exception;
+}

@@ -1,0 +1,98 @@
+package dev.dycoke4j.peer.jlama;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dycoke4j.cli.PeerBenchmark;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * {@code dycoke bench --peer jlama}: LLM prefill and greedy decode, text only, of our Qwen2 decoder and of Jlama on
+ * the same weights and the same prompt ids, with the same thread count, in one process. Each repeat runs ours, then
+ * Jlama, so that both see the same load on a shared machine; one short warm-up of each comes first.
+ */
+public final class JlamaPeer implements PeerBenchmark {
+    /** Seed of the prompt ids, so that every run feeds the same prompt. */
+    static final long PROMPT_SEED = 7;
+
+    @Override
+    public String name() {
+        return "jlama";
+    }
+
+    @Override
+    public void run(Request r, PrintWriter out, PrintWriter err) throws Exception {
+        if (r.newTokens() < 2) throw new IllegalArgumentException("--max-new-tokens must be at least 2 to time decode steps");
+        Path model = r.model().toAbsolutePath().normalize();
+        Path layout = r.cacheDir().resolve("peer-jlama").resolve(model.getFileName() + "-" + Integer.toHexString(model.toString().hashCode()));
+        err.println("dycoke bench: the language model of " + model + " in Jlama's Qwen2 layout, at " + layout + " (written once)");
+        JlamaLayout.ensure(model, layout);
+        double[] ourPrefill = new double[r.repeat()], ourDecode = new double[r.repeat()];
+        double[] peerPrefill = new double[r.repeat()], peerDecode = new double[r.repeat()];
+        int agree = 0;
+        try (DycokeText ours = new DycokeText(model); JlamaText peer = new JlamaText(layout, r.threads(), JlamaText.WORKING_Q)) {
+            int[] prompt = promptIds(r.promptTokens(), vocab(model));
+            int[] warm = Arrays.copyOf(prompt, Math.min(prompt.length, 64));
+            err.println(String.format(Locale.ROOT, "dycoke bench: %d prompt tokens, %d new tokens (greedy), %d threads each, %d timed run%s after a warm-up",
+                    prompt.length, r.newTokens(), r.threads(), r.repeat(), r.repeat() == 1 ? "" : "s"));
+            ours.generate(warm, 4);
+            peer.generate(warm, 4);
+            for (int i = 0; i < r.repeat(); i++) {
+                TextEngine.Run a = ours.generate(prompt, r.newTokens()), b = peer.generate(prompt, r.newTokens());
+                ourPrefill[i] = a.prefillTokensPerSecond(prompt.length);
+                ourDecode[i] = a.decodeTokensPerSecond();
+                peerPrefill[i] = b.prefillTokensPerSecond(prompt.length);
+                peerDecode[i] = b.decodeTokensPerSecond();
+                agree = commonPrefix(a.tokens(), b.tokens());
+                err.println(String.format(Locale.ROOT, "  run %d: prefill %.3f s vs %.3f s, decode %.3f s vs %.3f s (dycoke vs jlama)",
+                        i + 1, a.prefillSeconds(), b.prefillSeconds(), a.decodeSeconds(), b.decodeSeconds()));
+            }
+        }
+        double op = median(ourPrefill), od = median(ourDecode), pp = median(peerPrefill), pd = median(peerDecode);
+        out.println("| engine | prompt tokens | prefill tok/s | decode tok/s |");
+        out.println("|---|---:|---:|---:|");
+        out.println(String.format(Locale.ROOT, "| dycoke | %d | %.1f | %.2f |", r.promptTokens(), op, od));
+        out.println(String.format(Locale.ROOT, "| jlama %s | %d | %.1f | %.2f |", "0.8.4", r.promptTokens(), pp, pd));
+        out.println(String.format(Locale.ROOT, "| dycoke / jlama | | %.2fx | %.2fx |", op / pp, od / pd));
+        out.println(String.format(Locale.ROOT, "greedy tokens identical for the first %d of %d", agree, r.newTokens()));
+        out.flush();
+        if (r.json()) out.println(json(r.promptTokens(), op, pp, od, pd));
+    }
+
+    /** The {@code --json} document: exactly these keys. */
+    static String json(int promptTokens, double ourPrefill, double peerPrefill, double ourDecode, double peerDecode) {
+        ObjectNode root = new ObjectMapper().createObjectNode();
+        root.put("peer", "jlama").put("prompt_tokens", promptTokens);
+        root.putObject("prefill_tokens_per_s").put("dycoke", ourPrefill).put("jlama", peerPrefill);
+        root.putObject("decode_tokens_per_s").put("dycoke", ourDecode).put("jlama", peerDecode);
+        return root.toPrettyString();
+    }
+
+    private static int vocab(Path model) {
+        return dev.dycoke4j.io.LlavaConfig.load(model.resolve("config.json")).text().vocabSize();
+    }
+
+    /** {@code n} ids drawn uniformly from the vocabulary with a fixed seed: both engines get the same prompt. */
+    static int[] promptIds(int n, int vocab) {
+        SplittableRandom rnd = new SplittableRandom(PROMPT_SEED);
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) ids[i] = rnd.nextInt(vocab);
+        return ids;
+    }
+
+    static int commonPrefix(int[] a, int[] b) {
+        int n = 0;
+        while (n < a.length && n < b.length && a[n] == b[n]) n++;
+        return n;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+}

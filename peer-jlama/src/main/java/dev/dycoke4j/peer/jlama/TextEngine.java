@@ -1,0 +1,27 @@
+package dev.dycoke4j.peer.jlama;
+
+/** One engine's text-only greedy generation from token ids, with the prefill and the decode steps timed apart. */
+interface TextEngine extends AutoCloseable {
+    /**
+     * Prefills {@code prompt} (one batched pass, ending with the logits of its last position), then decodes greedily
+     * until {@code newTokens} tokens exist, stop tokens ignored.
+     */
+    Run generate(int[] prompt, int newTokens);
+
+    /** The logits of the next token after {@code prompt}: for checking that two engines run the same model. */
+    float[] nextLogits(int[] prompt);
+
+    @Override
+    void close();
+
+    /** Tokens made; seconds of the prefill (incl. the first token's logits) and of the {@code tokens.length - 1} decode steps. */
+    record Run(int[] tokens, double prefillSeconds, double decodeSeconds) {
+        double prefillTokensPerSecond(int promptTokens) {
+            return promptTokens / prefillSeconds;
+        }
+
+        double decodeTokensPerSecond() {
+            return (tokens.length - 1) / decodeSeconds;
+        }
+    }
+}
