@@ -80,8 +80,13 @@ public final class Q8Cache {
 
     /** The cache file to use: inside the checkpoint if it exists there or the directory is writable, else in {@code fallbackDir}. */
     public static Path location(Path modelDir, Path fallbackDir, String key) {
+        return location(modelDir, fallbackDir, key, Files.isWritable(modelDir));
+    }
+
+    /** As above, with the writability of the model directory given. */
+    public static Path location(Path modelDir, Path fallbackDir, String key, boolean modelDirWritable) {
         Path local = modelDir.resolve(LOCAL);
-        if (Files.exists(local) || Files.isWritable(modelDir) || fallbackDir == null) return local;
+        if (Files.exists(local) || modelDirWritable || fallbackDir == null) return local;
         return fallbackDir.resolve("q8").resolve(key + ".safetensors");
     }
 

@@ -4,6 +4,7 @@ import dev.dycoke4j.parallel.Parallel;
 import dev.dycoke4j.tensor.Q8Matrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -22,6 +23,7 @@ import java.nio.ByteOrder;
  */
 public final class GemmQ8 {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     static final int L = F.length();
     /** L bytes, widened to one float vector (null where L bytes are no vector shape: then scalar). */
     static final VectorSpecies<Byte> B = L >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L)) : null;
@@ -74,9 +76,14 @@ public final class GemmQ8 {
         return c.add(d).reduceLanes(VectorOperators.ADD);
     }
 
-    /** L int8 quants at byte {@code off}, as L floats. */
+    /**
+     * L int8 quants at byte {@code off}, as L floats: widened to ints, then converted. (Measured on the LM-head shape,
+     * 151936 x 896, 2 threads, on a busy machine: as fast as one B2F conversion within the noise, and about 1.4x
+     * faster than loading a whole block of 32 bytes and converting it in four parts.)
+     */
     static FloatVector widen(MemorySegment q, long off) {
-        return (FloatVector) ByteVector.fromMemorySegment(B, q, off, LE).convertShape(VectorOperators.B2F, F, 0);
+        IntVector i = (IntVector) ByteVector.fromMemorySegment(B, q, off, LE).convertShape(VectorOperators.B2I, I, 0);
+        return (FloatVector) i.convert(VectorOperators.I2F, 0);
     }
 
     static float dotScalar(float[] x, int xo, int k, MemorySegment q, long qo, MemorySegment s, long so) {
