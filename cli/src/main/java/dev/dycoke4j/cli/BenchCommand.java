@@ -64,11 +64,15 @@ final class BenchCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
+    WeightOptions weights;
+
+    @Mixin
     CommonOptions common;
 
     @Override
     public Integer call() throws IOException {
         common.apply();
+        var load = weights.options(spec.commandLine().getErr());
         if (repeat < 1) throw new UsageException("--repeat must be at least 1, got " + repeat);
         if (maxNewTokens < 2) throw new UsageException("--max-new-tokens must be at least 2, got " + maxNewTokens);
         for (int f : frames) if (f < 1) throw new UsageException("--frames must be at least 1, got " + f);
@@ -82,7 +86,7 @@ final class BenchCommand implements Callable<Integer> {
         GenerationOptions opts = new GenerationOptions(maxNewTokens, 0f, 1f, 0, 8, true);
         ObjectNode root = new ObjectMapper().createObjectNode();
         ArrayNode runs = root.putArray("runs");
-        try (VideoQa qa = VideoQa.load(m)) {
+        try (VideoQa qa = VideoQa.load(m, load)) {
             err.println("dycoke bench: " + m + ", " + clip + ", " + dev.dycoke4j.parallel.Parallel.threads() + " threads, "
                     + maxNewTokens + " new tokens, medians of " + repeat + " runs after a warm-up");
             out.println("| method | frames | visual tokens | decode video s | preprocess s | vision s | compress s | prefill s | TTFT s | decode tok/s | total s | KV cache | LLM TFLOP | peak RSS |");

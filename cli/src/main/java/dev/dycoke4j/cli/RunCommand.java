@@ -43,6 +43,9 @@ final class RunCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
+    WeightOptions weights;
+
+    @Mixin
     CommonOptions common;
 
     @Override
@@ -54,7 +57,7 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         ProgressBar bar = new ProgressBar(System.err);
         bar.message("loading " + model + " ...");
-        try (VideoQa qa = VideoQa.load(model)) {
+        try (VideoQa qa = VideoQa.load(model, weights.options(err))) {
             bar.clear();
             qa.progress(bar);
             Answer a = qa.ask(n -> {

@@ -63,6 +63,9 @@ final class TraceCommand implements Callable<Integer> {
     CompressOptions compress;
 
     @Mixin
+    WeightOptions weights;
+
+    @Mixin
     CommonOptions common;
 
     @Override
@@ -83,7 +86,7 @@ final class TraceCommand implements Callable<Integer> {
                 w.addLongs(name, Arrays.stream(ids).asLongStream().toArray(), ids.length);
             }
         };
-        try (VideoQa qa = VideoQa.load(model)) {
+        try (VideoQa qa = VideoQa.load(model, weights.options(spec.commandLine().getErr()))) {
             Answer a;
             if (source.pixels != null) {
                 float[][] px = new float[1][];
