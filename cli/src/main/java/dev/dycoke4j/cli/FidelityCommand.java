@@ -105,13 +105,14 @@ final class FidelityCommand implements Callable<Integer> {
             for (Method method : ms) for (double r : ratios) {
                 if (method == Method.NONE && r != ratios[0]) continue; // none keeps everything: one row
                 CompressionOptions comp = base.withMethod(method).withRatio(r);
-                ObjectNode row = rows.addObject().put("method", method.id()).put("ratio", r);
+                double shown = method == Method.NONE ? 1.0 : r; // none keeps every visual token
+                ObjectNode row = rows.addObject().put("method", method.id()).put("ratio", shown);
                 try {
                     Fidelity.Result res = measured != null ? fid.measure(measured, comp) : fid.measure(comp);
                     row.put("visual_tokens_pooled", res.visualPooled()).put("visual_tokens_kept", res.visualKept())
                             .put("visual_tokens_attended_mean", res.visualAttended()).put("agreement", res.agreement())
                             .put("kl_mean", res.meanKl()).put("kl_max", res.maxKl());
-                    if (!json) out.println(String.format(Locale.ROOT, "| %s | %.0f%% | %d -> %d | %.1f | %.3f | %.4g | %.4g |", method.id(), 100 * r,
+                    if (!json) out.println(String.format(Locale.ROOT, "| %s | %.0f%% | %d -> %d | %.1f | %.3f | %.4g | %.4g |", method.id(), 100 * shown,
                             res.visualPooled(), res.visualKept(), res.visualAttended(), res.agreement(), res.meanKl(), res.maxKl()));
                 } catch (UnreachableBudgetException e) {
                     // a budget the method can't reach (DyCoke's TTM keeps its reference frames whole): a row that says so
