@@ -96,16 +96,20 @@ final class BenchCommand implements Callable<Integer> {
     int promptTokens;
 
     @Mixin
+    WeightOptions weights;
+
+    @Mixin
     CommonOptions common;
 
     @Override
     public Integer call() throws Exception {
         common.apply();
+        var load = weights.options(spec.commandLine().getErr());
         if (repeat < 1) throw new UsageException("--repeat must be at least 1, got " + repeat);
         if (maxNewTokens < 2) throw new UsageException("--max-new-tokens must be at least 2, got " + maxNewTokens);
         if (frames.length == 0) throw new UsageException("--frames needs at least one frame count");
         for (int f : frames) if (f < 1) throw new UsageException("--frames must be at least 1, got " + f);
-        if (peer != null) return comparePeer(spec.commandLine().getOut(), spec.commandLine().getErr());
+        if (peer != null) return comparePeer(spec.commandLine().getOut(), spec.commandLine().getErr(), load);
         var base = compress.options();
         List<CompressionOptions> comps = new ArrayList<>();
         for (String name : methods) comps.add(base.withMethod(CompressOptions.parse(Method.class, name, "--methods")));
@@ -124,7 +128,7 @@ final class BenchCommand implements Callable<Integer> {
         for (int f : frames) for (var c : comps) rows.add(new BenchRow(c.method().id(), f));
         ProgressBar bar = new ProgressBar(System.err);
         int total = (fs.length * repeat + 1) * comps.size(), done = 0;
-        try (VideoQa qa = VideoQa.load(m)) {
+        try (VideoQa qa = VideoQa.load(m, load)) {
             err.println("dycoke bench: " + m + ", " + clip + ", " + Parallel.threads() + " threads, " + maxNewTokens
                     + " new tokens, medians of " + repeat + " runs after a warm-up pass at " + fs[0] + " frames");
             err.flush();
@@ -173,13 +177,13 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** {@code --peer}: one timed run by default ({@code --repeat} only when given), text only, both engines in this process. */
-    private int comparePeer(PrintWriter out, PrintWriter err) throws Exception {
+    private int comparePeer(PrintWriter out, PrintWriter err, dev.dycoke4j.pipeline.LoadOptions load) throws Exception {
         if (promptTokens < 2) throw new UsageException("--prompt-tokens must be at least 2, got " + promptTokens);
         PeerBenchmark p = Peers.find(peer);
         boolean repeatGiven = spec.commandLine().getParseResult().hasMatchedOption("--repeat");
         Path m = model != null ? hub.resolve(model, dev.dycoke4j.hub.ModelFiles.Need.MODEL, main.env, err) : BenchAssets.model(cache, err);
         p.run(new PeerBenchmark.Request(m, BenchAssets.dir(cache), promptTokens, maxNewTokens, repeatGiven ? repeat : 1,
-                Parallel.threads(), json), out, err);
+                Parallel.threads(), json, load), out, err);
         return 0;
     }
 }

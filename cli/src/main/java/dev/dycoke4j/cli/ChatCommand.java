@@ -53,6 +53,9 @@ final class ChatCommand implements Callable<Integer> {
     CacheOptions caches;
 
     @Mixin
+    WeightOptions weights;
+
+    @Mixin
     CommonOptions common;
 
     @Override
@@ -66,7 +69,7 @@ final class ChatCommand implements Callable<Integer> {
         Path dir = hub.resolve(model, dev.dycoke4j.hub.ModelFiles.Need.MODEL, main.env, err);
         ProgressBar bar = new ProgressBar(System.err);
         bar.message("loading " + model + " ...");
-        try (VideoQa qa = VideoQa.load(dir)) {
+        try (VideoQa qa = VideoQa.load(dir, weights.options(err))) {
             bar.clear();
             qa.progress(bar);
             caches.apply(qa);

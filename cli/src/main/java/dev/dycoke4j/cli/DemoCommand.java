@@ -43,6 +43,9 @@ final class DemoCommand implements Callable<Integer> {
     long seed;
 
     @Mixin
+    WeightOptions weights;
+
+    @Mixin
     CommonOptions common;
 
     static Path defaultCache() {
@@ -56,6 +59,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         common.apply();
+        var load = weights.options(spec.commandLine().getErr());
         if (frames < 1) throw new UsageException("--frames must be at least 1, got " + frames);
         if (maxNewTokens < 1) throw new UsageException("--max-new-tokens must be at least 1, got " + maxNewTokens);
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
@@ -78,7 +82,7 @@ final class DemoCommand implements Callable<Integer> {
         out.print("A: ");
         out.flush();
         ProgressBar bar = new ProgressBar(System.err);
-        try (VideoQa qa = VideoQa.load(model)) {
+        try (VideoQa qa = VideoQa.load(model, load)) {
             qa.progress(bar);
             Answer a = qa.ask(n -> VideoReader.readUniform(clip, n).frames(), frames, question,
                     new GenerationOptions(maxNewTokens, 1.0f, 0.95f, seed, 8, false), piece -> {

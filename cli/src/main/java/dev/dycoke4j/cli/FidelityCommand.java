@@ -7,6 +7,7 @@ import dev.dycoke4j.compress.CompressionOptions;
 import dev.dycoke4j.compress.Method;
 import dev.dycoke4j.compress.UnreachableBudgetException;
 import dev.dycoke4j.pipeline.Fidelity;
+import dev.dycoke4j.pipeline.LoadOptions;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.video.VideoReader;
 import picocli.CommandLine.Command;
@@ -24,7 +25,9 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code dycoke fidelity}: how far each method at each retained ratio moves the next-token distributions from
- * {@code none}, by teacher forcing ({@link Fidelity}): greedy agreement and KL, on one video encoded once.
+ * {@code none}, by teacher forcing ({@link Fidelity}): greedy agreement and KL, on one video encoded once. With
+ * {@code --weights q8} the methods run on the int8 load of the checkpoint and the reference stays {@code none} as
+ * stored, so {@code --methods none} measures the quantization alone.
  */
 @Command(name = "fidelity", mixinStandardHelpOptions = true,
         description = "Compare each method's next-token distributions with none's at several retained ratios (teacher forcing).")
@@ -70,11 +73,16 @@ final class FidelityCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
+    WeightOptions weights;
+
+    @Mixin
     CommonOptions common;
 
     @Override
     public Integer call() throws IOException {
         common.apply();
+        LoadOptions load = weights.options(spec.commandLine().getErr());
+        boolean second = load.weights() != LoadOptions.WeightFormat.AS_STORED;
         if (frames < 1) throw new UsageException("--frames must be at least 1, got " + frames);
         if (steps < 1) throw new UsageException("--steps must be at least 1, got " + steps);
         for (double r : ratios) if (!(r > 0 && r <= 1)) throw new UsageException("--ratios must be in (0, 1], got " + r);
@@ -86,12 +94,13 @@ final class FidelityCommand implements Callable<Integer> {
         Path m = model != null ? hub.resolve(model, dev.dycoke4j.hub.ModelFiles.Need.MODEL, main.env, err) : BenchAssets.model(cache, err);
         Path v = video != null ? video : BenchAssets.clip(cache, err);
         ObjectNode root = new ObjectMapper().createObjectNode();
-        try (VideoQa qa = VideoQa.load(m)) {
+        try (VideoQa qa = VideoQa.load(m); VideoQa measured = second ? VideoQa.load(m, load) : null) {
             var sampled = VideoReader.readUniform(v, frames);
-            err.println("dycoke fidelity: " + m + ", " + v + ", " + sampled.frames().size() + " frames, " + steps + " steps");
+            err.println("dycoke fidelity: " + m + ", " + v + ", " + sampled.frames().size() + " frames, " + steps + " steps"
+                    + (second ? ", methods on " + load.weights().id() + " weights against none as stored" : ""));
             err.flush();
             Fidelity fid = Fidelity.of(qa, sampled.frames(), prompt, steps, 8);
-            root.put("model", m.toString()).put("video", v.toString()).put("frames", sampled.frames().size()).put("steps", steps);
+            root.put("model", m.toString()).put("weights", load.weights().id()).put("video", v.toString()).put("frames", sampled.frames().size()).put("steps", steps);
             ArrayNode ref = root.putArray("reference_tokens");
             for (int t : fid.reference()) ref.add(t);
             ArrayNode rows = root.putArray("results");
@@ -100,14 +109,16 @@ final class FidelityCommand implements Callable<Integer> {
                 out.println("|---|---:|---:|---:|---:|---:|---:|");
             }
             for (Method method : ms) for (double r : ratios) {
+                if (method == Method.NONE && r != ratios[0]) continue; // none keeps everything: one row
                 CompressionOptions comp = base.withMethod(method).withRatio(r);
-                ObjectNode row = rows.addObject().put("method", method.id()).put("ratio", r);
+                double shown = method == Method.NONE ? 1.0 : r; // none keeps every visual token
+                ObjectNode row = rows.addObject().put("method", method.id()).put("ratio", shown);
                 try {
-                    Fidelity.Result res = fid.measure(comp);
+                    Fidelity.Result res = measured != null ? fid.measure(measured, comp) : fid.measure(comp);
                     row.put("visual_tokens_pooled", res.visualPooled()).put("visual_tokens_kept", res.visualKept())
                             .put("visual_tokens_attended_mean", res.visualAttended()).put("agreement", res.agreement())
                             .put("kl_mean", res.meanKl()).put("kl_max", res.maxKl());
-                    if (!json) out.println(String.format(Locale.ROOT, "| %s | %.0f%% | %d -> %d | %.1f | %.3f | %.4g | %.4g |", method.id(), 100 * r,
+                    if (!json) out.println(String.format(Locale.ROOT, "| %s | %.0f%% | %d -> %d | %.1f | %.3f | %.4g | %.4g |", method.id(), 100 * shown,
                             res.visualPooled(), res.visualKept(), res.visualAttended(), res.agreement(), res.meanKl(), res.maxKl()));
                 } catch (UnreachableBudgetException e) {
                     // a budget the method can't reach (DyCoke's TTM keeps its reference frames whole): a row that says so

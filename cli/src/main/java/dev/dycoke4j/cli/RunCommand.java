@@ -58,6 +58,9 @@ final class RunCommand implements Callable<Integer> {
     CacheOptions caches;
 
     @Mixin
+    WeightOptions weights;
+
+    @Mixin
     CommonOptions common;
 
     @Override
@@ -70,7 +73,7 @@ final class RunCommand implements Callable<Integer> {
         Path dir = hub.resolve(model, ModelFiles.Need.MODEL, main.env, err);
         ProgressBar bar = new ProgressBar(System.err);
         bar.message("loading " + model + " ...");
-        try (VideoQa qa = VideoQa.load(dir)) {
+        try (VideoQa qa = VideoQa.load(dir, weights.options(err))) {
             bar.clear();
             qa.progress(bar);
             caches.apply(qa);

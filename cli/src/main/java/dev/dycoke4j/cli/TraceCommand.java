@@ -71,6 +71,9 @@ final class TraceCommand implements Callable<Integer> {
     CompressOptions compress;
 
     @Mixin
+    WeightOptions weights;
+
+    @Mixin
     CommonOptions common;
 
     @Override
@@ -92,7 +95,7 @@ final class TraceCommand implements Callable<Integer> {
             }
         };
         Path dir = hub.resolve(model, ModelFiles.Need.MODEL, main.env, spec.commandLine().getErr());
-        try (VideoQa qa = VideoQa.load(dir)) {
+        try (VideoQa qa = VideoQa.load(dir, weights.options(spec.commandLine().getErr()))) {
             Answer a;
             if (source.pixels != null) {
                 float[][] px = new float[1][];

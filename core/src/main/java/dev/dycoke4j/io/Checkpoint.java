@@ -85,6 +85,11 @@ public final class Checkpoint implements AutoCloseable {
         return dir;
     }
 
+    /** The safetensors files, in the order they were opened. */
+    public List<Path> files() {
+        return files.stream().map(Safetensors::file).toList();
+    }
+
     public boolean has(String name) {
         return byName.containsKey(name);
     }

@@ -2,6 +2,7 @@ package dev.dycoke4j.kernel;
 
 import dev.dycoke4j.parallel.Parallel;
 import dev.dycoke4j.tensor.DType;
+import dev.dycoke4j.tensor.Q8Matrix;
 import dev.dycoke4j.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -38,7 +39,7 @@ final class PackedGemm {
     record Packed(MemorySegment seg, int n, int k, int panels) {
     }
 
-    private static final Map<Tensor, Packed> CACHE = new WeakHashMap<>();
+    private static final Map<Object, Packed> CACHE = new WeakHashMap<>();
 
     private PackedGemm() {
     }
@@ -52,6 +53,43 @@ final class PackedGemm {
                 CACHE.put(w, p);
             }
             return p;
+        }
+    }
+
+    /** The packed (dequantized) form of a q8 weight, built on first use. */
+    static Packed packed(Q8Matrix w) {
+        synchronized (CACHE) {
+            Packed p = CACHE.get(w);
+            if (p == null) {
+                p = pack(w);
+                CACHE.put(w, p);
+            }
+            return p;
+        }
+    }
+
+    static Packed pack(Q8Matrix w) {
+        int n = w.rows(), k = w.cols();
+        int panels = (n + NR - 1) / NR;
+        MemorySegment seg = Arena.ofAuto().allocate((long) panels * k * NR * 4, 64);
+        Parallel.forRange(panels, 4, (lo, hi) -> packQ8Panels(w, seg, lo, hi));
+        return new Packed(seg, n, k, panels);
+    }
+
+    private static void packQ8Panels(Q8Matrix w, MemorySegment dst, int lo, int hi) {
+        int n = w.rows(), k = w.cols(), blocks = w.blocks();
+        MemorySegment q = w.quants(), s = w.scales();
+        for (int p = lo; p < hi; p++) {
+            long base = (long) p * k * NR;
+            for (int c = 0; c < NR; c++) {
+                int row = p * NR + c;
+                if (row >= n) break; // padding stays 0
+                long ro = (long) row * k;
+                for (int e = 0; e < k; e++) {
+                    float v = q.get(java.lang.foreign.ValueLayout.JAVA_BYTE, ro + e) * s.getAtIndex(Kernels.F32LE, (long) row * blocks + e / Q8Matrix.BLOCK);
+                    dst.setAtIndex(Kernels.F32LE, base + (long) e * NR + c, v);
+                }
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.dycoke4j.kernel;
 
+import dev.dycoke4j.tensor.Q8Matrix;
 import dev.dycoke4j.tensor.Tensor;
 
 /**
@@ -22,6 +23,26 @@ public final class ScalarKernels {
                 y[i * n + j] = (float) s;
             }
         }
+    }
+
+    /** {@code y[i,j] = Σ_e x[i,e]·q[j,e]·scale[j,e/32] + bias[j]} for an int8 W, each weight dequantized on its own. */
+    public static void linearQ8(float[] x, int m, int k, Q8Matrix w, float[] bias, float[] y) {
+        if (w.cols() != k) throw new IllegalArgumentException(w + " does not take inputs of width " + k);
+        int n = w.rows();
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = bias == null ? 0 : bias[j];
+                for (int e = 0; e < k; e++) s += (double) x[i * k + e] * w.quant(j, e) * w.scale(j, e / Q8Matrix.BLOCK);
+                y[i * n + j] = (float) s;
+            }
+        }
+    }
+
+    /** Σ_e |x[i,e]·W[j,e]| + |bias[j]| for an int8 W: the rounding scale of one output, for tolerances. */
+    public static double linearQ8Magnitude(float[] x, int k, Q8Matrix w, float[] bias, int i, int j) {
+        double s = bias == null ? 0 : Math.abs(bias[j]);
+        for (int e = 0; e < k; e++) s += Math.abs((double) x[i * k + e] * w.quant(j, e) * w.scale(j, e / Q8Matrix.BLOCK));
+        return s;
     }
 
     /**

@@ -9,7 +9,11 @@ import dev.dycoke4j.tensor.Linear;
 import dev.dycoke4j.tensor.Tensor;
 import dev.dycoke4j.tensor.Weights;
 
-/** The Qwen2 language model: token embeddings, decoder blocks, final RMSNorm and the (possibly tied) LM head. */
+/**
+ * The Qwen2 language model: token embeddings, decoder blocks, final RMSNorm and the (possibly tied) LM head. Loaded
+ * with int8 weights, every linear layer and the head are int8; embedding lookups still read the stored rows (one row
+ * per token, so quantizing them would save nothing), even when the head is tied to them.
+ */
 public final class Qwen2Decoder {
     private final TextConfig c;
     private final Tensor embed;
@@ -26,10 +30,17 @@ public final class Qwen2Decoder {
         for (int i = 0; i < layers.length; i++) layers[i] = new Qwen2Layer(w, c, i);
         norm = w.vector("language_model.model.norm.weight", d);
         boolean hasHead = w.checkpoint().has("language_model.lm_head.weight");
-        if (hasHead) head = w.linear("language_model.lm_head", c.vocabSize(), d, false);
-        else if (cfg.tieWordEmbeddings() || c.tieWordEmbeddings()) head = new Linear(embed, null);
+        if (hasHead) head = w.llmLinear("language_model.lm_head", c.vocabSize(), d, false);
+        else if (cfg.tieWordEmbeddings() || c.tieWordEmbeddings()) head = new Linear(embed, w.q8(embed), null); // lookups stay as stored
         else throw new ModelFormatException(w.checkpoint().dir() + ": missing tensor 'language_model.lm_head.weight' (and tie_word_embeddings is false)");
         rope = new Rope(c.headDim(), c.ropeTheta());
+    }
+
+    /** Weight bytes one decode step streams: every layer's linear layers and the LM head (norms and biases aside). */
+    public long decodeWeightBytes() {
+        long b = head.weightBytes();
+        for (Qwen2Layer l : layers) b += l.weightBytes();
+        return b;
     }
 
     public TextConfig config() {

@@ -24,13 +24,18 @@ final class Qwen2Layer {
         int d = c.hiddenSize(), hd = c.headDim(), m = c.intermediateSize();
         inNorm = w.vector(p + "input_layernorm.weight", d);
         postNorm = w.vector(p + "post_attention_layernorm.weight", d);
-        q = w.linear(p + "self_attn.q_proj", c.numHeads() * hd, d, true);
-        k = w.linear(p + "self_attn.k_proj", c.numKvHeads() * hd, d, true);
-        v = w.linear(p + "self_attn.v_proj", c.numKvHeads() * hd, d, true);
-        o = w.linear(p + "self_attn.o_proj", d, c.numHeads() * hd, false);
-        gate = w.linear(p + "mlp.gate_proj", m, d, false);
-        up = w.linear(p + "mlp.up_proj", m, d, false);
-        down = w.linear(p + "mlp.down_proj", d, m, false);
+        q = w.llmLinear(p + "self_attn.q_proj", c.numHeads() * hd, d, true);
+        k = w.llmLinear(p + "self_attn.k_proj", c.numKvHeads() * hd, d, true);
+        v = w.llmLinear(p + "self_attn.v_proj", c.numKvHeads() * hd, d, true);
+        o = w.llmLinear(p + "self_attn.o_proj", d, c.numHeads() * hd, false);
+        gate = w.llmLinear(p + "mlp.gate_proj", m, d, false);
+        up = w.llmLinear(p + "mlp.up_proj", m, d, false);
+        down = w.llmLinear(p + "mlp.down_proj", d, m, false);
+    }
+
+    /** Weight bytes of the seven linear layers: what one decode step reads from memory. */
+    long weightBytes() {
+        return q.weightBytes() + k.weightBytes() + v.weightBytes() + o.weightBytes() + gate.weightBytes() + up.weightBytes() + down.weightBytes();
     }
 
     /**

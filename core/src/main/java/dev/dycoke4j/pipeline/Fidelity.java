@@ -22,6 +22,9 @@ import java.util.List;
  * </ul>
  * Greedy agreement under teacher forcing does not compound: a free-running generation diverges for good at its first
  * disagreement, which hides how close the later steps are.
+ *
+ * <p>{@link #measure(VideoQa, CompressionOptions)} runs a second load of the same checkpoint (int8 weights, say)
+ * against the first's reference, on the same features: only the language model differs between such loads.
  */
 public final class Fidelity {
     /** One method's figures; {@code visualAttended} is the mean over decode steps at the layers that prune. */
@@ -45,7 +48,7 @@ public final class Fidelity {
         this.steps = steps;
         this.reference = new int[steps];
         this.referenceLogProbs = new double[steps][];
-        run(CompressionOptions.none(), null, (s, tok, logProbs) -> {
+        run(qa.model(), CompressionOptions.none(), null, (s, tok, logProbs) -> {
             reference[s] = tok;
             referenceLogProbs[s] = logProbs;
         });
@@ -77,9 +80,24 @@ public final class Fidelity {
 
     /** Runs {@code comp} with the reference tokens fed back and compares it with none at every step. */
     public Result measure(CompressionOptions comp) {
+        return measure(qa.model(), comp);
+    }
+
+    /**
+     * As {@link #measure(CompressionOptions)}, on {@code other}'s language model: another load of the same checkpoint
+     * (for instance with int8 weights), whose vision tower and projector are the reference's, so that the video is not
+     * encoded again.
+     */
+    public Result measure(VideoQa other, CompressionOptions comp) {
+        if (!other.model().dir().toAbsolutePath().normalize().equals(qa.model().dir().toAbsolutePath().normalize()))
+            throw new IllegalArgumentException(other.model().dir() + " is not the reference's checkpoint " + qa.model().dir());
+        return measure(other.model(), comp);
+    }
+
+    private Result measure(LlavaOneVision model, CompressionOptions comp) {
         int[] agree = new int[1];
         double[] kl = new double[2];
-        RunInfo info = run(comp, reference, (s, tok, logProbs) -> {
+        RunInfo info = run(model, comp, reference, (s, tok, logProbs) -> {
             if (argmax(logProbs) == reference[s]) agree[0]++;
             double d = kl(referenceLogProbs[s], logProbs);
             kl[0] += d;
@@ -97,8 +115,7 @@ public final class Fidelity {
     }
 
     /** Prefill, then {@code steps} steps; the token of each step is {@code forced[s]}, or the greedy one. */
-    private RunInfo run(CompressionOptions comp, int[] forced, Step step) {
-        LlavaOneVision model = qa.model();
+    private RunInfo run(LlavaOneVision model, CompressionOptions comp, int[] forced, Step step) {
         VisualTokens kept = VideoQa.preLlm(comp, frames).compress(pooled);
         int[] prompt = qa.promptIds(question, kept.count() + 1);
         int ctx = model.config().text().maxPositions();

@@ -24,12 +24,14 @@ public final class LlavaOneVision implements AutoCloseable {
     private final Projector projector;
     private final float[] imageNewline;
     private final Qwen2Decoder decoder;
+    private final QuantizedWeights q8;
 
-    private LlavaOneVision(Path dir, LlavaConfig config, Checkpoint ck) {
+    private LlavaOneVision(Path dir, LlavaConfig config, Checkpoint ck, QuantizedWeights q8) {
         this.dir = dir;
         this.config = config;
         this.checkpoint = ck;
-        Weights w = new Weights(ck);
+        this.q8 = q8;
+        Weights w = new Weights(ck, q8 == null ? null : q8::get);
         vision = new SiglipVisionTower(w, config);
         projector = new Projector(w, config);
         imageNewline = w.vector("image_newline", config.text().hiddenSize());
@@ -38,14 +40,38 @@ public final class LlavaOneVision implements AutoCloseable {
 
     /** Loads {@code dir/config.json} and the safetensors beside it; fails with one line naming the bad file. */
     public static LlavaOneVision load(Path dir) {
+        return load(dir, LoadOptions.asStored());
+    }
+
+    /**
+     * As above, with the weights as {@code opts} says: with {@link LoadOptions.WeightFormat#Q8}, the language model's
+     * linear layers and LM head are int8 (from the on-disk cache when it is on and valid, else quantized now); the
+     * vision tower, projector and embedding lookups stay as stored.
+     */
+    public static LlavaOneVision load(Path dir, LoadOptions opts) {
         LlavaConfig cfg = LlavaConfig.load(dir.resolve("config.json"));
         Checkpoint ck = Checkpoint.open(dir);
+        QuantizedWeights q8 = null;
         try {
-            return new LlavaOneVision(dir, cfg, ck);
+            if (opts.weights() == LoadOptions.WeightFormat.Q8) q8 = new QuantizedWeights(ck, opts);
+            LlavaOneVision m = new LlavaOneVision(dir, cfg, ck, q8);
+            if (q8 != null) q8.finish();
+            return m;
         } catch (RuntimeException e) {
+            if (q8 != null) q8.close();
             ck.close();
             throw e;
         }
+    }
+
+    /** How the language model's weights are held. */
+    public LoadOptions.WeightFormat weightFormat() {
+        return q8 == null ? LoadOptions.WeightFormat.AS_STORED : LoadOptions.WeightFormat.Q8;
+    }
+
+    /** Whether the int8 weights were read from the on-disk cache rather than quantized at this load. */
+    public boolean weightsFromCache() {
+        return q8 != null && q8.fromCache();
     }
 
     public Path dir() {
@@ -136,6 +162,7 @@ public final class LlavaOneVision implements AutoCloseable {
 
     @Override
     public void close() {
+        if (q8 != null) q8.close();
         checkpoint.close();
     }
 }

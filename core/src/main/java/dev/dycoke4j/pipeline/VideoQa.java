@@ -84,9 +84,14 @@ public final class VideoQa implements AutoCloseable {
 
     /** Loads config, weights (memory-mapped), tokenizer and preprocessor config from a checkpoint directory. */
     public static VideoQa load(Path dir) {
+        return load(dir, LoadOptions.asStored());
+    }
+
+    /** As above, with the weights as {@code opts} says (for instance {@link LoadOptions#q8()}: int8 LLM weights). */
+    public static VideoQa load(Path dir, LoadOptions opts) {
         if (!Files.isDirectory(dir)) throw new ModelFormatException(dir + ": model directory not found");
         Tokenizer tok = Tokenizer.load(dir.resolve("tokenizer.json"));
-        LlavaOneVision m = LlavaOneVision.load(dir);
+        LlavaOneVision m = LlavaOneVision.load(dir, opts);
         try {
             Path pc = dir.resolve("preprocessor_config.json");
             int size = m.config().vision().imageSize();

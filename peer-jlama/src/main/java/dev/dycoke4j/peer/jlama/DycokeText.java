@@ -1,31 +1,31 @@
 package dev.dycoke4j.peer.jlama;
 
-import dev.dycoke4j.io.Checkpoint;
-import dev.dycoke4j.io.LlavaConfig;
 import dev.dycoke4j.llm.Generator;
 import dev.dycoke4j.llm.KvCache;
 import dev.dycoke4j.llm.Qwen2Decoder;
 import dev.dycoke4j.llm.Sampler;
-import dev.dycoke4j.tensor.Weights;
+import dev.dycoke4j.pipeline.LlavaOneVision;
+import dev.dycoke4j.pipeline.LoadOptions;
 
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Set;
 
-/** Our Qwen2 decoder alone (no vision tower), read from a LLaVA-OneVision checkpoint, through {@link Generator}. */
+/**
+ * Our Qwen2 decoder alone (the vision tower is mapped but never run), read from a LLaVA-OneVision checkpoint as the
+ * engine loads it (as stored, or int8 with {@code --weights q8}), through {@link Generator}.
+ */
 final class DycokeText implements TextEngine {
-    private final Checkpoint ck;
+    private final LlavaOneVision model;
     private final Qwen2Decoder dec;
 
     DycokeText(Path model) {
-        LlavaConfig cfg = LlavaConfig.load(model.resolve("config.json"));
-        ck = Checkpoint.open(model);
-        try {
-            dec = new Qwen2Decoder(new Weights(ck), cfg);
-        } catch (RuntimeException e) {
-            ck.close();
-            throw e;
-        }
+        this(model, LoadOptions.asStored());
+    }
+
+    DycokeText(Path dir, LoadOptions load) {
+        model = LlavaOneVision.load(dir, load);
+        dec = model.decoder();
     }
 
     @Override
@@ -43,6 +43,6 @@ final class DycokeText implements TextEngine {
 
     @Override
     public void close() {
-        ck.close();
+        model.close();
     }
 }

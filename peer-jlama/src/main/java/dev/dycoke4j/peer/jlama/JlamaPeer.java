@@ -34,7 +34,7 @@ public final class JlamaPeer implements PeerBenchmark {
         double[] ourPrefill = new double[r.repeat()], ourDecode = new double[r.repeat()];
         double[] peerPrefill = new double[r.repeat()], peerDecode = new double[r.repeat()];
         int agree = 0;
-        try (DycokeText ours = new DycokeText(model); JlamaText peer = new JlamaText(layout, r.threads(), JlamaText.WORKING_Q)) {
+        try (DycokeText ours = new DycokeText(model, r.load()); JlamaText peer = new JlamaText(layout, r.threads(), JlamaText.WORKING_Q)) {
             int[] prompt = promptIds(r.promptTokens(), vocab(model));
             int[] warm = Arrays.copyOf(prompt, Math.min(prompt.length, 64));
             err.println(String.format(Locale.ROOT, "dycoke bench: %d prompt tokens, %d new tokens (greedy), %d threads each, %d timed run%s after a warm-up",
@@ -55,7 +55,8 @@ public final class JlamaPeer implements PeerBenchmark {
         double op = median(ourPrefill), od = median(ourDecode), pp = median(peerPrefill), pd = median(peerDecode);
         out.println("| engine | prompt tokens | prefill tok/s | decode tok/s |");
         out.println("|---|---:|---:|---:|");
-        out.println(String.format(Locale.ROOT, "| dycoke | %d | %.1f | %.2f |", r.promptTokens(), op, od));
+        String ours = r.load().weights() == dev.dycoke4j.pipeline.LoadOptions.WeightFormat.Q8 ? "dycoke (--weights q8)" : "dycoke";
+        out.println(String.format(Locale.ROOT, "| %s | %d | %.1f | %.2f |", ours, r.promptTokens(), op, od));
         out.println(String.format(Locale.ROOT, "| jlama %s | %d | %.1f | %.2f |", "0.8.4", r.promptTokens(), pp, pd));
         out.println(String.format(Locale.ROOT, "| dycoke / jlama | | %.2fx | %.2fx |", op / pp, od / pd));
         out.println(String.format(Locale.ROOT, "greedy tokens identical for the first %d of %d", agree, r.newTokens()));
