@@ -20,7 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code Gemm.linear} at the model's real prefill shapes ({@code linear}), against the kernel it replaced
+ * {@code Gemm.linear} at the model's real prefill shapes ({@code linear}), against the packed-panel kernel it
+ * replaced ({@code packedBaseline}, main before issue 4's re-blocking) and the 4x4 kernel before that
  * ({@code baseline}). Work: 2·m·n·k flops.
  */
 @State(Scope.Benchmark)
@@ -57,6 +58,12 @@ public class GemmBench {
     @Benchmark
     public float[] linear() {
         Gemm.linear(x, m, k, w, bias, y);
+        return y;
+    }
+
+    @Benchmark
+    public float[] packedBaseline() {
+        BaselinePackedGemm.linear(x, m, k, w, bias, y);
         return y;
     }
 

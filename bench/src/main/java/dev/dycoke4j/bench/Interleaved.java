@@ -42,7 +42,7 @@ public final class Interleaved {
                 float[] x = Shapes.randoms(m * k, 1, 1f), bias = Shapes.randoms(n, 2, 0.1f), y = new float[m * n];
                 Tensor w = Shapes.weight(n, k, DType.valueOf(dt), 3);
                 compare(name, "GFLOP/s", 2.0 * m * n * k / 1e9, rounds, () -> Gemm.linear(x, m, k, w, bias, y),
-                        () -> BaselineGemm.linear(x, m, k, w, bias, y));
+                        () -> BaselinePackedGemm.linear(x, m, k, w, bias, y));
             }
         for (String shape : new String[] {"dec_up", "dec_head"}) {
             String name = "matvec " + shape + " BF16";

@@ -15,7 +15,8 @@ import java.nio.ByteOrder;
  * or BF16 (memory-mapped); x and y are row-major float arrays.
  *
  * <p>From {@value #PACK_MIN_ROWS} rows of x on (prefill, vision) it is {@link PackedGemm}: W is repacked once,
- * off-heap, into F32 panels for a broadcast-FMA register tile. Below (decode) it is a matvec over W as stored, bound
+ * off-heap, into panels for a broadcast-FMA register tile (F32 panels for F32 weights, BF16 panels for BF16).
+ * Below (decode) it is a matvec over W as stored, bound
  * by the bytes of W: BF16 stays BF16 and is widened in registers, two elements per 32-bit lane.
  */
 public final class Gemm {

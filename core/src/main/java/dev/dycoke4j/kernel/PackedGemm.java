@@ -5,6 +5,8 @@ import dev.dycoke4j.tensor.DType;
 import dev.dycoke4j.tensor.Q8Matrix;
 import dev.dycoke4j.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
@@ -17,26 +19,35 @@ import java.util.WeakHashMap;
  * The matrix-matrix half of {@link Gemm}: a broadcast-FMA micro-kernel over weights repacked once into panels.
  *
  * <p>Packed form: W {@code [n, k]} becomes {@code ⌈n/NR⌉} panels of NR = 2 vector lengths of output columns; panel p
- * holds, for each e in 0..k, the NR weights {@code W[p·NR + c][e]} side by side, in F32 (BF16 is widened once), the
- * last panel padded with zeros. The micro-kernel then computes an MR x NR block of y (6 rows x 16 columns with AVX2:
- * 12 accumulators, 2 weight vectors and 1 broadcast, 15 of the 16 ymm registers) with one weight-vector load per 6
- * FMAs and no horizontal reduction at all. Blocks of KC elements of k keep a KC x NR weight micro-panel in L1 while MC
- * rows of x (MC x KC floats) sit in L2.
+ * holds, for each e in 0..k, the NR weights {@code W[p·NR + c][e]} side by side, the last panel padded with zeros.
+ * F32 (and dequantized q8) weights are packed as F32; BF16 weights stay BF16, two to a 32-bit lane: lane c holds
+ * column c in its low half and column L + c in its high half, so one int-vector load, one shift and one {@code and}
+ * give both weight vectors (half the packed bytes, and within a few percent of F32 panels' speed).
+ *
+ * <p>The micro-kernel computes an MR x NR block of y (6 rows x 16 columns with AVX2: 12 accumulators, 2 weight
+ * vectors and 1 broadcast, 15 of the 16 ymm registers) with one weight-vector load per 6 FMAs and no horizontal
+ * reduction. It runs over long blocks of k (all of k up to {@value #KC_MAX}; above, k split evenly), so each output
+ * is written once or twice rather than read-modified-written every few hundred elements of k, over MC = 24 rows of x
+ * whose k-block stays in L2 while a weight micro-panel streams by: measured, this beat MC=96/KC=256 by ~20% at large
+ * m (BENCHMARKS.md). Rows of x are read in place (6 strided rows): packing them contiguously measured slower here.
  *
  * <p>The packed copy is built at the first matrix-matrix call for a weight, off-heap, and cached for as long as the
- * {@link Tensor} object is reachable: weights must not change after their first use. A BF16 weight's packed copy is
- * twice its size; the decode matvec keeps streaming the BF16 original, so only prefill and vision touch the copy.
+ * {@link Tensor} object is reachable: weights must not change after their first use. The decode matvec keeps
+ * streaming the original, so only prefill and vision touch the copy.
  */
 final class PackedGemm {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();
     static final int MR = 6, NR = 2 * L;
-    /** Rows of x, columns of W and elements of k per cache block (KC·NR·4 = 16 KB of weights in L1 with AVX2). */
-    static final int MC = 96, NC = 256, KC = 256;
+    /** Rows of x and columns of W per cache block, and the longest k block. */
+    static final int MC = 24, NC = 256, KC_MAX = 2304;
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** A weight in panel form: {@code panels} panels of {@code k·NR} floats. */
-    record Packed(MemorySegment seg, int n, int k, int panels) {
+    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final int HIGH = 0xffff0000;
+
+    /** A weight in panel form: {@code panels} panels of {@code k·NR} floats, or BF16 pairs if {@code bf16}. */
+    record Packed(MemorySegment seg, int n, int k, int panels, boolean bf16) {
     }
 
     private static final Map<Object, Packed> CACHE = new WeakHashMap<>();
@@ -73,7 +84,7 @@ final class PackedGemm {
         int panels = (n + NR - 1) / NR;
         MemorySegment seg = Arena.ofAuto().allocate((long) panels * k * NR * 4, 64);
         Parallel.forRange(panels, 4, (lo, hi) -> packQ8Panels(w, seg, lo, hi));
-        return new Packed(seg, n, k, panels);
+        return new Packed(seg, n, k, panels, false);
     }
 
     private static void packQ8Panels(Q8Matrix w, MemorySegment dst, int lo, int hi) {
@@ -96,25 +107,38 @@ final class PackedGemm {
     static Packed pack(Tensor w) {
         int n = w.dim(0), k = w.dim(1);
         int panels = (n + NR - 1) / NR;
-        MemorySegment seg = Arena.ofAuto().allocate((long) panels * k * NR * 4, 64);
-        MemorySegment src = w.segment();
         boolean bf16 = w.dtype() == DType.BF16;
-        Parallel.forRange(panels, 4, (lo, hi) -> packPanels(src, bf16, n, k, seg, lo, hi));
-        return new Packed(seg, n, k, panels);
+        MemorySegment seg = Arena.ofAuto().allocate((long) panels * k * NR * (bf16 ? 2 : 4), 64);
+        MemorySegment src = w.segment();
+        Parallel.forRange(panels, 4, (lo, hi) -> {
+            if (bf16) packBf16Panels(src, n, k, seg, lo, hi);
+            else packF32Panels(src, n, k, seg, lo, hi);
+        });
+        return new Packed(seg, n, k, panels, bf16);
     }
 
-    private static void packPanels(MemorySegment src, boolean bf16, int n, int k, MemorySegment dst, int lo, int hi) {
+    private static void packF32Panels(MemorySegment src, int n, int k, MemorySegment dst, int lo, int hi) {
         for (int p = lo; p < hi; p++) {
             long base = (long) p * k * NR;
             for (int c = 0; c < NR; c++) {
                 int row = p * NR + c;
                 if (row >= n) break; // the allocation is zeroed: padding stays 0
                 long ro = (long) row * k;
-                for (int e = 0; e < k; e++) {
-                    float v = bf16 ? Float.intBitsToFloat((src.getAtIndex(Kernels.I16LE, ro + e) & 0xffff) << 16)
-                            : src.getAtIndex(Kernels.F32LE, ro + e);
-                    dst.setAtIndex(Kernels.F32LE, base + (long) e * NR + c, v);
-                }
+                for (int e = 0; e < k; e++) dst.setAtIndex(Kernels.F32LE, base + (long) e * NR + c, src.getAtIndex(Kernels.F32LE, ro + e));
+            }
+        }
+    }
+
+    /** Column c of a panel goes to the low half of lane c (c < L) or the high half of lane c - L. */
+    private static void packBf16Panels(MemorySegment src, int n, int k, MemorySegment dst, int lo, int hi) {
+        for (int p = lo; p < hi; p++) {
+            long base = (long) p * k * NR;
+            for (int c = 0; c < NR; c++) {
+                int row = p * NR + c;
+                if (row >= n) break;
+                long ro = (long) row * k;
+                int half = c < L ? 2 * c : 2 * (c - L) + 1;
+                for (int e = 0; e < k; e++) dst.setAtIndex(Kernels.I16LE, base + (long) e * NR + half, src.getAtIndex(Kernels.I16LE, ro + e));
             }
         }
     }
@@ -132,16 +156,19 @@ final class PackedGemm {
         });
     }
 
-    /** The block of y at rows [i0, i0 + MC) and columns [j0, j1), over all of k in blocks of KC. */
+    /** The block of y at rows [i0, i0 + MC) and columns [j0, j1), over all of k in blocks of at most KC_MAX. */
     private static void block(float[] x, int m, int k, Packed w, float[] bias, float[] y, int i0, int j0, int j1, float[] tile) {
         int i1 = Math.min(m, i0 + MC);
-        for (int k0 = 0; k0 < k; k0 += KC) {
-            int k1 = Math.min(k, k0 + KC);
+        int kBlocks = (k + KC_MAX - 1) / KC_MAX, kc = (k + kBlocks - 1) / kBlocks;
+        long bytes = w.bf16 ? 2 : 4;
+        for (int k0 = 0; k0 < k; k0 += kc) {
+            int k1 = Math.min(k, k0 + kc);
             boolean first = k0 == 0;
             for (int j = j0; j < j1; j += NR) {
-                long bOff = ((long) (j / NR) * k + k0) * NR * 4;
+                long bOff = ((long) (j / NR) * k + k0) * NR * bytes;
                 for (int i = i0; i < i1; i += MR) {
-                    micro(x, m, k, i, w.seg, bOff, k0, k1, tile);
+                    if (w.bf16) microBf16(x, m, k, i, w.seg, bOff, k0, k1, tile);
+                    else micro(x, m, k, i, w.seg, bOff, k0, k1, tile);
                     merge(tile, y, m, w.n, i, j, first, first ? bias : null);
                 }
             }
@@ -162,6 +189,51 @@ final class PackedGemm {
         for (int e = k0; e < k1; e++, bo += NR * 4) {
             FloatVector b0 = FloatVector.fromMemorySegment(F, b, bo, LE);
             FloatVector b1 = FloatVector.fromMemorySegment(F, b, bo + L * 4, LE);
+            FloatVector a = FloatVector.broadcast(F, x[x0 + e]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(F, x[x1 + e]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(F, x[x2 + e]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(F, x[x3 + e]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(F, x[x4 + e]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(F, x[x5 + e]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+    }
+
+    /** {@link #micro} over a BF16 panel: lane c of a 32-bit load holds columns c (low half) and L + c (high half). */
+    static void microBf16(float[] x, int m, int k, int i, MemorySegment b, long bOff, int k0, int k1, float[] tile) {
+        int last = m - 1;
+        int x0 = i * k, x1 = Math.min(i + 1, last) * k, x2 = Math.min(i + 2, last) * k;
+        int x3 = Math.min(i + 3, last) * k, x4 = Math.min(i + 4, last) * k, x5 = Math.min(i + 5, last) * k;
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        long bo = bOff;
+        for (int e = k0; e < k1; e++, bo += NR * 2) {
+            IntVector pair = IntVector.fromMemorySegment(I, b, bo, LE);
+            FloatVector b0 = pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector b1 = pair.and(HIGH).reinterpretAsFloats();
             FloatVector a = FloatVector.broadcast(F, x[x0 + e]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);

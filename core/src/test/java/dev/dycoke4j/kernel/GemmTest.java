@@ -88,6 +88,32 @@ class GemmTest {
     }
 
     @Test
+    void longKIsSplitIntoEvenBlocksWithEveryEdge() {
+        // k above KC_MAX (split into 2 or 3 blocks, not multiples of anything), m below MR, across MC and odd; n
+        // below, across and off a multiple of NR; both panel dtypes, 1 and 2 threads
+        SplittableRandom r = new SplittableRandom(13);
+        int[] ks = {PackedGemm.KC_MAX + 1, 2 * PackedGemm.KC_MAX + 91};
+        int[][] mn = {{4, 17}, {5, 33}, {PackedGemm.MC + 1, 16}, {2 * PackedGemm.MC + 7, 3}};
+        try (Arena arena = Arena.ofShared()) {
+            for (DType dt : new DType[] {DType.F32, DType.BF16})
+                for (int k : ks)
+                    for (int[] c : mn) run(r, arena, c[0], k, c[1], dt, c[0] % 2 == 1, false, 1 + c[1] % 2);
+        }
+    }
+
+    @Test
+    void bf16WeightsArePackedAsBf16F32AsF32() {
+        SplittableRandom r = new SplittableRandom(17);
+        try (Arena arena = Arena.ofShared()) {
+            Tensor b = KernelTesting.weight(r, 40, 30, DType.BF16, false, arena), f = KernelTesting.weight(r, 40, 30, DType.F32, false, arena);
+            PackedGemm.Packed pb = PackedGemm.packed(b), pf = PackedGemm.packed(f);
+            assertTrue(pb.bf16() && !pf.bf16());
+            assertEquals(3L * 30 * PackedGemm.NR * 2, pb.seg().byteSize(), "BF16 panels: 2 bytes per weight");
+            assertEquals(3L * 30 * PackedGemm.NR * 4, pf.seg().byteSize(), "F32 panels: 4 bytes per weight");
+        }
+    }
+
+    @Test
     void packedWeightsAreReusedAndGiveTheSameResultAgain() {
         SplittableRandom r = new SplittableRandom(5);
         try (Arena arena = Arena.ofShared()) {
