@@ -67,8 +67,7 @@ public final class Fidelity {
         if (steps < 1) throw new IllegalArgumentException("need at least one step, got " + steps);
         if (visionBatch < 1) throw new IllegalArgumentException("the vision batch must be at least 1, got " + visionBatch);
         float[][] saliency = new float[1][];
-        int per = pixels.length / n, at[] = {0};
-        float[] features = qa.encodeVideo(nb -> java.util.Arrays.copyOfRange(pixels, at[0] * per, (at[0] += nb) * per), n, visionBatch, null, saliency);
+        float[] features = qa.encodePixels(pixels, n, visionBatch, null, saliency);
         VisualTokens all = VisualTokens.pooled(features, n, qa.model().tokensPerFrame(), qa.model().config().text().hiddenSize(), saliency[0]);
         return new Fidelity(qa, n, all, question, steps);
     }

@@ -272,14 +272,7 @@ public final class VideoQa implements AutoCloseable {
             if (trace != null) trace.floats("pixel_values", pixels, 1, nFrames, 3, img, img);
             long t1 = System.nanoTime();
             float[][] saliency = needsSaliency ? new float[1][] : null;
-            float[] all = pixels;
-            int per = 3 * img * img;
-            int[] next = {0};
-            float[] pooled = encodeVideo(nb -> {
-                int f0 = next[0];
-                next[0] += nb;
-                return java.util.Arrays.copyOfRange(all, f0 * per, (f0 + nb) * per);
-            }, nFrames, batch, trace, saliency);
+            float[] pooled = encodePixels(pixels, nFrames, batch, trace, saliency);
             features = new VisionFeatures(nFrames, tpf, dt, pooled, saliency == null ? null : saliency[0]);
             projectPool = projectPoolNanos / 1e9;
             vision = (System.nanoTime() - t1) / 1e9 - projectPool;
@@ -454,6 +447,17 @@ public final class VideoQa implements AutoCloseable {
             case PRUMERGE -> pooled -> new PruMergePlus(comp.ratioFor(frames, pooled.tokensPerFrame())).compress(pooled);
             case VISIONZIP -> pooled -> new VisionZip(comp.ratioFor(frames, pooled.tokensPerFrame()), VisionZip.DEFAULT_DOMINANT_SHARE).compress(pooled);
         };
+    }
+
+    /** {@link #encodeVideo} over pixel values already in memory, {@code [frames, 3, H, W]}, a batch at a time. */
+    float[] encodePixels(float[] pixels, int frames, int batch, Trace trace, float[][] saliencyOut) {
+        int img = model.config().vision().imageSize(), per = 3 * img * img;
+        int[] next = {0};
+        return encodeVideo(nb -> {
+            int f0 = next[0];
+            next[0] += nb;
+            return java.util.Arrays.copyOfRange(pixels, f0 * per, (f0 + nb) * per);
+        }, frames, batch, trace, saliencyOut);
     }
 
     /** Vision tower, projector and pooling in batches of frames: {@code [F·tokensPerFrame, d]}. */
