@@ -4,7 +4,6 @@ import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
-import dev.dycoke4j.video.VideoReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -73,12 +72,7 @@ final class ChatCommand implements Callable<Integer> {
             bar.clear();
             qa.progress(bar);
             caches.apply(qa);
-            VideoSession session = qa.open(n -> {
-                var sampled = VideoReader.readUniform(video, n);
-                if (sampled.fewerThanRequested())
-                    err.println("dycoke: " + video + " has only " + sampled.totalFrames() + " frames; using each once instead of " + n);
-                return sampled.frames();
-            }, sampling.frames, comp, opts.visionBatch());
+            VideoSession session = qa.open(RunCommand.sample(video, err), sampling.frames, comp, opts.visionBatch());
             err.println("dycoke chat: " + session.frames() + " frames, " + session.visualTokens() + " visual tokens"
                     + (session.visionCached() ? " (cached)" : "") + "; one question per line, an empty line or /exit quits");
             err.flush();
