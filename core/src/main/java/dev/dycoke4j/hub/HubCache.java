@@ -95,7 +95,11 @@ public record HubCache(Path root) {
         Path m = repo(ref).resolve(".no_exist").resolve(commit).resolve(file).normalize();
         if (!m.startsWith(repo(ref).resolve(".no_exist"))) return;
         Files.createDirectories(m.getParent());
-        if (!Files.exists(m)) Files.createFile(m);
+        try {
+            Files.createFile(m);
+        } catch (java.nio.file.FileAlreadyExistsException done) {
+            // another pull of the same model marked it first: the marker is what we wanted
+        }
     }
 
     /** A CACHEDIR.TAG so that backup tools skip the cache (the Cache Directory Tagging Standard), as huggingface_hub writes. */
