@@ -128,7 +128,9 @@ final class BenchCommand implements Callable<Integer> {
         for (int f : frames) for (var c : comps) rows.add(new BenchRow(c.method().id(), f));
         ProgressBar bar = new ProgressBar(System.err);
         int total = (fs.length * repeat + 1) * comps.size(), done = 0;
+        long weightBytes;
         try (VideoQa qa = VideoQa.load(m, load)) {
+            weightBytes = qa.model().decoder().decodeWeightBytes();
             err.println("dycoke bench: " + m + ", " + clip + ", " + Parallel.threads() + " threads, " + maxNewTokens
                     + " new tokens, medians of " + repeat + " runs after a warm-up pass at " + fs[0] + " frames");
             err.flush();
@@ -155,11 +157,13 @@ final class BenchCommand implements Callable<Integer> {
             }
             bar.update("bench", total, total);
         }
-        List<String> table = BenchReport.markdown(rows);
+        double bandwidth = CopyBandwidth.measure(CopyBandwidth.BYTES, 7);
+        var bound = new BenchReport.Bound(bandwidth, weightBytes);
+        List<String> table = BenchReport.markdown(rows, bound);
         ObjectNode root = new ObjectMapper().createObjectNode();
         root.put("model", m.toString()).put("video", clip.toString()).put("threads", Parallel.threads())
                 .put("max_new_tokens", maxNewTokens).put("repeat", repeat);
-        BenchReport.json(rows, root);
+        BenchReport.json(rows, bound, root);
         Files.createDirectories(outDir);
         Files.write(outDir.resolve("bench.md"), table);
         Files.writeString(outDir.resolve("bench.json"), BenchReport.json(root) + "\n");

@@ -21,22 +21,42 @@ final class BenchReport {
     }
 
     static final String HEADER = "| method | frames | visual tokens | decode video s | vision s | project+pool s | compress s | prefill s | TTFT s "
-            + "| follow-up TTFT s | decode tok/s | total s | total, vision cached s | KV cache | peak RSS | prefill x | total x | cached total x |";
+            + "| follow-up TTFT s | decode tok/s | of bound | total s | total, vision cached s | KV cache | peak RSS | prefill x | total x | cached total x |";
 
-    /** The table: one row per method and frame count, with its speed-ups over {@code none} at the same frame count. */
-    static List<String> markdown(List<BenchRow> rows) {
+    /**
+     * The memory-bandwidth bound on decode: {@code bandwidth} bytes copied per second ({@link CopyBandwidth}) over the
+     * {@code weightBytes} one decode step streams.
+     */
+    record Bound(double bandwidth, long weightBytes) {
+        double tokensPerSecond() {
+            return bandwidth / weightBytes;
+        }
+
+        String line() {
+            return String.format(Locale.ROOT, "Decode bound: %.2f GB/s copied / %.1f MB of weights per token = %.2f tokens/s (\"of bound\" is decode tok/s over it).",
+                    bandwidth / 1e9, weightBytes / 1e6, tokensPerSecond());
+        }
+    }
+
+    /**
+     * The table: one row per method and frame count, with its speed-ups over {@code none} at the same frame count,
+     * then the decode bound.
+     */
+    static List<String> markdown(List<BenchRow> rows, Bound bound) {
         List<String> out = new ArrayList<>();
         out.add(HEADER);
-        out.add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        for (BenchRow r : rows) out.add(line(r, none(rows, r.frames)));
+        out.add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (BenchRow r : rows) out.add(line(r, none(rows, r.frames), bound));
+        out.add("");
+        out.add(bound.line());
         return out;
     }
 
-    static String line(BenchRow r, BenchRow none) {
+    static String line(BenchRow r, BenchRow none, Bound bound) {
         var s = r.last();
-        return String.format(Locale.ROOT, "| %s | %d | %d -> %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.4f | %.2f | %.3f | %.3f | %s | %s | %s | %s | %s |",
+        return String.format(Locale.ROOT, "| %s | %d | %d -> %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.4f | %.2f | %.0f%% | %.3f | %.3f | %s | %s | %s | %s | %s |",
                 r.method, r.frames, s.visualTokens(), s.visualKept(), r.decodeVideo(), r.vision(), r.projectPool(), r.compress(), r.prefill(),
-                r.ttft(), r.followUpTtft(), r.tokensPerSecond(), r.total(), r.totalCached(), Bytes.human(r.kvBytes()),
+                r.ttft(), r.followUpTtft(), r.tokensPerSecond(), 100 * r.tokensPerSecond() / bound.tokensPerSecond(), r.total(), r.totalCached(), Bytes.human(r.kvBytes()),
                 r.peakRss() < 0 ? "n/a" : Bytes.human(r.peakRss()),
                 ratio(none, r, BenchRow::prefill), ratio(none, r, BenchRow::total), ratio(none, r, BenchRow::totalCached));
     }
@@ -53,7 +73,9 @@ final class BenchReport {
     }
 
     /** {@code {"runs": [...]}}: medians per method and frame count. */
-    static ObjectNode json(List<BenchRow> rows, ObjectNode root) {
+    static ObjectNode json(List<BenchRow> rows, Bound bound, ObjectNode root) {
+        root.put("copy_bandwidth_bytes_per_s", bound.bandwidth()).put("decode_weight_bytes", bound.weightBytes())
+                .put("decode_bound_tokens_per_s", bound.tokensPerSecond());
         ArrayNode runs = root.putArray("runs");
         for (BenchRow r : rows) {
             var s = r.last();
@@ -62,7 +84,8 @@ final class BenchReport {
             run.putObject("seconds").put("decode_video", r.decodeVideo()).put("preprocess", r.preprocess()).put("vision", r.vision())
                     .put("project_pool", r.projectPool()).put("compress", r.compress()).put("prefill", r.prefill()).put("generate", r.generate())
                     .put("ttft", r.ttft()).put("total", r.total()).put("total_vision_cached", r.totalCached()).put("followup_ttft", r.followUpTtft());
-            run.put("decode_tokens_per_s", r.tokensPerSecond()).put("kv_bytes", r.kvBytes()).put("kv_bytes_active", s.kvCacheBytes())
+            run.put("decode_tokens_per_s", r.tokensPerSecond()).put("decode_fraction_of_bound", r.tokensPerSecond() / bound.tokensPerSecond())
+                    .put("kv_bytes", r.kvBytes()).put("kv_bytes_active", s.kvCacheBytes())
                     .put("kv_bytes_pruned", s.kvPrunedBytes()).put("peak_rss_bytes", r.peakRss());
             run.put("visual_tokens", s.visualTokens()).put("visual_tokens_kept", s.visualKept())
                     .put("visual_tokens_attended_mean", s.visualAttended()).put("flops_llm", s.flopsLlm()).put("prompt_tokens", s.promptTokens());

@@ -30,14 +30,19 @@ class BenchCommandTest {
     void everyMethodAtEveryFrameCountWithSpeedUpsOverNone() throws Exception {
         Cli r = Cli.run(args("--frames", "8,4", "--repeat", "2", "--max-new-tokens", "4", "--json"));
         assertEquals(0, r.code(), r.err());
-        JsonNode runs = new ObjectMapper().readTree(r.out()).get("runs");
+        JsonNode root = new ObjectMapper().readTree(r.out()), runs = root.get("runs");
         assertEquals(14, runs.size(), "7 methods x 2 frame counts");
+        double bound = root.get("decode_bound_tokens_per_s").asDouble();
+        assertTrue(root.get("copy_bandwidth_bytes_per_s").asDouble() > 1e8, root.toString());
+        assertTrue(root.get("decode_weight_bytes").asLong() > 0);
+        assertEquals(root.get("copy_bandwidth_bytes_per_s").asDouble() / root.get("decode_weight_bytes").asLong(), bound, 1e-9 * bound);
         for (JsonNode run : runs) {
             for (String k : new String[]{"decode_video", "vision", "project_pool", "prefill", "ttft", "total", "total_vision_cached", "followup_ttft"})
                 assertTrue(run.get("seconds").has(k), k + " in " + run);
             assertTrue(run.get("seconds").get("ttft").asDouble() > run.get("seconds").get("followup_ttft").asDouble(), run.toString());
             assertTrue(run.get("seconds").get("total").asDouble() > run.get("seconds").get("total_vision_cached").asDouble());
             assertTrue(run.get("decode_tokens_per_s").asDouble() > 0);
+            assertEquals(run.get("decode_tokens_per_s").asDouble() / bound, run.get("decode_fraction_of_bound").asDouble(), 1e-9);
             assertTrue(run.get("kv_bytes").asLong() > 0);
             assertTrue(run.has("peak_rss_bytes"));
             assertEquals(2, run.get("repeats").asInt());
@@ -64,6 +69,7 @@ class BenchCommandTest {
         assertTrue(r.out().startsWith(BenchReport.HEADER), r.out());
         assertTrue(r.out().contains("| none | 2 | 32 -> 32 |"), r.out());
         assertTrue(r.out().contains("| uniform | 2 | 32 -> "), r.out());
+        assertTrue(r.out().contains("Decode bound: "), r.out());
         Path out = tmp.resolve("out");
         assertEquals(r.out().strip(), Files.readString(out.resolve("bench.md")).strip());
         assertEquals(2, new ObjectMapper().readTree(out.resolve("bench.json").toFile()).get("runs").size());
