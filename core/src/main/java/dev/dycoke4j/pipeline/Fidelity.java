@@ -62,7 +62,11 @@ public final class Fidelity {
         return ofPixels(qa, qa.preprocessor().pixels(frames), frames.size(), question, steps, visionBatch);
     }
 
-    /** As {@link #of}, from preprocessed pixel values {@code [n, 3, H, W]}. */
+    /**
+     * As {@link #of}, from preprocessed pixel values {@code [n, 3, H, W]}, H and W the vision tower's image size.
+     *
+     * @throws IllegalArgumentException when {@code n < 1} or {@code pixels} do not hold exactly that many values
+     */
     public static Fidelity ofPixels(VideoQa qa, float[] pixels, int n, String question, int steps, int visionBatch) {
         if (steps < 1) throw new IllegalArgumentException("need at least one step, got " + steps);
         if (visionBatch < 1) throw new IllegalArgumentException("the vision batch must be at least 1, got " + visionBatch);
