@@ -332,21 +332,15 @@ public final class VideoQa implements AutoCloseable {
         long tStart = System.nanoTime();
         int dt = model.config().text().hiddenSize();
         VisualTokens all = video.all(), kept = video.kept();
-        int nFrames = video.frames(), tpf = model.tokensPerFrame();
-        int[] prompt = ids != null ? ids : promptIds(question, kept.count() + 1);
-        int ctx = model.config().text().maxPositions();
-        if (prompt.length >= ctx)
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens (" + (kept.count() + 1)
-                    + " of them video), more than the model's context of " + ctx + "; use fewer frames");
-        float[] x = model.inputsEmbeds(prompt, video.videoEmbeds());
+        int nFrames = video.frames();
+        PreparedRequest req = PreparedRequest.generation(this, ids, question, kept, video.videoEmbeds(), nFrames, comp, opts.maxNewTokens());
+        int[] prompt = req.prompt();
+        float[] x = req.embeds();
         if (trace != null) trace.floats("inputs_embeds", x.clone(), prompt.length, dt);
-
-        int start = firstVideoPosition(prompt);
-        int maxNew = Math.min(opts.maxNewTokens(), ctx - prompt.length);
-        DynamicPruning dp = dynamicPruning(comp, start, kept.count(), maxNew);
-        FastV fastv = fastV(comp, start, kept.count(), nFrames);
-
-        KvCache cache = model.newCache(prompt.length + maxNew);
+        int maxNew = req.newTokens();
+        DynamicPruning dp = req.dp();
+        FastV fastv = req.fastv();
+        KvCache cache = req.cache();
         long tRestore = System.nanoTime();
         String prefixKey = null;
         int reused = 0, capture = 0;
