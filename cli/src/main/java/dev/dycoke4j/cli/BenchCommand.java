@@ -11,7 +11,6 @@ import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.Stats;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
-import dev.dycoke4j.video.VideoReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -129,6 +128,7 @@ final class BenchCommand implements Callable<Integer> {
         ProgressBar bar = new ProgressBar(System.err);
         int total = (fs.length * repeat + 1) * comps.size(), done = 0;
         long weightBytes;
+        FrameSampler sampler = new FrameSampler(clip, err);
         try (VideoQa qa = VideoQa.load(m, load)) {
             weightBytes = qa.model().decoder().decodeWeightBytes();
             err.println("dycoke bench: " + m + ", " + clip + ", " + Parallel.threads() + " threads, " + maxNewTokens
@@ -137,12 +137,12 @@ final class BenchCommand implements Callable<Integer> {
             for (int pass = -1; pass < fs.length * repeat; pass++) {
                 int f = pass < 0 ? fs[0] : fs[pass / repeat];
                 qa.clearCaches();
-                VideoSession encoded = qa.open(n -> VideoReader.readUniform(clip, n).frames(), f, encoder, opts.visionBatch());
+                VideoSession encoded = qa.open(sampler, f, encoder, opts.visionBatch());
                 Stats.Seconds vs = encoded.videoSeconds();
                 for (var c : comps) {
                     bar.update(String.format(Locale.ROOT, "%s@%d", c.method().id(), f), done, total);
                     Bytes.resetPeakRss();
-                    VideoSession session = qa.open(n -> VideoReader.readUniform(clip, n).frames(), f, c, opts.visionBatch());
+                    VideoSession session = qa.open(sampler, f, c, opts.visionBatch());
                     Answer a = session.ask(QUESTION, opts, null);
                     Answer followUp = session.ask(FOLLOW_UP, FOLLOW_UP_OPTIONS, null);
                     done++;

@@ -3,7 +3,6 @@ package dev.dycoke4j.cli;
 import dev.dycoke4j.pipeline.Stats;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 
@@ -40,11 +39,11 @@ final class BenchRow {
     }
 
     double vision() {
-        return medianOf(video.stream().mapToDouble(v -> v[0]).toArray());
+        return Median.of(video.stream().mapToDouble(v -> v[0]).toArray());
     }
 
     double projectPool() {
-        return medianOf(video.stream().mapToDouble(v -> v[1]).toArray());
+        return Median.of(video.stream().mapToDouble(v -> v[1]).toArray());
     }
 
     double compress() {
@@ -63,7 +62,7 @@ final class BenchRow {
     double ttft() {
         double[] v = new double[answers.size()];
         for (int i = 0; i < v.length; i++) v[i] = answers.get(i).ttftSeconds() + video.get(i)[0] + video.get(i)[1];
-        return medianOf(v);
+        return Median.of(v);
     }
 
     /** Time to the first token of a second question about the same video (features and prefix reused). */
@@ -79,7 +78,7 @@ final class BenchRow {
     double total() {
         double[] v = new double[answers.size()];
         for (int i = 0; i < v.length; i++) v[i] = answers.get(i).seconds().total() + video.get(i)[0] + video.get(i)[1];
-        return medianOf(v);
+        return Median.of(v);
     }
 
     /** The whole answer with the vision features cached (the projector and pooling are cached with them). */
@@ -101,13 +100,6 @@ final class BenchRow {
     }
 
     static double median(List<Stats> stats, ToDoubleFunction<Stats> f) {
-        return medianOf(stats.stream().mapToDouble(f).toArray());
-    }
-
-    static double medianOf(double[] values) {
-        if (values.length == 0) return Double.NaN;
-        double[] v = values.clone();
-        Arrays.sort(v);
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        return Median.of(stats.stream().mapToDouble(f).toArray());
     }
 }

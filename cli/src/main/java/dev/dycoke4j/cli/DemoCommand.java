@@ -5,7 +5,6 @@ import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.RandomCheckpoint;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.video.SyntheticClip;
-import dev.dycoke4j.video.VideoReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -84,7 +83,7 @@ final class DemoCommand implements Callable<Integer> {
         ProgressBar bar = new ProgressBar(System.err);
         try (VideoQa qa = VideoQa.load(model, load)) {
             qa.progress(bar);
-            Answer a = qa.ask(n -> VideoReader.readUniform(clip, n).frames(), frames, question,
+            Answer a = qa.ask(new FrameSampler(clip, err), frames, question,
                     new GenerationOptions(maxNewTokens, 1.0f, 0.95f, seed, 8, false), piece -> {
                         out.print(piece);
                         out.flush();

@@ -9,7 +9,6 @@ import dev.dycoke4j.compress.UnreachableBudgetException;
 import dev.dycoke4j.pipeline.Fidelity;
 import dev.dycoke4j.pipeline.LoadOptions;
 import dev.dycoke4j.pipeline.VideoQa;
-import dev.dycoke4j.video.VideoReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -95,7 +94,7 @@ final class FidelityCommand implements Callable<Integer> {
         Path v = video != null ? video : BenchAssets.clip(cache, err);
         ObjectNode root = new ObjectMapper().createObjectNode();
         try (VideoQa qa = VideoQa.load(m); VideoQa measured = second ? VideoQa.load(m, load) : null) {
-            var sampled = VideoReader.readUniform(v, frames);
+            var sampled = new FrameSampler(v, err).read(frames);
             err.println("dycoke fidelity: " + m + ", " + v + ", " + sampled.frames().size() + " frames, " + steps + " steps"
                     + (second ? ", methods on " + load.weights().id() + " weights against none as stored" : ""));
             err.flush();

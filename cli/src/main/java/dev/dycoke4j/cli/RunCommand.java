@@ -9,8 +9,6 @@ import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.Stats;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
-import dev.dycoke4j.video.VideoReader;
-import dev.dycoke4j.vision.RgbFrame;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -23,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.function.IntFunction;
 
 /** {@code dycoke run}: answer one or more questions about a video, streaming each answer. */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Answer one or more questions about a video.")
@@ -79,7 +76,7 @@ final class RunCommand implements Callable<Integer> {
             bar.clear();
             qa.progress(bar);
             caches.apply(qa);
-            VideoSession session = qa.open(sample(video, err), sampling.frames, comp, opts.visionBatch());
+            VideoSession session = qa.open(new FrameSampler(video, err), sampling.frames, comp, opts.visionBatch());
             ArrayNode answers = new ObjectMapper().createArrayNode();
             for (String prompt : prompts) {
                 if (!json && prompts.size() > 1) {
@@ -105,16 +102,6 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** The frames of {@code video} sampled uniformly, saying on {@code err} when it has fewer than asked for. */
-    static IntFunction<List<RgbFrame>> sample(Path video, PrintWriter err) {
-        return n -> {
-            var sampled = VideoReader.readUniform(video, n);
-            if (sampled.fewerThanRequested())
-                err.println("dycoke: " + video + " has only " + sampled.totalFrames() + " frames; using each once instead of " + n);
-            return sampled.frames();
-        };
     }
 
     static ObjectNode toJson(Answer a) {

@@ -9,7 +9,6 @@ import dev.dycoke4j.pipeline.Trace;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.tensor.DType;
 import dev.dycoke4j.tensor.Tensor;
-import dev.dycoke4j.video.VideoReader;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -104,7 +103,7 @@ final class TraceCommand implements Callable<Integer> {
             } else {
                 if (!Files.exists(source.video)) throw new UsageException(source.video + ": video not found");
                 long t0 = System.nanoTime();
-                var sampled = VideoReader.readUniform(source.video, sampling.frames);
+                var sampled = new FrameSampler(source.video, spec.commandLine().getErr()).read(sampling.frames);
                 a = qa.answer(sampled.frames(), (System.nanoTime() - t0) / 1e9, prompt.prompt, prompt.inputIds, opts, comp, null, trace);
             }
             w.write(out);

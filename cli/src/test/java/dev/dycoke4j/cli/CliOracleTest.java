@@ -10,10 +10,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The commands of the "done when": run and trace reproduce the golden greedy tokens on the oracle. */
@@ -113,11 +115,14 @@ class CliOracleTest {
     }
 
     @Test
-    void aVideoShorterThanTheFrameCountUsesEachFrameOnceAndSaysSo() {
-        Cli r = Cli.run("run", "--model", MODEL.toString(), "--video", CLIP.toString(), "--prompt", "What happens in this video?",
-                "--frames", "12", "--max-new-tokens", "12", "--json");
+    void aVideoShorterThanTheFrameCountUsesEachFrameOnceAndSaysSoOnce() {
+        var run = SystemErr.capture(() -> Cli.run("run", "--model", MODEL.toString(), "--video", CLIP.toString(), "--prompt", "What happens in this video?",
+                "--frames", "12", "--max-new-tokens", "12", "--json"));
+        Cli r = run.value();
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().contains(CLIP + " has only 8 frames; using each once instead of 12"), r.err());
+        String notice = "dycoke: " + CLIP + " has only 8 frames; using each once instead of 12";
+        assertEquals(List.of(notice), r.err().lines().filter(l -> l.contains(" has only ")).toList(), r.err());
+        assertFalse(run.printed().contains(" has only "), "said again on System.err: " + run.printed());
         assertTrue(r.out().contains("\"visual_tokens_pooled\" : 128"), r.out());
         assertTrue(r.out().contains("\"token_ids\" : [ " + Arrays.stream(golden("chat_generated_ids")).mapToObj(Integer::toString).collect(Collectors.joining(", ")) + " ]"), r.out());
     }

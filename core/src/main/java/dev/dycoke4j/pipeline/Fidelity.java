@@ -62,7 +62,11 @@ public final class Fidelity {
         return ofPixels(qa, qa.preprocessor().pixels(frames), frames.size(), question, steps, visionBatch);
     }
 
-    /** As {@link #of}, from preprocessed pixel values {@code [n, 3, H, W]}. */
+    /**
+     * As {@link #of}, from preprocessed pixel values {@code [n, 3, H, W]}, H and W the vision tower's image size.
+     *
+     * @throws IllegalArgumentException when {@code n < 1} or {@code pixels} do not hold exactly that many values
+     */
     public static Fidelity ofPixels(VideoQa qa, float[] pixels, int n, String question, int steps, int visionBatch) {
         if (steps < 1) throw new IllegalArgumentException("need at least one step, got " + steps);
         if (visionBatch < 1) throw new IllegalArgumentException("the vision batch must be at least 1, got " + visionBatch);
@@ -116,18 +120,13 @@ public final class Fidelity {
     /** Prefill, then {@code steps} steps; the token of each step is {@code forced[s]}, or the greedy one. */
     private RunInfo run(LlavaOneVision model, CompressionOptions comp, int[] forced, Step step) {
         VisualTokens kept = VideoQa.preLlm(comp, frames).compress(pooled);
-        int[] prompt = qa.promptIds(question, kept.count() + 1);
-        int ctx = model.config().text().maxPositions();
-        if (prompt.length + steps > ctx)
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens, too many for " + steps + " steps in the model's context of " + ctx);
-        float[] x = model.inputsEmbeds(prompt, model.withNewline(kept.features(), kept.count()));
-        int start = qa.firstVideoPosition(prompt);
-        DynamicPruning dp = qa.dynamicPruning(comp, start, kept.count(), steps);
-        FastV fastv = qa.fastV(comp, start, kept.count(), frames);
+        PreparedRequest req = PreparedRequest.steps(qa, model, question, kept, frames, comp, steps);
+        DynamicPruning dp = req.dp();
+        FastV fastv = req.fastv();
+        KvCache cache = req.cache();
         Qwen2Decoder dec = model.decoder();
-        KvCache cache = model.newCache(prompt.length + steps);
         int vocab = model.config().text().vocabSize();
-        float[] logits = dec.forward(x, prompt.length, cache, 1, null, fastv);
+        float[] logits = dec.forward(req.embeds(), req.prompt().length, cache, 1, null, fastv);
         for (int s = 0; s < steps; s++) {
             double[] logProbs = logSoftmax(logits, logits.length - vocab, vocab);
             int tok = forced != null ? forced[s] : argmax(logProbs);

@@ -183,10 +183,25 @@ public final class VideoQa implements AutoCloseable {
         return run(frames, null, 0, decodeSeconds, question, ids, opts, comp, out, trace);
     }
 
-    /** The full request from preprocessed pixel values {@code [F, 3, H, W]}. */
+    /**
+     * The full request from preprocessed pixel values {@code [F, 3, H, W]}, H and W the vision tower's image size.
+     *
+     * @throws IllegalArgumentException when {@code frames < 1} or {@code pixels} do not hold exactly that many values
+     */
     public Answer answerFromPixels(float[] pixels, int frames, String question, int[] ids, GenerationOptions opts,
                                    CompressionOptions comp, Consumer<String> out, Trace trace) {
+        checkPixels(pixels, frames);
         return run(null, pixels, frames, 0, question, ids, opts, comp, out, trace);
+    }
+
+    /** Checks that {@code pixels} are {@code frames} frames {@code [3, H, W]} at the vision tower's image size, no more, no less. */
+    void checkPixels(float[] pixels, int frames) {
+        int img = model.config().vision().imageSize();
+        if (frames < 1) throw new IllegalArgumentException("frames must be at least 1, got " + frames);
+        long want = (long) frames * 3 * img * img;
+        if (pixels == null || pixels.length != want)
+            throw new IllegalArgumentException("pixel values hold " + (pixels == null ? "nothing (null)" : pixels.length + " floats")
+                    + ", not the " + want + " of " + frames + " frame" + (frames == 1 ? "" : "s") + " [3, " + img + ", " + img + "]");
     }
 
     private Answer run(List<RgbFrame> frameList, float[] pixels, int nFrames, double decodeSeconds, String question, int[] ids,
@@ -317,21 +332,15 @@ public final class VideoQa implements AutoCloseable {
         long tStart = System.nanoTime();
         int dt = model.config().text().hiddenSize();
         VisualTokens all = video.all(), kept = video.kept();
-        int nFrames = video.frames(), tpf = model.tokensPerFrame();
-        int[] prompt = ids != null ? ids : promptIds(question, kept.count() + 1);
-        int ctx = model.config().text().maxPositions();
-        if (prompt.length >= ctx)
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens (" + (kept.count() + 1)
-                    + " of them video), more than the model's context of " + ctx + "; use fewer frames");
-        float[] x = model.inputsEmbeds(prompt, video.videoEmbeds());
+        int nFrames = video.frames();
+        PreparedRequest req = PreparedRequest.generation(this, ids, question, kept, video.videoEmbeds(), nFrames, comp, opts.maxNewTokens());
+        int[] prompt = req.prompt();
+        float[] x = req.embeds();
         if (trace != null) trace.floats("inputs_embeds", x.clone(), prompt.length, dt);
-
-        int start = firstVideoPosition(prompt);
-        int maxNew = Math.min(opts.maxNewTokens(), ctx - prompt.length);
-        DynamicPruning dp = dynamicPruning(comp, start, kept.count(), maxNew);
-        FastV fastv = fastV(comp, start, kept.count(), nFrames);
-
-        KvCache cache = model.newCache(prompt.length + maxNew);
+        int maxNew = req.newTokens();
+        DynamicPruning dp = req.dp();
+        FastV fastv = req.fastv();
+        KvCache cache = req.cache();
         long tRestore = System.nanoTime();
         String prefixKey = null;
         int reused = 0, capture = 0;
@@ -451,6 +460,7 @@ public final class VideoQa implements AutoCloseable {
 
     /** {@link #encodeVideo} over pixel values already in memory, {@code [frames, 3, H, W]}, a batch at a time. */
     float[] encodePixels(float[] pixels, int frames, int batch, Trace trace, float[][] saliencyOut) {
+        checkPixels(pixels, frames);
         int img = model.config().vision().imageSize(), per = 3 * img * img;
         int[] next = {0};
         return encodeVideo(nb -> {

@@ -1,11 +1,9 @@
 package dev.dycoke4j.compress;
 
-import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.llm.AttentionHook;
 import dev.dycoke4j.llm.KvCache;
 import dev.dycoke4j.llm.Qwen2Decoder;
 import dev.dycoke4j.llm.Sampler;
-import dev.dycoke4j.pipeline.LlavaOneVision;
 import dev.dycoke4j.testing.Oracle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,8 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * logits close to the full store's.
  */
 class DpCompactStoreTest {
-    static LlavaOneVision model;
-    static Safetensors fwd, dp;
+    static DpOracle fx;
     static final String[][] CASES = {{"official", "1", "0.5"}, {"always", "1", "0.5"}, {"always", "1", "0.8"}, {"official", "2", "0.7"}};
     static final int VISUAL = 68, STEPS = 12, PROMPT = 90, LAYERS = 3;
     /** Bytes of the full float cache at the end: 3 layers x (90 + 11) slots x 32 floats x K,V. */
@@ -38,35 +35,28 @@ class DpCompactStoreTest {
 
     @BeforeAll
     static void load() {
-        model = LlavaOneVision.load(Oracle.model());
-        fwd = Oracle.golden("forward.safetensors");
-        dp = Oracle.golden("dp.safetensors");
+        fx = new DpOracle();
     }
 
     @AfterAll
     static void close() {
-        model.close();
-        fwd.close();
-        dp.close();
+        fx.close();
     }
 
     record Run(int[] tokens, float[][] logits, KvCache cache, DynamicPruning dp) {
     }
 
     static DynamicPruning hook(String mode, int layer, double p, KvCache.CompactType type) {
-        int[] ids = fwd.get("chat_ttm_k0.7_input_ids").toIntArray();
         return new DynamicPruning(DynamicPruning.Mode.valueOf(mode.toUpperCase(Locale.ROOT)), layer, p,
-                DynamicPruningTest.firstVideo(ids, 501), VISUAL, STEPS - 1, type);
+                DpOracle.firstVideo(fx.ttmChatIds()), VISUAL, STEPS - 1, type);
     }
 
     /** Greedy decoding, or fed the {@code forced} tokens; the logits each token was taken from. */
     static Run run(DynamicPruning dpHook, AttentionHook hook, int[] forced) {
-        VisualTokens kept = new Ttm(0.7, Ttm.Windows.OFFICIAL, Ttm.Order.OFFICIAL)
-                .compress(VisualTokens.pooled(fwd.get("pooled").toFloatArray(), 8, 16, 64));
-        int[] ids = fwd.get("chat_ttm_k0.7_input_ids").toIntArray();
-        float[] x = model.inputsEmbeds(ids, model.withNewline(kept.features(), kept.count()));
-        Qwen2Decoder dec = model.decoder();
-        KvCache cache = model.newCache(ids.length + STEPS);
+        int[] ids = fx.ttmChatIds();
+        float[] x = fx.ttmChatEmbeds();
+        Qwen2Decoder dec = fx.model.decoder();
+        KvCache cache = fx.model.newCache(ids.length + STEPS);
         int vocab = dec.config().vocabSize();
         float[] logits = dec.forward(x, ids.length, cache, 1, null);
         int[] tokens = new int[STEPS];
@@ -95,9 +85,9 @@ class DpCompactStoreTest {
     void compactStoreKeepsTheGoldenTokensAndShrinksTheFloatCache(String mode, int layer, String p, KvCache.CompactType type) {
         String key = key(mode, layer, p);
         Run r = run(mode, layer, Double.parseDouble(p), type, null);
-        assertArrayEquals(dp.get(key + "generated_ids").toIntArray(), r.tokens(), "generated ids");
-        assertArrayEquals(dp.get(key + "attended_visual").toIntArray(), r.dp().attendedPerStep(), "attended visual tokens per step");
-        assertEquals(dp.get(key + "pruned_steps").toIntArray()[0], r.dp().reselections(), "re-selecting steps");
+        assertArrayEquals(fx.dp.get(key + "generated_ids").toIntArray(), r.tokens(), "generated ids");
+        assertArrayEquals(fx.dp.get(key + "attended_visual").toIntArray(), r.dp().attendedPerStep(), "attended visual tokens per step");
+        assertEquals(fx.dp.get(key + "pruned_steps").toIntArray()[0], r.dp().reselections(), "re-selecting steps");
         assertEquals(DynamicPruning.Store.COMPACT, r.dp().store());
 
         // the last re-selection left out all the visual tokens but the kept ones (and, officially, the last one)
@@ -164,7 +154,7 @@ class DpCompactStoreTest {
         DynamicPruning h = hook(mode, layer, p, type);
         Watch w = new Watch(h);
         Run r = run(h, w, null);
-        assertArrayEquals(dp.get(key(mode, layer, String.valueOf(p)) + "generated_ids").toIntArray(), r.tokens());
+        assertArrayEquals(fx.dp.get(key(mode, layer, String.valueOf(p)) + "generated_ids").toIntArray(), r.tokens());
         long stable = java.util.Arrays.stream(h.attendedPerStep()).filter(a -> a == VISUAL).count();
         assertTrue(stable > 0);
         assertEquals(stable, w.compactReadInPlace.size(), "steps over the full cache");
@@ -213,7 +203,7 @@ class DpCompactStoreTest {
     @Test
     void aPromptAfterTheCompactStoreIsRejected() {
         Run r = run("always", 1, 0.5, KvCache.CompactType.INT8, null);
-        Qwen2Decoder dec = model.decoder();
+        Qwen2Decoder dec = fx.model.decoder();
         var e = assertThrows(IllegalStateException.class, () -> dec.forward(dec.embed(new int[]{10, 11}), 2, r.cache(), 1));
         assertTrue(e.getMessage().contains("takes one token at a time"), e.getMessage());
         assertEquals(DynamicPruning.Store.FULL, hook("always", 1, 0.5, null).store());

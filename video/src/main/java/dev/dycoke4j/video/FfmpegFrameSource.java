@@ -65,8 +65,6 @@ public final class FfmpegFrameSource implements FrameSource {
             if (f == null) throw new VideoException(video + ": frame " + i + " decoded on the first pass but not on the second");
             frames.add(f);
         }
-        boolean fewer = total < n;
-        if (fewer) Sources.noticeFewer(video, total, n);
-        return new SampledVideo(frames, indices, total, fps, fewer);
+        return new SampledVideo(frames, indices, total, fps, total < n);
     }
 }

@@ -35,9 +35,7 @@ public final class ImageFolderFrameSource implements FrameSource {
         int[] indices = UniformSampler.plan(total, n);
         List<RgbFrame> frames = new ArrayList<>(indices.length);
         for (int i : indices) frames.add(readImage(images.get(i)));
-        boolean fewer = total < n;
-        if (fewer) Sources.noticeFewer(folder, total, n);
-        return new SampledVideo(frames, indices, total, 0, fewer);
+        return new SampledVideo(frames, indices, total, 0, total < n);
     }
 
     /** The frame images of a folder, in natural name order. */

@@ -1,14 +1,10 @@
 package dev.dycoke4j.video;
 
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Checks and messages shared by the frame sources. */
+/** Checks shared by the frame sources. */
 final class Sources {
-    /** Where the "fewer frames than requested" notice goes; tests may swap it. */
-    static volatile PrintStream notices = System.err;
-
     private Sources() {
     }
 
@@ -20,10 +16,5 @@ final class Sources {
         if (!Files.exists(file)) throw new VideoException(file + ": no such file");
         if (Files.isDirectory(file)) throw new VideoException(file + ": is a folder, not a video file");
         if (!Files.isReadable(file)) throw new VideoException(file + ": cannot be read (permission denied)");
-    }
-
-    static void noticeFewer(Path source, int total, int n) {
-        notices.println("dycoke: " + source + " has only " + total + " decodable frame" + (total == 1 ? "" : "s")
-                + ", fewer than the " + n + " requested; using each frame once");
     }
 }

@@ -2,6 +2,7 @@ package dev.dycoke4j.peer.jlama;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dycoke4j.cli.Median;
 import dev.dycoke4j.cli.PeerBenchmark;
 
 import java.io.PrintWriter;
@@ -52,7 +53,7 @@ public final class JlamaPeer implements PeerBenchmark {
                         i + 1, a.prefillSeconds(), b.prefillSeconds(), a.decodeSeconds(), b.decodeSeconds()));
             }
         }
-        double op = median(ourPrefill), od = median(ourDecode), pp = median(peerPrefill), pd = median(peerDecode);
+        double op = Median.of(ourPrefill), od = Median.of(ourDecode), pp = Median.of(peerPrefill), pd = Median.of(peerDecode);
         out.println("| engine | prompt tokens | prefill tok/s | decode tok/s |");
         out.println("|---|---:|---:|---:|");
         String ours = r.load().weights() == dev.dycoke4j.pipeline.LoadOptions.WeightFormat.Q8 ? "dycoke (--weights q8)" : "dycoke";
@@ -89,11 +90,5 @@ public final class JlamaPeer implements PeerBenchmark {
         int n = 0;
         while (n < a.length && n < b.length && a[n] == b[n]) n++;
         return n;
-    }
-
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 }
