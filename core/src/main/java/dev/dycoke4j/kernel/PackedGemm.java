@@ -18,18 +18,21 @@ import java.util.WeakHashMap;
 /**
  * The matrix-matrix half of {@link Gemm}: a broadcast-FMA micro-kernel over weights repacked once into panels.
  *
- * <p>Packed form: W {@code [n, k]} becomes {@code ⌈n/NR⌉} panels of NR = 2 vector lengths of output columns; panel p
- * holds, for each e in 0..k, the NR weights {@code W[p·NR + c][e]} side by side, the last panel padded with zeros.
- * F32 (and dequantized q8) weights are packed as F32; BF16 weights stay BF16, two to a 32-bit lane: lane c holds
- * column c in its low half and column L + c in its high half, so one int-vector load, one shift and one {@code and}
- * give both weight vectors (half the packed bytes, and within a few percent of F32 panels' speed).
+ * <p>Packed form: W {@code [n, k]} becomes {@code ⌈n/NR⌉} panels of NR output columns (a {@link Tile}'s number of
+ * vectors); panel p holds, for each e in 0..k, the NR weights {@code W[p·NR + c][e]} side by side, the last panel
+ * padded with zeros. F32 (and dequantized q8) weights are packed as F32; BF16 weights stay BF16, two to a 32-bit
+ * lane: in each group of 2L columns, lane c holds column c in its low half and column L + c in its high half, so one
+ * int-vector load, one shift and one {@code and} give two weight vectors (half the packed bytes, and within a few
+ * percent of F32 panels' speed).
  *
- * <p>The micro-kernel computes an MR x NR block of y (6 rows x 16 columns with AVX2: 12 accumulators, 2 weight
- * vectors and 1 broadcast, 15 of the 16 ymm registers) with one weight-vector load per 6 FMAs and no horizontal
- * reduction. It runs over long blocks of k (all of k up to {@value #KC_MAX}; above, k split evenly), so each output
- * is written once or twice rather than read-modified-written every few hundred elements of k, over MC = 24 rows of x
- * whose k-block stays in L2 while a weight micro-panel streams by: measured, this beat MC=96/KC=256 by ~20% at large
- * m (BENCHMARKS.md). Rows of x are read in place (6 strided rows): packing them contiguously measured slower here.
+ * <p>The micro-kernel computes an MR x NR block of y with one weight-vector load per MR FMAs and no horizontal
+ * reduction: 6 rows x 2 vectors with 16 vector registers (AVX2: 12 accumulators, 2 weight vectors, 1 broadcast), 6
+ * rows x 4 vectors with 32 (AVX-512: 24 accumulators, 4 weight vectors, 1 broadcast), which halves the broadcasts
+ * and loop overhead per FMA. It runs over long blocks of k (all of k up to {@value #KC_MAX}; above, k split evenly),
+ * so each output is written once or twice rather than read-modified-written every few hundred elements of k, over
+ * MC = 24 rows of x whose k-block stays in L2 while a weight micro-panel streams by: measured, this beat MC=96/KC=256
+ * by ~20% at large m (BENCHMARKS.md). Rows of x are read in place (6 strided rows): packing them contiguously
+ * measured slower here.
  *
  * <p>The packed copy is built at the first matrix-matrix call for a weight, off-heap, and cached for as long as the
  * {@link Tensor} object is reachable: weights must not change after their first use. The decode matvec keeps
@@ -38,7 +41,7 @@ import java.util.WeakHashMap;
 final class PackedGemm {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();
-    static final int MR = 6, NR = 2 * L;
+    static final int MR = 6;
     /** Rows of x and columns of W per cache block, and the longest k block. */
     static final int MC = 24, NC = 256, KC_MAX = 2304;
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -46,8 +49,29 @@ final class PackedGemm {
     static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final int HIGH = 0xffff0000;
 
-    /** A weight in panel form: {@code panels} panels of {@code k·NR} floats, or BF16 pairs if {@code bf16}. */
-    record Packed(MemorySegment seg, int n, int k, int panels, boolean bf16) {
+    /** The micro-tile: MR = 6 rows of x by {@code vectors} vectors of output columns. */
+    enum Tile {
+        /** 2 vectors, for 16 vector registers. */
+        NARROW(2),
+        /** 4 vectors, for 32 vector registers. */
+        WIDE(4);
+
+        final int vectors, nr;
+
+        Tile(int vectors) {
+            this.vectors = vectors;
+            this.nr = vectors * L;
+        }
+
+        /** WIDE where the CPU has 32 vector registers (AVX-512: 16 floats per vector), else NARROW. */
+        static final Tile BEST = L >= 16 ? WIDE : NARROW;
+    }
+
+    /** A weight in panel form: {@code panels} panels of {@code k·nr} floats, or BF16 pairs if {@code bf16}. */
+    record Packed(MemorySegment seg, int n, int k, int panels, boolean bf16, Tile tile) {
+        int nr() {
+            return tile.nr;
+        }
     }
 
     private static final Map<Object, Packed> CACHE = new WeakHashMap<>();
@@ -60,7 +84,7 @@ final class PackedGemm {
         synchronized (CACHE) {
             Packed p = CACHE.get(w);
             if (p == null) {
-                p = pack(w);
+                p = pack(w, Tile.BEST);
                 CACHE.put(w, p);
             }
             return p;
@@ -72,73 +96,77 @@ final class PackedGemm {
         synchronized (CACHE) {
             Packed p = CACHE.get(w);
             if (p == null) {
-                p = pack(w);
+                p = pack(w, Tile.BEST);
                 CACHE.put(w, p);
             }
             return p;
         }
     }
 
-    static Packed pack(Q8Matrix w) {
-        int n = w.rows(), k = w.cols();
-        int panels = (n + NR - 1) / NR;
-        MemorySegment seg = Arena.ofAuto().allocate((long) panels * k * NR * 4, 64);
-        Parallel.forRange(panels, 4, (lo, hi) -> packQ8Panels(w, seg, lo, hi));
-        return new Packed(seg, n, k, panels, false);
+    static Packed pack(Q8Matrix w, Tile tile) {
+        int n = w.rows(), k = w.cols(), nr = tile.nr;
+        int panels = (n + nr - 1) / nr;
+        MemorySegment seg = Arena.ofAuto().allocate((long) panels * k * nr * 4, 64);
+        Parallel.forRange(panels, 4, (lo, hi) -> packQ8Panels(w, nr, seg, lo, hi));
+        return new Packed(seg, n, k, panels, false, tile);
     }
 
-    private static void packQ8Panels(Q8Matrix w, MemorySegment dst, int lo, int hi) {
+    private static void packQ8Panels(Q8Matrix w, int nr, MemorySegment dst, int lo, int hi) {
         int n = w.rows(), k = w.cols(), blocks = w.blocks();
         MemorySegment q = w.quants(), s = w.scales();
         for (int p = lo; p < hi; p++) {
-            long base = (long) p * k * NR;
-            for (int c = 0; c < NR; c++) {
-                int row = p * NR + c;
+            long base = (long) p * k * nr;
+            for (int c = 0; c < nr; c++) {
+                int row = p * nr + c;
                 if (row >= n) break; // padding stays 0
                 long ro = (long) row * k;
                 for (int e = 0; e < k; e++) {
                     float v = q.get(java.lang.foreign.ValueLayout.JAVA_BYTE, ro + e) * s.getAtIndex(Kernels.F32LE, (long) row * blocks + e / Q8Matrix.BLOCK);
-                    dst.setAtIndex(Kernels.F32LE, base + (long) e * NR + c, v);
+                    dst.setAtIndex(Kernels.F32LE, base + (long) e * nr + c, v);
                 }
             }
         }
     }
 
-    static Packed pack(Tensor w) {
-        int n = w.dim(0), k = w.dim(1);
-        int panels = (n + NR - 1) / NR;
+    static Packed pack(Tensor w, Tile tile) {
+        int n = w.dim(0), k = w.dim(1), nr = tile.nr;
+        int panels = (n + nr - 1) / nr;
         boolean bf16 = w.dtype() == DType.BF16;
-        MemorySegment seg = Arena.ofAuto().allocate((long) panels * k * NR * (bf16 ? 2 : 4), 64);
+        MemorySegment seg = Arena.ofAuto().allocate((long) panels * k * nr * (bf16 ? 2 : 4), 64);
         MemorySegment src = w.segment();
         Parallel.forRange(panels, 4, (lo, hi) -> {
-            if (bf16) packBf16Panels(src, n, k, seg, lo, hi);
-            else packF32Panels(src, n, k, seg, lo, hi);
+            if (bf16) packBf16Panels(src, n, k, nr, seg, lo, hi);
+            else packF32Panels(src, n, k, nr, seg, lo, hi);
         });
-        return new Packed(seg, n, k, panels, bf16);
+        return new Packed(seg, n, k, panels, bf16, tile);
     }
 
-    private static void packF32Panels(MemorySegment src, int n, int k, MemorySegment dst, int lo, int hi) {
+    private static void packF32Panels(MemorySegment src, int n, int k, int nr, MemorySegment dst, int lo, int hi) {
         for (int p = lo; p < hi; p++) {
-            long base = (long) p * k * NR;
-            for (int c = 0; c < NR; c++) {
-                int row = p * NR + c;
+            long base = (long) p * k * nr;
+            for (int c = 0; c < nr; c++) {
+                int row = p * nr + c;
                 if (row >= n) break; // the allocation is zeroed: padding stays 0
                 long ro = (long) row * k;
-                for (int e = 0; e < k; e++) dst.setAtIndex(Kernels.F32LE, base + (long) e * NR + c, src.getAtIndex(Kernels.F32LE, ro + e));
+                for (int e = 0; e < k; e++) dst.setAtIndex(Kernels.F32LE, base + (long) e * nr + c, src.getAtIndex(Kernels.F32LE, ro + e));
             }
         }
     }
 
-    /** Column c of a panel goes to the low half of lane c (c < L) or the high half of lane c - L. */
-    private static void packBf16Panels(MemorySegment src, int n, int k, MemorySegment dst, int lo, int hi) {
+    /**
+     * Within each group of 2L columns of a panel, column c goes to the low half of lane c (c < L) or the high half of
+     * lane c - L.
+     */
+    private static void packBf16Panels(MemorySegment src, int n, int k, int nr, MemorySegment dst, int lo, int hi) {
         for (int p = lo; p < hi; p++) {
-            long base = (long) p * k * NR;
-            for (int c = 0; c < NR; c++) {
-                int row = p * NR + c;
+            long base = (long) p * k * nr;
+            for (int c = 0; c < nr; c++) {
+                int row = p * nr + c;
                 if (row >= n) break;
                 long ro = (long) row * k;
-                int half = c < L ? 2 * c : 2 * (c - L) + 1;
-                for (int e = 0; e < k; e++) dst.setAtIndex(Kernels.I16LE, base + (long) e * NR + half, src.getAtIndex(Kernels.I16LE, ro + e));
+                int group = c / (2 * L) * 2 * L, g = c % (2 * L);
+                int half = group + (g < L ? 2 * g : 2 * (g - L) + 1);
+                for (int e = 0; e < k; e++) dst.setAtIndex(Kernels.I16LE, base + (long) e * nr + half, src.getAtIndex(Kernels.I16LE, ro + e));
             }
         }
     }
@@ -148,45 +176,50 @@ final class PackedGemm {
      * m is, and each thread streams only its share of W.
      */
     static void linear(float[] x, int m, int k, Packed w, float[] bias, float[] y) {
+        int nr = w.nr();
         Parallel.forRange(w.panels, 1, (lo, hi) -> {
-            float[] tile = new float[MR * NR];
-            int jEnd = Math.min(w.n, hi * NR);
-            for (int j0 = lo * NR; j0 < jEnd; j0 += NC)
+            float[] tile = new float[MR * nr];
+            int jEnd = Math.min(w.n, hi * nr);
+            for (int j0 = lo * nr; j0 < jEnd; j0 += NC)
                 for (int i0 = 0; i0 < m; i0 += MC) block(x, m, k, w, bias, y, i0, j0, Math.min(jEnd, j0 + NC), tile);
         });
     }
 
     /** The block of y at rows [i0, i0 + MC) and columns [j0, j1), over all of k in blocks of at most KC_MAX. */
     private static void block(float[] x, int m, int k, Packed w, float[] bias, float[] y, int i0, int j0, int j1, float[] tile) {
-        int i1 = Math.min(m, i0 + MC);
+        int i1 = Math.min(m, i0 + MC), nr = w.nr();
+        boolean wide = w.tile == Tile.WIDE;
         int kBlocks = (k + KC_MAX - 1) / KC_MAX, kc = (k + kBlocks - 1) / kBlocks;
         long bytes = w.bf16 ? 2 : 4;
         for (int k0 = 0; k0 < k; k0 += kc) {
             int k1 = Math.min(k, k0 + kc);
             boolean first = k0 == 0;
-            for (int j = j0; j < j1; j += NR) {
-                long bOff = ((long) (j / NR) * k + k0) * NR * bytes;
+            for (int j = j0; j < j1; j += nr) {
+                long bOff = ((long) (j / nr) * k + k0) * nr * bytes;
                 for (int i = i0; i < i1; i += MR) {
-                    if (w.bf16) microBf16(x, m, k, i, w.seg, bOff, k0, k1, tile);
+                    if (wide) {
+                        if (w.bf16) microWideBf16(x, m, k, i, w.seg, bOff, k0, k1, tile);
+                        else microWide(x, m, k, i, w.seg, bOff, k0, k1, tile);
+                    } else if (w.bf16) microBf16(x, m, k, i, w.seg, bOff, k0, k1, tile);
                     else micro(x, m, k, i, w.seg, bOff, k0, k1, tile);
-                    merge(tile, y, m, w.n, i, j, first, first ? bias : null);
+                    merge(tile, nr, y, m, w.n, i, j, first, first ? bias : null);
                 }
             }
         }
     }
 
     /**
-     * tile[r·NR + c] = Σ_{e ∈ [k0,k1)} x[i+r, e] · W[j+c, e] for the 6 x NR block at rows i.. of x (rows past m
+     * tile[r·2L + c] = Σ_{e ∈ [k0,k1)} x[i+r, e] · W[j+c, e] for the 6 x 2L block at rows i.. of x (rows past m
      * repeat row m-1; the merge drops them) and the panel at byte {@code bOff}.
      */
     static void micro(float[] x, int m, int k, int i, MemorySegment b, long bOff, int k0, int k1, float[] tile) {
-        int last = m - 1;
+        int last = m - 1, nr = 2 * L;
         int x0 = i * k, x1 = Math.min(i + 1, last) * k, x2 = Math.min(i + 2, last) * k;
         int x3 = Math.min(i + 3, last) * k, x4 = Math.min(i + 4, last) * k, x5 = Math.min(i + 5, last) * k;
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         long bo = bOff;
-        for (int e = k0; e < k1; e++, bo += NR * 4) {
+        for (int e = k0; e < k1; e++, bo += 2 * L * 4) {
             FloatVector b0 = FloatVector.fromMemorySegment(F, b, bo, LE);
             FloatVector b1 = FloatVector.fromMemorySegment(F, b, bo + L * 4, LE);
             FloatVector a = FloatVector.broadcast(F, x[x0 + e]);
@@ -210,27 +243,27 @@ final class PackedGemm {
         }
         c00.intoArray(tile, 0);
         c01.intoArray(tile, L);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + L);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + L);
+        c10.intoArray(tile, nr);
+        c11.intoArray(tile, nr + L);
+        c20.intoArray(tile, 2 * nr);
+        c21.intoArray(tile, 2 * nr + L);
+        c30.intoArray(tile, 3 * nr);
+        c31.intoArray(tile, 3 * nr + L);
+        c40.intoArray(tile, 4 * nr);
+        c41.intoArray(tile, 4 * nr + L);
+        c50.intoArray(tile, 5 * nr);
+        c51.intoArray(tile, 5 * nr + L);
     }
 
     /** {@link #micro} over a BF16 panel: lane c of a 32-bit load holds columns c (low half) and L + c (high half). */
     static void microBf16(float[] x, int m, int k, int i, MemorySegment b, long bOff, int k0, int k1, float[] tile) {
-        int last = m - 1;
+        int last = m - 1, nr = 2 * L;
         int x0 = i * k, x1 = Math.min(i + 1, last) * k, x2 = Math.min(i + 2, last) * k;
         int x3 = Math.min(i + 3, last) * k, x4 = Math.min(i + 4, last) * k, x5 = Math.min(i + 5, last) * k;
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         long bo = bOff;
-        for (int e = k0; e < k1; e++, bo += NR * 2) {
+        for (int e = k0; e < k1; e++, bo += 2 * L * 2) {
             IntVector pair = IntVector.fromMemorySegment(I, b, bo, LE);
             FloatVector b0 = pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector b1 = pair.and(HIGH).reinterpretAsFloats();
@@ -255,26 +288,169 @@ final class PackedGemm {
         }
         c00.intoArray(tile, 0);
         c01.intoArray(tile, L);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + L);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + L);
+        c10.intoArray(tile, nr);
+        c11.intoArray(tile, nr + L);
+        c20.intoArray(tile, 2 * nr);
+        c21.intoArray(tile, 2 * nr + L);
+        c30.intoArray(tile, 3 * nr);
+        c31.intoArray(tile, 3 * nr + L);
+        c40.intoArray(tile, 4 * nr);
+        c41.intoArray(tile, 4 * nr + L);
+        c50.intoArray(tile, 5 * nr);
+        c51.intoArray(tile, 5 * nr + L);
     }
 
-    /** Writes (first k block, plus bias) or adds (later k blocks) the valid part of a tile into y. */
-    static void merge(float[] tile, float[] y, int m, int n, int i, int j, boolean first, float[] bias) {
-        int rows = Math.min(MR, m - i), cols = Math.min(NR, n - j);
-        if (cols == NR) {
+    /** {@link #micro} with a 6 x 4L tile: tile[r·4L + c], 24 accumulators. */
+    static void microWide(float[] x, int m, int k, int i, MemorySegment b, long bOff, int k0, int k1, float[] tile) {
+        int last = m - 1;
+        int x0 = i * k, x1 = Math.min(i + 1, last) * k, x2 = Math.min(i + 2, last) * k;
+        int x3 = Math.min(i + 3, last) * k, x4 = Math.min(i + 4, last) * k, x5 = Math.min(i + 5, last) * k;
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        FloatVector c40 = c00, c41 = c00, c42 = c00, c43 = c00, c50 = c00, c51 = c00, c52 = c00, c53 = c00;
+        long bo = bOff;
+        for (int e = k0; e < k1; e++, bo += 4 * L * 4) {
+            FloatVector b0 = FloatVector.fromMemorySegment(F, b, bo, LE);
+            FloatVector b1 = FloatVector.fromMemorySegment(F, b, bo + L * 4, LE);
+            FloatVector b2 = FloatVector.fromMemorySegment(F, b, bo + 2 * L * 4, LE);
+            FloatVector b3 = FloatVector.fromMemorySegment(F, b, bo + 3 * L * 4, LE);
+            FloatVector a = FloatVector.broadcast(F, x[x0 + e]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            c02 = a.fma(b2, c02);
+            c03 = a.fma(b3, c03);
+            a = FloatVector.broadcast(F, x[x1 + e]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            c12 = a.fma(b2, c12);
+            c13 = a.fma(b3, c13);
+            a = FloatVector.broadcast(F, x[x2 + e]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            c22 = a.fma(b2, c22);
+            c23 = a.fma(b3, c23);
+            a = FloatVector.broadcast(F, x[x3 + e]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            c32 = a.fma(b2, c32);
+            c33 = a.fma(b3, c33);
+            a = FloatVector.broadcast(F, x[x4 + e]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            c42 = a.fma(b2, c42);
+            c43 = a.fma(b3, c43);
+            a = FloatVector.broadcast(F, x[x5 + e]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+            c52 = a.fma(b2, c52);
+            c53 = a.fma(b3, c53);
+        }
+        c00.intoArray(tile, 0 * 4 * L);
+        c01.intoArray(tile, 0 * 4 * L + L);
+        c02.intoArray(tile, 0 * 4 * L + 2 * L);
+        c03.intoArray(tile, 0 * 4 * L + 3 * L);
+        c10.intoArray(tile, 1 * 4 * L);
+        c11.intoArray(tile, 1 * 4 * L + L);
+        c12.intoArray(tile, 1 * 4 * L + 2 * L);
+        c13.intoArray(tile, 1 * 4 * L + 3 * L);
+        c20.intoArray(tile, 2 * 4 * L);
+        c21.intoArray(tile, 2 * 4 * L + L);
+        c22.intoArray(tile, 2 * 4 * L + 2 * L);
+        c23.intoArray(tile, 2 * 4 * L + 3 * L);
+        c30.intoArray(tile, 3 * 4 * L);
+        c31.intoArray(tile, 3 * 4 * L + L);
+        c32.intoArray(tile, 3 * 4 * L + 2 * L);
+        c33.intoArray(tile, 3 * 4 * L + 3 * L);
+        c40.intoArray(tile, 4 * 4 * L);
+        c41.intoArray(tile, 4 * 4 * L + L);
+        c42.intoArray(tile, 4 * 4 * L + 2 * L);
+        c43.intoArray(tile, 4 * 4 * L + 3 * L);
+        c50.intoArray(tile, 5 * 4 * L);
+        c51.intoArray(tile, 5 * 4 * L + L);
+        c52.intoArray(tile, 5 * 4 * L + 2 * L);
+        c53.intoArray(tile, 5 * 4 * L + 3 * L);
+    }
+
+    /** {@link #microWide} over a BF16 panel: two 32-bit loads give the four weight vectors. */
+    static void microWideBf16(float[] x, int m, int k, int i, MemorySegment b, long bOff, int k0, int k1, float[] tile) {
+        int last = m - 1;
+        int x0 = i * k, x1 = Math.min(i + 1, last) * k, x2 = Math.min(i + 2, last) * k;
+        int x3 = Math.min(i + 3, last) * k, x4 = Math.min(i + 4, last) * k, x5 = Math.min(i + 5, last) * k;
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        FloatVector c40 = c00, c41 = c00, c42 = c00, c43 = c00, c50 = c00, c51 = c00, c52 = c00, c53 = c00;
+        long bo = bOff;
+        for (int e = k0; e < k1; e++, bo += 4 * L * 2) {
+            IntVector p0 = IntVector.fromMemorySegment(I, b, bo, LE), p1 = IntVector.fromMemorySegment(I, b, bo + L * 4, LE);
+            FloatVector b0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector b1 = p0.and(HIGH).reinterpretAsFloats();
+            FloatVector b2 = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector b3 = p1.and(HIGH).reinterpretAsFloats();
+            FloatVector a = FloatVector.broadcast(F, x[x0 + e]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            c02 = a.fma(b2, c02);
+            c03 = a.fma(b3, c03);
+            a = FloatVector.broadcast(F, x[x1 + e]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            c12 = a.fma(b2, c12);
+            c13 = a.fma(b3, c13);
+            a = FloatVector.broadcast(F, x[x2 + e]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            c22 = a.fma(b2, c22);
+            c23 = a.fma(b3, c23);
+            a = FloatVector.broadcast(F, x[x3 + e]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            c32 = a.fma(b2, c32);
+            c33 = a.fma(b3, c33);
+            a = FloatVector.broadcast(F, x[x4 + e]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            c42 = a.fma(b2, c42);
+            c43 = a.fma(b3, c43);
+            a = FloatVector.broadcast(F, x[x5 + e]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+            c52 = a.fma(b2, c52);
+            c53 = a.fma(b3, c53);
+        }
+        c00.intoArray(tile, 0 * 4 * L);
+        c01.intoArray(tile, 0 * 4 * L + L);
+        c02.intoArray(tile, 0 * 4 * L + 2 * L);
+        c03.intoArray(tile, 0 * 4 * L + 3 * L);
+        c10.intoArray(tile, 1 * 4 * L);
+        c11.intoArray(tile, 1 * 4 * L + L);
+        c12.intoArray(tile, 1 * 4 * L + 2 * L);
+        c13.intoArray(tile, 1 * 4 * L + 3 * L);
+        c20.intoArray(tile, 2 * 4 * L);
+        c21.intoArray(tile, 2 * 4 * L + L);
+        c22.intoArray(tile, 2 * 4 * L + 2 * L);
+        c23.intoArray(tile, 2 * 4 * L + 3 * L);
+        c30.intoArray(tile, 3 * 4 * L);
+        c31.intoArray(tile, 3 * 4 * L + L);
+        c32.intoArray(tile, 3 * 4 * L + 2 * L);
+        c33.intoArray(tile, 3 * 4 * L + 3 * L);
+        c40.intoArray(tile, 4 * 4 * L);
+        c41.intoArray(tile, 4 * 4 * L + L);
+        c42.intoArray(tile, 4 * 4 * L + 2 * L);
+        c43.intoArray(tile, 4 * 4 * L + 3 * L);
+        c50.intoArray(tile, 5 * 4 * L);
+        c51.intoArray(tile, 5 * 4 * L + L);
+        c52.intoArray(tile, 5 * 4 * L + 2 * L);
+        c53.intoArray(tile, 5 * 4 * L + 3 * L);
+    }
+
+    /** Writes (first k block, plus bias) or adds (later k blocks) the valid part of an MR x nr tile into y. */
+    static void merge(float[] tile, int nr, float[] y, int m, int n, int i, int j, boolean first, float[] bias) {
+        int rows = Math.min(MR, m - i), cols = Math.min(nr, n - j);
+        if (cols == nr) {
             for (int r = 0; r < rows; r++) {
                 int yo = (i + r) * n + j;
-                for (int c = 0; c < NR; c += L) {
-                    FloatVector t = FloatVector.fromArray(F, tile, r * NR + c);
+                for (int c = 0; c < nr; c += L) {
+                    FloatVector t = FloatVector.fromArray(F, tile, r * nr + c);
                     if (bias != null) t = t.add(FloatVector.fromArray(F, bias, j + c));
                     if (!first) t = t.add(FloatVector.fromArray(F, y, yo + c));
                     t.intoArray(y, yo + c);
@@ -284,7 +460,7 @@ final class PackedGemm {
             for (int r = 0; r < rows; r++) {
                 int yo = (i + r) * n + j;
                 for (int c = 0; c < cols; c++) {
-                    float t = tile[r * NR + c];
+                    float t = tile[r * nr + c];
                     if (bias != null) t += bias[j + c];
                     y[yo + c] = first ? t : y[yo + c] + t;
                 }

@@ -113,6 +113,21 @@ class GemmQ8Test {
     }
 
     @Test
+    void dequantizedPanelsOfBothTilesMatchTheTwin() {
+        SplittableRandom r = new SplittableRandom(23);
+        try (Arena arena = Arena.ofShared()) {
+            for (PackedGemm.Tile tile : PackedGemm.Tile.values())
+                for (int[] mn : new int[][] {{4, 5}, {13, 4 * PackedGemm.L + 3}, {PackedGemm.MC + 1, 70}}) {
+                    int m = mn[0], n = mn[1], k = 96;
+                    Q8Matrix w = q8(r, n, k, arena);
+                    float[] x = KernelTesting.randoms(r, m * k, 1), bias = KernelTesting.randoms(r, n, 1), y = new float[m * n];
+                    PackedGemm.linear(x, m, k, PackedGemm.pack(w, tile), bias, y);
+                    check(tile + " m=" + m + " n=" + n, x, m, k, w, bias, y);
+                }
+        }
+    }
+
+    @Test
     void widthsThatAreNoMultipleOf32AreRefused() {
         try (Arena arena = Arena.ofShared()) {
             Tensor t = KernelTesting.weight(new SplittableRandom(1), 4, 33, DType.F32, false, arena);

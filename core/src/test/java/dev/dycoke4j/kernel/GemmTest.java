@@ -102,15 +102,47 @@ class GemmTest {
     }
 
     @Test
+    void bothTilesOnEveryEdge() {
+        // each micro-tile, whichever this CPU picks: m below, at and across MR and MC; n below, across and off a
+        // multiple of either tile's width; k in one block and split in two; both panel dtypes; 1 and 2 threads
+        SplittableRandom r = new SplittableRandom(19);
+        int[] ms = {4, 6, 7, 13, PackedGemm.MC + 5};
+        int[] ns = {5, 2 * PackedGemm.L + 3, 4 * PackedGemm.L, 4 * PackedGemm.L + 1, 9 * PackedGemm.L - 2};
+        int[] ks = {1, 37, PackedGemm.KC_MAX + 3};
+        int cases = 0;
+        try (Arena arena = Arena.ofShared()) {
+            for (PackedGemm.Tile tile : PackedGemm.Tile.values())
+                for (DType dt : new DType[] {DType.F32, DType.BF16})
+                    for (int a = 0; a < ms.length; a++)
+                        for (int b = 0; b < ns.length; b++)
+                            for (int c = 0; c < ks.length; c++) {
+                                if ((a + b + c) % 2 != 0) continue;
+                                int m = ms[a], n = ns[b], k = ks[c];
+                                Tensor w = KernelTesting.weight(r, n, k, dt, false, arena);
+                                float[] x = KernelTesting.randoms(r, m * k, 1), bias = (a + b) % 3 == 0 ? null : KernelTesting.randoms(r, n, 0.5);
+                                float[] y = new float[m * n];
+                                java.util.Arrays.fill(y, Float.NaN);
+                                PackedGemm.Packed p = PackedGemm.pack(w, tile);
+                                assertEquals(tile.vectors * PackedGemm.L, p.nr());
+                                KernelTesting.withThreads(1 + c % 2, () -> PackedGemm.linear(x, m, k, p, bias, y));
+                                check(tile + " m=" + m + " k=" + k + " n=" + n + " " + dt, x, m, k, w, bias, y);
+                                cases++;
+                            }
+        }
+        assertTrue(cases >= 100, "ran " + cases + " cases");
+    }
+
+    @Test
     void bf16WeightsArePackedAsBf16F32AsF32() {
         SplittableRandom r = new SplittableRandom(17);
         try (Arena arena = Arena.ofShared()) {
             Tensor b = KernelTesting.weight(r, 40, 30, DType.BF16, false, arena), f = KernelTesting.weight(r, 40, 30, DType.F32, false, arena);
             PackedGemm.Packed pb = PackedGemm.packed(b), pf = PackedGemm.packed(f);
             assertTrue(pb.bf16() && !pf.bf16());
-            long panels = (40 + PackedGemm.NR - 1) / PackedGemm.NR; // 3 with 256-bit vectors, 2 with 512-bit ones
-            assertEquals(panels * 30 * PackedGemm.NR * 2, pb.seg().byteSize(), "BF16 panels: 2 bytes per weight");
-            assertEquals(panels * 30 * PackedGemm.NR * 4, pf.seg().byteSize(), "F32 panels: 4 bytes per weight");
+            int panels = (40 + pb.nr() - 1) / pb.nr();
+            assertEquals(panels, pb.panels());
+            assertEquals((long) panels * 30 * pb.nr() * 2, pb.seg().byteSize(), "BF16 panels: 2 bytes per weight");
+            assertEquals((long) panels * 30 * pf.nr() * 4, pf.seg().byteSize(), "F32 panels: 4 bytes per weight");
         }
     }
 
