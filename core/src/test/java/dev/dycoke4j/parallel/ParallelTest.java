@@ -1,0 +1,156 @@
+package dev.dycoke4j.parallel;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@link Parallel}: every index exactly once, errors rethrown on the caller, nested and concurrent calls. */
+class ParallelTest {
+    private final int before = Parallel.threads();
+
+    @AfterEach
+    void restore() {
+        Parallel.setThreads(before);
+    }
+
+    static void coversEveryIndexOnce(int n, int grain) {
+        AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(n, 1));
+        Parallel.forRange(n, grain, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) hits.incrementAndGet(i);
+        });
+        for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "index " + i + " of " + n + " (grain " + grain + ", " + Parallel.threads() + " threads)");
+    }
+
+    @Test
+    void everyIndexExactlyOnceForAnyThreadCountSizeAndGrain() {
+        for (int t : new int[] {1, 2, 3, 5})
+            for (int rep = 0; rep < 2; rep++) {
+                Parallel.setThreads(t);
+                for (int n : new int[] {0, 1, 2, 3, 7, 64, 1000, 4097})
+                    for (int grain : new int[] {1, 3, 64}) coversEveryIndexOnce(n, grain);
+            }
+    }
+
+    @Test
+    void manySmallJobsInARowLoseNothing() {
+        // decode's pattern: thousands of tiny jobs back to back, while workers spin between them
+        Parallel.setThreads(3);
+        long[] sum = new long[1];
+        for (int job = 0; job < 20_000; job++) {
+            long[] parts = new long[3];
+            Parallel.forEach(3, (lo, hi) -> {
+                for (int i = lo; i < hi; i++) parts[i] = i + 1;
+            });
+            sum[0] += parts[0] + parts[1] + parts[2];
+        }
+        assertEquals(20_000L * 6, sum[0]);
+    }
+
+    @Test
+    void aWorkerParkedAfterLongIdleIsWokenForTheNextJob() throws InterruptedException {
+        Parallel.setThreads(2);
+        coversEveryIndexOnce(100, 1);
+        Thread.sleep(5 * Parallel.SPIN_NANOS / 1_000_000 + 20); // the worker has stopped spinning and parked
+        Set seen = new Set();
+        Parallel.forEach(2, (lo, hi) -> seen.add(Thread.currentThread().getName()));
+        assertEquals(2, seen.size(), "both the caller and the worker ran a chunk: " + seen);
+    }
+
+    static final class Set {
+        final java.util.Set<String> names = ConcurrentHashMap.newKeySet();
+
+        void add(String s) {
+            names.add(s);
+        }
+
+        int size() {
+            return names.size();
+        }
+
+        @Override
+        public String toString() {
+            return names.toString();
+        }
+    }
+
+    @Test
+    void anErrorInAnyChunkIsRethrownOnTheCallerAndThePoolStaysUsable() {
+        Parallel.setThreads(2);
+        IllegalStateException boom = new IllegalStateException("boom");
+        for (int bad : new int[] {0, 1}) {
+            var e = assertThrows(IllegalStateException.class, () -> Parallel.forEach(2, (lo, hi) -> {
+                if (lo == bad) throw boom;
+            }));
+            assertSame(boom, e);
+            coversEveryIndexOnce(1000, 1);
+        }
+        var err = assertThrows(AssertionError.class, () -> Parallel.forEach(2, (lo, hi) -> {
+            if (lo == 1) throw new AssertionError("worker error");
+        }));
+        assertEquals("worker error", err.getMessage());
+        coversEveryIndexOnce(10, 1);
+    }
+
+    @Test
+    void aNestedCallRunsOnItsOwnThreadWithoutDeadlock() {
+        Parallel.setThreads(2);
+        AtomicIntegerArray hits = new AtomicIntegerArray(2 * 50);
+        Parallel.forEach(2, (lo, hi) -> {
+            for (int o = lo; o < hi; o++) {
+                int outer = o;
+                Parallel.forRange(50, 1, (a, b) -> {
+                    for (int i = a; i < b; i++) hits.incrementAndGet(outer * 50 + i);
+                });
+            }
+        });
+        for (int i = 0; i < 100; i++) assertEquals(1, hits.get(i), "index " + i);
+    }
+
+    @Test
+    void concurrentCallersEachGetTheirWholeRangeDone() throws Exception {
+        Parallel.setThreads(2);
+        int callers = 4, n = 5000, rounds = 200;
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> ts = new ArrayList<>();
+        List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int c = 0; c < callers; c++) {
+            Thread t = new Thread(() -> {
+                try {
+                    start.await();
+                    for (int r = 0; r < rounds; r++) coversEveryIndexOnce(n, 16);
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            });
+            ts.add(t);
+            t.start();
+        }
+        start.countDown();
+        for (Thread t : ts) t.join(60_000);
+        for (Thread t : ts) assertTrue(!t.isAlive(), "a caller hung");
+        assertTrue(errors.isEmpty(), errors.toString());
+    }
+
+    @Test
+    void changingTheThreadCountReplacesThePool() {
+        Parallel.setThreads(3);
+        coversEveryIndexOnce(999, 1);
+        Parallel.setThreads(2);
+        coversEveryIndexOnce(999, 1);
+        Parallel.setThreads(1);
+        Set seen = new Set();
+        Parallel.forEach(4, (lo, hi) -> seen.add(Thread.currentThread().getName()));
+        assertEquals(1, seen.size(), "one thread runs everything: " + seen);
+        assertThrows(IllegalArgumentException.class, () -> Parallel.setThreads(0));
+    }
+}
