@@ -1,6 +1,7 @@
 package dev.dycoke4j.kernel;
 
 import dev.dycoke4j.parallel.Parallel;
+import dev.dycoke4j.tensor.DType;
 import dev.dycoke4j.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -52,6 +53,41 @@ public final class Gemm {
         } else {
             Parallel.forRange(n, 64, (lo, hi) -> matvecF32(x, m, k, ws, bias, y, n, lo, hi));
         }
+    }
+
+    /**
+     * {@code ys[i] = x · ws[i]ᵀ + biases[i]} for weights that all take the same x (q, k and v; gate and up): below
+     * {@value #PACK_MIN_ROWS} rows one job over all their output rows, so decode hands the threads one job instead of
+     * one per weight, and x is split into even and odd elements once; from it on, one {@link #linear} each.
+     */
+    public static void linearSameInput(float[] x, int m, int k, Tensor[] ws, float[][] biases, float[][] ys) {
+        if (m >= PACK_MIN_ROWS) {
+            for (int i = 0; i < ws.length; i++) linear(x, m, k, ws[i], biases[i], ys[i]);
+            return;
+        }
+        int[] start = new int[ws.length + 1];
+        boolean anyBf16 = false;
+        for (int i = 0; i < ws.length; i++) {
+            Tensor w = ws[i];
+            if (w.rank() != 2 || w.dim(1) != k) throw new IllegalArgumentException(w + " does not take inputs of width " + k);
+            int n = w.dim(0);
+            if (x.length < (long) m * k || ys[i].length < (long) m * n || (biases[i] != null && biases[i].length < n))
+                throw new IllegalArgumentException("buffers too small for " + m + "x" + k + " · " + w);
+            if (w.dtype() != DType.F32 && w.dtype() != DType.BF16)
+                throw new IllegalArgumentException(w + ": GEMM takes F32 or BF16 weights");
+            anyBf16 |= w.dtype() == DType.BF16;
+            start[i + 1] = start[i] + n;
+        }
+        float[] split = anyBf16 ? splitEvenOdd(x, m, k) : null;
+        Parallel.forRange(start[ws.length], 64, (lo, hi) -> {
+            for (int i = 0; i < ws.length; i++) {
+                int a = Math.max(lo, start[i]) - start[i], b = Math.min(hi, start[i + 1]) - start[i];
+                if (a >= b) continue;
+                Tensor w = ws[i];
+                if (w.dtype() == DType.BF16) matvecBf16(x, split, m, k, w.segment(), biases[i], ys[i], w.dim(0), a, b);
+                else matvecF32(x, m, k, w.segment(), biases[i], ys[i], w.dim(0), a, b);
+            }
+        });
     }
 
     // ---- Matvec: one weight row at a time, streamed front to back (one sequential stream per thread reads DRAM

@@ -46,6 +46,29 @@ public final class GemmQ8 {
         Parallel.forRange(n, 64, (lo, hi) -> matvec(x, m, k, q, s, bias, y, n, lo, hi));
     }
 
+    /** {@link Gemm#linearSameInput} for int8 weights: below {@value Gemm#PACK_MIN_ROWS} rows, one job over all their rows. */
+    public static void linearSameInput(float[] x, int m, int k, Q8Matrix[] ws, float[][] biases, float[][] ys) {
+        if (m >= Gemm.PACK_MIN_ROWS) {
+            for (int i = 0; i < ws.length; i++) linear(x, m, k, ws[i], biases[i], ys[i]);
+            return;
+        }
+        int[] start = new int[ws.length + 1];
+        for (int i = 0; i < ws.length; i++) {
+            Q8Matrix w = ws[i];
+            if (w.cols() != k) throw new IllegalArgumentException(w + " does not take inputs of width " + k);
+            int n = w.rows();
+            if (x.length < (long) m * k || ys[i].length < (long) m * n || (biases[i] != null && biases[i].length < n))
+                throw new IllegalArgumentException("buffers too small for " + m + "x" + k + " · " + w);
+            start[i + 1] = start[i] + n;
+        }
+        Parallel.forRange(start[ws.length], 64, (lo, hi) -> {
+            for (int i = 0; i < ws.length; i++) {
+                int a = Math.max(lo, start[i]) - start[i], b = Math.min(hi, start[i + 1]) - start[i];
+                if (a < b) matvec(x, m, k, ws[i].quants(), ws[i].scales(), biases[i], ys[i], ws[i].rows(), a, b);
+            }
+        });
+    }
+
     static void matvec(float[] x, int m, int k, MemorySegment q, MemorySegment s, float[] bias, float[] y, int n, int j0, int j1) {
         int blocks = k / BLOCK;
         for (int j = j0; j < j1; j++)

@@ -50,7 +50,8 @@ final class Qwen2Layer {
         cache.reserve(index, T);
         float[] xb = new float[T * d];
         Norms.rmsNorm(x, inNorm, (float) c.rmsNormEps(), xb, T, d);
-        float[] qs = q.apply(xb, T), ks = k.apply(xb, T), vs = v.apply(xb, T);
+        float[][] qkv = Linear.applySameInput(xb, T, q, k, v);
+        float[] qs = qkv[0], ks = qkv[1], vs = qkv[2];
         float[] cos = new float[hd / 2], sin = new float[hd / 2];
         for (int t = 0; t < T; t++) {
             rope.apply(qs, t * H * hd, H, positions[t], cos, sin);
@@ -90,7 +91,8 @@ final class Qwen2Layer {
         o.apply(att, T, xb);
         for (int i = 0; i < T * d; i++) x[i] += xb[i];
         Norms.rmsNorm(x, postNorm, (float) c.rmsNormEps(), xb, T, d);
-        float[] g = gate.apply(xb, T), u = up.apply(xb, T);
+        float[][] gu = Linear.applySameInput(xb, T, gate, up);
+        float[] g = gu[0], u = gu[1];
         Activations.siluMul(g, u, g.length);
         down.apply(g, T, xb);
         for (int i = 0; i < T * d; i++) x[i] += xb[i];

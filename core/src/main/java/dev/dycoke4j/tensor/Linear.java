@@ -32,6 +32,31 @@ public record Linear(Tensor weight, Q8Matrix q8, float[] bias) {
         else Gemm.linear(x, m, in(), weight, bias, y);
     }
 
+    /**
+     * {@code ys[i] = ls[i].apply(x, m)} for layers that all take the same x (q, k, v; gate, up), as one job for the
+     * threads when m is small (decode). The layers are all q8 or all as stored, as one load makes them.
+     */
+    public static float[][] applySameInput(float[] x, int m, Linear... ls) {
+        float[][] ys = new float[ls.length][], bs = new float[ls.length][];
+        boolean q8 = ls[0].q8 != null;
+        for (int i = 0; i < ls.length; i++) {
+            if ((ls[i].q8 != null) != q8) throw new IllegalArgumentException("layers mix int8 and as-stored weights");
+            if (ls[i].in() != ls[0].in()) throw new IllegalArgumentException("layers of different input widths: " + ls[0].weight + ", " + ls[i].weight);
+            ys[i] = new float[m * ls[i].out()];
+            bs[i] = ls[i].bias;
+        }
+        if (q8) {
+            Q8Matrix[] ws = new Q8Matrix[ls.length];
+            for (int i = 0; i < ls.length; i++) ws[i] = ls[i].q8;
+            GemmQ8.linearSameInput(x, m, ls[0].in(), ws, bs, ys);
+        } else {
+            Tensor[] ws = new Tensor[ls.length];
+            for (int i = 0; i < ls.length; i++) ws[i] = ls[i].weight;
+            Gemm.linearSameInput(x, m, ls[0].in(), ws, bs, ys);
+        }
+        return ys;
+    }
+
     /** Allocates and returns {@code [m, out]}. */
     public float[] apply(float[] x, int m) {
         float[] y = new float[m * out()];

@@ -128,6 +128,24 @@ class GemmQ8Test {
     }
 
     @Test
+    void sameInputLayersInOneJobMatchTheTwin() {
+        SplittableRandom r = new SplittableRandom(31);
+        try (Arena arena = Arena.ofShared()) {
+            for (int m : new int[] {1, 3, 4})
+                for (int threads : new int[] {1, 2}) {
+                    Q8Matrix[] ws = {q8(r, 70, 64, arena), q8(r, 9, 64, arena)};
+                    float[][] bs = {null, KernelTesting.randoms(r, 9, 1)};
+                    float[] x = KernelTesting.randoms(r, m * 64, 1);
+                    float[][] ys = {new float[m * 70], new float[m * 9]};
+                    KernelTesting.withThreads(threads, () -> GemmQ8.linearSameInput(x, m, 64, ws, bs, ys));
+                    for (int i = 0; i < 2; i++) {
+                        check("same input m=" + m, x, m, 64, ws[i], bs[i], ys[i]);
+                    }
+                }
+        }
+    }
+
+    @Test
     void widthsThatAreNoMultipleOf32AreRefused() {
         try (Arena arena = Arena.ofShared()) {
             Tensor t = KernelTesting.weight(new SplittableRandom(1), 4, 33, DType.F32, false, arena);

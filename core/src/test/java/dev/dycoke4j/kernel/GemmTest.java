@@ -133,6 +133,32 @@ class GemmTest {
     }
 
     @Test
+    void sameInputLayersInOneJobMatchTheTwin() {
+        // q, k, v-like widths (one below the 64-row grain), F32 and BF16 mixed, with and without bias, decode and
+        // prefill row counts, k off a multiple of 2L
+        SplittableRandom r = new SplittableRandom(29);
+        try (Arena arena = Arena.ofShared()) {
+            for (int k : new int[] {64, 99})
+                for (int m : new int[] {1, 2, 3, 5})
+                    for (int threads : new int[] {1, 2, 3}) {
+                        Tensor[] ws = {KernelTesting.weight(r, 96, k, DType.BF16, false, arena), KernelTesting.weight(r, 17, k, DType.F32, false, arena),
+                                KernelTesting.weight(r, 130, k, DType.BF16, false, arena)};
+                        float[][] bs = {KernelTesting.randoms(r, 96, 1), null, KernelTesting.randoms(r, 130, 1)};
+                        float[] x = KernelTesting.randoms(r, m * k, 1);
+                        float[][] ys = {new float[m * 96], new float[m * 17], new float[m * 130]};
+                        KernelTesting.withThreads(threads, () -> Gemm.linearSameInput(x, m, k, ws, bs, ys));
+                        for (int i = 0; i < 3; i++) {
+                            check("same input " + i + " m=" + m + " k=" + k + " threads=" + threads, x, m, k, ws[i], bs[i], ys[i]);
+                        }
+                    }
+            Tensor w = KernelTesting.weight(r, 8, 16, DType.F32, false, arena);
+            var e = assertThrows(IllegalArgumentException.class,
+                    () -> Gemm.linearSameInput(new float[16], 1, 16, new Tensor[] {w, w}, new float[2][], new float[][] {new float[8], new float[7]}));
+            assertTrue(e.getMessage().contains("buffers too small"), e.getMessage());
+        }
+    }
+
+    @Test
     void bf16WeightsArePackedAsBf16F32AsF32() {
         SplittableRandom r = new SplittableRandom(17);
         try (Arena arena = Arena.ofShared()) {
