@@ -44,7 +44,8 @@ public final class Attention {
             return;
         }
         int pairs = sh.T * sh.H;
-        Parallel.forRange(pairs, 8, (lo, hi) -> rows(sh, q, qOff, k, kOff, v, vOff, out, oOff, lo, hi));
+        // one (row, head) pair is a whole pass over the cache: worth a thread each at decode
+        Parallel.forRange(pairs, 1, (lo, hi) -> rows(sh, q, qOff, k, kOff, v, vOff, out, oOff, lo, hi));
     }
 
     // ---- blocked (flash-style) attention
@@ -304,17 +305,30 @@ public final class Attention {
                 scores[s] = sc;
                 if (sc > max) max = sc;
             }
-            float sum = 0;
-            for (int s = 0; s < n; s++) {
-                float e = (float) Math.exp(scores[s] - max);
-                scores[s] = e;
-                sum += e;
-            }
+            float sum = expSum(scores, n, max);
             float inv = 1.0f / sum;
             int oo = oOff + t * sh.qStride + h * sh.D;
             java.util.Arrays.fill(out, oo, oo + sh.D, 0f);
             for (int s = 0; s < n; s++) axpy(scores[s] * inv, v, vo + s * sh.kvStride, out, oo, sh.D);
         }
+    }
+
+    /** scores[0..n) = exp(scores[s] - max), returning their sum: vector exp (SVML on x86) and a scalar tail. */
+    static float expSum(float[] scores, int n, float max) {
+        int s = 0, ub = F.loopBound(n);
+        FloatVector m = FloatVector.broadcast(F, max), acc = FloatVector.zero(F);
+        for (; s < ub; s += L) {
+            FloatVector e = FloatVector.fromArray(F, scores, s).sub(m).lanewise(VectorOperators.EXP);
+            e.intoArray(scores, s);
+            acc = acc.add(e);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; s < n; s++) {
+            float e = (float) Math.exp(scores[s] - max);
+            scores[s] = e;
+            sum += e;
+        }
+        return sum;
     }
 
     static float dot(float[] a, int ao, float[] b, int bo, int n) {

@@ -22,33 +22,35 @@ public final class IndexedAttention {
     public static void decode(float[] q, float[] k, float[] v, int kvDim, int H, int KVH, int D, int len, int[] active,
                               float scale, float[] out, float[] probs) {
         int n = active == null ? len : active.length;
-        float[] p = new float[n];
         int group = H / KVH;
-        if (probs != null) java.util.Arrays.fill(probs, 0, len, 0f);
         java.util.Arrays.fill(out, 0, H * D, 0f);
-        for (int h = 0; h < H; h++) {
-            int g = h / group, qo = h * D;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int i = 0; i < n; i++) {
-                int pos = active == null ? i : active[i];
-                float s = Attention.dot(q, qo, k, pos * kvDim + g * D, D) * scale;
-                p[i] = s;
-                if (s > max) max = s;
+        // a thread per run of heads; each head keeps its weights for the probabilities, summed in head order after
+        float[][] weights = probs != null ? new float[H][] : null;
+        dev.dycoke4j.parallel.Parallel.forRange(H, 1, (lo, hi) -> {
+            float[] p = new float[n];
+            for (int h = lo; h < hi; h++) {
+                int g = h / group, qo = h * D;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < n; i++) {
+                    int pos = active == null ? i : active[i];
+                    float s = Attention.dot(q, qo, k, pos * kvDim + g * D, D) * scale;
+                    p[i] = s;
+                    if (s > max) max = s;
+                }
+                float inv = 1f / Attention.expSum(p, n, max);
+                for (int i = 0; i < n; i++) {
+                    int pos = active == null ? i : active[i];
+                    float w = p[i] * inv;
+                    p[i] = w;
+                    Attention.axpy(w, v, pos * kvDim + g * D, out, qo, D);
+                }
+                if (weights != null) weights[h] = p.clone();
             }
-            float sum = 0;
-            for (int i = 0; i < n; i++) {
-                float e = (float) Math.exp(p[i] - max);
-                p[i] = e;
-                sum += e;
-            }
-            float inv = 1f / sum;
-            for (int i = 0; i < n; i++) {
-                int pos = active == null ? i : active[i];
-                float w = p[i] * inv;
-                Attention.axpy(w, v, pos * kvDim + g * D, out, qo, D);
-                if (probs != null) probs[pos] += w;
-            }
-        }
-        if (probs != null) for (int i = 0; i < len; i++) probs[i] /= H;
+        });
+        if (probs == null) return;
+        java.util.Arrays.fill(probs, 0, len, 0f);
+        for (int h = 0; h < H; h++)
+            for (int i = 0; i < n; i++) probs[active == null ? i : active[i]] += weights[h][i];
+        for (int i = 0; i < len; i++) probs[i] /= H;
     }
 }
