@@ -42,11 +42,13 @@ class FidelityTest {
     }
 
     @Test
-    void noneAgreesWithItselfExactly() {
+    void noneAgreesWithItself() {
+        // the same computation twice; not bit for bit, since the JIT can compile a vector reduction between the two
+        // runs and sum in another order (run alone, this test saw a KL of 7.5e-14)
         Fidelity.Result r = fid.measure(CompressionOptions.none());
         assertEquals(1.0, r.agreement());
-        assertEquals(0.0, r.meanKl());
-        assertEquals(0.0, r.maxKl());
+        assertTrue(r.meanKl() >= 0 && r.meanKl() < 1e-9, "KL " + r.meanKl());
+        assertTrue(r.maxKl() >= 0 && r.maxKl() < 1e-9, "KL " + r.maxKl());
         assertEquals(128, r.visualKept());
     }
 
