@@ -32,16 +32,8 @@ public final class Gemm {
     }
 
     public static void linear(float[] x, int m, int k, Tensor w, float[] bias, float[] y) {
-        if (w.rank() != 2 || w.dim(1) != k)
-            throw new IllegalArgumentException(w + " does not take inputs of width " + k);
+        boolean bf16 = check(x, m, k, w, bias, y);
         int n = w.dim(0);
-        if (x.length < (long) m * k || y.length < (long) m * n || (bias != null && bias.length < n))
-            throw new IllegalArgumentException("buffers too small for " + m + "x" + k + " · " + w);
-        boolean bf16 = switch (w.dtype()) {
-            case F32 -> false;
-            case BF16 -> true;
-            default -> throw new IllegalArgumentException(w + ": GEMM takes F32 or BF16 weights");
-        };
         if (m >= PACK_MIN_ROWS) {
             PackedGemm.linear(x, m, k, PackedGemm.packed(w), bias, y);
             return;
@@ -55,6 +47,20 @@ public final class Gemm {
         }
     }
 
+    /** Checks that W {@code [n, k]} takes x {@code [m, k]} into y {@code [m, n]}; true for BF16 W, false for F32. */
+    static boolean check(float[] x, int m, int k, Tensor w, float[] bias, float[] y) {
+        if (w.rank() != 2 || w.dim(1) != k)
+            throw new IllegalArgumentException(w + " does not take inputs of width " + k);
+        int n = w.dim(0);
+        if (x.length < (long) m * k || y.length < (long) m * n || (bias != null && bias.length < n))
+            throw new IllegalArgumentException("buffers too small for " + m + "x" + k + " · " + w);
+        return switch (w.dtype()) {
+            case F32 -> false;
+            case BF16 -> true;
+            default -> throw new IllegalArgumentException(w + ": GEMM takes F32 or BF16 weights");
+        };
+    }
+
     /**
      * {@code ys[i] = x · ws[i]ᵀ + biases[i]} for weights that all take the same x (q, k and v; gate and up): below
      * {@value #PACK_MIN_ROWS} rows one job over all their output rows, so decode hands the threads one job instead of
@@ -65,28 +71,17 @@ public final class Gemm {
             for (int i = 0; i < ws.length; i++) linear(x, m, k, ws[i], biases[i], ys[i]);
             return;
         }
-        int[] start = new int[ws.length + 1];
+        int[] rows = new int[ws.length];
         boolean anyBf16 = false;
         for (int i = 0; i < ws.length; i++) {
-            Tensor w = ws[i];
-            if (w.rank() != 2 || w.dim(1) != k) throw new IllegalArgumentException(w + " does not take inputs of width " + k);
-            int n = w.dim(0);
-            if (x.length < (long) m * k || ys[i].length < (long) m * n || (biases[i] != null && biases[i].length < n))
-                throw new IllegalArgumentException("buffers too small for " + m + "x" + k + " · " + w);
-            if (w.dtype() != DType.F32 && w.dtype() != DType.BF16)
-                throw new IllegalArgumentException(w + ": GEMM takes F32 or BF16 weights");
-            anyBf16 |= w.dtype() == DType.BF16;
-            start[i + 1] = start[i] + n;
+            anyBf16 |= check(x, m, k, ws[i], biases[i], ys[i]);
+            rows[i] = ws[i].dim(0);
         }
         float[] split = anyBf16 ? splitEvenOdd(x, m, k) : null;
-        Parallel.forRange(start[ws.length], 64, (lo, hi) -> {
-            for (int i = 0; i < ws.length; i++) {
-                int a = Math.max(lo, start[i]) - start[i], b = Math.min(hi, start[i + 1]) - start[i];
-                if (a >= b) continue;
-                Tensor w = ws[i];
-                if (w.dtype() == DType.BF16) matvecBf16(x, split, m, k, w.segment(), biases[i], ys[i], w.dim(0), a, b);
-                else matvecF32(x, m, k, w.segment(), biases[i], ys[i], w.dim(0), a, b);
-            }
+        Parallel.forParts(rows, 64, (i, lo, hi) -> {
+            Tensor w = ws[i];
+            if (w.dtype() == DType.BF16) matvecBf16(x, split, m, k, w.segment(), biases[i], ys[i], rows[i], lo, hi);
+            else matvecF32(x, m, k, w.segment(), biases[i], ys[i], rows[i], lo, hi);
         });
     }
 

@@ -34,10 +34,8 @@ public final class GemmQ8 {
     }
 
     public static void linear(float[] x, int m, int k, Q8Matrix w, float[] bias, float[] y) {
-        if (w.cols() != k) throw new IllegalArgumentException(w + " does not take inputs of width " + k);
+        check(x, m, k, w, bias, y);
         int n = w.rows();
-        if (x.length < (long) m * k || y.length < (long) m * n || (bias != null && bias.length < n))
-            throw new IllegalArgumentException("buffers too small for " + m + "x" + k + " · " + w);
         if (m >= Gemm.PACK_MIN_ROWS) {
             PackedGemm.linear(x, m, k, PackedGemm.packed(w), bias, y);
             return;
@@ -52,21 +50,20 @@ public final class GemmQ8 {
             for (int i = 0; i < ws.length; i++) linear(x, m, k, ws[i], biases[i], ys[i]);
             return;
         }
-        int[] start = new int[ws.length + 1];
+        int[] rows = new int[ws.length];
         for (int i = 0; i < ws.length; i++) {
-            Q8Matrix w = ws[i];
-            if (w.cols() != k) throw new IllegalArgumentException(w + " does not take inputs of width " + k);
-            int n = w.rows();
-            if (x.length < (long) m * k || ys[i].length < (long) m * n || (biases[i] != null && biases[i].length < n))
-                throw new IllegalArgumentException("buffers too small for " + m + "x" + k + " · " + w);
-            start[i + 1] = start[i] + n;
+            check(x, m, k, ws[i], biases[i], ys[i]);
+            rows[i] = ws[i].rows();
         }
-        Parallel.forRange(start[ws.length], 64, (lo, hi) -> {
-            for (int i = 0; i < ws.length; i++) {
-                int a = Math.max(lo, start[i]) - start[i], b = Math.min(hi, start[i + 1]) - start[i];
-                if (a < b) matvec(x, m, k, ws[i].quants(), ws[i].scales(), biases[i], ys[i], ws[i].rows(), a, b);
-            }
-        });
+        Parallel.forParts(rows, 64, (i, lo, hi) -> matvec(x, m, k, ws[i].quants(), ws[i].scales(), biases[i], ys[i], rows[i], lo, hi));
+    }
+
+    /** Checks that W {@code [n, k]} takes x {@code [m, k]} into y {@code [m, n]}. */
+    static void check(float[] x, int m, int k, Q8Matrix w, float[] bias, float[] y) {
+        if (w.cols() != k) throw new IllegalArgumentException(w + " does not take inputs of width " + k);
+        int n = w.rows();
+        if (x.length < (long) m * k || y.length < (long) m * n || (bias != null && bias.length < n))
+            throw new IllegalArgumentException("buffers too small for " + m + "x" + k + " · " + w);
     }
 
     static void matvec(float[] x, int m, int k, MemorySegment q, MemorySegment s, float[] bias, float[] y, int n, int j0, int j1) {

@@ -70,6 +70,27 @@ public final class Parallel {
         if (!p.run(n, chunks, body)) body.run(0, n); // the pool is busy (nested or concurrent call): run it here
     }
 
+    /** A body over the index range [lo, hi) of part {@code part}. */
+    @FunctionalInterface
+    public interface PartRange {
+        void run(int part, int lo, int hi);
+    }
+
+    /**
+     * One job over several parts laid end to end, part i of {@code sizes[i]} items: the threads split the whole,
+     * and each chunk calls {@code body} once per part it overlaps, with indices within that part.
+     */
+    public static void forParts(int[] sizes, int grain, PartRange body) {
+        int[] start = new int[sizes.length + 1];
+        for (int i = 0; i < sizes.length; i++) start[i + 1] = start[i] + sizes[i];
+        forRange(start[sizes.length], grain, (lo, hi) -> {
+            for (int i = 0; i < sizes.length; i++) {
+                int a = Math.max(lo, start[i]) - start[i], b = Math.min(hi, start[i + 1]) - start[i];
+                if (a < b) body.run(i, a, b);
+            }
+        });
+    }
+
     /** Runs {@code body} over [0, n) with exactly one chunk per item-group, balanced over the threads. */
     public static void forEach(int n, Range body) {
         forRange(n, 1, body);

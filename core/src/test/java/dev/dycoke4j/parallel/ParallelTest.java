@@ -42,6 +42,24 @@ class ParallelTest {
     }
 
     @Test
+    void partsLaidEndToEndAreEachCoveredOnceWithTheirOwnIndices() {
+        int[] sizes = {5, 0, 130, 1, 64};
+        for (int t : new int[] {1, 2, 3}) {
+            Parallel.setThreads(t);
+            for (int grain : new int[] {1, 7, 64}) {
+                AtomicIntegerArray[] hits = new AtomicIntegerArray[sizes.length];
+                for (int i = 0; i < sizes.length; i++) hits[i] = new AtomicIntegerArray(Math.max(1, sizes[i]));
+                Parallel.forParts(sizes, grain, (part, lo, hi) -> {
+                    assertTrue(lo < hi && hi <= sizes[part], "part " + part + " [" + lo + ", " + hi + ")");
+                    for (int j = lo; j < hi; j++) hits[part].incrementAndGet(j);
+                });
+                for (int i = 0; i < sizes.length; i++)
+                    for (int j = 0; j < sizes[i]; j++) assertEquals(1, hits[i].get(j), "part " + i + " index " + j + ", " + t + " threads, grain " + grain);
+            }
+        }
+    }
+
+    @Test
     void manySmallJobsInARowLoseNothing() {
         // decode's pattern: thousands of tiny jobs back to back, while workers spin between them
         Parallel.setThreads(3);
