@@ -9,14 +9,16 @@ import jdk.incubator.vector.VectorSpecies;
  * Scaled dot-product attention with grouped-query heads, for T queries over S keys/values. It never builds a T x S
  * matrix.
  *
- * <p>From {@value #FLASH_MIN_T} queries on it is blocked, flash-style: K is repacked once per call into panels of
- * 2 vectors' worth of keys, {@code [kv head][key panel][d][2L keys]}, so that a block of {@value #TQ} queries of one
- * head times {@value #SK} keys is a small broadcast-FMA GEMM (no horizontal sums); the softmax runs online over the
- * key blocks (running max and sum per query, earlier partial outputs rescaled when the max grows), with a vectorised
- * exp; the weighted sum of values is a second register-tiled product, 4 queries x 3 (or 2, or 1) vectors of d. Work
- * items are (query block, head) pairs, dealt out outside-in over the query blocks so that both threads get the same
- * share of a causal triangle. Below that (decode) each (query, head) pair computes one row of scores in a scratch
- * row, softmaxes it and accumulates the values.
+ * <p>Keys are read as {@link KeyPanels} (a KV cache keeps them so; {@link #attend} repacks row-major keys once per
+ * call), so that the scores of a block of {@value #TQ} query rows against a panel of keys are a small broadcast-FMA
+ * GEMM, with no horizontal sums. The softmax runs online over key blocks of {@value #SK} (running max and sum per row,
+ * earlier partial outputs rescaled when the max grows), with a vectorised exp; the weighted sum of values is a second
+ * register-tiled product, 4 rows x 3 (or 2, or 1) vectors of d.
+ *
+ * <p>From {@value #FLASH_MIN_T} queries on (prefill, vision), a block's rows are 4 queries of one head; work items are
+ * (query block, head) pairs, dealt out outside-in over the query blocks so that both threads get the same share of a
+ * causal triangle. Below that (decode), a block's rows are the heads that share a kv head, so each key and value
+ * vector loaded serves up to 4 heads; work items are (kv head, block of heads).
  *
  * <p>Layouts (row-major, floats): {@code q[qOff + t*qStride + h*D]}, {@code k[kOff + s*kvStride + g*D]}, likewise v,
  * {@code out[oOff + t*qStride + h*D]}, with head h reading kv head {@code g = h / (H/KVH)}. With {@code causal}, query
@@ -32,74 +34,100 @@ public final class Attention {
     private Attention() {
     }
 
-    /** Queries per flash block (the rows of both register tiles), and keys per block (a multiple of 2 vectors). */
+    /** Rows per block (of both register tiles), and keys per block (a multiple of a key panel). */
     static final int TQ = 4, SK = 128;
     static final int L = F.length();
+    static final int KP = KeyPanels.KP;
     static final int FLASH_MIN_T = 4;
 
+    /** Attention with row-major keys: they are packed into {@link KeyPanels} first (in parallel), then {@link #attendPanels}. */
     public static void attend(Shape sh, float[] q, int qOff, float[] k, int kOff, float[] v, int vOff, float[] out, int oOff) {
+        check(sh);
+        float[] kp = new float[KeyPanels.floats(sh.S, sh.KVH, sh.D)];
+        Parallel.forRange(KeyPanels.panels(sh.S), 4, (lo, hi) -> {
+            int s0 = lo * KP, s1 = Math.min(sh.S, hi * KP);
+            KeyPanels.put(kp, sh.KVH, sh.D, s0, s1 - s0, k, kOff + s0 * sh.kvStride, sh.kvStride);
+        });
+        attendPanels(sh, q, qOff, kp, v, vOff, out, oOff);
+    }
+
+    /**
+     * Attention with the keys already in {@link KeyPanels} form ({@code kp}, holding at least S keys of KVH heads of
+     * D); {@code sh.kvStride} is the stride of the value rows.
+     */
+    public static void attendPanels(Shape sh, float[] q, int qOff, float[] kp, float[] v, int vOff, float[] out, int oOff) {
+        check(sh);
+        if (kp.length < KeyPanels.floats(sh.S, sh.KVH, sh.D))
+            throw new IllegalArgumentException("key panels of " + kp.length + " floats cannot hold " + sh.S + " keys of " + sh.KVH + " x " + sh.D);
+        if (sh.T >= FLASH_MIN_T) flash(sh, q, qOff, kp, v, vOff, out, oOff);
+        else decode(sh, q, qOff, kp, v, vOff, out, oOff);
+    }
+
+    private static void check(Shape sh) {
         if (sh.H % sh.KVH != 0) throw new IllegalArgumentException("heads " + sh.H + " are not a multiple of kv heads " + sh.KVH);
-        if (sh.T >= FLASH_MIN_T) {
-            flash(sh, q, qOff, k, kOff, v, vOff, out, oOff);
-            return;
-        }
-        int pairs = sh.T * sh.H;
-        // one (row, head) pair is a whole pass over the cache: worth a thread each at decode
-        Parallel.forRange(pairs, 1, (lo, hi) -> rows(sh, q, qOff, k, kOff, v, vOff, out, oOff, lo, hi));
     }
 
     // ---- blocked (flash-style) attention
 
-    static void flash(Shape sh, float[] q, int qOff, float[] k, int kOff, float[] v, int vOff, float[] out, int oOff) {
-        int sp = (sh.S + 2 * L - 1) / (2 * L) * (2 * L);
-        float[] kt = new float[sh.KVH * sh.D * sp];
-        Parallel.forRange(sh.KVH * (sp / (2 * L)), 8, (lo, hi) -> packK(sh, k, kOff, kt, sp, lo, hi));
+    static void flash(Shape sh, float[] q, int qOff, float[] kp, float[] v, int vOff, float[] out, int oOff) {
         int blocks = (sh.T + TQ - 1) / TQ;
         Parallel.forRange(blocks * sh.H, 1, (lo, hi) -> {
             Scratch w = new Scratch(sh.D);
             for (int i = lo; i < hi; i++) {
                 int j = i / sh.H, h = i % sh.H;
                 int tb = j % 2 == 0 ? j / 2 : blocks - 1 - j / 2; // outside-in: 0, last, 1, last-1, ...
-                flashBlock(sh, q, qOff, kt, sp, v, vOff, out, oOff, tb * TQ, h, w);
+                int t0 = tb * TQ, rows = Math.min(TQ, sh.T - t0);
+                for (int r = 0; r < TQ; r++) {
+                    int t = t0 + Math.min(r, rows - 1); // rows past T repeat the last one; never written out
+                    w.qo[r] = qOff + t * sh.qStride + h * sh.D;
+                    w.oo[r] = oOff + (t0 + r) * sh.qStride + h * sh.D;
+                    w.limit[r] = sh.causal ? Math.min(sh.S, sh.pos0 + t + 1) : sh.S;
+                }
+                flashRows(sh, q, kp, h / (sh.H / sh.KVH), v, vOff, out, rows, w);
             }
         });
     }
 
     /**
-     * Panels {@code [lo, hi)}, panel {@code g·(sp/2L) + c} holding keys {@code c·2L ..} of kv head g:
-     * kt[panel·D·2L + d·2L + j] = K[c·2L + j, g, d], zero past S.
+     * Fewer than {@value #FLASH_MIN_T} queries: the (query, head) pairs of each kv head, in blocks of {@value #TQ}, are
+     * the rows of {@link #flashRows}.
      */
-    static void packK(Shape sh, float[] k, int kOff, float[] kt, int sp, int lo, int hi) {
-        int per = sp / (2 * L), D = sh.D;
-        for (int p = lo; p < hi; p++) {
-            int g = p / per, s0 = (p % per) * 2 * L, base = p * D * 2 * L;
-            for (int j = 0; j < 2 * L && s0 + j < sh.S; j++) {
-                int src = kOff + (s0 + j) * sh.kvStride + g * D;
-                for (int d = 0; d < D; d++) kt[base + d * 2 * L + j] = k[src + d];
+    static void decode(Shape sh, float[] q, int qOff, float[] kp, float[] v, int vOff, float[] out, int oOff) {
+        int group = sh.H / sh.KVH, pairs = sh.T * group, blocks = (pairs + TQ - 1) / TQ;
+        Parallel.forRange(sh.KVH * blocks, 1, (lo, hi) -> {
+            Scratch w = new Scratch(sh.D);
+            for (int i = lo; i < hi; i++) {
+                int g = i / blocks, p0 = (i % blocks) * TQ, rows = Math.min(TQ, pairs - p0);
+                for (int r = 0; r < TQ; r++) {
+                    int p = p0 + Math.min(r, rows - 1), t = p / group, h = g * group + p % group; // past the pairs: the last again
+                    w.qo[r] = qOff + t * sh.qStride + h * sh.D;
+                    w.oo[r] = oOff + t * sh.qStride + h * sh.D;
+                    w.limit[r] = sh.causal ? Math.min(sh.S, sh.pos0 + t + 1) : sh.S;
+                }
+                flashRows(sh, q, kp, g, v, vOff, out, rows, w);
             }
-        }
+        });
     }
 
-    /** A thread's scratch: scores of a block, output accumulators, and the running max and sum per query. */
+    /** A thread's scratch: scores of a block, output accumulators, and per row its max, sum, query, output and limit. */
     static final class Scratch {
         final float[] sc = new float[TQ * SK];
         final float[] o;
         final float[] max = new float[TQ], sum = new float[TQ];
-        final int[] limit = new int[TQ], qo = new int[TQ];
+        final int[] limit = new int[TQ], qo = new int[TQ], oo = new int[TQ];
 
         Scratch(int d) {
             o = new float[TQ * d];
         }
     }
 
-    static void flashBlock(Shape sh, float[] q, int qOff, float[] kt, int sp, float[] v, int vOff, float[] out, int oOff,
-                           int t0, int h, Scratch w) {
-        int D = sh.D, rows = Math.min(TQ, sh.T - t0), g = h / (sh.H / sh.KVH);
-        int end = 0;
+    /**
+     * The flash loop for the {@value #TQ} rows set up in {@code w} (query offsets {@code qo}, visible keys
+     * {@code limit}, output offsets {@code oo}), all reading kv head g. Writes out the first {@code rows} rows.
+     */
+    static void flashRows(Shape sh, float[] q, float[] kp, int g, float[] v, int vOff, float[] out, int rows, Scratch w) {
+        int D = sh.D, end = 0;
         for (int r = 0; r < TQ; r++) {
-            int t = t0 + Math.min(r, rows - 1); // rows past T repeat the last one; never written out
-            w.qo[r] = qOff + t * sh.qStride + h * D;
-            w.limit[r] = sh.causal ? Math.min(sh.S, sh.pos0 + t + 1) : sh.S;
             end = Math.max(end, w.limit[r]);
             w.max[r] = Float.NEGATIVE_INFINITY;
             w.sum[r] = 0;
@@ -107,40 +135,43 @@ public final class Attention {
         java.util.Arrays.fill(w.o, 0f);
         float[] sc = w.sc;
         for (int s0 = 0; s0 < end; s0 += SK) {
-            int nb = Math.min(SK, end - s0), nbp = (nb + 2 * L - 1) / (2 * L) * (2 * L);
-            int kb = (g * sp + s0) * D; // panel (g, s0 / 2L) starts at (g·sp/2L + s0/2L)·D·2L
-            for (int c = 0; c < nbp; c += 2 * L) qk(q, w.qo, kt, kb + c * D, D, sc, c);
+            int nb = Math.min(SK, end - s0), nbp = (nb + KP - 1) / KP * KP;
+            for (int c = 0; c < nbp; c += KP) qk(q, w.qo, kp, KeyPanels.base((s0 + c) / KP, g, sh.KVH, D), D, sc, c, SK);
             for (int r = 0; r < TQ; r++) {
                 int valid = Math.max(0, Math.min(nb, w.limit[r] - s0)); // at least key 0 is always visible
                 softmaxRow(sc, r * SK, valid, nbp, sh.scale, w, r);
             }
-            int vb = vOff + s0 * sh.kvStride + g * D;
-            int d = 0;
-            for (; d + 3 * L <= D; d += 3 * L) pv3(sc, nb, v, vb + d, sh.kvStride, w.o, d, D);
-            if (d + 2 * L <= D) {
-                pv2(sc, nb, v, vb + d, sh.kvStride, w.o, d, D);
-                d += 2 * L;
-            }
-            for (; d + L <= D; d += L) pv1(sc, nb, v, vb + d, sh.kvStride, w.o, d, D);
-            for (; d < D; d++)
-                for (int r = 0; r < TQ; r++) {
-                    float a = w.o[r * D + d];
-                    for (int s = 0; s < nb; s++) a += sc[r * SK + s] * v[vb + s * sh.kvStride + d];
-                    w.o[r * D + d] = a;
-                }
+            pv(sc, SK, nb, v, vOff + s0 * sh.kvStride + g * D, sh.kvStride, w.o, D);
         }
         for (int r = 0; r < rows; r++) {
             float inv = 1f / w.sum[r];
-            int oo = oOff + (t0 + r) * sh.qStride + h * D;
+            int oo = w.oo[r];
             for (int d = 0; d < D; d++) out[oo + d] = w.o[r * D + d] * inv;
         }
     }
 
-    /** sc[r·SK + c + 0..2L) = Σ_d q[qo[r] + d] · kt[kb + d·2L + 0..2L) for the 4 rows: one key panel. */
-    static void qk(float[] q, int[] qo, float[] kt, int kb, int D, float[] sc, int c) {
+    /** o[r·D + d] += Σ_{s<nb} p[r·rs + s] · v[vb + s·stride + d] for the 4 rows and all d: the register-tiled pieces. */
+    static void pv(float[] p, int rs, int nb, float[] v, int vb, int stride, float[] o, int D) {
+        int d = 0;
+        for (; d + 3 * L <= D; d += 3 * L) pv3(p, rs, nb, v, vb + d, stride, o, d, D);
+        if (d + 2 * L <= D) {
+            pv2(p, rs, nb, v, vb + d, stride, o, d, D);
+            d += 2 * L;
+        }
+        for (; d + L <= D; d += L) pv1(p, rs, nb, v, vb + d, stride, o, d, D);
+        for (; d < D; d++)
+            for (int r = 0; r < TQ; r++) {
+                float a = o[r * D + d];
+                for (int s = 0; s < nb; s++) a += p[r * rs + s] * v[vb + s * stride + d];
+                o[r * D + d] = a;
+            }
+    }
+
+    /** sc[r·rs + c + 0..KP) = Σ_d q[qo[r] + d] · kp[kb + d·KP + 0..KP) for the 4 rows: one key panel. */
+    static void qk(float[] q, int[] qo, float[] kt, int kb, int D, float[] sc, int c, int rs) {
         int q0 = qo[0], q1 = qo[1], q2 = qo[2], q3 = qo[3];
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        for (int d = 0, ko = kb; d < D; d++, ko += 2 * L) {
+        for (int d = 0, ko = kb; d < D; d++, ko += KP) {
             FloatVector k0 = FloatVector.fromArray(F, kt, ko), k1 = FloatVector.fromArray(F, kt, ko + L);
             FloatVector b = FloatVector.broadcast(F, q[q0 + d]);
             a00 = b.fma(k0, a00);
@@ -157,12 +188,12 @@ public final class Attention {
         }
         a00.intoArray(sc, c);
         a01.intoArray(sc, c + L);
-        a10.intoArray(sc, SK + c);
-        a11.intoArray(sc, SK + c + L);
-        a20.intoArray(sc, 2 * SK + c);
-        a21.intoArray(sc, 2 * SK + c + L);
-        a30.intoArray(sc, 3 * SK + c);
-        a31.intoArray(sc, 3 * SK + c + L);
+        a10.intoArray(sc, rs + c);
+        a11.intoArray(sc, rs + c + L);
+        a20.intoArray(sc, 2 * rs + c);
+        a21.intoArray(sc, 2 * rs + c + L);
+        a30.intoArray(sc, 3 * rs + c);
+        a31.intoArray(sc, 3 * rs + c + L);
     }
 
     /**
@@ -200,8 +231,8 @@ public final class Attention {
         w.max[r] = max;
     }
 
-    /** o[r·D + d + 0..3L) += Σ_s p[r, s] · v[vb + s·stride + 0..3L) for the 4 rows. */
-    static void pv3(float[] sc, int nb, float[] v, int vb, int stride, float[] o, int d, int D) {
+    /** o[r·D + d + 0..3L) += Σ_s sc[r·rs + s] · v[vb + s·stride + 0..3L) for the 4 rows. */
+    static void pv3(float[] sc, int rs, int nb, float[] v, int vb, int stride, float[] o, int d, int D) {
         int o0 = d, o1 = D + d, o2 = 2 * D + d, o3 = 3 * D + d;
         FloatVector a00 = FloatVector.fromArray(F, o, o0), a01 = FloatVector.fromArray(F, o, o0 + L), a02 = FloatVector.fromArray(F, o, o0 + 2 * L);
         FloatVector a10 = FloatVector.fromArray(F, o, o1), a11 = FloatVector.fromArray(F, o, o1 + L), a12 = FloatVector.fromArray(F, o, o1 + 2 * L);
@@ -213,15 +244,15 @@ public final class Attention {
             a00 = p.fma(v0, a00);
             a01 = p.fma(v1, a01);
             a02 = p.fma(v2, a02);
-            p = FloatVector.broadcast(F, sc[SK + s]);
+            p = FloatVector.broadcast(F, sc[rs + s]);
             a10 = p.fma(v0, a10);
             a11 = p.fma(v1, a11);
             a12 = p.fma(v2, a12);
-            p = FloatVector.broadcast(F, sc[2 * SK + s]);
+            p = FloatVector.broadcast(F, sc[2 * rs + s]);
             a20 = p.fma(v0, a20);
             a21 = p.fma(v1, a21);
             a22 = p.fma(v2, a22);
-            p = FloatVector.broadcast(F, sc[3 * SK + s]);
+            p = FloatVector.broadcast(F, sc[3 * rs + s]);
             a30 = p.fma(v0, a30);
             a31 = p.fma(v1, a31);
             a32 = p.fma(v2, a32);
@@ -241,7 +272,7 @@ public final class Attention {
     }
 
     /** As {@link #pv3} for two vectors of d. */
-    static void pv2(float[] sc, int nb, float[] v, int vb, int stride, float[] o, int d, int D) {
+    static void pv2(float[] sc, int rs, int nb, float[] v, int vb, int stride, float[] o, int d, int D) {
         int o0 = d, o1 = D + d, o2 = 2 * D + d, o3 = 3 * D + d;
         FloatVector a00 = FloatVector.fromArray(F, o, o0), a01 = FloatVector.fromArray(F, o, o0 + L);
         FloatVector a10 = FloatVector.fromArray(F, o, o1), a11 = FloatVector.fromArray(F, o, o1 + L);
@@ -252,13 +283,13 @@ public final class Attention {
             FloatVector p = FloatVector.broadcast(F, sc[s]);
             a00 = p.fma(v0, a00);
             a01 = p.fma(v1, a01);
-            p = FloatVector.broadcast(F, sc[SK + s]);
+            p = FloatVector.broadcast(F, sc[rs + s]);
             a10 = p.fma(v0, a10);
             a11 = p.fma(v1, a11);
-            p = FloatVector.broadcast(F, sc[2 * SK + s]);
+            p = FloatVector.broadcast(F, sc[2 * rs + s]);
             a20 = p.fma(v0, a20);
             a21 = p.fma(v1, a21);
-            p = FloatVector.broadcast(F, sc[3 * SK + s]);
+            p = FloatVector.broadcast(F, sc[3 * rs + s]);
             a30 = p.fma(v0, a30);
             a31 = p.fma(v1, a31);
         }
@@ -273,62 +304,20 @@ public final class Attention {
     }
 
     /** As {@link #pv3} for one vector of d. */
-    static void pv1(float[] sc, int nb, float[] v, int vb, int stride, float[] o, int d, int D) {
+    static void pv1(float[] sc, int rs, int nb, float[] v, int vb, int stride, float[] o, int d, int D) {
         FloatVector a0 = FloatVector.fromArray(F, o, d), a1 = FloatVector.fromArray(F, o, D + d);
         FloatVector a2 = FloatVector.fromArray(F, o, 2 * D + d), a3 = FloatVector.fromArray(F, o, 3 * D + d);
         for (int s = 0, vo = vb; s < nb; s++, vo += stride) {
             FloatVector x = FloatVector.fromArray(F, v, vo);
             a0 = FloatVector.broadcast(F, sc[s]).fma(x, a0);
-            a1 = FloatVector.broadcast(F, sc[SK + s]).fma(x, a1);
-            a2 = FloatVector.broadcast(F, sc[2 * SK + s]).fma(x, a2);
-            a3 = FloatVector.broadcast(F, sc[3 * SK + s]).fma(x, a3);
+            a1 = FloatVector.broadcast(F, sc[rs + s]).fma(x, a1);
+            a2 = FloatVector.broadcast(F, sc[2 * rs + s]).fma(x, a2);
+            a3 = FloatVector.broadcast(F, sc[3 * rs + s]).fma(x, a3);
         }
         a0.intoArray(o, d);
         a1.intoArray(o, D + d);
         a2.intoArray(o, 2 * D + d);
         a3.intoArray(o, 3 * D + d);
-    }
-
-    // ---- row at a time (decode)
-
-    static void rows(Shape sh, float[] q, int qOff, float[] k, int kOff, float[] v, int vOff, float[] out, int oOff, int lo, int hi) {
-        float[] scores = new float[sh.S];
-        int group = sh.H / sh.KVH;
-        for (int p = lo; p < hi; p++) {
-            int t = p / sh.H, h = p % sh.H, g = h / group;
-            int n = sh.causal ? Math.min(sh.S, sh.pos0 + t + 1) : sh.S;
-            int qo = qOff + t * sh.qStride + h * sh.D;
-            int ko = kOff + g * sh.D, vo = vOff + g * sh.D;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int s = 0; s < n; s++) {
-                float sc = dot(q, qo, k, ko + s * sh.kvStride, sh.D) * sh.scale;
-                scores[s] = sc;
-                if (sc > max) max = sc;
-            }
-            float sum = expSum(scores, n, max);
-            float inv = 1.0f / sum;
-            int oo = oOff + t * sh.qStride + h * sh.D;
-            java.util.Arrays.fill(out, oo, oo + sh.D, 0f);
-            for (int s = 0; s < n; s++) axpy(scores[s] * inv, v, vo + s * sh.kvStride, out, oo, sh.D);
-        }
-    }
-
-    /** scores[0..n) = exp(scores[s] - max), returning their sum: vector exp (SVML on x86) and a scalar tail. */
-    static float expSum(float[] scores, int n, float max) {
-        int s = 0, ub = F.loopBound(n);
-        FloatVector m = FloatVector.broadcast(F, max), acc = FloatVector.zero(F);
-        for (; s < ub; s += L) {
-            FloatVector e = FloatVector.fromArray(F, scores, s).sub(m).lanewise(VectorOperators.EXP);
-            e.intoArray(scores, s);
-            acc = acc.add(e);
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; s < n; s++) {
-            float e = (float) Math.exp(scores[s] - max);
-            scores[s] = e;
-            sum += e;
-        }
-        return sum;
     }
 
     static float dot(float[] a, int ao, float[] b, int bo, int n) {

@@ -1,25 +1,26 @@
 package dev.dycoke4j.llm;
 
+import dev.dycoke4j.kernel.KeyPanels;
 import dev.dycoke4j.kernel.TieredAttention;
 
 import java.util.Arrays;
 
 /**
- * Keys (after RoPE, at their original positions) and values of every layer, one slot per token:
- * {@code k[layer][slot·kvDim + g·headDim + i]}. Layers may hold different numbers of slots: a method that drops
+ * Keys (after RoPE, at their original positions) and values of every layer, one slot per token: keys in
+ * {@link KeyPanels} form (what attention reads without repacking), values as rows {@code v[layer][slot·kvDim + g·headDim + i]}. Layers may hold different numbers of slots: a method that drops
  * tokens from the upper layers at prefill (FastV) leaves those layers shorter. Layer 0 always holds every token, so
  * its length is the number of positions seen. Grows by doubling up to the context length.
  *
  * <p>A layer can become <em>tiered</em> ({@link #retier}): its slots then live either in a float32 store or in a
- * compact store ({@link CompactType}), found through a slot → row map, and its arrays are no longer indexed by slot
- * ({@link #keys}/{@link #values} refuse; read through {@link #store}, {@link #readKeys}, {@link #readValues}). A
+ * compact store ({@link CompactType}), found through a slot → row map, both with keys as rows, and its arrays are no
+ * longer indexed by slot ({@link #keyPanels}/{@link #values} refuse; read through {@link #store}, {@link #readKeys}, {@link #readValues}). A
  * tiered layer takes one token at a time.
  */
 public final class KvCache {
     /** The encoding of the compact store: int8 with a symmetric scale per (slot, kv head) row of K and of V, or bf16. */
     public enum CompactType { INT8, BF16 }
 
-    private final int layers, kvDim, kvHeads, maxTokens;
+    private final int layers, kvDim, kvHeads, headDim, maxTokens;
     private final float[][] k, v;
     private final int[] length;
     private final KvTier[] tiers;
@@ -32,10 +33,11 @@ public final class KvCache {
     public KvCache(int layers, int kvHeads, int headDim, int maxTokens, int initialTokens) {
         this.layers = layers;
         this.kvHeads = kvHeads;
+        this.headDim = headDim;
         this.kvDim = kvHeads * headDim;
         this.maxTokens = maxTokens;
         int cap = Math.max(1, Math.min(maxTokens, initialTokens));
-        k = new float[layers][cap * kvDim];
+        k = new float[layers][KeyPanels.floats(cap, kvHeads, headDim)];
         v = new float[layers][cap * kvDim];
         length = new int[layers];
         tiers = new KvTier[layers];
@@ -77,15 +79,15 @@ public final class KvCache {
             tiers[layer].reserve(length[layer], n);
             return;
         }
-        int cap = k[layer].length / kvDim;
+        int cap = v[layer].length / kvDim;
         if (need <= cap) return;
         int grown = Math.min(maxTokens, Math.max(need, cap * 2));
-        k[layer] = Arrays.copyOf(k[layer], grown * kvDim);
+        k[layer] = Arrays.copyOf(k[layer], KeyPanels.floats(grown, kvHeads, headDim)); // panels stay where they are
         v[layer] = Arrays.copyOf(v[layer], grown * kvDim);
     }
 
-    /** Keys of a plain layer, indexed by slot. */
-    public float[] keys(int layer) {
+    /** Keys of a plain layer, as {@link KeyPanels} of slots. */
+    public float[] keyPanels(int layer) {
         checkPlain(layer);
         return k[layer];
     }
@@ -105,16 +107,29 @@ public final class KvCache {
         return tiers[layer] != null;
     }
 
-    /** The storage of {@code layer}, for attention: plain (slot = row) or tiered. */
+    /** The storage of a tiered {@code layer}, for attention (a plain layer's is {@link #keyPanels} and {@link #values}). */
     public TieredAttention.Store store(int layer) {
-        return tiers[layer] != null ? tiers[layer].store() : TieredAttention.Store.dense(kvDim, kvHeads, k[layer], v[layer]);
+        if (tiers[layer] == null) throw new IllegalStateException("layer " + layer + " is plain: read keyPanels() and values()");
+        return tiers[layer].store();
     }
 
     /** Writes the keys and values ({@code kvDim} floats each) of a reserved slot. */
     public void put(int layer, int slot, float[] ks, int ko, float[] vs, int vo) {
-        int row = tiers[layer] != null ? tiers[layer].floatRow(slot) : slot;
-        System.arraycopy(ks, ko, tiers[layer] != null ? tiers[layer].fk : k[layer], row * kvDim, kvDim);
-        System.arraycopy(vs, vo, tiers[layer] != null ? tiers[layer].fv : v[layer], row * kvDim, kvDim);
+        if (tiers[layer] != null) {
+            int row = tiers[layer].floatRow(slot);
+            System.arraycopy(ks, ko, tiers[layer].fk, row * kvDim, kvDim);
+            System.arraycopy(vs, vo, tiers[layer].fv, row * kvDim, kvDim);
+        } else {
+            put(layer, slot, 1, ks, ko, vs, vo);
+        }
+    }
+
+    /** Writes the keys and values of {@code n} reserved slots of a plain layer from {@code slot0} on: rows of {@code kvDim}. */
+    public void put(int layer, int slot0, int n, float[] ks, int ko, float[] vs, int vo) {
+        checkPlain(layer);
+        if (slot0 < 0 || slot0 + n > v[layer].length / kvDim) throw new IndexOutOfBoundsException("slots " + slot0 + "+" + n + " are not reserved in layer " + layer);
+        KeyPanels.put(k[layer], kvHeads, headDim, slot0, n, ks, ko, kvDim);
+        System.arraycopy(vs, vo, v[layer], slot0 * kvDim, n * kvDim);
     }
 
     /** The keys of a slot as float32 ({@code kvDim} into {@code out[off..]}), dequantized if it is in the compact store. */
@@ -129,7 +144,8 @@ public final class KvCache {
     private void read(int layer, int slot, boolean keys, float[] out, int off) {
         if (slot < 0 || slot >= length[layer]) throw new IndexOutOfBoundsException("slot " + slot + " of " + length[layer] + " in layer " + layer);
         if (tiers[layer] != null) tiers[layer].read(slot, keys, out, off);
-        else System.arraycopy(keys ? k[layer] : v[layer], slot * kvDim, out, off, kvDim);
+        else if (keys) KeyPanels.get(k[layer], kvHeads, headDim, slot, out, off);
+        else System.arraycopy(v[layer], slot * kvDim, out, off, kvDim);
     }
 
     /** Marks {@code n} reserved slots of {@code layer} as filled. */
@@ -163,7 +179,8 @@ public final class KvCache {
                 throw new IllegalStateException("layer " + l + " holds " + length[l] + " slots, fewer than the span's end " + (spanStart + spanCount));
             KvTier t = tiers[l];
             if (t == null) {
-                t = tiers[l] = new KvTier(type, kvDim, kvHeads, k[l], v[l], length[l]);
+                int cap = v[l].length / kvDim;
+                t = tiers[l] = new KvTier(type, kvDim, kvHeads, KeyPanels.toRows(k[l], length[l], cap, kvHeads, headDim), v[l], length[l]);
                 k[l] = v[l] = null;
             } else if (t.type != type) {
                 throw new IllegalArgumentException("layer " + l + " already keeps " + t.type + " compact rows, not " + type);
@@ -217,7 +234,7 @@ public final class KvCache {
     /** Bytes of every array the cache holds, used or spare (what the heap really keeps). */
     public long capacityBytes() {
         long b = 0;
-        for (int l = 0; l < layers; l++) b += tiers[l] != null ? tiers[l].capacityBytes() : 2L * k[l].length * Float.BYTES;
+        for (int l = 0; l < layers; l++) b += tiers[l] != null ? tiers[l].capacityBytes() : ((long) k[l].length + v[l].length) * Float.BYTES;
         return b;
     }
 }

@@ -27,7 +27,8 @@ public record KvSnapshot(int[] tokens, int kvDim, float[][] keys, float[][] valu
         for (int l = 0; l < L; l++) {
             if (cache.tiered(l) || cache.length(l) < n)
                 throw new IllegalStateException("layer " + l + " of the cache cannot give a " + n + "-token prefix");
-            k[l] = Arrays.copyOf(cache.keys(l), n * D);
+            k[l] = new float[n * D];
+            for (int s = 0; s < n; s++) cache.readKeys(l, s, k[l], s * D);
             v[l] = Arrays.copyOf(cache.values(l), n * D);
         }
         return new KvSnapshot(Arrays.copyOf(ids, n), D, k, v);
@@ -67,8 +68,7 @@ public record KvSnapshot(int[] tokens, int kvDim, float[][] keys, float[][] valu
         if (n < 0 || n > tokens.length) throw new IllegalArgumentException("cannot restore " + n + " of " + tokens.length + " slots");
         for (int l = 0; l < keys.length; l++) {
             cache.reserve(l, n);
-            System.arraycopy(keys[l], 0, cache.keys(l), 0, n * kvDim);
-            System.arraycopy(values[l], 0, cache.values(l), 0, n * kvDim);
+            cache.put(l, 0, n, keys[l], 0, values[l], 0);
             cache.advance(l, n);
         }
     }

@@ -66,16 +66,15 @@ final class Qwen2Layer {
             afterAttention(x, xb, att, 1);
             return;
         }
-        float[] kc = cache.keys(index), vc = cache.values(index);
-        System.arraycopy(ks, 0, kc, slot0 * kvDim, T * kvDim);
-        System.arraycopy(vs, 0, vc, slot0 * kvDim, T * kvDim);
+        cache.put(index, slot0, T, ks, 0, vs, 0);
+        float[] kc = cache.keyPanels(index), vc = cache.values(index);
         float[] att = new float[T * H * hd];
         float scale = (float) Math.pow(hd, -0.5);
         if (T == 1 && (active != null || probs != null)) {
             IndexedAttention.decode(qs, kc, vc, kvDim, H, KVH, hd, slot0 + 1, active, scale, att, probs);
         } else {
             var shape = new Attention.Shape(T, slot0 + T, H, KVH, hd, H * hd, kvDim, true, slot0, scale);
-            Attention.attend(shape, qs, 0, kc, 0, vc, 0, att, 0);
+            Attention.attendPanels(shape, qs, 0, kc, vc, 0, att, 0);
             if (probs != null) {
                 float[] lastQ = java.util.Arrays.copyOfRange(qs, (T - 1) * H * hd, T * H * hd);
                 IndexedAttention.decode(lastQ, kc, vc, kvDim, H, KVH, hd, slot0 + T, null, scale, new float[H * hd], probs);

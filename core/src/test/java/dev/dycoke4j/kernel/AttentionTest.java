@@ -54,10 +54,35 @@ class AttentionTest {
                 {70, 70, 2, 1, 40, 1, 0, 0},     // causal over more than one key block
                 {9, 300, 3, 1, 24, 0, 0, 0},     // long S, non-causal
                 {65, 200, 4, 2, 64, 1, 135, 2},  // chunked prefill after a cached prefix
+                {2, 50, 4, 4, 16, 1, 48, 0},     // two decode rows, group 1
+                {3, 90, 6, 2, 8, 1, 87, 1},      // three decode rows over two head blocks per kv head
+                {1, 300, 28, 4, 128, 1, 299, 0}, // a 7B-like decode step
         };
         for (int[] c : cases)
             for (int threads = 1; threads <= 2; threads++)
                 run(r, c[0], c[1], c[2], c[3], c[4], c[5] == 1, c[6], c[7], threads);
+    }
+
+    /**
+     * Keys from a cache's panels: the array holds more than S keys, and the slots past S hold NaN (a cache's spare
+     * room after truncation holds stale keys); attention must mask them, at decode and at prefill.
+     */
+    @Test
+    void panelsPastTheLastKeyAreNeverUsed() {
+        SplittableRandom r = new SplittableRandom(9);
+        for (int[] c : new int[][]{{1, 37}, {2, 37}, {6, 45}}) {
+            int T = c[0], S = c[1], H = 4, KVH = 2, D = 16, kvDim = KVH * D;
+            var sh = new Attention.Shape(T, S, H, KVH, D, H * D, kvDim, true, S - T, 0.25f);
+            float[] q = KernelTesting.randoms(r, T * H * D, 1), k = KernelTesting.randoms(r, S * kvDim, 1), v = KernelTesting.randoms(r, S * kvDim, 1);
+            int cap = S + 3 * KeyPanels.KP;
+            float[] kp = new float[KeyPanels.floats(cap, KVH, D)];
+            Arrays.fill(kp, Float.NaN);
+            KeyPanels.put(kp, KVH, D, 0, S, k, 0, kvDim);
+            float[] out = new float[T * H * D], want = new float[T * H * D];
+            Attention.attendPanels(sh, q, 0, kp, v, 0, out, 0);
+            ScalarKernels.attend(sh, q, 0, k, 0, v, 0, want, 0);
+            for (int i = 0; i < out.length; i++) assertEquals(want[i], out[i], 2e-5, "T=" + T + " out[" + i + "]");
+        }
     }
 
     @Test

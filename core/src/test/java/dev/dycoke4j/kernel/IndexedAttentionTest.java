@@ -30,7 +30,7 @@ class IndexedAttentionTest {
         // all positions: the scalar twin's causal attention of the last position
         float[] want = new float[H * D], got = new float[H * D], probs = new float[len];
         ScalarKernels.attend(new Attention.Shape(1, len, H, KVH, D, H * D, kvDim, true, len - 1, scale), q, 0, k, 0, v, 0, want, 0);
-        IndexedAttention.decode(q, k, v, kvDim, H, KVH, D, len, null, scale, got, probs);
+        IndexedAttention.decode(q, KeyPanels.fromRows(k, len, len, KVH, D), v, kvDim, H, KVH, D, len, null, scale, got, probs);
         close(want, got, 1e-5);
         double sum = 0;
         for (float p : probs) sum += p;
@@ -44,7 +44,7 @@ class IndexedAttentionTest {
             System.arraycopy(v, active[i] * kvDim, vs, i * kvDim, kvDim);
         }
         ScalarKernels.attend(new Attention.Shape(1, active.length, H, KVH, D, H * D, kvDim, false, 0, scale), q, 0, ks, 0, vs, 0, want, 0);
-        IndexedAttention.decode(q, k, v, kvDim, H, KVH, D, len, active, scale, got, probs);
+        IndexedAttention.decode(q, KeyPanels.fromRows(k, len, len, KVH, D), v, kvDim, H, KVH, D, len, active, scale, got, probs);
         close(want, got, 1e-5);
 
         // probabilities: the head average of each head's softmax over the active keys, zero elsewhere
@@ -63,5 +63,13 @@ class IndexedAttentionTest {
             for (int i = 0; i < active.length; i++) avg[active[i]] += s[i] / z / H;
         }
         for (int p = 0; p < len; p++) assertEquals(avg[p], probs[p], 1e-6, "probability of position " + p);
+    }
+
+    @org.junit.jupiter.api.Test
+    void anActivePositionOutsideTheCacheIsRefused() {
+        float[] q = new float[4 * 8], kp = new float[KeyPanels.floats(10, 2, 8)], v = new float[10 * 16];
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> IndexedAttention.decode(q, kp, v, 16, 4, 2, 8, 10, new int[]{0, 10}, 1f, new float[4 * 8], null));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("active position 10 is outside 0..9"), e.getMessage());
     }
 }

@@ -1,6 +1,7 @@
 package dev.dycoke4j.llm;
 
 import dev.dycoke4j.kernel.IndexedAttention;
+import dev.dycoke4j.kernel.KeyPanels;
 import dev.dycoke4j.kernel.KvCodec;
 import dev.dycoke4j.kernel.TieredAttention;
 import org.junit.jupiter.api.Test;
@@ -216,7 +217,7 @@ class KvCacheTiersTest {
         float[][][] k = new float[2][400][], v = new float[2][400][];
         KvCache c = filled(2, slots, cap, k, v, r);
         long before = c.capacityBytes();
-        assertEquals(2L * 2 * cap * KVDIM * 4, before);
+        assertEquals(2L * (KeyPanels.floats(cap, KVH, D) + cap * KVDIM) * 4, before, "keys in whole panels, values in rows");
         // span [10, 110): keep every 10th
         int[] pruned = IntStream.range(10, 110).filter(s -> s % 10 != 0).toArray();
         c.retier(1, 10, 100, allBut(slots, pruned), t);
@@ -226,7 +227,7 @@ class KvCacheTiersTest {
         assertTrue(tier.repacks() >= 1, "the float store was repacked");
         assertEquals(30 + KvTier.headroom(30), tier.floatCapacity(), "float store at the live size plus headroom");
         assertTrue(tier.compactCapacity() <= 90 + KvTier.headroom(90));
-        long layer0 = 2L * cap * KVDIM * 4;
+        long layer0 = (KeyPanels.floats(cap, KVH, D) + cap * KVDIM) * 4L;
         assertEquals(layer0 + 2L * tier.floatCapacity() * KVDIM * 4 + tier.compactCapacity() * compactRowBytes(t) + 4L * cap,
                 c.capacityBytes(), "what the arrays hold");
         assertTrue(c.capacityBytes() - layer0 < layer0 / 2, "layer 1 holds " + (c.capacityBytes() - layer0) + " bytes, was " + layer0);
@@ -302,9 +303,9 @@ class KvCacheTiersTest {
         var e = assertThrows(IllegalStateException.class, () -> c.reserve(1, 2));
         assertTrue(e.getMessage().contains("layer 1 keeps a tiered (compact) KV store and takes one token at a time"), e.getMessage());
         c.reserve(0, 2); // an untiered layer still takes several
-        assertThrows(IllegalStateException.class, () -> c.keys(1), "a tiered layer's rows are not its slots");
-        assertNotNull(c.keys(0));
-        assertNull(c.store(0).rowOf());
+        assertThrows(IllegalStateException.class, () -> c.keyPanels(1), "a tiered layer's rows are not its slots");
+        assertNotNull(c.keyPanels(0));
+        assertThrows(IllegalStateException.class, () -> c.store(0), "a plain layer has no tiered store");
         assertNotNull(c.store(1).rowOf());
     }
 
@@ -312,7 +313,7 @@ class KvCacheTiersTest {
 
     static float[] indexed(float[] q, float[] kd, float[] vd, int H, int len, int[] active, float[] probs) {
         float[] out = new float[H * D];
-        IndexedAttention.decode(q, kd, vd, KVDIM, H, KVH, D, len, active, 0.25f, out, probs);
+        IndexedAttention.decode(q, KeyPanels.fromRows(kd, len, len, KVH, D), vd, KVDIM, H, KVH, D, len, active, 0.25f, out, probs);
         return out;
     }
 
