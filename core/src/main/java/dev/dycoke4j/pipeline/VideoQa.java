@@ -227,6 +227,19 @@ public final class VideoQa implements AutoCloseable {
         return open(sampled, (System.nanoTime() - t0) / 1e9, comp, visionBatch);
     }
 
+    /**
+     * A session on the {@code frames} frames {@code video} samples, decoded on a background thread while the frames
+     * before are preprocessed and encoded (decoding, preprocessing and the vision tower overlap); a video whose
+     * features the vision-feature cache holds under its {@link VideoSource#contentKey} is not decoded at all. The
+     * features, and so the answers, are those of the frames {@code video} returns, as {@link #open(List, double,
+     * CompressionOptions, int)} would give.
+     */
+    public VideoSession open(VideoSource video, int frames, CompressionOptions comp, int visionBatch) {
+        if (frames < 1) throw new IllegalArgumentException("frames must be at least 1, got " + frames);
+        if (visionBatch < 1) throw new IllegalArgumentException("vision batch must be at least 1, got " + visionBatch);
+        return new VideoSession(this, encode(video, frames, visionBatch, comp), comp);
+    }
+
     /** A session on frames already decoded (in {@code decodeSeconds}). */
     public VideoSession open(List<RgbFrame> frames, double decodeSeconds, CompressionOptions comp, int visionBatch) {
         if (visionBatch < 1) throw new IllegalArgumentException("vision batch must be at least 1, got " + visionBatch);
@@ -235,7 +248,8 @@ public final class VideoQa implements AutoCloseable {
 
     /**
      * Frames (or pixel values) to the video's prompt rows: preprocessing overlapped with the vision tower, through the
-     * vision-feature cache when {@code cached}, then the pre-LLM compression.
+     * vision-feature cache (keyed by the frames' RGB) when {@code cached}, then the pre-LLM compression. The frames were
+     * decoded before, in {@code decodeSeconds}.
      */
     private EncodedVideo encode(List<RgbFrame> frameList, float[] pixels, int nFrames, double decodeSeconds, int batch,
                                 CompressionOptions comp, Trace trace, boolean cached) {
@@ -243,76 +257,162 @@ public final class VideoQa implements AutoCloseable {
         int tpf = model.tokensPerFrame(), dt = model.config().text().hiddenSize();
         boolean needsSaliency = comp.method().needsVisionAttention();
         long t0 = System.nanoTime();
-        String key = null;
-        VisionFeatures features = null;
-        if (cached && frameList != null) {
-            key = featureKey(modelId, preprocessor.config(), frameList, batch, needsSaliency);
-            features = visionCache.get(key);
-            if (features == null && !needsSaliency) {
-                // features computed with the saliency serve a method that doesn't need it
-                String withSaliency = featureKey(modelId, preprocessor.config(), frameList, batch, true);
-                features = visionCache.get(withSaliency);
-                if (features != null) {
-                    key = withSaliency;
-                    features = new VisionFeatures(features.frames(), features.tokensPerFrame(), features.dim(), features.pooled(), null);
-                }
-            }
-        }
-        double preprocess, vision, projectPool = 0;
-        boolean hit = features != null;
-        if (hit) {
-            preprocess = (System.nanoTime() - t0) / 1e9;
-            vision = 0;
+        Found found = cached && frameList != null
+                ? lookup(s -> featureKey(modelId, preprocessor.config(), frameList, batch, s), needsSaliency) : new Found(null, null);
+        VisionFeatures features = found.features();
+        VisionSeconds sec = new VisionSeconds();
+        if (features != null) {
+            sec.preprocess = (System.nanoTime() - t0) / 1e9;
         } else if (pixels == null && trace == null) {
-            nFrames = frameList.size();
-            float[][] saliency = needsSaliency ? new float[1][] : null;
-            double hashing = (System.nanoTime() - t0) / 1e9;
-            long t1 = System.nanoTime();
-            float[] pooled;
-            double waited;
-            try (PrefetchedPixels px = new PrefetchedPixels(preprocessor, frameList, batch)) {
-                pooled = encodeVideo(nb -> px.next(), nFrames, batch, null, saliency);
-                waited = px.waitedSeconds();
-            }
-            features = new VisionFeatures(nFrames, tpf, dt, pooled, saliency == null ? null : saliency[0]);
-            preprocess = hashing + waited;
-            projectPool = projectPoolNanos / 1e9;
-            vision = (System.nanoTime() - t1) / 1e9 - waited - projectPool;
+            sec.preprocess = (System.nanoTime() - t0) / 1e9;
+            features = encodeFrames(new PrefetchedPixels(preprocessor, frameList, batch), frameList.size(), batch, needsSaliency, sec);
         } else {
             if (pixels == null) {
                 nFrames = frameList.size();
                 pixels = preprocessor.pixels(frameList);
             }
-            preprocess = (System.nanoTime() - t0) / 1e9;
+            sec.preprocess = (System.nanoTime() - t0) / 1e9;
             if (trace != null) trace.floats("pixel_values", pixels, 1, nFrames, 3, img, img);
             long t1 = System.nanoTime();
             float[][] saliency = needsSaliency ? new float[1][] : null;
             float[] pooled = encodePixels(pixels, nFrames, batch, trace, saliency);
             features = new VisionFeatures(nFrames, tpf, dt, pooled, saliency == null ? null : saliency[0]);
-            projectPool = projectPoolNanos / 1e9;
-            vision = (System.nanoTime() - t1) / 1e9 - projectPool;
+            sec.projectPool = projectPoolNanos / 1e9;
+            sec.vision = (System.nanoTime() - t1) / 1e9 - sec.projectPool;
         }
-        if (key != null && !hit) visionCache.put(key, features);
-        nFrames = features.frames();
-        VisualTokens all = VisualTokens.pooled(features.pooled(), nFrames, tpf, dt, features.saliency());
+        boolean hit = found.features() != null;
+        if (found.key() != null && !hit) visionCache.put(found.key(), features);
+        return compress(features, found.key(), hit, decodeSeconds, sec, comp, trace, decodeSeconds, t0);
+    }
 
+    /**
+     * A video decoded here: its features from the cache under its {@link VideoSource#contentKey} (not decoded at all),
+     * or decoded on a background thread that feeds preprocessing and the vision tower as frames arrive. When the
+     * source's early frames turn out not to be its sample, the frames it returns are encoded again, so the features
+     * are always those of the returned frames. A source without a content key is decoded first and keyed by its frames.
+     */
+    private EncodedVideo encode(VideoSource source, int frames, int batch, CompressionOptions comp) {
+        long t0 = System.nanoTime();
+        String content = source.contentKey(frames);
+        if (content == null) {
+            List<RgbFrame> sampled = source.decode(frames, dev.dycoke4j.vision.FrameSink.NONE);
+            return encode(sampled, null, 0, (System.nanoTime() - t0) / 1e9, batch, comp, null, true);
+        }
+        double hashing = (System.nanoTime() - t0) / 1e9;
+        boolean needsSaliency = comp.method().needsVisionAttention();
+        long t1 = System.nanoTime();
+        Found found = lookup(s -> contentFeatureKey(modelId, preprocessor.config(), content, batch, s), needsSaliency);
+        VisionSeconds sec = new VisionSeconds();
+        sec.preprocess = (System.nanoTime() - t1) / 1e9;
+        if (found.features() != null) {
+            source.cached(frames, found.features().frames());
+            return compress(found.features(), found.key(), true, hashing, sec, comp, null, 0, t0);
+        }
+        VisionFeatures features = null;
+        double decode;
+        try (StreamedFrames stream = new StreamedFrames(source, frames, batch)) {
+            int expected = stream.expected();
+            if (expected > 0) {
+                try {
+                    features = encodeFrames(new PrefetchedPixels(preprocessor, expected, batch, stream::take), expected, batch, needsSaliency, sec);
+                } catch (StreamedFrames.SamplingChanged e) {
+                    // fewer frames than the container said: encoded again below from what the source returned
+                }
+            }
+            List<RgbFrame> sampled = stream.result();
+            if (features == null || !stream.handedOver(sampled))
+                features = encodeFrames(new PrefetchedPixels(preprocessor, sampled, batch), sampled.size(), batch, needsSaliency, sec);
+            decode = hashing + stream.decodeSeconds();
+        }
+        visionCache.put(found.key(), features);
+        return compress(features, found.key(), false, decode, sec, comp, null, 0, t0);
+    }
+
+    /** Seconds of the vision side's stages, added up over the passes of one encode. */
+    private static final class VisionSeconds {
+        double preprocess, vision, projectPool;
+    }
+
+    /** A cache key and what the vision-feature cache holds under it (null: nothing). */
+    private record Found(String key, VisionFeatures features) {
+    }
+
+    /**
+     * The features under {@code keyOf.apply(needsSaliency)}, or, for a method that doesn't need the saliency, those
+     * computed with it (without it); the key is that of a miss when neither is there.
+     */
+    private Found lookup(java.util.function.Function<Boolean, String> keyOf, boolean needsSaliency) {
+        String key = keyOf.apply(needsSaliency);
+        VisionFeatures features = visionCache.get(key);
+        if (features == null && !needsSaliency) {
+            String withSaliency = keyOf.apply(true);
+            VisionFeatures f = visionCache.get(withSaliency);
+            if (f != null) return new Found(withSaliency, new VisionFeatures(f.frames(), f.tokensPerFrame(), f.dim(), f.pooled(), null));
+        }
+        return new Found(key, features);
+    }
+
+    /**
+     * The vision tower, projector and pooling on {@code frames} frames of {@code px}, adding to {@code sec} the time
+     * {@code px}'s thread spent preprocessing, and the vision time (this thread's, without the waits for pixels and
+     * without the projector and pooling, which go to their own figure). Closes {@code px}.
+     */
+    private VisionFeatures encodeFrames(PrefetchedPixels px, int frames, int batch, boolean needsSaliency, VisionSeconds sec) {
+        float[][] saliency = needsSaliency ? new float[1][] : null;
+        long t0 = System.nanoTime();
+        projectPoolNanos = 0;
+        float[] pooled;
+        try (px) {
+            pooled = encodeVideo(nb -> px.next(), frames, batch, null, saliency);
+        } finally {
+            double projectPool = projectPoolNanos / 1e9;
+            sec.preprocess += px.busySeconds();
+            sec.projectPool += projectPool;
+            sec.vision += (System.nanoTime() - t0) / 1e9 - px.waitedSeconds() - projectPool;
+        }
+        return new VisionFeatures(frames, model.tokensPerFrame(), model.config().text().hiddenSize(), pooled, saliency == null ? null : saliency[0]);
+    }
+
+    /**
+     * The pre-LLM compression of {@code features}, and the encoded video with its seconds. Its wall time runs from
+     * {@code t0}, plus {@code before} seconds spent earlier (a decode before the encode); the stages' sum beyond it is
+     * the time they overlapped.
+     */
+    private EncodedVideo compress(VisionFeatures features, String key, boolean hit, double decode, VisionSeconds sec,
+                                  CompressionOptions comp, Trace trace, double before, long t0) {
+        int nFrames = features.frames();
+        VisualTokens all = VisualTokens.pooled(features.pooled(), nFrames, model.tokensPerFrame(), model.config().text().hiddenSize(), features.saliency());
         long t2 = System.nanoTime();
         VisualTokens kept = preLlm(comp, nFrames).compress(all);
         float[] videoEmbeds = model.withNewline(kept.features(), kept.count());
-        double compress = (System.nanoTime() - t2) / 1e9;
+        long t3 = System.nanoTime();
+        double compress = (t3 - t2) / 1e9, wall = before + (t3 - t0) / 1e9;
+        double overlapped = Math.max(0, decode + sec.preprocess + sec.vision + sec.projectPool + compress - wall);
         if (trace != null && comp.method() != Method.NONE) trace.ids("kept_indices", kept.sourceIndex());
-        return new EncodedVideo(nFrames, all, kept, videoEmbeds, key, hit, decodeSeconds, preprocess, vision, projectPool, compress);
+        return new EncodedVideo(nFrames, all, kept, videoEmbeds, key, hit, decode, sec.preprocess, sec.vision, sec.projectPool, compress, overlapped);
     }
 
     /** The vision-feature cache key: the frames' RGB, the model, the preprocessing, the batching, and whether saliency is in. */
     static String featureKey(String modelId, PreprocessorConfig p, List<RgbFrame> frames, int batch, boolean saliency) {
-        CacheKey k = CacheKey.of("vision-features").text("model", modelId)
+        CacheKey k = featureKeyBase(modelId, p, batch, saliency).number("frames", frames.size());
+        for (RgbFrame f : frames) k.ints("dims", new int[]{f.width(), f.height()}).bytes("rgb", f.rgb());
+        return k.hex();
+    }
+
+    /**
+     * The vision-feature cache key of a video known by its {@link VideoSource#contentKey} (a file's content, the frames
+     * asked for, the sampling rule and decoder) instead of its frames, with the rest of {@link #featureKey}.
+     */
+    static String contentFeatureKey(String modelId, PreprocessorConfig p, String contentKey, int batch, boolean saliency) {
+        return featureKeyBase(modelId, p, batch, saliency).text("video", contentKey).hex();
+    }
+
+    private static CacheKey featureKeyBase(String modelId, PreprocessorConfig p, int batch, boolean saliency) {
+        return CacheKey.of("vision-features").text("model", modelId)
                 .ints("size", new int[]{p.height(), p.width(), p.shortestEdge(), p.resample()})
                 .text("steps", p.doResize() + "," + p.doRescale() + "," + Double.toString(p.rescaleFactor()) + "," + p.doNormalize()
                         + "," + java.util.Arrays.toString(p.mean()) + "," + java.util.Arrays.toString(p.std()))
-                .number("batch", batch).number("saliency", saliency ? 1 : 0).number("frames", frames.size());
-        for (RgbFrame f : frames) k.ints("dims", new int[]{f.width(), f.height()}).bytes("rgb", f.rgb());
-        return k.hex();
+                .number("batch", batch).number("saliency", saliency ? 1 : 0);
     }
 
     /** The prefix cache key: the video's features, the compression settings (what was kept), and the prefix ids. */
@@ -411,8 +511,8 @@ public final class VideoQa implements AutoCloseable {
                 : Flops.prefill(layers, n, layers, n, c.hiddenSize(), c.intermediateSize());
         double attended = dp != null ? dp.attendedMean() : fastv != null ? fastv.kept() : kept.count();
         var seconds = first
-                ? new Stats.Seconds(video.decode(), video.preprocess(), video.vision(), video.projectPool(), video.compress(), restore + r.prefillSeconds(), r.decodeSeconds())
-                : new Stats.Seconds(0, 0, 0, 0, 0, restore + r.prefillSeconds(), r.decodeSeconds());
+                ? new Stats.Seconds(video.decode(), video.preprocess(), video.vision(), video.projectPool(), video.compress(), restore + r.prefillSeconds(), r.decodeSeconds(), video.overlapped())
+                : new Stats.Seconds(0, 0, 0, 0, 0, restore + r.prefillSeconds(), r.decodeSeconds(), 0);
         double ttft = (first ? video.seconds() : 0) + (firstToken[0] - tStart) / 1e9;
         Stats stats = new Stats(comp.method().id(), nFrames, all.count(), kept.count(), attended, prompt.length, r.tokens().length,
                 seconds, cache.bytes(), cache.prunedBytes(), flops, Bytes.peakRss(), !first || video.visionCached(), reused, ttft);

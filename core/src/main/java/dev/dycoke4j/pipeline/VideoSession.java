@@ -46,9 +46,12 @@ public final class VideoSession {
         return video.visionCached();
     }
 
-    /** What opening the session cost: decode, preprocess, vision, projector and pooling, compression (no LLM stages). */
+    /**
+     * What opening the session cost: decode, preprocess, vision, projector and pooling, compression (no LLM stages),
+     * and how much of that ran at the same time ({@link Stats.Seconds#overlapped}).
+     */
     public Stats.Seconds videoSeconds() {
-        return new Stats.Seconds(video.decode(), video.preprocess(), video.vision(), video.projectPool(), video.compress(), 0, 0);
+        return new Stats.Seconds(video.decode(), video.preprocess(), video.vision(), video.projectPool(), video.compress(), 0, 0, video.overlapped());
     }
 
     public CompressionOptions compression() {
