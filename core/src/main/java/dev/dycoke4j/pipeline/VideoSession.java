@@ -54,6 +54,11 @@ public final class VideoSession {
         return new Stats.Seconds(video.decode(), video.preprocess(), video.vision(), video.projectPool(), video.compress(), 0, 0, video.overlapped());
     }
 
+    /** The encoded video (features, kept tokens, seconds). */
+    EncodedVideo encoded() {
+        return video;
+    }
+
     public CompressionOptions compression() {
         return comp;
     }
