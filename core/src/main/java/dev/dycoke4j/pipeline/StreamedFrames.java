@@ -124,6 +124,11 @@ final class StreamedFrames implements AutoCloseable {
         return end.frames();
     }
 
+    /** The frames {@link #take} gave so far, in order. */
+    List<RgbFrame> taken() {
+        return java.util.Collections.unmodifiableList(taken);
+    }
+
     /** Whether {@code sampled} are exactly the frames {@link #take} gave: the same objects, in the same order. */
     boolean handedOver(List<RgbFrame> sampled) {
         if (sampled.size() != taken.size()) return false;

@@ -63,6 +63,8 @@ public final class VideoQa implements AutoCloseable {
     private Progress progress = Progress.NONE;
     /** Time the last {@link #encodeVideo} spent in the projector and pooling (its vision time includes them). */
     private long projectPoolNanos;
+    /** Frames that went through the vision tower, over the life of this object. */
+    private long visionFrames;
     private TieredCache<VisionFeatures> visionCache = new TieredCache<>(DEFAULT_VISION_CACHE_BYTES, null, VisionFeatures.CODEC);
     private TieredCache<KvSnapshot> prefixCache = new TieredCache<>(DEFAULT_PREFIX_CACHE_BYTES, null, SnapshotCodec.INSTANCE);
 
@@ -265,7 +267,7 @@ public final class VideoQa implements AutoCloseable {
             sec.preprocess = (System.nanoTime() - t0) / 1e9;
         } else if (pixels == null && trace == null) {
             sec.preprocess = (System.nanoTime() - t0) / 1e9;
-            features = encodeFrames(new PrefetchedPixels(preprocessor, frameList, batch), frameList.size(), batch, needsSaliency, sec);
+            features = features(encodeFrames(new PrefetchedPixels(preprocessor, frameList, batch), frameFeatures(frameList.size(), needsSaliency), batch, sec));
         } else {
             if (pixels == null) {
                 nFrames = frameList.size();
@@ -288,8 +290,9 @@ public final class VideoQa implements AutoCloseable {
     /**
      * A video decoded here: its features from the cache under its {@link VideoSource#contentKey} (not decoded at all),
      * or decoded on a background thread that feeds preprocessing and the vision tower as frames arrive. When the
-     * source's early frames turn out not to be its sample, the frames it returns are encoded again, so the features
-     * are always those of the returned frames. A source without a content key is decoded first and keyed by its frames.
+     * source's early frames turn out not to be its sample, only the returned frames not among those already encoded
+     * go through the vision tower ({@link #reencode}), so the features are always those of the returned frames. A
+     * source without a content key is decoded first and keyed by its frames.
      */
     private EncodedVideo encode(VideoSource source, int frames, int batch, CompressionOptions comp) {
         long t0 = System.nanoTime();
@@ -308,20 +311,21 @@ public final class VideoQa implements AutoCloseable {
             source.cached(frames, found.features().frames());
             return compress(found.features(), found.key(), true, hashing, sec, comp, null, 0, t0);
         }
-        VisionFeatures features = null;
+        VisionFeatures features;
         double decode;
         try (StreamedFrames stream = new StreamedFrames(source, frames, batch)) {
             int expected = stream.expected();
-            if (expected > 0) {
+            FrameFeatures first = expected > 0 ? frameFeatures(expected, needsSaliency) : null;
+            if (first != null) {
                 try {
-                    features = encodeFrames(new PrefetchedPixels(preprocessor, expected, batch, stream::take), expected, batch, needsSaliency, sec);
+                    encodeFrames(new PrefetchedPixels(preprocessor, expected, batch, stream::take), first, batch, sec);
                 } catch (StreamedFrames.SamplingChanged e) {
-                    // fewer frames than the container said: encoded again below from what the source returned
+                    // fewer frames than the container said: the frames encoded so far are kept for the sample below
                 }
             }
             List<RgbFrame> sampled = stream.result();
-            if (features == null || !stream.handedOver(sampled))
-                features = encodeFrames(new PrefetchedPixels(preprocessor, sampled, batch), sampled.size(), batch, needsSaliency, sec);
+            boolean right = first != null && first.done == expected && stream.handedOver(sampled);
+            features = features(right ? first : reencode(stream.taken(), first, sampled, batch, needsSaliency, sec));
             decode = hashing + stream.decodeSeconds();
         }
         visionCache.put(found.key(), features);
@@ -353,24 +357,54 @@ public final class VideoQa implements AutoCloseable {
     }
 
     /**
-     * The vision tower, projector and pooling on {@code frames} frames of {@code px}, adding to {@code sec} the time
-     * {@code px}'s thread spent preprocessing, and the vision time (this thread's, without the waits for pixels and
-     * without the projector and pooling, which go to their own figure). Closes {@code px}.
+     * The vision tower, projector and pooling on {@code out.frames} frames of {@code px}, into {@code out} (which keeps
+     * the frames finished when this throws), adding to {@code sec} the time {@code px}'s thread spent preprocessing,
+     * and the vision time (this thread's, without the waits for pixels and without the projector and pooling, which go
+     * to their own figure). Closes {@code px}.
      */
-    private VisionFeatures encodeFrames(PrefetchedPixels px, int frames, int batch, boolean needsSaliency, VisionSeconds sec) {
-        float[][] saliency = needsSaliency ? new float[1][] : null;
+    private FrameFeatures encodeFrames(PrefetchedPixels px, FrameFeatures out, int batch, VisionSeconds sec) {
         long t0 = System.nanoTime();
         projectPoolNanos = 0;
-        float[] pooled;
         try (px) {
-            pooled = encodeVideo(nb -> px.next(), frames, batch, null, saliency);
+            encodeInto(nb -> px.next(), out, batch, (f0, hidden, proj) -> {
+            });
         } finally {
             double projectPool = projectPoolNanos / 1e9;
             sec.preprocess += px.busySeconds();
             sec.projectPool += projectPool;
             sec.vision += (System.nanoTime() - t0) / 1e9 - px.waitedSeconds() - projectPool;
         }
-        return new VisionFeatures(frames, model.tokensPerFrame(), model.config().text().hiddenSize(), pooled, saliency == null ? null : saliency[0]);
+        return out;
+    }
+
+    /** The features of {@code f}'s frames, all done: its pooled rows, and the saliency pooled from the received attention. */
+    private VisionFeatures features(FrameFeatures f) {
+        return new VisionFeatures(f.frames, model.tokensPerFrame(), model.config().text().hiddenSize(), f.pooled,
+                f.received == null ? null : model.poolScores(f.received, f.frames));
+    }
+
+    /**
+     * The features of {@code sampled}, the frames a source returned after its early frames turned out not to be its
+     * sample: a frame with the RGB of one of the {@code first.done} first frames of {@code streamed} (encoded in
+     * {@code first}) takes its features, the others go through the vision tower, and all are put in {@code sampled}'s
+     * order. As a frame's features depend on nothing but its RGB (not on the frames beside it in a batch), they are the
+     * features of encoding {@code sampled} from scratch. Finding the same frames counts as preprocessing.
+     */
+    private FrameFeatures reencode(List<RgbFrame> streamed, FrameFeatures first, List<RgbFrame> sampled, int batch,
+                                   boolean needsSaliency, VisionSeconds sec) {
+        long t0 = System.nanoTime();
+        int[] from = SameFrames.match(first == null ? List.of() : streamed.subList(0, first.done), sampled);
+        List<RgbFrame> fresh = new ArrayList<>();
+        for (int j = 0; j < from.length; j++) if (from[j] < 0) fresh.add(sampled.get(j));
+        sec.preprocess += (System.nanoTime() - t0) / 1e9;
+        FrameFeatures encoded = fresh.isEmpty() ? null
+                : encodeFrames(new PrefetchedPixels(preprocessor, fresh, batch), frameFeatures(fresh.size(), needsSaliency), batch, sec);
+        long t1 = System.nanoTime();
+        FrameFeatures out = frameFeatures(sampled.size(), needsSaliency);
+        for (int j = 0, k = 0; j < from.length; j++) out.copy(from[j] >= 0 ? first : encoded, from[j] >= 0 ? from[j] : k++, j);
+        out.done = out.frames;
+        sec.preprocess += (System.nanoTime() - t1) / 1e9;
+        return out;
     }
 
     /**
@@ -572,14 +606,46 @@ public final class VideoQa implements AutoCloseable {
 
     /** Vision tower, projector and pooling in batches of frames: {@code [F·tokensPerFrame, d]}. */
     float[] encodeVideo(IntFunction<float[]> nextBatch, int frames, int batch, Trace trace, float[][] saliencyOut) {
-        projectPoolNanos = 0;
         var vc = model.config().vision();
-        int per = 3 * vc.imageSize() * vc.imageSize(), P = vc.numPatches(), tpf = model.tokensPerFrame();
-        int dv = vc.hiddenSize(), dt = model.config().text().hiddenSize();
-        float[] pooled = new float[frames * tpf * dt];
+        int P = vc.numPatches(), tpf = model.tokensPerFrame(), dv = vc.hiddenSize(), dt = model.config().text().hiddenSize();
+        FrameFeatures out = frameFeatures(frames, saliencyOut != null);
         float[] hiddenAll = trace != null ? new float[frames * P * dv] : null;
         float[] projAll = trace != null ? new float[frames * P * dt] : null;
-        float[] received = saliencyOut != null ? new float[frames * P] : null;
+        projectPoolNanos = 0;
+        encodeInto(nextBatch, out, batch, (f0, hidden, proj) -> {
+            if (trace == null) return;
+            System.arraycopy(hidden, 0, hiddenAll, f0 * P * dv, hidden.length);
+            System.arraycopy(proj, 0, projAll, f0 * P * dt, proj.length);
+        });
+        if (saliencyOut != null) saliencyOut[0] = model.poolScores(out.received, frames);
+        if (trace != null && saliencyOut != null) trace.floats("saliency", saliencyOut[0], (long) frames * tpf);
+        if (trace != null) {
+            trace.floats("vision_hidden", hiddenAll, frames, P, dv);
+            trace.floats("projected", projAll, frames, P, dt);
+            trace.floats("pooled", out.pooled, (long) frames * tpf, dt);
+        }
+        return out.pooled;
+    }
+
+    /** Room for the per-frame features of {@code frames} frames, with the received attention when {@code saliency}. */
+    private FrameFeatures frameFeatures(int frames, boolean saliency) {
+        return new FrameFeatures(frames, model.tokensPerFrame() * model.config().text().hiddenSize(),
+                saliency ? model.config().vision().numPatches() : 0);
+    }
+
+    /** A batch's vision hidden states and projected rows, for a trace. */
+    private interface BatchTrace {
+        void batch(int f0, float[] hidden, float[] projected);
+    }
+
+    /**
+     * The vision tower, projector and pooling on {@code out.frames} frames whose pixel values {@code nextBatch} gives
+     * a batch at a time, into {@code out}, whose {@link FrameFeatures#done} counts the frames finished (so a pass
+     * that fails part way keeps those before). Adds the projector and pooling time to {@link #projectPoolNanos}.
+     */
+    private void encodeInto(IntFunction<float[]> nextBatch, FrameFeatures out, int batch, BatchTrace trace) {
+        var vc = model.config().vision();
+        int per = 3 * vc.imageSize() * vc.imageSize(), P = vc.numPatches(), frames = out.frames;
         for (int f0 = 0; f0 < frames; f0 += batch) {
             int nb = Math.min(batch, frames - f0);
             progress.update("vision", f0, frames);
@@ -587,28 +653,24 @@ public final class VideoQa implements AutoCloseable {
             if (px.length != nb * per)
                 throw new IllegalArgumentException("frames preprocess to " + px.length / (3 * nb) + " pixels, the vision tower takes "
                         + vc.imageSize() + "x" + vc.imageSize());
-            float[] rec = received != null ? new float[nb * P] : null;
+            float[] rec = out.received != null ? new float[nb * P] : null;
             float[] hidden = model.visionHidden(px, nb, rec);
-            if (rec != null) System.arraycopy(rec, 0, received, f0 * P, nb * P);
+            visionFrames += nb;
+            if (rec != null) System.arraycopy(rec, 0, out.received, f0 * P, nb * P);
             long tp = System.nanoTime();
             float[] proj = model.project(hidden, nb * P);
             float[] pool = model.pool(proj, nb);
             projectPoolNanos += System.nanoTime() - tp;
-            System.arraycopy(pool, 0, pooled, f0 * tpf * dt, pool.length);
-            if (trace != null) {
-                System.arraycopy(hidden, 0, hiddenAll, f0 * P * dv, hidden.length);
-                System.arraycopy(proj, 0, projAll, f0 * P * dt, proj.length);
-            }
+            System.arraycopy(pool, 0, out.pooled, f0 * out.rowsPerFrame, pool.length);
+            trace.batch(f0, hidden, proj);
+            out.done = f0 + nb;
         }
         progress.update("vision", frames, frames);
-        if (saliencyOut != null) saliencyOut[0] = model.poolScores(received, frames);
-        if (trace != null && saliencyOut != null) trace.floats("saliency", saliencyOut[0], (long) frames * tpf);
-        if (trace != null) {
-            trace.floats("vision_hidden", hiddenAll, frames, P, dv);
-            trace.floats("projected", projAll, frames, P, dt);
-            trace.floats("pooled", pooled, (long) frames * tpf, dt);
-        }
-        return pooled;
+    }
+
+    /** How many frames have gone through the vision tower since this object was loaded (for tests of the reuse). */
+    long visionFrames() {
+        return visionFrames;
     }
 
     @Override
