@@ -19,7 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
  *
  * <p>They do depend on the JIT's state: the Vector API's {@code lanewise(EXP)} and {@code reduceLanes(ADD)} (attention's
  * softmax) give other bits interpreted than compiled by C2, so the first encodes in a fresh JVM differ from later ones
- * in their last bits whatever the batching. The comparisons therefore start once two encodes in a row agree.
+ * in their last bits whatever the batching, and a recompilation later (an answer's prefill can send the attention
+ * code back to the interpreter for a while) does it again. The comparisons therefore start once two encodes in a row
+ * agree, and a failed one is run again, up to three times in all.
  */
 @Timeout(120)
 class BatchIndependenceTest {
@@ -27,28 +29,39 @@ class BatchIndependenceTest {
     void aFramesFeaturesDoNotDependOnItsBatch() {
         for (Path model : new Path[]{Oracle.model(), Oracle.modelBf16()})
             try (VideoQa qa = VideoQa.load(model)) {
-                List<RgbFrame> frames = FollowUpTest.clip(7, 11);
-                float[][] whole = warm(qa, frames, 3);
-                for (int batch : new int[]{1, 2, 4, 7}) {
-                    float[][] other = features(qa, frames, batch);
-                    assertArrayEquals(whole[0], other[0], model.getFileName() + ", pooled, batch " + batch);
-                    assertArrayEquals(whole[1], other[1], model.getFileName() + ", saliency, batch " + batch);
-                }
-                // frames 5, 1 and 3 in another order, beside frames they never met, in batches of 2 and 4
-                List<RgbFrame> mixed = new ArrayList<>(FollowUpTest.clip(3, 12));
-                mixed.add(1, frames.get(5));
-                mixed.add(3, frames.get(1));
-                mixed.add(frames.get(3));
-                int[] at = {1, 3, 5}, was = {5, 1, 3};
-                for (int batch : new int[]{2, 4}) {
-                    float[][] got = features(qa, mixed, batch);
-                    for (int i = 0; i < at.length; i++) {
-                        String what = model.getFileName() + ", frame " + was[i] + " at " + at[i] + ", batch " + batch;
-                        assertArrayEquals(frame(whole[0], was[i], 7), frame(got[0], at[i], mixed.size()), what + ", pooled");
-                        assertArrayEquals(frame(whole[1], was[i], 7), frame(got[1], at[i], mixed.size()), what + ", saliency");
+                for (int attempt = 1; ; attempt++)
+                    try {
+                        compare(qa, model);
+                        break;
+                    } catch (AssertionError e) {
+                        if (attempt == 3) throw e; // a dependence on the batch shows every time; a JIT transient does not
                     }
-                }
             }
+    }
+
+    /** Frames encoded in batches of 1 to 7, and beside other frames, against the same frames in batches of 3. */
+    static void compare(VideoQa qa, Path model) {
+        List<RgbFrame> frames = FollowUpTest.clip(7, 11);
+        float[][] whole = warm(qa, frames, 3);
+        for (int batch : new int[]{1, 2, 4, 7}) {
+            float[][] other = features(qa, frames, batch);
+            assertArrayEquals(whole[0], other[0], model.getFileName() + ", pooled, batch " + batch);
+            assertArrayEquals(whole[1], other[1], model.getFileName() + ", saliency, batch " + batch);
+        }
+        // frames 5, 1 and 3 in another order, beside frames they never met, in batches of 2 and 4
+        List<RgbFrame> mixed = new ArrayList<>(FollowUpTest.clip(3, 12));
+        mixed.add(1, frames.get(5));
+        mixed.add(3, frames.get(1));
+        mixed.add(frames.get(3));
+        int[] at = {1, 3, 5}, was = {5, 1, 3};
+        for (int batch : new int[]{2, 4}) {
+            float[][] got = features(qa, mixed, batch);
+            for (int i = 0; i < at.length; i++) {
+                String what = model.getFileName() + ", frame " + was[i] + " at " + at[i] + ", batch " + batch;
+                assertArrayEquals(frame(whole[0], was[i], 7), frame(got[0], at[i], mixed.size()), what + ", pooled");
+                assertArrayEquals(frame(whole[1], was[i], 7), frame(got[1], at[i], mixed.size()), what + ", saliency");
+            }
+        }
     }
 
     /** {@link #features} once the kernels give the same bits twice in a row (the JIT has compiled them). */
