@@ -34,9 +34,10 @@ import java.util.concurrent.Callable;
  * real dimensions of llava-onevision-qwen2-0.5b-ov-hf (BF16) and a synthetic 640x360 clip.
  *
  * <p>Per frame count and repeat, the caches are emptied and the video is encoded once, uncached (with the vision
- * attention when a method needs it), which times the vision tower and the projector and pooling; every method then
- * answers from the cached features, so that the vision tower, which does not depend on the method, is not run once
- * per method. Each answer is followed by a second question on the same session: its time to first token is
+ * attention when a method needs it), which times the decoding (on its own thread, overlapped with preprocessing and
+ * the vision tower), the vision tower and the projector and pooling; every method then answers from the cached
+ * features, found by the clip's content without decoding it, so that the video side, which does not depend on the
+ * method, is not run once per method. Each answer is followed by a second question on the same session: its time to first token is
  * {@code followup_ttft}. A warm-up pass at the smallest frame count comes first and is not counted.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -148,10 +149,11 @@ final class BenchCommand implements Callable<Integer> {
                     done++;
                     if (!a.stats().visionCached())
                         throw new IllegalStateException("bench: the vision features of " + c.method().id() + " were not served from the cache");
-                    if (pass >= 0) rowOf(rows, c.method().id(), f).add(a.stats(), followUp.stats(), vs.vision(), vs.projectPool());
+                    if (pass >= 0) rowOf(rows, c.method().id(), f).add(a.stats(), followUp.stats(), vs);
                     bar.clear();
-                    err.println(String.format(Locale.ROOT, "  %s frames %d %s: vision %.2fs project+pool %.2fs | %s", c.method().id(), f,
-                            pass < 0 ? "warm-up" : "run " + (pass % repeat + 1), vs.vision(), vs.projectPool(), a.stats().line()));
+                    err.println(String.format(Locale.ROOT, "  %s frames %d %s: decode %.2fs preprocess %.2fs vision %.2fs project+pool %.2fs (overlapped %.2fs) | %s",
+                            c.method().id(), f, pass < 0 ? "warm-up" : "run " + (pass % repeat + 1), vs.decodeVideo(), vs.preprocess(), vs.vision(),
+                            vs.projectPool(), vs.overlapped(), a.stats().line()));
                     err.flush();
                 }
             }

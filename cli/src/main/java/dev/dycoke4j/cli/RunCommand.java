@@ -127,6 +127,7 @@ final class RunCommand implements Callable<Integer> {
         sec.put("compress", s.seconds().compress());
         sec.put("prefill", s.seconds().prefill());
         sec.put("generate", s.seconds().generate());
+        sec.put("overlapped", s.seconds().overlapped());
         sec.put("total", s.seconds().total());
         sec.put("ttft", s.ttftSeconds());
         st.put("vision_cached", s.visionCached());

@@ -63,6 +63,8 @@ public final class VideoQa implements AutoCloseable {
     private Progress progress = Progress.NONE;
     /** Time the last {@link #encodeVideo} spent in the projector and pooling (its vision time includes them). */
     private long projectPoolNanos;
+    /** Frames that went through the vision tower, over the life of this object. */
+    private long visionFrames;
     private TieredCache<VisionFeatures> visionCache = new TieredCache<>(DEFAULT_VISION_CACHE_BYTES, null, VisionFeatures.CODEC);
     private TieredCache<KvSnapshot> prefixCache = new TieredCache<>(DEFAULT_PREFIX_CACHE_BYTES, null, SnapshotCodec.INSTANCE);
 
@@ -227,6 +229,19 @@ public final class VideoQa implements AutoCloseable {
         return open(sampled, (System.nanoTime() - t0) / 1e9, comp, visionBatch);
     }
 
+    /**
+     * A session on the {@code frames} frames {@code video} samples, decoded on a background thread while the frames
+     * before are preprocessed and encoded (decoding, preprocessing and the vision tower overlap); a video whose
+     * features the vision-feature cache holds under its {@link VideoSource#contentKey} is not decoded at all. The
+     * features, and so the answers, are those of the frames {@code video} returns, as {@link #open(List, double,
+     * CompressionOptions, int)} would give.
+     */
+    public VideoSession open(VideoSource video, int frames, CompressionOptions comp, int visionBatch) {
+        if (frames < 1) throw new IllegalArgumentException("frames must be at least 1, got " + frames);
+        if (visionBatch < 1) throw new IllegalArgumentException("vision batch must be at least 1, got " + visionBatch);
+        return new VideoSession(this, encode(video, frames, visionBatch, comp), comp);
+    }
+
     /** A session on frames already decoded (in {@code decodeSeconds}). */
     public VideoSession open(List<RgbFrame> frames, double decodeSeconds, CompressionOptions comp, int visionBatch) {
         if (visionBatch < 1) throw new IllegalArgumentException("vision batch must be at least 1, got " + visionBatch);
@@ -235,7 +250,8 @@ public final class VideoQa implements AutoCloseable {
 
     /**
      * Frames (or pixel values) to the video's prompt rows: preprocessing overlapped with the vision tower, through the
-     * vision-feature cache when {@code cached}, then the pre-LLM compression.
+     * vision-feature cache (keyed by the frames' RGB) when {@code cached}, then the pre-LLM compression. The frames were
+     * decoded before, in {@code decodeSeconds}.
      */
     private EncodedVideo encode(List<RgbFrame> frameList, float[] pixels, int nFrames, double decodeSeconds, int batch,
                                 CompressionOptions comp, Trace trace, boolean cached) {
@@ -243,76 +259,194 @@ public final class VideoQa implements AutoCloseable {
         int tpf = model.tokensPerFrame(), dt = model.config().text().hiddenSize();
         boolean needsSaliency = comp.method().needsVisionAttention();
         long t0 = System.nanoTime();
-        String key = null;
-        VisionFeatures features = null;
-        if (cached && frameList != null) {
-            key = featureKey(modelId, preprocessor.config(), frameList, batch, needsSaliency);
-            features = visionCache.get(key);
-            if (features == null && !needsSaliency) {
-                // features computed with the saliency serve a method that doesn't need it
-                String withSaliency = featureKey(modelId, preprocessor.config(), frameList, batch, true);
-                features = visionCache.get(withSaliency);
-                if (features != null) {
-                    key = withSaliency;
-                    features = new VisionFeatures(features.frames(), features.tokensPerFrame(), features.dim(), features.pooled(), null);
-                }
-            }
-        }
-        double preprocess, vision, projectPool = 0;
-        boolean hit = features != null;
-        if (hit) {
-            preprocess = (System.nanoTime() - t0) / 1e9;
-            vision = 0;
+        Found found = cached && frameList != null
+                ? lookup(s -> featureKey(modelId, preprocessor.config(), frameList, batch, s), needsSaliency) : new Found(null, null);
+        VisionFeatures features = found.features();
+        VisionSeconds sec = new VisionSeconds();
+        if (features != null) {
+            sec.preprocess = (System.nanoTime() - t0) / 1e9;
         } else if (pixels == null && trace == null) {
-            nFrames = frameList.size();
-            float[][] saliency = needsSaliency ? new float[1][] : null;
-            double hashing = (System.nanoTime() - t0) / 1e9;
-            long t1 = System.nanoTime();
-            float[] pooled;
-            double waited;
-            try (PrefetchedPixels px = new PrefetchedPixels(preprocessor, frameList, batch)) {
-                pooled = encodeVideo(nb -> px.next(), nFrames, batch, null, saliency);
-                waited = px.waitedSeconds();
-            }
-            features = new VisionFeatures(nFrames, tpf, dt, pooled, saliency == null ? null : saliency[0]);
-            preprocess = hashing + waited;
-            projectPool = projectPoolNanos / 1e9;
-            vision = (System.nanoTime() - t1) / 1e9 - waited - projectPool;
+            sec.preprocess = (System.nanoTime() - t0) / 1e9;
+            features = features(encodeFrames(new PrefetchedPixels(preprocessor, frameList, batch), frameFeatures(frameList.size(), needsSaliency), batch, sec));
         } else {
             if (pixels == null) {
                 nFrames = frameList.size();
                 pixels = preprocessor.pixels(frameList);
             }
-            preprocess = (System.nanoTime() - t0) / 1e9;
+            sec.preprocess = (System.nanoTime() - t0) / 1e9;
             if (trace != null) trace.floats("pixel_values", pixels, 1, nFrames, 3, img, img);
             long t1 = System.nanoTime();
             float[][] saliency = needsSaliency ? new float[1][] : null;
             float[] pooled = encodePixels(pixels, nFrames, batch, trace, saliency);
             features = new VisionFeatures(nFrames, tpf, dt, pooled, saliency == null ? null : saliency[0]);
-            projectPool = projectPoolNanos / 1e9;
-            vision = (System.nanoTime() - t1) / 1e9 - projectPool;
+            sec.projectPool = projectPoolNanos / 1e9;
+            sec.vision = (System.nanoTime() - t1) / 1e9 - sec.projectPool;
         }
-        if (key != null && !hit) visionCache.put(key, features);
-        nFrames = features.frames();
-        VisualTokens all = VisualTokens.pooled(features.pooled(), nFrames, tpf, dt, features.saliency());
+        boolean hit = found.features() != null;
+        if (found.key() != null && !hit) visionCache.put(found.key(), features);
+        return compress(features, found.key(), hit, decodeSeconds, sec, comp, trace, decodeSeconds, t0);
+    }
 
+    /**
+     * A video decoded here: its features from the cache under its {@link VideoSource#contentKey} (not decoded at all),
+     * or decoded on a background thread that feeds preprocessing and the vision tower as frames arrive. When the
+     * source's early frames turn out not to be its sample, only the returned frames not among those already encoded
+     * go through the vision tower ({@link #reencode}), so the features are always those of the returned frames. A
+     * source without a content key is decoded first and keyed by its frames.
+     */
+    private EncodedVideo encode(VideoSource source, int frames, int batch, CompressionOptions comp) {
+        long t0 = System.nanoTime();
+        String content = source.contentKey(frames);
+        if (content == null) {
+            List<RgbFrame> sampled = source.decode(frames, dev.dycoke4j.vision.FrameSink.NONE);
+            return encode(sampled, null, 0, (System.nanoTime() - t0) / 1e9, batch, comp, null, true);
+        }
+        double hashing = (System.nanoTime() - t0) / 1e9;
+        boolean needsSaliency = comp.method().needsVisionAttention();
+        long t1 = System.nanoTime();
+        Found found = lookup(s -> contentFeatureKey(modelId, preprocessor.config(), content, batch, s), needsSaliency);
+        VisionSeconds sec = new VisionSeconds();
+        sec.preprocess = (System.nanoTime() - t1) / 1e9;
+        if (found.features() != null) {
+            source.cached(frames, found.features().frames());
+            return compress(found.features(), found.key(), true, hashing, sec, comp, null, 0, t0);
+        }
+        VisionFeatures features;
+        double decode;
+        try (StreamedFrames stream = new StreamedFrames(source, frames, batch)) {
+            int expected = stream.expected();
+            FrameFeatures first = expected > 0 ? frameFeatures(expected, needsSaliency) : null;
+            if (first != null) {
+                try {
+                    encodeFrames(new PrefetchedPixels(preprocessor, expected, batch, stream::take), first, batch, sec);
+                } catch (StreamedFrames.SamplingChanged e) {
+                    // fewer frames than the container said: the frames encoded so far are kept for the sample below
+                }
+            }
+            List<RgbFrame> sampled = stream.result();
+            boolean right = first != null && first.done == expected && stream.handedOver(sampled);
+            features = features(right ? first : reencode(stream.taken(), first, sampled, batch, needsSaliency, sec));
+            decode = hashing + stream.decodeSeconds();
+        }
+        visionCache.put(found.key(), features);
+        return compress(features, found.key(), false, decode, sec, comp, null, 0, t0);
+    }
+
+    /** Seconds of the vision side's stages, added up over the passes of one encode. */
+    private static final class VisionSeconds {
+        double preprocess, vision, projectPool;
+    }
+
+    /** A cache key and what the vision-feature cache holds under it (null: nothing). */
+    private record Found(String key, VisionFeatures features) {
+    }
+
+    /**
+     * The features under {@code keyOf.apply(needsSaliency)}, or, for a method that doesn't need the saliency, those
+     * computed with it (without it); the key is that of a miss when neither is there.
+     */
+    private Found lookup(java.util.function.Function<Boolean, String> keyOf, boolean needsSaliency) {
+        String key = keyOf.apply(needsSaliency);
+        VisionFeatures features = visionCache.get(key);
+        if (features == null && !needsSaliency) {
+            String withSaliency = keyOf.apply(true);
+            VisionFeatures f = visionCache.get(withSaliency);
+            if (f != null) return new Found(withSaliency, new VisionFeatures(f.frames(), f.tokensPerFrame(), f.dim(), f.pooled(), null));
+        }
+        return new Found(key, features);
+    }
+
+    /**
+     * The vision tower, projector and pooling on {@code out.frames} frames of {@code px}, into {@code out} (which keeps
+     * the frames finished when this throws), adding to {@code sec} the time {@code px}'s thread spent preprocessing,
+     * and the vision time (this thread's, without the waits for pixels and without the projector and pooling, which go
+     * to their own figure). Closes {@code px}.
+     */
+    private FrameFeatures encodeFrames(PrefetchedPixels px, FrameFeatures out, int batch, VisionSeconds sec) {
+        long t0 = System.nanoTime();
+        projectPoolNanos = 0;
+        try (px) {
+            encodeInto(nb -> px.next(), out, batch, (f0, hidden, proj) -> {
+            });
+        } finally {
+            double projectPool = projectPoolNanos / 1e9;
+            sec.preprocess += px.busySeconds();
+            sec.projectPool += projectPool;
+            sec.vision += (System.nanoTime() - t0) / 1e9 - px.waitedSeconds() - projectPool;
+        }
+        return out;
+    }
+
+    /** The features of {@code f}'s frames, all done: its pooled rows, and the saliency pooled from the received attention. */
+    private VisionFeatures features(FrameFeatures f) {
+        return new VisionFeatures(f.frames, model.tokensPerFrame(), model.config().text().hiddenSize(), f.pooled,
+                f.received == null ? null : model.poolScores(f.received, f.frames));
+    }
+
+    /**
+     * The features of {@code sampled}, the frames a source returned after its early frames turned out not to be its
+     * sample: a frame with the RGB of one of the {@code first.done} first frames of {@code streamed} (encoded in
+     * {@code first}) takes its features, the others go through the vision tower, and all are put in {@code sampled}'s
+     * order. As a frame's features depend on nothing but its RGB (not on the frames beside it in a batch), they are the
+     * features of encoding {@code sampled} from scratch. Finding the same frames counts as preprocessing.
+     */
+    private FrameFeatures reencode(List<RgbFrame> streamed, FrameFeatures first, List<RgbFrame> sampled, int batch,
+                                   boolean needsSaliency, VisionSeconds sec) {
+        long t0 = System.nanoTime();
+        int[] from = SameFrames.match(first == null ? List.of() : streamed.subList(0, first.done), sampled);
+        List<RgbFrame> fresh = new ArrayList<>();
+        for (int j = 0; j < from.length; j++) if (from[j] < 0) fresh.add(sampled.get(j));
+        sec.preprocess += (System.nanoTime() - t0) / 1e9;
+        FrameFeatures encoded = fresh.isEmpty() ? null
+                : encodeFrames(new PrefetchedPixels(preprocessor, fresh, batch), frameFeatures(fresh.size(), needsSaliency), batch, sec);
+        long t1 = System.nanoTime();
+        FrameFeatures out = frameFeatures(sampled.size(), needsSaliency);
+        for (int j = 0, k = 0; j < from.length; j++) out.copy(from[j] >= 0 ? first : encoded, from[j] >= 0 ? from[j] : k++, j);
+        out.done = out.frames;
+        sec.preprocess += (System.nanoTime() - t1) / 1e9;
+        return out;
+    }
+
+    /**
+     * The pre-LLM compression of {@code features}, and the encoded video with its seconds. Its wall time runs from
+     * {@code t0}, plus {@code before} seconds spent earlier (a decode before the encode); the stages' sum beyond it is
+     * the time they overlapped.
+     */
+    private EncodedVideo compress(VisionFeatures features, String key, boolean hit, double decode, VisionSeconds sec,
+                                  CompressionOptions comp, Trace trace, double before, long t0) {
+        int nFrames = features.frames();
+        VisualTokens all = VisualTokens.pooled(features.pooled(), nFrames, model.tokensPerFrame(), model.config().text().hiddenSize(), features.saliency());
         long t2 = System.nanoTime();
         VisualTokens kept = preLlm(comp, nFrames).compress(all);
         float[] videoEmbeds = model.withNewline(kept.features(), kept.count());
-        double compress = (System.nanoTime() - t2) / 1e9;
+        long t3 = System.nanoTime();
+        double compress = (t3 - t2) / 1e9, wall = before + (t3 - t0) / 1e9;
+        double overlapped = Math.max(0, decode + sec.preprocess + sec.vision + sec.projectPool + compress - wall);
         if (trace != null && comp.method() != Method.NONE) trace.ids("kept_indices", kept.sourceIndex());
-        return new EncodedVideo(nFrames, all, kept, videoEmbeds, key, hit, decodeSeconds, preprocess, vision, projectPool, compress);
+        return new EncodedVideo(nFrames, all, kept, videoEmbeds, key, hit, decode, sec.preprocess, sec.vision, sec.projectPool, compress, overlapped);
     }
 
     /** The vision-feature cache key: the frames' RGB, the model, the preprocessing, the batching, and whether saliency is in. */
     static String featureKey(String modelId, PreprocessorConfig p, List<RgbFrame> frames, int batch, boolean saliency) {
-        CacheKey k = CacheKey.of("vision-features").text("model", modelId)
+        CacheKey k = featureKeyBase(modelId, p, batch, saliency).number("frames", frames.size());
+        for (RgbFrame f : frames) k.ints("dims", new int[]{f.width(), f.height()}).bytes("rgb", f.rgb());
+        return k.hex();
+    }
+
+    /**
+     * The vision-feature cache key of a video known by its {@link VideoSource#contentKey} (a file's content, the frames
+     * asked for, the sampling rule and decoder) instead of its frames, with the rest of {@link #featureKey}.
+     */
+    static String contentFeatureKey(String modelId, PreprocessorConfig p, String contentKey, int batch, boolean saliency) {
+        return featureKeyBase(modelId, p, batch, saliency).text("video", contentKey).hex();
+    }
+
+    private static CacheKey featureKeyBase(String modelId, PreprocessorConfig p, int batch, boolean saliency) {
+        return CacheKey.of("vision-features").text("model", modelId)
                 .ints("size", new int[]{p.height(), p.width(), p.shortestEdge(), p.resample()})
                 .text("steps", p.doResize() + "," + p.doRescale() + "," + Double.toString(p.rescaleFactor()) + "," + p.doNormalize()
                         + "," + java.util.Arrays.toString(p.mean()) + "," + java.util.Arrays.toString(p.std()))
-                .number("batch", batch).number("saliency", saliency ? 1 : 0).number("frames", frames.size());
-        for (RgbFrame f : frames) k.ints("dims", new int[]{f.width(), f.height()}).bytes("rgb", f.rgb());
-        return k.hex();
+                .number("batch", batch).number("saliency", saliency ? 1 : 0);
     }
 
     /** The prefix cache key: the video's features, the compression settings (what was kept), and the prefix ids. */
@@ -411,8 +545,8 @@ public final class VideoQa implements AutoCloseable {
                 : Flops.prefill(layers, n, layers, n, c.hiddenSize(), c.intermediateSize());
         double attended = dp != null ? dp.attendedMean() : fastv != null ? fastv.kept() : kept.count();
         var seconds = first
-                ? new Stats.Seconds(video.decode(), video.preprocess(), video.vision(), video.projectPool(), video.compress(), restore + r.prefillSeconds(), r.decodeSeconds())
-                : new Stats.Seconds(0, 0, 0, 0, 0, restore + r.prefillSeconds(), r.decodeSeconds());
+                ? new Stats.Seconds(video.decode(), video.preprocess(), video.vision(), video.projectPool(), video.compress(), restore + r.prefillSeconds(), r.decodeSeconds(), video.overlapped())
+                : new Stats.Seconds(0, 0, 0, 0, 0, restore + r.prefillSeconds(), r.decodeSeconds(), 0);
         double ttft = (first ? video.seconds() : 0) + (firstToken[0] - tStart) / 1e9;
         Stats stats = new Stats(comp.method().id(), nFrames, all.count(), kept.count(), attended, prompt.length, r.tokens().length,
                 seconds, cache.bytes(), cache.prunedBytes(), flops, Bytes.peakRss(), !first || video.visionCached(), reused, ttft);
@@ -472,14 +606,46 @@ public final class VideoQa implements AutoCloseable {
 
     /** Vision tower, projector and pooling in batches of frames: {@code [F·tokensPerFrame, d]}. */
     float[] encodeVideo(IntFunction<float[]> nextBatch, int frames, int batch, Trace trace, float[][] saliencyOut) {
-        projectPoolNanos = 0;
         var vc = model.config().vision();
-        int per = 3 * vc.imageSize() * vc.imageSize(), P = vc.numPatches(), tpf = model.tokensPerFrame();
-        int dv = vc.hiddenSize(), dt = model.config().text().hiddenSize();
-        float[] pooled = new float[frames * tpf * dt];
+        int P = vc.numPatches(), tpf = model.tokensPerFrame(), dv = vc.hiddenSize(), dt = model.config().text().hiddenSize();
+        FrameFeatures out = frameFeatures(frames, saliencyOut != null);
         float[] hiddenAll = trace != null ? new float[frames * P * dv] : null;
         float[] projAll = trace != null ? new float[frames * P * dt] : null;
-        float[] received = saliencyOut != null ? new float[frames * P] : null;
+        projectPoolNanos = 0;
+        encodeInto(nextBatch, out, batch, (f0, hidden, proj) -> {
+            if (trace == null) return;
+            System.arraycopy(hidden, 0, hiddenAll, f0 * P * dv, hidden.length);
+            System.arraycopy(proj, 0, projAll, f0 * P * dt, proj.length);
+        });
+        if (saliencyOut != null) saliencyOut[0] = model.poolScores(out.received, frames);
+        if (trace != null && saliencyOut != null) trace.floats("saliency", saliencyOut[0], (long) frames * tpf);
+        if (trace != null) {
+            trace.floats("vision_hidden", hiddenAll, frames, P, dv);
+            trace.floats("projected", projAll, frames, P, dt);
+            trace.floats("pooled", out.pooled, (long) frames * tpf, dt);
+        }
+        return out.pooled;
+    }
+
+    /** Room for the per-frame features of {@code frames} frames, with the received attention when {@code saliency}. */
+    private FrameFeatures frameFeatures(int frames, boolean saliency) {
+        return new FrameFeatures(frames, model.tokensPerFrame() * model.config().text().hiddenSize(),
+                saliency ? model.config().vision().numPatches() : 0);
+    }
+
+    /** A batch's vision hidden states and projected rows, for a trace. */
+    private interface BatchTrace {
+        void batch(int f0, float[] hidden, float[] projected);
+    }
+
+    /**
+     * The vision tower, projector and pooling on {@code out.frames} frames whose pixel values {@code nextBatch} gives
+     * a batch at a time, into {@code out}, whose {@link FrameFeatures#done} counts the frames finished (so a pass
+     * that fails part way keeps those before). Adds the projector and pooling time to {@link #projectPoolNanos}.
+     */
+    private void encodeInto(IntFunction<float[]> nextBatch, FrameFeatures out, int batch, BatchTrace trace) {
+        var vc = model.config().vision();
+        int per = 3 * vc.imageSize() * vc.imageSize(), P = vc.numPatches(), frames = out.frames;
         for (int f0 = 0; f0 < frames; f0 += batch) {
             int nb = Math.min(batch, frames - f0);
             progress.update("vision", f0, frames);
@@ -487,28 +653,24 @@ public final class VideoQa implements AutoCloseable {
             if (px.length != nb * per)
                 throw new IllegalArgumentException("frames preprocess to " + px.length / (3 * nb) + " pixels, the vision tower takes "
                         + vc.imageSize() + "x" + vc.imageSize());
-            float[] rec = received != null ? new float[nb * P] : null;
+            float[] rec = out.received != null ? new float[nb * P] : null;
             float[] hidden = model.visionHidden(px, nb, rec);
-            if (rec != null) System.arraycopy(rec, 0, received, f0 * P, nb * P);
+            visionFrames += nb;
+            if (rec != null) System.arraycopy(rec, 0, out.received, f0 * P, nb * P);
             long tp = System.nanoTime();
             float[] proj = model.project(hidden, nb * P);
             float[] pool = model.pool(proj, nb);
             projectPoolNanos += System.nanoTime() - tp;
-            System.arraycopy(pool, 0, pooled, f0 * tpf * dt, pool.length);
-            if (trace != null) {
-                System.arraycopy(hidden, 0, hiddenAll, f0 * P * dv, hidden.length);
-                System.arraycopy(proj, 0, projAll, f0 * P * dt, proj.length);
-            }
+            System.arraycopy(pool, 0, out.pooled, f0 * out.rowsPerFrame, pool.length);
+            trace.batch(f0, hidden, proj);
+            out.done = f0 + nb;
         }
         progress.update("vision", frames, frames);
-        if (saliencyOut != null) saliencyOut[0] = model.poolScores(received, frames);
-        if (trace != null && saliencyOut != null) trace.floats("saliency", saliencyOut[0], (long) frames * tpf);
-        if (trace != null) {
-            trace.floats("vision_hidden", hiddenAll, frames, P, dv);
-            trace.floats("projected", projAll, frames, P, dt);
-            trace.floats("pooled", pooled, (long) frames * tpf, dt);
-        }
-        return pooled;
+    }
+
+    /** How many frames have gone through the vision tower since this object was loaded (for tests of the reuse). */
+    long visionFrames() {
+        return visionFrames;
     }
 
     @Override

@@ -46,9 +46,17 @@ public final class VideoSession {
         return video.visionCached();
     }
 
-    /** What opening the session cost: decode, preprocess, vision, projector and pooling, compression (no LLM stages). */
+    /**
+     * What opening the session cost: decode, preprocess, vision, projector and pooling, compression (no LLM stages),
+     * and how much of that ran at the same time ({@link Stats.Seconds#overlapped}).
+     */
     public Stats.Seconds videoSeconds() {
-        return new Stats.Seconds(video.decode(), video.preprocess(), video.vision(), video.projectPool(), video.compress(), 0, 0);
+        return new Stats.Seconds(video.decode(), video.preprocess(), video.vision(), video.projectPool(), video.compress(), 0, 0, video.overlapped());
+    }
+
+    /** The encoded video (features, kept tokens, seconds). */
+    EncodedVideo encoded() {
+        return video;
     }
 
     public CompressionOptions compression() {

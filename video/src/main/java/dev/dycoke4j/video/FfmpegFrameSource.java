@@ -1,5 +1,6 @@
 package dev.dycoke4j.video;
 
+import dev.dycoke4j.vision.FrameSink;
 import dev.dycoke4j.vision.RgbFrame;
 
 import java.nio.file.Files;
@@ -17,10 +18,12 @@ import java.util.Map;
  * decode. One pass decodes every frame, counts them, and converts to RGB only the frames at the indices the
  * container's count (or duration x fps) predicts. When the real count differs and the frames needed are not all in
  * hand, a second pass keeps the right ones. Memory stays at about {@code n} RGB frames whatever the video's length.
+ * Streaming hands the frames at the predicted indices over as the first pass converts them; the prediction is right
+ * whenever the container's count is.
  */
 public final class FfmpegFrameSource implements FrameSource {
     @Override
-    public SampledVideo readUniform(Path video, int n) {
+    public SampledVideo streamUniform(Path video, int n, FrameSink sink) {
         Sources.checkCount(video, n);
         Sources.checkFile(video);
         try {
@@ -38,8 +41,14 @@ public final class FfmpegFrameSource implements FrameSource {
             long estimate = decoder.estimatedFrames();
             int[] planned = estimate > 0 && estimate < Integer.MAX_VALUE
                     ? UniformSampler.plan((int) estimate, n) : new int[0];
+            sink.expect(planned.length);
             total = decoder.decode((i, d) -> {
-                if (Arrays.binarySearch(planned, i) >= 0) kept.put(i, d.currentRgb());
+                if (Thread.currentThread().isInterrupted()) throw new VideoException(video + ": decoding interrupted");
+                if (Arrays.binarySearch(planned, i) >= 0) {
+                    RgbFrame f = d.currentRgb();
+                    kept.put(i, f);
+                    sink.accept(f);
+                }
                 return true;
             });
             lastError = decoder.lastError();

@@ -1,5 +1,7 @@
 package dev.dycoke4j.video;
 
+import dev.dycoke4j.vision.FrameSink;
+
 import java.nio.file.Path;
 
 /** Somewhere frames come from: a video file, a folder of images. */
@@ -11,5 +13,18 @@ public interface FrameSource {
      *
      * @throws VideoException when the source is missing, unreadable, corrupt, has no frame, or {@code n <= 0}
      */
-    SampledVideo readUniform(Path source, int n);
+    default SampledVideo readUniform(Path source, int n) {
+        return streamUniform(source, n, FrameSink.NONE);
+    }
+
+    /**
+     * As {@link #readUniform}, handing the frames to {@code sink} as they decode: {@link FrameSink#expect} first with
+     * the number of frames the source predicts before decoding, then each of them in order. When the prediction holds,
+     * the frames handed over are the returned frames (the same objects, in the same order); when it does not (a
+     * container whose frame count is missing or wrong), they may be fewer, other or more, and only the returned ones
+     * count.
+     *
+     * @throws VideoException as {@link #readUniform}, and when the decoding thread is interrupted (at the next frame)
+     */
+    SampledVideo streamUniform(Path source, int n, FrameSink sink);
 }

@@ -1,5 +1,6 @@
 package dev.dycoke4j.video;
 
+import dev.dycoke4j.vision.FrameSink;
 import dev.dycoke4j.vision.RgbFrame;
 
 import javax.imageio.ImageIO;
@@ -18,13 +19,14 @@ import java.util.stream.Stream;
  * A folder of frame images (.png, .jpg, .jpeg, .bmp), taken in natural file-name order ({@code frame_2.png} before
  * {@code frame_10.png}). Every image file counts as one frame; only the sampled ones are decoded (with
  * {@code javax.imageio}), and one that cannot be decoded is an error naming it. Alpha is dropped, as PIL's
- * {@code convert("RGB")} does.
+ * {@code convert("RGB")} does. The count of files is known before decoding, so streaming hands over exactly the
+ * returned frames.
  */
 public final class ImageFolderFrameSource implements FrameSource {
     private static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp");
 
     @Override
-    public SampledVideo readUniform(Path folder, int n) {
+    public SampledVideo streamUniform(Path folder, int n, FrameSink sink) {
         Sources.checkCount(folder, n);
         if (!Files.exists(folder)) throw new VideoException(folder + ": no such folder");
         if (!Files.isDirectory(folder)) throw new VideoException(folder + ": not a folder of frame images");
@@ -34,7 +36,13 @@ public final class ImageFolderFrameSource implements FrameSource {
         int total = images.size();
         int[] indices = UniformSampler.plan(total, n);
         List<RgbFrame> frames = new ArrayList<>(indices.length);
-        for (int i : indices) frames.add(readImage(images.get(i)));
+        sink.expect(indices.length);
+        for (int i : indices) {
+            if (Thread.currentThread().isInterrupted()) throw new VideoException(folder + ": decoding interrupted");
+            RgbFrame f = readImage(images.get(i));
+            frames.add(f);
+            sink.accept(f);
+        }
         return new SampledVideo(frames, indices, total, 0, total < n);
     }
 

@@ -1,5 +1,7 @@
 package dev.dycoke4j.video;
 
+import dev.dycoke4j.vision.FrameSink;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -19,5 +21,18 @@ public final class VideoReader {
     /** {@code n} frames sampled uniformly from a video file or a folder of frame images. */
     public static SampledVideo readUniform(Path video, int n) {
         return sourceFor(video).readUniform(video, n);
+    }
+
+    /** As {@link #readUniform}, handing the frames to {@code sink} as they decode ({@link FrameSource#streamUniform}). */
+    public static SampledVideo streamUniform(Path video, int n, FrameSink sink) {
+        return sourceFor(video).streamUniform(video, n, sink);
+    }
+
+    /**
+     * What identifies the {@code n} frames {@link #readUniform} gives, without decoding: the {@link ContentKey} of a
+     * video file; null for a folder of images, whose frames are keyed once decoded.
+     */
+    public static String contentKey(Path video, int n) {
+        return Files.isDirectory(video) ? null : ContentKey.of(video, n);
     }
 }
