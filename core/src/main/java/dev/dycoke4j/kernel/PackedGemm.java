@@ -31,8 +31,10 @@ import java.util.WeakHashMap;
  * and loop overhead per FMA. It runs over long blocks of k (all of k up to {@value #KC_MAX}; above, k split evenly),
  * so each output is written once or twice rather than read-modified-written every few hundred elements of k, over
  * MC = 24 rows of x whose k-block stays in L2 while a weight micro-panel streams by: measured, this beat MC=96/KC=256
- * by ~20% at large m (BENCHMARKS.md). Rows of x are read in place (6 strided rows): packing them contiguously
- * measured slower here.
+ * by ~20% at large m (BENCHMARKS.md). F32 panels in the wide tile, twice BF16's bytes, run instead over k blocks
+ * of at most {@value #KC_F32} and MC = {@value #MC_F32} rows, so that a block of NC columns stays in L2, and whole
+ * tiles accumulate into y in place: measured 1-6% faster on Zen 5 at all six GemmBench shapes. Rows of x are read
+ * in place (6 strided rows): packing them contiguously measured slower here.
  *
  * <p>The packed copy is built at the first matrix-matrix call for a weight, off-heap, and cached for as long as the
  * {@link Tensor} object is reachable: weights must not change after their first use. The decode matvec keeps
@@ -44,6 +46,13 @@ final class PackedGemm {
     static final int MR = 6;
     /** Rows of x and columns of W per cache block, and the longest k block. */
     static final int MC = 24, NC = 256, KC_MAX = 2304;
+    /**
+     * Rows of x and the longest k block for F32 panels in the wide tile ({@link #inPlace}): NC columns of a k block
+     * (256 x 576 x 4 bytes = 576 KiB) stay in the 1 MiB L2 of Zen 5 while the rows of x go by.
+     */
+    static final int MC_F32 = 48, KC_F32 = 576;
+    /** The start of a wide tile's accumulators in the first k block when there is no bias. */
+    private static final float[] ZEROS = new float[4 * L];
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
@@ -176,20 +185,29 @@ final class PackedGemm {
      * m is, and each thread streams only its share of W.
      */
     static void linear(float[] x, int m, int k, Packed w, float[] bias, float[] y) {
-        int nr = w.nr();
+        int nr = w.nr(), mc = inPlace(w) ? MC_F32 : MC;
         Parallel.forRange(w.panels, 1, (lo, hi) -> {
             float[] tile = new float[MR * nr];
             int jEnd = Math.min(w.n, hi * nr);
             for (int j0 = lo * nr; j0 < jEnd; j0 += NC)
-                for (int i0 = 0; i0 < m; i0 += MC) block(x, m, k, w, bias, y, i0, j0, Math.min(jEnd, j0 + NC), tile);
+                for (int i0 = 0; i0 < m; i0 += mc) block(x, m, k, w, bias, y, i0, Math.min(m, i0 + mc), j0, Math.min(jEnd, j0 + NC), tile);
         });
     }
 
-    /** The block of y at rows [i0, i0 + MC) and columns [j0, j1), over all of k in blocks of at most KC_MAX. */
-    private static void block(float[] x, int m, int k, Packed w, float[] bias, float[] y, int i0, int j0, int j1, float[] tile) {
-        int i1 = Math.min(m, i0 + MC), nr = w.nr();
-        boolean wide = w.tile == Tile.WIDE;
-        int kBlocks = (k + KC_MAX - 1) / KC_MAX, kc = (k + kBlocks - 1) / kBlocks;
+    /**
+     * Whether the F32 wide kernel runs over shorter k blocks and accumulates into y in place ({@link #microWideInPlace}).
+     * BF16 panels (half the bytes) keep the long k blocks, and the narrow tile (AVX2) the blocking measured on Zen 3.
+     */
+    static boolean inPlace(Packed w) {
+        return w.tile == Tile.WIDE && !w.bf16;
+    }
+
+    /** The block of y at rows [i0, i1) and columns [j0, j1), over all of k in blocks of at most KC_MAX (or KC_F32). */
+    private static void block(float[] x, int m, int k, Packed w, float[] bias, float[] y, int i0, int i1, int j0, int j1, float[] tile) {
+        int nr = w.nr(), n = w.n;
+        boolean wide = w.tile == Tile.WIDE, inPlace = inPlace(w);
+        int kcMax = inPlace ? KC_F32 : KC_MAX;
+        int kBlocks = (k + kcMax - 1) / kcMax, kc = (k + kBlocks - 1) / kBlocks;
         long bytes = w.bf16 ? 2 : 4;
         for (int k0 = 0; k0 < k; k0 += kc) {
             int k1 = Math.min(k, k0 + kc);
@@ -197,6 +215,13 @@ final class PackedGemm {
             for (int j = j0; j < j1; j += nr) {
                 long bOff = ((long) (j / nr) * k + k0) * nr * bytes;
                 for (int i = i0; i < i1; i += MR) {
+                    if (inPlace && i + MR <= m && j + nr <= n) {
+                        // whole tile: start from the bias (or 0) in the first k block, from y after
+                        float[] from = !first ? y : bias != null ? bias : ZEROS;
+                        int fo = !first ? i * n + j : bias != null ? j : 0;
+                        microWideInPlace(x, k, i, w.seg, bOff, k0, k1, from, fo, first ? 0 : n, y, i * n + j, n);
+                        continue;
+                    }
                     if (wide) {
                         if (w.bf16) microWideBf16(x, m, k, i, w.seg, bOff, k0, k1, tile);
                         else microWide(x, m, k, i, w.seg, bOff, k0, k1, tile);
@@ -369,6 +394,89 @@ final class PackedGemm {
         c51.intoArray(tile, 5 * 4 * L + L);
         c52.intoArray(tile, 5 * 4 * L + 2 * L);
         c53.intoArray(tile, 5 * 4 * L + 3 * L);
+    }
+
+    /**
+     * {@link #microWide} over a whole 6 x 4L tile of y at {@code yo} (row stride n), accumulated in place: the
+     * accumulators start from {@code from[fo + r·fs + c]} (the bias row or zeros with fs = 0 in the first k block, y
+     * itself after) and are stored into y, so that short k blocks cost no tile round trip and no merge.
+     */
+    static void microWideInPlace(float[] x, int k, int i, MemorySegment b, long bOff, int k0, int k1, float[] from, int fo, int fs, float[] y, int yo,
+            int n) {
+        int x0 = i * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k, x4 = x3 + k, x5 = x4 + k;
+        FloatVector c00 = FloatVector.fromArray(F, from, fo), c01 = FloatVector.fromArray(F, from, fo + L);
+        FloatVector c02 = FloatVector.fromArray(F, from, fo + 2 * L), c03 = FloatVector.fromArray(F, from, fo + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(F, from, fo + fs), c11 = FloatVector.fromArray(F, from, fo + fs + L);
+        FloatVector c12 = FloatVector.fromArray(F, from, fo + fs + 2 * L), c13 = FloatVector.fromArray(F, from, fo + fs + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(F, from, fo + 2 * fs), c21 = FloatVector.fromArray(F, from, fo + 2 * fs + L);
+        FloatVector c22 = FloatVector.fromArray(F, from, fo + 2 * fs + 2 * L), c23 = FloatVector.fromArray(F, from, fo + 2 * fs + 3 * L);
+        FloatVector c30 = FloatVector.fromArray(F, from, fo + 3 * fs), c31 = FloatVector.fromArray(F, from, fo + 3 * fs + L);
+        FloatVector c32 = FloatVector.fromArray(F, from, fo + 3 * fs + 2 * L), c33 = FloatVector.fromArray(F, from, fo + 3 * fs + 3 * L);
+        FloatVector c40 = FloatVector.fromArray(F, from, fo + 4 * fs), c41 = FloatVector.fromArray(F, from, fo + 4 * fs + L);
+        FloatVector c42 = FloatVector.fromArray(F, from, fo + 4 * fs + 2 * L), c43 = FloatVector.fromArray(F, from, fo + 4 * fs + 3 * L);
+        FloatVector c50 = FloatVector.fromArray(F, from, fo + 5 * fs), c51 = FloatVector.fromArray(F, from, fo + 5 * fs + L);
+        FloatVector c52 = FloatVector.fromArray(F, from, fo + 5 * fs + 2 * L), c53 = FloatVector.fromArray(F, from, fo + 5 * fs + 3 * L);
+        long bo = bOff;
+        for (int e = k0; e < k1; e++, bo += 4 * L * 4) {
+            FloatVector b0 = FloatVector.fromMemorySegment(F, b, bo, LE);
+            FloatVector b1 = FloatVector.fromMemorySegment(F, b, bo + L * 4, LE);
+            FloatVector b2 = FloatVector.fromMemorySegment(F, b, bo + 2 * L * 4, LE);
+            FloatVector b3 = FloatVector.fromMemorySegment(F, b, bo + 3 * L * 4, LE);
+            FloatVector a = FloatVector.broadcast(F, x[x0 + e]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            c02 = a.fma(b2, c02);
+            c03 = a.fma(b3, c03);
+            a = FloatVector.broadcast(F, x[x1 + e]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            c12 = a.fma(b2, c12);
+            c13 = a.fma(b3, c13);
+            a = FloatVector.broadcast(F, x[x2 + e]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            c22 = a.fma(b2, c22);
+            c23 = a.fma(b3, c23);
+            a = FloatVector.broadcast(F, x[x3 + e]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            c32 = a.fma(b2, c32);
+            c33 = a.fma(b3, c33);
+            a = FloatVector.broadcast(F, x[x4 + e]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            c42 = a.fma(b2, c42);
+            c43 = a.fma(b3, c43);
+            a = FloatVector.broadcast(F, x[x5 + e]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+            c52 = a.fma(b2, c52);
+            c53 = a.fma(b3, c53);
+        }
+        c00.intoArray(y, yo);
+        c01.intoArray(y, yo + L);
+        c02.intoArray(y, yo + 2 * L);
+        c03.intoArray(y, yo + 3 * L);
+        c10.intoArray(y, yo + n);
+        c11.intoArray(y, yo + n + L);
+        c12.intoArray(y, yo + n + 2 * L);
+        c13.intoArray(y, yo + n + 3 * L);
+        c20.intoArray(y, yo + 2 * n);
+        c21.intoArray(y, yo + 2 * n + L);
+        c22.intoArray(y, yo + 2 * n + 2 * L);
+        c23.intoArray(y, yo + 2 * n + 3 * L);
+        c30.intoArray(y, yo + 3 * n);
+        c31.intoArray(y, yo + 3 * n + L);
+        c32.intoArray(y, yo + 3 * n + 2 * L);
+        c33.intoArray(y, yo + 3 * n + 3 * L);
+        c40.intoArray(y, yo + 4 * n);
+        c41.intoArray(y, yo + 4 * n + L);
+        c42.intoArray(y, yo + 4 * n + 2 * L);
+        c43.intoArray(y, yo + 4 * n + 3 * L);
+        c50.intoArray(y, yo + 5 * n);
+        c51.intoArray(y, yo + 5 * n + L);
+        c52.intoArray(y, yo + 5 * n + 2 * L);
+        c53.intoArray(y, yo + 5 * n + 3 * L);
     }
 
     /** {@link #microWide} over a BF16 panel: two 32-bit loads give the four weight vectors. */

@@ -102,6 +102,36 @@ class GemmTest {
     }
 
     @Test
+    void f32WidePanelsInShortKBlocksAccumulateInPlaceOnEveryEdge() {
+        // the wide tile's F32 path: k in one block, just over one and over several uneven blocks of KC_F32; m below
+        // and off a multiple of MR, across MC_F32; n at, off and over a multiple of the tile (whole tiles in place,
+        // edge tiles merged); with and without bias; y filled with NaN, so the first block must not read it
+        SplittableRandom r = new SplittableRandom(29);
+        int wide = PackedGemm.Tile.WIDE.nr;
+        int[] ks = {37, PackedGemm.KC_F32 + 1, 3 * PackedGemm.KC_F32 + 91};
+        int[] ms = {5, 6, PackedGemm.MC_F32 + 7, 2 * PackedGemm.MC_F32};
+        int[] ns = {wide, wide + 1, 3 * wide - 5};
+        int cases = 0;
+        try (Arena arena = Arena.ofShared()) {
+            for (int a = 0; a < ms.length; a++)
+                for (int b = 0; b < ns.length; b++)
+                    for (int c = 0; c < ks.length; c++) {
+                        int m = ms[a], n = ns[b], k = ks[c];
+                        Tensor w = KernelTesting.weight(r, n, k, DType.F32, false, arena);
+                        float[] x = KernelTesting.randoms(r, m * k, 1), bias = (a + b + c) % 2 == 0 ? null : KernelTesting.randoms(r, n, 0.5);
+                        float[] y = new float[m * n];
+                        java.util.Arrays.fill(y, Float.NaN);
+                        PackedGemm.Packed p = PackedGemm.pack(w, PackedGemm.Tile.WIDE);
+                        assertTrue(PackedGemm.inPlace(p));
+                        KernelTesting.withThreads(1 + (a + c) % 2, () -> PackedGemm.linear(x, m, k, p, bias, y));
+                        check("WIDE F32 m=" + m + " k=" + k + " n=" + n, x, m, k, w, bias, y);
+                        cases++;
+                    }
+        }
+        assertEquals(36, cases);
+    }
+
+    @Test
     void bothTilesOnEveryEdge() {
         // each micro-tile, whichever this CPU picks: m below, at and across MR and MC; n below, across and off a
         // multiple of either tile's width; k in one block and split in two; both panel dtypes; 1 and 2 threads
