@@ -31,23 +31,6 @@ class StreamedVideoTest {
     @BeforeAll
     static void load() {
         qa = VideoQa.load(Oracle.model());
-        warmUp();
-    }
-
-    /**
-     * Runs the vision tower (with and without saliency) and the LLM until their code is compiled: the Vector API's
-     * EXP and ADD reductions give other last bits before (BatchIndependenceTest), and an answer's prefill can send
-     * the attention code back to the interpreter for a while, so whole sessions are run, not just encodes.
-     */
-    static void warmUp() {
-        List<RgbFrame> clip = FollowUpTest.clip(4, 1);
-        for (int i = 0; i < 6; i++)
-            for (Method m : new Method[]{Method.NONE, Method.PRUMERGE}) {
-                qa.clearCaches();
-                qa.open(clip, 0, FollowUpTest.method(m), BATCH).ask("What happens?", GenerationOptions.greedy(6), null);
-            }
-        BatchIndependenceTest.warm(qa, clip, BATCH);
-        qa.clearCaches();
     }
 
     @AfterAll
@@ -63,9 +46,10 @@ class StreamedVideoTest {
 
     static void assertSameVideo(VideoSession want, VideoSession got) {
         assertEquals(want.frames(), got.frames());
-        assertArrayEquals(want.encoded().all().features(), got.encoded().all().features(), "pooled features");
-        assertArrayEquals(want.encoded().all().saliency(), got.encoded().all().saliency(), "saliency");
-        assertArrayEquals(want.encoded().videoEmbeds(), got.encoded().videoEmbeds(), "video rows");
+        BatchIndependenceTest.assertClose(want.encoded().all().features(), got.encoded().all().features(), "pooled features");
+        if (want.encoded().all().saliency() != null || got.encoded().all().saliency() != null)
+            BatchIndependenceTest.assertClose(want.encoded().all().saliency(), got.encoded().all().saliency(), "saliency");
+        BatchIndependenceTest.assertClose(want.encoded().videoEmbeds(), got.encoded().videoEmbeds(), "video rows");
         assertArrayEquals(want.ask("What happens?", GenerationOptions.greedy(6), null).tokenIds(),
                 got.ask("What happens?", GenerationOptions.greedy(6), null).tokenIds());
     }
@@ -84,10 +68,9 @@ class StreamedVideoTest {
     }
 
     /**
-     * Bit for bit: the engine itself is not, between two calls in one JVM, whenever C2 recompiles the attention code
-     * (an answer's prefill can send it back to the interpreter for a while: the Vector API's EXP and ADD reductions
-     * then give other last bits, BatchIndependenceTest). So a case whose features differ is run again, up to three
-     * times in all; a reused frame in the wrong place, or a stale one, would differ every time.
+     * Features within {@link BatchIndependenceTest#TOL} (the JIT can change their last bits between two calls, see
+     * there; a frame in the wrong place or a stale one is far outside it), the same answer, and exactly the frames
+     * expected through the vision tower.
      */
     @Test
     void streamedFeaturesAndAnswersAreThoseOfTheDecodedFramesEncodingOnlyTheFramesThatDiffer() {
@@ -112,26 +95,20 @@ class StreamedVideoTest {
                     new Case(new FakeVideo("shifted", frames).streaming(8, pick(frames, 0, 1, 2, 3, 5, 6, 7)), 6, 2),
                     // the container says 8 frames of 10: handed 0-7, all encoded; the sample is 0-3, 5-7 and 9: then 9
                     new Case(new FakeVideo("moreFrames", pick(all, 0, 1, 2, 3, 5, 6, 7, 9)).streaming(8, frames), 8, 1));
-            for (Case c : cases)
-                for (int attempt = 1; ; attempt++) {
-                    FakeVideo v = c.video();
-                    v.decodes = 0;
-                    VideoSession want = reference(v.frames, comp);
-                    qa.clearCaches();
-                    long before = qa.visionFrames();
-                    VideoSession got = qa.open(v, 8, comp, BATCH);
-                    String what = m + ", " + v.key;
-                    assertEquals(c.first() + c.again(), qa.visionFrames() - before, what + ": frames through the vision tower");
-                    assertFalse(got.visionCached());
-                    assertEquals(1, v.decodes);
-                    assertTrue(got.videoSeconds().vision() > 0, what);
-                    try {
-                        assertSameVideo(want, got);
-                        break;
-                    } catch (AssertionError e) {
-                        if (attempt == 3) throw e; // a wrong assembly differs every time; a JIT transient does not
-                    }
-                }
+            for (Case c : cases) {
+                FakeVideo v = c.video();
+                v.decodes = 0;
+                VideoSession want = reference(v.frames, comp);
+                qa.clearCaches();
+                long before = qa.visionFrames();
+                VideoSession got = qa.open(v, 8, comp, BATCH);
+                String what = m + ", " + v.key;
+                assertEquals(c.first() + c.again(), qa.visionFrames() - before, what + ": frames through the vision tower");
+                assertFalse(got.visionCached());
+                assertEquals(1, v.decodes);
+                assertTrue(got.videoSeconds().vision() > 0, what);
+                assertSameVideo(want, got);
+            }
         }
         assertFalse(threadsLeft());
     }
