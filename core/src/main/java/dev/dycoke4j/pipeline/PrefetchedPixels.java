@@ -16,9 +16,6 @@ import java.util.function.IntFunction;
  * failure of the background thread (or of the function) is rethrown, unchanged, by {@link #next}.
  */
 final class PrefetchedPixels implements AutoCloseable {
-    private record Failure(Throwable error) {
-    }
-
     private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(1);
     private final Thread worker;
     private volatile long busyNanos;
@@ -41,11 +38,7 @@ final class PrefetchedPixels implements AutoCloseable {
             } catch (InterruptedException e) {
                 // closed before the end: the caller has stopped reading
             } catch (Throwable t) {
-                try {
-                    queue.put(new Failure(t));
-                } catch (InterruptedException ignored) {
-                    // closed
-                }
+                Handoff.fail(queue, t);
             }
         });
         worker.start();
@@ -82,21 +75,11 @@ final class PrefetchedPixels implements AutoCloseable {
     /** The next batch's pixel values {@code [nb, 3, H, W]}, waiting for the background thread if needed. */
     float[] next() {
         long t0 = System.nanoTime();
-        Object o;
         try {
-            o = queue.take();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for preprocessed frames", e);
+            return (float[]) Handoff.take(queue, "preprocessed frames");
         } finally {
             waitedNanos += System.nanoTime() - t0;
         }
-        if (o instanceof Failure(Throwable t)) {
-            if (t instanceof RuntimeException re) throw re;
-            if (t instanceof Error er) throw er;
-            throw new IllegalStateException(t);
-        }
-        return (float[]) o;
     }
 
     /** Seconds the caller spent waiting for pixels: the frames' decoding and preprocessing the overlap did not hide. */
@@ -111,11 +94,6 @@ final class PrefetchedPixels implements AutoCloseable {
 
     @Override
     public void close() {
-        worker.interrupt();
-        try {
-            worker.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Handoff.stop(worker);
     }
 }

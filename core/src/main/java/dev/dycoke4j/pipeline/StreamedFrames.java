@@ -29,9 +29,6 @@ final class StreamedFrames implements AutoCloseable {
     private record End(List<RgbFrame> frames) {
     }
 
-    private record Failure(Throwable error) {
-    }
-
     private final BlockingQueue<Object> queue;
     private final Thread worker;
     private final List<RgbFrame> taken = new ArrayList<>();
@@ -61,11 +58,7 @@ final class StreamedFrames implements AutoCloseable {
                 // closed before the end: the caller has stopped reading
             } catch (Throwable t) {
                 busyNanos = System.nanoTime() - t0 - blocked[0];
-                try {
-                    queue.put(new Failure(t));
-                } catch (InterruptedException ignored) {
-                    // closed
-                }
+                Handoff.fail(queue, t);
             }
         });
         worker.start();
@@ -142,28 +135,11 @@ final class StreamedFrames implements AutoCloseable {
     }
 
     private Object take() {
-        Object o;
-        try {
-            o = queue.take();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for decoded frames", e);
-        }
-        if (o instanceof Failure(Throwable t)) {
-            if (t instanceof RuntimeException re) throw re;
-            if (t instanceof Error er) throw er;
-            throw new IllegalStateException(t);
-        }
-        return o;
+        return Handoff.take(queue, "decoded frames");
     }
 
     @Override
     public void close() {
-        worker.interrupt();
-        try {
-            worker.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Handoff.stop(worker);
     }
 }
