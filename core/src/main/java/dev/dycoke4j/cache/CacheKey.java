@@ -1,8 +1,12 @@
 package dev.dycoke4j.cache;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -15,12 +19,26 @@ public final class CacheKey {
     private final MessageDigest sha;
 
     private CacheKey(String kind) {
+        sha = newSha256();
+        text("kind", kind);
+    }
+
+    private static MessageDigest newSha256() {
         try {
-            sha = MessageDigest.getInstance("SHA-256");
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK has no SHA-256", e);
         }
-        text("kind", kind);
+    }
+
+    /** The SHA-256 of a file's bytes, read 1 MiB at a time (never whole). */
+    public static byte[] sha256(Path file) throws IOException {
+        MessageDigest md = newSha256();
+        byte[] buf = new byte[1 << 20];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int r; (r = in.read(buf)) >= 0; ) md.update(buf, 0, r);
+        }
+        return md.digest();
     }
 
     /** A key of one kind (the kinds never collide: the kind is the first field). */

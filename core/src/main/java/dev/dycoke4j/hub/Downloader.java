@@ -1,5 +1,6 @@
 package dev.dycoke4j.hub;
 
+import dev.dycoke4j.cache.CacheKey;
 import dev.dycoke4j.pipeline.Bytes;
 
 import java.io.IOException;
@@ -10,8 +11,6 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
@@ -172,18 +171,7 @@ public final class Downloader {
     }
 
     static String sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[BUFFER];
-            int n;
-            while ((n = in.read(buf)) >= 0) md.update(buf, 0, n);
-        }
-        return HexFormat.of().formatHex(md.digest());
+        return HexFormat.of().formatHex(CacheKey.sha256(file));
     }
 
     private static long sizeOrZero(Path p) {

@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Properties;
 
 /**
@@ -35,26 +33,11 @@ public final class ContentKey {
         Sources.checkFile(file);
         try {
             long size = Files.size(file);
-            return CacheKey.of("video-file").bytes("sha256", sha256(file)).number("size", size).number("frames", n)
+            return CacheKey.of("video-file").bytes("sha256", CacheKey.sha256(file)).number("size", size).number("frames", n)
                     .text("sampling", SAMPLING).text("decoder", DECODER).hex();
         } catch (IOException e) {
             throw new VideoException(file + ": cannot be read (" + e.getMessage() + ")", e);
         }
-    }
-
-    /** The SHA-256 of a file's bytes, read 1 MiB at a time. */
-    static byte[] sha256(Path file) throws IOException {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
-        byte[] buf = new byte[1 << 20];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int r; (r = in.read(buf)) > 0; ) sha.update(buf, 0, r);
-        }
-        return sha.digest();
     }
 
     /** The version of the bytedeco FFmpeg artifact on the class path (FFmpeg's and JavaCPP's), read without loading it. */
