@@ -69,6 +69,10 @@ public final class KvCache {
         return kvHeads;
     }
 
+    public int headDim() {
+        return headDim;
+    }
+
     /** Makes room in {@code layer} for {@code n} more slots. */
     public void reserve(int layer, int n) {
         int need = length[layer] + n;

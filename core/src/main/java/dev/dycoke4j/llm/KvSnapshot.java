@@ -1,5 +1,7 @@
 package dev.dycoke4j.llm;
 
+import dev.dycoke4j.kernel.KeyPanels;
+
 import java.util.Arrays;
 
 /**
@@ -27,8 +29,7 @@ public record KvSnapshot(int[] tokens, int kvDim, float[][] keys, float[][] valu
         for (int l = 0; l < L; l++) {
             if (cache.tiered(l) || cache.length(l) < n)
                 throw new IllegalStateException("layer " + l + " of the cache cannot give a " + n + "-token prefix");
-            k[l] = new float[n * D];
-            for (int s = 0; s < n; s++) cache.readKeys(l, s, k[l], s * D);
+            k[l] = KeyPanels.toRows(cache.keyPanels(l), n, n, cache.kvHeads(), cache.headDim());
             v[l] = Arrays.copyOf(cache.values(l), n * D);
         }
         return new KvSnapshot(Arrays.copyOf(ids, n), D, k, v);
