@@ -7,8 +7,8 @@ package dev.dycoke4j.kernel;
  * read in place: each (slot, kv head) segment is widened once into a scratch row of floats and shared by the query
  * heads of its group; for int8 the scale is applied once, to the dot product and to the value weight.
  *
- * <p>The float path computes exactly what {@link IndexedAttention#decode} computes (same operations in the same
- * order per head), up to the summation order inside a dot product.
+ * <p>The float path computes what {@link IndexedAttention#decode} computes, with the same softmax, up to the order of
+ * the sums: it takes a dot product per (head, slot) from rows, where that one scores keys from panels.
  */
 public final class TieredAttention {
 
@@ -72,7 +72,7 @@ public final class TieredAttention {
                     for (int j = 0; j < group; j++) p[j * n + i] = Attention.dot(q, (h0 + j) * D, row, 0, D) * rs;
                 }
             }
-            for (int j = 0; j < group; j++) softmax(p, j * n, n);
+            for (int j = 0; j < group; j++) IndexedAttention.softmax(p, j * n, n, 1f); // the scores are scaled already
             for (int i = 0; i < n; i++) {
                 int slot = active == null ? i : active[i];
                 int r = rowOf == null ? slot : rowOf[slot];
@@ -95,19 +95,5 @@ public final class TieredAttention {
             }
         }
         if (probs != null) for (int i = 0; i < len; i++) probs[i] /= H;
-    }
-
-    /** In place over {@code p[o, o+n)}, in float32 as {@link IndexedAttention}. */
-    private static void softmax(float[] p, int o, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) max = Math.max(max, p[o + i]);
-        float sum = 0;
-        for (int i = 0; i < n; i++) {
-            float e = (float) Math.exp(p[o + i] - max);
-            p[o + i] = e;
-            sum += e;
-        }
-        float inv = 1f / sum;
-        for (int i = 0; i < n; i++) p[o + i] *= inv;
     }
 }
