@@ -90,23 +90,83 @@ public final class Attention {
 
     /**
      * Fewer than {@value #FLASH_MIN_T} queries: the (query, head) pairs of each kv head, in blocks of {@value #TQ}, are
-     * the rows of {@link #flashRows}.
+     * the rows. Work items are chunks of keys, each over every kv head and block of rows: so each thread streams one
+     * contiguous run of the cache's key panels and value rows (at long contexts the cache lives in DRAM, and items
+     * per kv head read it in interleaved pieces at a third of the speed), and each key and value is read once per
+     * step. The chunks' partial softmaxes are merged at the end.
      */
     static void decode(Shape sh, float[] q, int qOff, float[] kp, float[] v, int vOff, float[] out, int oOff) {
-        int group = sh.H / sh.KVH, pairs = sh.T * group, blocks = (pairs + TQ - 1) / TQ;
-        Parallel.forRange(sh.KVH * blocks, 1, (lo, hi) -> {
-            Scratch w = new Scratch(sh.D);
-            for (int i = lo; i < hi; i++) {
-                int g = i / blocks, p0 = (i % blocks) * TQ, rows = Math.min(TQ, pairs - p0);
-                for (int r = 0; r < TQ; r++) {
-                    int p = p0 + Math.min(r, rows - 1), t = p / group, h = g * group + p % group; // past the pairs: the last again
-                    w.qo[r] = qOff + t * sh.qStride + h * sh.D;
-                    w.oo[r] = oOff + t * sh.qStride + h * sh.D;
-                    w.limit[r] = sh.causal ? Math.min(sh.S, sh.pos0 + t + 1) : sh.S;
+        decode(sh, q, qOff, kp, v, vOff, out, oOff, keyChunks(sh.causal ? Math.min(sh.S, sh.pos0 + 1) : sh.S, Parallel.threads()));
+    }
+
+    /** As above, with the keys every query sees split into (about) {@code want} chunks. */
+    static void decode(Shape sh, float[] q, int qOff, float[] kp, float[] v, int vOff, float[] out, int oOff, int want) {
+        int group = sh.H / sh.KVH, pairs = sh.T * group, blocks = (pairs + TQ - 1) / TQ, D = sh.D, rowsPerItem = sh.KVH * blocks * TQ;
+        int common = sh.causal ? Math.min(sh.S, sh.pos0 + 1) : sh.S; // keys every query sees
+        int len = chunkLength(common, want), chunks = (common + len - 1) / len; // every chunk starts at a key all see
+        // per chunk, kv head, block and row: the running max, the sum, then the unnormalised output (only when split)
+        float[] part = chunks > 1 ? new float[chunks * rowsPerItem * (D + 2)] : null;
+        Parallel.forRange(chunks, 1, (lo, hi) -> {
+            Scratch[] ws = new Scratch[sh.KVH * blocks];
+            for (int g = 0; g < sh.KVH; g++)
+                for (int b = 0; b < blocks; b++) {
+                    Scratch w = ws[g * blocks + b] = new Scratch(D);
+                    w.g = g;
+                    for (int r = 0; r < TQ; r++) {
+                        int p = Math.min(b * TQ + r, pairs - 1), t = p / group, h = g * group + p % group; // past the pairs: the last again
+                        w.qo[r] = qOff + t * sh.qStride + h * D;
+                        w.oo[r] = oOff + t * sh.qStride + h * D;
+                        w.limit[r] = sh.causal ? Math.min(sh.S, sh.pos0 + t + 1) : sh.S;
+                    }
                 }
-                flashRows(sh, q, kp, g, v, vOff, out, rows, w);
+            for (int c = lo; c < hi; c++) {
+                flashRows(sh, q, kp, v, vOff, ws, c * len, c == chunks - 1 ? sh.S : (c + 1) * len);
+                for (int i = 0; i < ws.length; i++) {
+                    int rows = Math.min(TQ, pairs - (i % blocks) * TQ);
+                    if (part == null) ws[i].writeOut(out, rows);
+                    else ws[i].writePartial(part, (c * rowsPerItem + i * TQ) * (D + 2), rows);
+                }
             }
         });
+        if (part == null) return;
+        for (int g = 0; g < sh.KVH; g++)
+            for (int p = 0; p < pairs; p++) {
+                int t = p / group, h = g * group + p % group;
+                mergePartials(part, (g * blocks * TQ + p) * (D + 2), rowsPerItem * (D + 2), chunks, D, out, oOff + t * sh.qStride + h * D);
+            }
+    }
+
+    /** Keys per chunk below which decode does not split the keys further. */
+    static final int MIN_CHUNK = 2 * SK;
+
+    /** How many chunks decode splits {@code keys} into: one per thread, as long as each has {@value #MIN_CHUNK} keys. */
+    static int keyChunks(int keys, int threads) {
+        return Math.max(1, Math.min(threads, keys / MIN_CHUNK));
+    }
+
+    /** A chunk's length: the keys split evenly, rounded up to whole blocks of {@value #SK}. */
+    static int chunkLength(int keys, int chunks) {
+        int per = (keys + chunks - 1) / chunks;
+        return (per + SK - 1) / SK * SK;
+    }
+
+    /**
+     * out[oo + d] = Σ_c e^{m_c - M} o_c[d] / Σ_c e^{m_c - M} l_c over the {@code chunks} partials (max m_c, sum l_c,
+     * output o_c) found at {@code at}, {@code at + step}, ...: a softmax over all keys from softmaxes over chunks.
+     */
+    static void mergePartials(float[] part, int at, int step, int chunks, int D, float[] out, int oo) {
+        float mx = Float.NEGATIVE_INFINITY;
+        for (int c = 0; c < chunks; c++) mx = Math.max(mx, part[at + c * step]);
+        float sum = 0;
+        for (int d = 0; d < D; d++) out[oo + d] = 0;
+        for (int c = 0; c < chunks; c++) {
+            int o = at + c * step;
+            float f = (float) Math.exp(part[o] - mx);
+            sum += f * part[o + 1];
+            for (int d = 0; d < D; d++) out[oo + d] += f * part[o + 2 + d];
+        }
+        float inv = 1f / sum;
+        for (int d = 0; d < D; d++) out[oo + d] *= inv;
     }
 
     /** A thread's scratch: scores of a block, output accumulators, and per row its max, sum, query, output and limit. */
@@ -115,9 +175,31 @@ public final class Attention {
         final float[] o;
         final float[] max = new float[TQ], sum = new float[TQ];
         final int[] limit = new int[TQ], qo = new int[TQ], oo = new int[TQ];
+        /** The kv head all the rows read. */
+        int g;
 
         Scratch(int d) {
             o = new float[TQ * d];
+        }
+
+        /** The first {@code rows} rows' outputs, normalised, to {@code out} at their offsets {@code oo}. */
+        void writeOut(float[] out, int rows) {
+            int D = o.length / TQ;
+            for (int r = 0; r < rows; r++) {
+                float inv = 1f / sum[r];
+                int at = oo[r];
+                for (int d = 0; d < D; d++) out[at + d] = o[r * D + d] * inv;
+            }
+        }
+
+        /** The first {@code rows} rows' max, sum and unnormalised output, one after the other from {@code at}. */
+        void writePartial(float[] part, int at, int rows) {
+            int D = o.length / TQ;
+            for (int r = 0; r < rows; r++, at += D + 2) {
+                part[at] = max[r];
+                part[at + 1] = sum[r];
+                System.arraycopy(o, r * D, part, at + 2, D);
+            }
         }
     }
 
@@ -126,27 +208,39 @@ public final class Attention {
      * {@code limit}, output offsets {@code oo}), all reading kv head g. Writes out the first {@code rows} rows.
      */
     static void flashRows(Shape sh, float[] q, float[] kp, int g, float[] v, int vOff, float[] out, int rows, Scratch w) {
-        int D = sh.D, end = 0;
-        for (int r = 0; r < TQ; r++) {
-            end = Math.max(end, w.limit[r]);
-            w.max[r] = Float.NEGATIVE_INFINITY;
-            w.sum[r] = 0;
-        }
-        java.util.Arrays.fill(w.o, 0f);
-        float[] sc = w.sc;
-        for (int s0 = 0; s0 < end; s0 += SK) {
-            int nb = Math.min(SK, end - s0), nbp = (nb + KP - 1) / KP * KP;
-            for (int c = 0; c < nbp; c += KP) qk(q, w.qo, kp, KeyPanels.base((s0 + c) / KP, g, sh.KVH, D), D, sc, c, SK);
+        w.g = g;
+        flashRows(sh, q, kp, v, vOff, new Scratch[]{w}, 0, sh.S);
+        w.writeOut(out, rows);
+    }
+
+    /**
+     * The flash loop over keys [from, to) ({@code from} a multiple of {@value #SK}) for every block of rows in
+     * {@code ws}, each reading its kv head {@code g}: each block of keys is scored and summed by all of them while it
+     * is in cache.
+     * Leaves each row's running max, sum and unnormalised output in its scratch. Every row must see key {@code from}.
+     */
+    static void flashRows(Shape sh, float[] q, float[] kp, float[] v, int vOff, Scratch[] ws, int from, int to) {
+        int D = sh.D, end = from;
+        for (Scratch w : ws) {
             for (int r = 0; r < TQ; r++) {
-                int valid = Math.max(0, Math.min(nb, w.limit[r] - s0)); // at least key 0 is always visible
-                softmaxRow(sc, r * SK, valid, nbp, sh.scale, w, r);
+                end = Math.max(end, Math.min(to, w.limit[r]));
+                w.max[r] = Float.NEGATIVE_INFINITY;
+                w.sum[r] = 0;
             }
-            pv(sc, SK, nb, v, vOff + s0 * sh.kvStride + g * D, sh.kvStride, w.o, D);
+            java.util.Arrays.fill(w.o, 0f);
         }
-        for (int r = 0; r < rows; r++) {
-            float inv = 1f / w.sum[r];
-            int oo = w.oo[r];
-            for (int d = 0; d < D; d++) out[oo + d] = w.o[r * D + d] * inv;
+        for (int s0 = from; s0 < end; s0 += SK) {
+            int nb = Math.min(SK, end - s0), nbp = (nb + KP - 1) / KP * KP;
+            for (Scratch w : ws) {
+                float[] sc = w.sc;
+                int g = w.g;
+                for (int c = 0; c < nbp; c += KP) qk(q, w.qo, kp, KeyPanels.base((s0 + c) / KP, g, sh.KVH, D), D, sc, c, SK);
+                for (int r = 0; r < TQ; r++) {
+                    int valid = Math.max(0, Math.min(nb, w.limit[r] - s0));
+                    softmaxRow(sc, r * SK, valid, nbp, sh.scale, w, r);
+                }
+                pv(sc, SK, nb, v, vOff + s0 * sh.kvStride + g * D, sh.kvStride, w.o, D);
+            }
         }
     }
 

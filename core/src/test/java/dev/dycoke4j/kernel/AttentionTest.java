@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** {@link Attention#attend} against {@link ScalarKernels#attend}. */
@@ -61,6 +62,37 @@ class AttentionTest {
         for (int[] c : cases)
             for (int threads = 1; threads <= 2; threads++)
                 run(r, c[0], c[1], c[2], c[3], c[4], c[5] == 1, c[6], c[7], threads);
+    }
+
+    /**
+     * Decode with the keys split into chunks (one per thread): the chunks' partial softmaxes merged must give the
+     * twin's answer, for one to three causal rows, whatever the number of chunks and threads.
+     */
+    @Test
+    void decodeOverKeyChunksAgainstTheTwin() {
+        SplittableRandom r = new SplittableRandom(5);
+        // T, S, H, KVH, D
+        int[][] shapes = {{1, 1300, 7, 1, 64}, {3, 1600, 14, 2, 64}, {2, 2100, 4, 1, 16}, {1, 700, 8, 2, 32}, {3, 300, 6, 2, 8}};
+        for (int[] c : shapes)
+            for (int want = 1; want <= 5; want++)
+                for (int threads = 1; threads <= 3; threads += 2) {
+                    int T = c[0], S = c[1], H = c[2], KVH = c[3], D = c[4], common = S - T + 1;
+                    int len = Attention.chunkLength(common, want), chunks = (common + len - 1) / len;
+                    assertEquals(0, len % Attention.SK);
+                    assertTrue((chunks - 1) * len < common, "the last chunk starts at a key every row sees");
+                    var sh = new Attention.Shape(T, S, H, KVH, D, H * D, KVH * D, true, S - T, (float) (1 / Math.sqrt(D)));
+                    float[] q = KernelTesting.randoms(r, T * H * D, 2), k = KernelTesting.randoms(r, S * KVH * D, 2), v = KernelTesting.randoms(r, S * KVH * D, 1);
+                    float[] out = new float[T * H * D], want2 = new float[T * H * D];
+                    float[] kp = KeyPanels.fromRows(k, S, S, KVH, D);
+                    int w = want;
+                    KernelTesting.withThreads(threads, () -> Attention.decode(sh, q, 0, kp, v, 0, out, 0, w));
+                    ScalarKernels.attend(sh, q, 0, k, 0, v, 0, want2, 0);
+                    for (int i = 0; i < out.length; i++)
+                        assertEquals(want2[i], out[i], 2e-5, sh + " chunks=" + chunks + " threads=" + threads + " out[" + i + "]");
+                }
+        assertEquals(2, Attention.keyChunks(1700, 2));
+        assertEquals(1, Attention.keyChunks(Attention.MIN_CHUNK * 2 - 1, 2));
+        assertEquals(1, Attention.keyChunks(5, 8));
     }
 
     /**
