@@ -1,9 +1,13 @@
 package dev.dycoke4j.kernel;
 
 import dev.dycoke4j.parallel.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /** Element-wise activations, in place over the first {@code n} elements. */
 public final class Activations {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
 
     private Activations() {
@@ -33,13 +37,23 @@ public final class Activations {
         return (float) (0.5 * x * Erf.erfc(-x / Math.sqrt(2.0)));
     }
 
-    /** Qwen2's MLP gate: {@code gate[i] = silu(gate[i]) · up[i]}. */
+    /**
+     * Qwen2's MLP gate: {@code gate[i] = silu(gate[i]) · up[i]}, in float with a vector exp (a few ulps from the
+     * double-precision twin); it runs once per layer per decode step, where a scalar exp per element cost 2% of a step.
+     */
     public static void siluMul(float[] gate, float[] up, int n) {
-        Parallel.forRange(n, 1 << 14, (lo, hi) -> {
-            for (int i = lo; i < hi; i++) {
-                float g = gate[i];
-                gate[i] = (float) (g / (1.0 + Math.exp(-g))) * up[i];
-            }
-        });
+        Parallel.forRange(n, 1 << 14, (lo, hi) -> siluMul(gate, up, lo, hi));
+    }
+
+    static void siluMul(float[] gate, float[] up, int lo, int hi) {
+        int i = lo;
+        for (; i + F.length() <= hi; i += F.length()) {
+            FloatVector g = FloatVector.fromArray(F, gate, i);
+            g.div(g.neg().lanewise(VectorOperators.EXP).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+        }
+        for (; i < hi; i++) {
+            float g = gate[i];
+            gate[i] = (float) (g / (1.0 + Math.exp(-g))) * up[i];
+        }
     }
 }
