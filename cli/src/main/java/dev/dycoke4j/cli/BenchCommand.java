@@ -95,6 +95,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "1700", description = "With --peer: prompt length in tokens (default: ${DEFAULT-VALUE}).")
     int promptTokens;
 
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "With --peer: untimed runs of each engine, at the full prompt and token counts, before the timed ones, so that the JIT has compiled both engines' code for these shapes (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
     @Mixin
     WeightOptions weights;
 
@@ -185,11 +188,12 @@ final class BenchCommand implements Callable<Integer> {
     /** {@code --peer}: one timed run by default ({@code --repeat} only when given), text only, both engines in this process. */
     private int comparePeer(PrintWriter out, PrintWriter err, dev.dycoke4j.pipeline.LoadOptions load) throws Exception {
         if (promptTokens < 2) throw new UsageException("--prompt-tokens must be at least 2, got " + promptTokens);
+        if (warmup < 0) throw new UsageException("--warmup must be at least 0, got " + warmup);
         PeerBenchmark p = Peers.find(peer);
         boolean repeatGiven = spec.commandLine().getParseResult().hasMatchedOption("--repeat");
         Path m = model != null ? hub.resolve(model, dev.dycoke4j.hub.ModelFiles.Need.MODEL, main.env, err) : BenchAssets.model(cache, err);
         p.run(new PeerBenchmark.Request(m, BenchAssets.dir(cache), promptTokens, maxNewTokens, repeatGiven ? repeat : 1,
-                Parallel.threads(), json, load), out, err);
+                warmup, Parallel.threads(), json, load), out, err);
         return 0;
     }
 }

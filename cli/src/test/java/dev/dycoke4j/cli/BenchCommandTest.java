@@ -115,4 +115,11 @@ class BenchCommandTest {
         assertEquals(2, r.code());
         assertEquals("dycoke: --prompt-tokens must be at least 2, got 1", r.problem());
     }
+
+    @Test
+    void negativeWarmup() {
+        Cli r = Cli.run("bench", "--peer", "jlama", "--warmup", "-1");
+        assertEquals(2, r.code());
+        assertEquals("dycoke: --warmup must be at least 0, got -1", r.problem());
+    }
 }
