@@ -153,8 +153,9 @@ public final class Attention {
     /**
      * out[oo + d] = Σ_c e^{m_c - M} o_c[d] / Σ_c e^{m_c - M} l_c over the {@code chunks} partials (max m_c, sum l_c,
      * output o_c) found at {@code at}, {@code at + step}, ...: a softmax over all keys from softmaxes over chunks.
+     * Returns the log-sum-exp of all the scores, M + ln Σ_c e^{m_c - M} l_c.
      */
-    static void mergePartials(float[] part, int at, int step, int chunks, int D, float[] out, int oo) {
+    static float mergePartials(float[] part, int at, int step, int chunks, int D, float[] out, int oo) {
         float mx = Float.NEGATIVE_INFINITY;
         for (int c = 0; c < chunks; c++) mx = Math.max(mx, part[at + c * step]);
         float sum = 0;
@@ -167,6 +168,7 @@ public final class Attention {
         }
         float inv = 1f / sum;
         for (int d = 0; d < D; d++) out[oo + d] *= inv;
+        return mx + (float) Math.log(sum);
     }
 
     /** A thread's scratch: scores of a block, output accumulators, and per row its max, sum, query, output and limit. */

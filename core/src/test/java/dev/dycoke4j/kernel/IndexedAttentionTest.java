@@ -65,6 +65,43 @@ class IndexedAttentionTest {
         for (int p = 0; p < len; p++) assertEquals(avg[p], probs[p], 1e-6, "probability of position " + p);
     }
 
+    /**
+     * Long caches split into chunks of attended positions (one per thread, or as many as asked): outputs and
+     * probabilities against the scalar twin, on all positions and on an ascending subset with gaps.
+     */
+    @ParameterizedTest
+    @CsvSource({"14, 2, 64, 1500", "7, 1, 16, 2100", "4, 2, 8, 600"})
+    void chunksOfPositionsMergeToTheWholeSoftmax(int H, int KVH, int D, int len) {
+        Random r = new Random(len);
+        int kvDim = KVH * D;
+        float[] q = rnd(r, H * D), k = rnd(r, len * kvDim), v = rnd(r, len * kvDim), kp = KeyPanels.fromRows(k, len, len, KVH, D);
+        float scale = (float) Math.pow(D, -0.5);
+        int[] subset = r.ints(0, len).distinct().limit(len / 2).sorted().toArray();
+        for (int[] active : new int[][]{null, subset}) {
+            float[] want = new float[H * D], wantProbs = new float[len];
+            IndexedAttention.decode(q, kp, v, kvDim, H, KVH, D, len, active, scale, want, wantProbs, 1);
+            for (int chunks = 2; chunks <= 5; chunks++) {
+                float[] got = new float[H * D], probs = new float[len];
+                IndexedAttention.decode(q, kp, v, kvDim, H, KVH, D, len, active, scale, got, probs, chunks);
+                close(want, got, 2e-6);
+                for (int p = 0; p < len; p++) assertEquals(wantProbs[p], probs[p], 1e-7 + 1e-5 * wantProbs[p], "chunks=" + chunks + " probability of " + p);
+            }
+        }
+        // one chunk against the twin
+        float[] want = new float[H * D], got = new float[H * D];
+        ScalarKernels.attend(new Attention.Shape(1, len, H, KVH, D, H * D, kvDim, true, len - 1, scale), q, 0, k, 0, v, 0, want, 0);
+        IndexedAttention.decode(q, kp, v, kvDim, H, KVH, D, len, null, scale, got, null, 3);
+        close(want, got, 1e-5);
+    }
+
+    @org.junit.jupiter.api.Test
+    void activePositionsOutOfOrderAreRefused() {
+        float[] q = new float[4 * 8], kp = new float[KeyPanels.floats(10, 2, 8)], v = new float[10 * 16];
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> IndexedAttention.decode(q, kp, v, 16, 4, 2, 8, 10, new int[]{0, 5, 5}, 1f, new float[4 * 8], null));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("active positions must be ascending: 5 after 5"), e.getMessage());
+    }
+
     @org.junit.jupiter.api.Test
     void anActivePositionOutsideTheCacheIsRefused() {
         float[] q = new float[4 * 8], kp = new float[KeyPanels.floats(10, 2, 8)], v = new float[10 * 16];
