@@ -144,10 +144,10 @@ public final class Attention {
         return Math.max(1, Math.min(threads, keys / MIN_CHUNK));
     }
 
-    /** A chunk's length: the keys split evenly, rounded up to whole blocks of {@value #SK}. */
+    /** A chunk's length: the keys split evenly, rounded up to whole key panels (so chunks start on a panel). */
     static int chunkLength(int keys, int chunks) {
         int per = (keys + chunks - 1) / chunks;
-        return (per + SK - 1) / SK * SK;
+        return (per + KP - 1) / KP * KP;
     }
 
     /**
@@ -216,7 +216,7 @@ public final class Attention {
     }
 
     /**
-     * The flash loop over keys [from, to) ({@code from} a multiple of {@value #SK}) for every block of rows in
+     * The flash loop over keys [from, to) ({@code from} a multiple of {@value #KP}) for every block of rows in
      * {@code ws}, each reading its kv head {@code g}: each block of keys is scored and summed by all of them while it
      * is in cache.
      * Leaves each row's running max, sum and unnormalised output in its scratch. Every row must see key {@code from}.

@@ -78,7 +78,7 @@ class AttentionTest {
                 for (int threads = 1; threads <= 3; threads += 2) {
                     int T = c[0], S = c[1], H = c[2], KVH = c[3], D = c[4], common = S - T + 1;
                     int len = Attention.chunkLength(common, want), chunks = (common + len - 1) / len;
-                    assertEquals(0, len % Attention.SK);
+                    assertEquals(0, len % KeyPanels.KP);
                     assertTrue((chunks - 1) * len < common, "the last chunk starts at a key every row sees");
                     var sh = new Attention.Shape(T, S, H, KVH, D, H * D, KVH * D, true, S - T, (float) (1 / Math.sqrt(D)));
                     float[] q = KernelTesting.randoms(r, T * H * D, 2), k = KernelTesting.randoms(r, S * KVH * D, 2), v = KernelTesting.randoms(r, S * KVH * D, 1);
