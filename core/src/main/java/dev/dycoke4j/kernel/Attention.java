@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * call), so that the scores of a block of {@value #TQ} query rows against a panel of keys are a small broadcast-FMA
  * GEMM, with no horizontal sums. The softmax runs online over key blocks of {@value #SK} (running max and sum per row,
  * earlier partial outputs rescaled when the max grows), with a vectorised exp; the weighted sum of values is a second
- * register-tiled product, 4 rows x 3 (or 2, or 1) vectors of d.
+ * register-tiled product, 4 rows x 4 (with 32 vector registers), 3, 2 or 1 vectors of d.
  *
  * <p>From {@value #FLASH_MIN_T} queries on (prefill, vision), a block's rows are 4 queries of one head; work items are
  * (query block, head) pairs, dealt out outside-in over the query blocks so that both threads get the same share of a
@@ -249,6 +249,7 @@ public final class Attention {
     /** o[r·D + d] += Σ_{s<nb} p[r·rs + s] · v[vb + s·stride + d] for the 4 rows and all d: the register-tiled pieces. */
     static void pv(float[] p, int rs, int nb, float[] v, int vb, int stride, float[] o, int D) {
         int d = 0;
+        if (L >= 16) for (; d + 4 * L <= D; d += 4 * L) pv4(p, rs, nb, v, vb + d, stride, o, d, D); // 32 vector registers
         for (; d + 3 * L <= D; d += 3 * L) pv3(p, rs, nb, v, vb + d, stride, o, d, D);
         if (d + 2 * L <= D) {
             pv2(p, rs, nb, v, vb + d, stride, o, d, D);
@@ -325,6 +326,59 @@ public final class Attention {
             w.sum[r] += blockSum;
         }
         w.max[r] = max;
+    }
+
+    /**
+     * As {@link #pv3} for four vectors of d: 16 accumulators, for CPUs with 32 vector registers (AVX-512), where a
+     * 64-wide head then takes one pass over its values instead of a 3-vector pass and a 1-vector pass whose 4
+     * accumulators wait on the FMA latency.
+     */
+    static void pv4(float[] sc, int rs, int nb, float[] v, int vb, int stride, float[] o, int d, int D) {
+        int o0 = d, o1 = D + d, o2 = 2 * D + d, o3 = 3 * D + d;
+        FloatVector a00 = FloatVector.fromArray(F, o, o0), a01 = FloatVector.fromArray(F, o, o0 + L), a02 = FloatVector.fromArray(F, o, o0 + 2 * L), a03 = FloatVector.fromArray(F, o, o0 + 3 * L);
+        FloatVector a10 = FloatVector.fromArray(F, o, o1), a11 = FloatVector.fromArray(F, o, o1 + L), a12 = FloatVector.fromArray(F, o, o1 + 2 * L), a13 = FloatVector.fromArray(F, o, o1 + 3 * L);
+        FloatVector a20 = FloatVector.fromArray(F, o, o2), a21 = FloatVector.fromArray(F, o, o2 + L), a22 = FloatVector.fromArray(F, o, o2 + 2 * L), a23 = FloatVector.fromArray(F, o, o2 + 3 * L);
+        FloatVector a30 = FloatVector.fromArray(F, o, o3), a31 = FloatVector.fromArray(F, o, o3 + L), a32 = FloatVector.fromArray(F, o, o3 + 2 * L), a33 = FloatVector.fromArray(F, o, o3 + 3 * L);
+        for (int s = 0, vo = vb; s < nb; s++, vo += stride) {
+            FloatVector v0 = FloatVector.fromArray(F, v, vo), v1 = FloatVector.fromArray(F, v, vo + L);
+            FloatVector v2 = FloatVector.fromArray(F, v, vo + 2 * L), v3 = FloatVector.fromArray(F, v, vo + 3 * L);
+            FloatVector p = FloatVector.broadcast(F, sc[s]);
+            a00 = p.fma(v0, a00);
+            a01 = p.fma(v1, a01);
+            a02 = p.fma(v2, a02);
+            a03 = p.fma(v3, a03);
+            p = FloatVector.broadcast(F, sc[rs + s]);
+            a10 = p.fma(v0, a10);
+            a11 = p.fma(v1, a11);
+            a12 = p.fma(v2, a12);
+            a13 = p.fma(v3, a13);
+            p = FloatVector.broadcast(F, sc[2 * rs + s]);
+            a20 = p.fma(v0, a20);
+            a21 = p.fma(v1, a21);
+            a22 = p.fma(v2, a22);
+            a23 = p.fma(v3, a23);
+            p = FloatVector.broadcast(F, sc[3 * rs + s]);
+            a30 = p.fma(v0, a30);
+            a31 = p.fma(v1, a31);
+            a32 = p.fma(v2, a32);
+            a33 = p.fma(v3, a33);
+        }
+        a00.intoArray(o, o0);
+        a01.intoArray(o, o0 + L);
+        a02.intoArray(o, o0 + 2 * L);
+        a03.intoArray(o, o0 + 3 * L);
+        a10.intoArray(o, o1);
+        a11.intoArray(o, o1 + L);
+        a12.intoArray(o, o1 + 2 * L);
+        a13.intoArray(o, o1 + 3 * L);
+        a20.intoArray(o, o2);
+        a21.intoArray(o, o2 + L);
+        a22.intoArray(o, o2 + 2 * L);
+        a23.intoArray(o, o2 + 3 * L);
+        a30.intoArray(o, o3);
+        a31.intoArray(o, o3 + L);
+        a32.intoArray(o, o3 + 2 * L);
+        a33.intoArray(o, o3 + 3 * L);
     }
 
     /** o[r·D + d + 0..3L) += Σ_s sc[r·rs + s] · v[vb + s·stride + 0..3L) for the 4 rows. */

@@ -95,6 +95,21 @@ class AttentionTest {
         assertEquals(1, Attention.keyChunks(5, 8));
     }
 
+    /** The 4-vector weighted sum of values (used with 32 vector registers), on any CPU, against a plain sum. */
+    @Test
+    void fourVectorWeightedSumAgainstAPlainSum() {
+        SplittableRandom r = new SplittableRandom(11);
+        int L = Attention.L, D = 8 * L, nb = 37, rs = 40, stride = D + 3;
+        float[] p = KernelTesting.randoms(r, 4 * rs, 1), v = KernelTesting.randoms(r, 5 + nb * stride, 1), o = KernelTesting.randoms(r, 4 * D, 1);
+        float[] want = o.clone();
+        for (int row = 0; row < 4; row++)
+            for (int d = 0; d < D; d++)
+                for (int s = 0; s < nb; s++) want[row * D + d] += p[row * rs + s] * v[5 + s * stride + d];
+        Attention.pv4(p, rs, nb, v, 5, stride, o, 0, D);
+        Attention.pv4(p, rs, nb, v, 5 + 4 * L, stride, o, 4 * L, D);
+        for (int i = 0; i < o.length; i++) assertEquals(want[i], o[i], 1e-4, "o[" + i + "]");
+    }
+
     /**
      * Keys from a cache's panels: the array holds more than S keys, and the slots past S hold NaN (a cache's spare
      * room after truncation holds stale keys); attention must mask them, at decode and at prefill.
