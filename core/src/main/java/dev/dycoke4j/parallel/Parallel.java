@@ -7,8 +7,10 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The one thread pool of the engine: {@code threads - 1} platform workers plus the calling thread, no more than the
- * cores unless asked. Work is split into contiguous chunks; the caller runs the first chunk itself, so
- * {@code threads} threads in all do the work and nothing is oversubscribed.
+ * cores unless asked. Work is split into contiguous chunks, one per thread, which the caller and the workers claim in
+ * order, so {@code threads} threads in all do the work and nothing is oversubscribed. Claiming rather than assigning
+ * the chunks means a worker the OS has not scheduled yet (a JIT compiler thread or another process holds its core)
+ * never holds up a job it has not started: the caller runs that chunk too.
  *
  * <p>Decode hands out a few hundred small jobs per token (each matvec of a layer is tens of microseconds), so
  * handing a job over must cost far less than that: workers spin for {@value #SPIN_NANOS} ns after each job before
@@ -96,12 +98,12 @@ public final class Parallel {
         forRange(n, 1, body);
     }
 
-    /** One job: chunk c of {@code chunks} covers [n·c/chunks, n·(c+1)/chunks). */
+    /** One job: chunk c of {@code chunks} covers [n·c/chunks, n·(c+1)/chunks); each is claimed once, in order. */
     private static final class Job {
         final long id;
         final int n, chunks;
         final Range body;
-        final AtomicInteger pending;
+        final AtomicInteger next = new AtomicInteger(), pending;
         final AtomicReference<Throwable> error = new AtomicReference<>();
 
         Job(long id, int n, int chunks, Range body) {
@@ -109,14 +111,18 @@ public final class Parallel {
             this.n = n;
             this.chunks = chunks;
             this.body = body;
-            this.pending = new AtomicInteger(chunks - 1);
+            this.pending = new AtomicInteger(chunks);
         }
 
-        void chunk(int c) {
-            try {
-                body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
-            } catch (Throwable e) {
-                error.compareAndSet(null, e);
+        /** Claims and runs chunks until none is left. */
+        void work() {
+            for (int c; (c = next.getAndIncrement()) < chunks; ) {
+                try {
+                    body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
+                } catch (Throwable e) {
+                    error.compareAndSet(null, e);
+                }
+                pending.decrementAndGet();
             }
         }
     }
@@ -124,7 +130,7 @@ public final class Parallel {
     private static final class Pool {
         final Worker[] workers;
         final AtomicBoolean busy = new AtomicBoolean();
-        /** The job being run, or null; a worker runs its chunk of each job whose id it has not seen. */
+        /** The job being run, or null; a worker claims chunks of each job whose id it has not seen. */
         volatile Job job;
         /** The last job's id: written only by the holder of {@link #busy}. */
         long lastId;
@@ -143,9 +149,9 @@ public final class Parallel {
             if (!busy.compareAndSet(false, true)) return false;
             try {
                 Job j = new Job(++lastId, n, Math.min(chunks, workers.length + 1), body);
-                job = j; // publishes it; it stays until every chunk is done, so no worker of it can miss it
+                job = j; // publishes it; it stays until every chunk is done
                 for (Worker w : workers) if (w.parked) LockSupport.unpark(w);
-                j.chunk(0);
+                j.work();
                 long t0 = System.nanoTime();
                 while (j.pending.get() > 0) {
                     if (System.nanoTime() - t0 < SPIN_NANOS) Thread.onSpinWait();
@@ -170,13 +176,11 @@ public final class Parallel {
 
     private static final class Worker extends Thread {
         final Pool pool;
-        final int chunk;
         volatile boolean parked;
 
-        Worker(Pool pool, int chunk) {
-            super("dycoke-worker-" + chunk);
+        Worker(Pool pool, int number) {
+            super("dycoke-worker-" + number);
             this.pool = pool;
-            this.chunk = chunk;
             setDaemon(true);
         }
 
@@ -190,10 +194,7 @@ public final class Parallel {
                     continue;
                 }
                 seen = j.id;
-                if (chunk < j.chunks) {
-                    j.chunk(chunk);
-                    j.pending.decrementAndGet();
-                }
+                j.work();
             }
         }
 

@@ -80,7 +80,18 @@ class ParallelTest {
         coversEveryIndexOnce(100, 1);
         Thread.sleep(5 * Parallel.SPIN_NANOS / 1_000_000 + 20); // the worker has stopped spinning and parked
         Set seen = new Set();
-        Parallel.forEach(2, (lo, hi) -> seen.add(Thread.currentThread().getName()));
+        // each chunk waits (a bounded while) for the other to start: the caller, which claims chunks too, takes the
+        // second one only if the parked worker was never woken
+        java.util.concurrent.CountDownLatch both = new java.util.concurrent.CountDownLatch(2);
+        Parallel.forEach(2, (lo, hi) -> {
+            seen.add(Thread.currentThread().getName());
+            both.countDown();
+            try {
+                both.await(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
         assertEquals(2, seen.size(), "both the caller and the worker ran a chunk: " + seen);
     }
 
