@@ -132,6 +132,27 @@ class GemmTest {
     }
 
     @Test
+    void f32WidePanelsGoKBlockByKBlockAcrossColumnBlocks() {
+        // the wide tile's F32 path over more than two k blocks loops them outside the row blocks: one thread over
+        // several column blocks of NC (the last one partial, ending in an edge panel), each over 3 uneven k blocks
+        // and row blocks with a partial micro-tile; then two threads, each with its own run of column blocks
+        SplittableRandom r = new SplittableRandom(31);
+        int wide = PackedGemm.Tile.WIDE.nr;
+        int m = 2 * PackedGemm.MC_F32 + 5, k = 2 * PackedGemm.KC_F32 + 3, n = 2 * PackedGemm.NC + wide + 7;
+        try (Arena arena = Arena.ofShared()) {
+            Tensor w = KernelTesting.weight(r, n, k, DType.F32, false, arena);
+            float[] x = KernelTesting.randoms(r, m * k, 1), bias = KernelTesting.randoms(r, n, 0.5);
+            PackedGemm.Packed p = PackedGemm.pack(w, PackedGemm.Tile.WIDE);
+            for (int threads = 1; threads <= 2; threads++) {
+                float[] y = new float[m * n];
+                java.util.Arrays.fill(y, Float.NaN);
+                KernelTesting.withThreads(threads, () -> PackedGemm.linear(x, m, k, p, bias, y));
+                check("WIDE F32 across column blocks, threads=" + threads, x, m, k, w, bias, y);
+            }
+        }
+    }
+
+    @Test
     void bothTilesOnEveryEdge() {
         // each micro-tile, whichever this CPU picks: m below, at and across MR and MC; n below, across and off a
         // multiple of either tile's width; k in one block and split in two; both panel dtypes; 1 and 2 threads
