@@ -80,12 +80,13 @@ public final class GemmQ8 {
 
     /** Rows {@code [j0, j1)} of y; {@code xp} is x as {@link #permute} gives it. */
     static void matvec(float[] xp, int m, int k, MemorySegment q, MemorySegment s, float[] bias, float[] y, int n, int j0, int j1) {
+        if (SHIFT) {
+            matvecShift(xp, m, k, q, s, bias, y, n, j0, j1);
+            return;
+        }
         int blocks = k / BLOCK;
         for (int j = j0; j < j1; j++)
-            for (int i = 0; i < m; i++) {
-                float d = SHIFT ? dotShift(xp, i * k, k, q, (long) j * k, s, 4L * j * blocks) : dot(xp, i * k, k, q, (long) j * k, s, 4L * j * blocks);
-                y[i * n + j] = d + (bias == null ? 0f : bias[j]);
-            }
+            for (int i = 0; i < m; i++) y[i * n + j] = dot(xp, i * k, k, q, (long) j * k, s, 4L * j * blocks) + (bias == null ? 0f : bias[j]);
     }
 
     /**
@@ -106,35 +107,41 @@ public final class GemmQ8 {
     }
 
     /**
-     * Σ_e x[e] · q[qo+e] · scale[e/32] over one row, with {@code xp} permuted ({@link #permute}): one int-vector load
-     * per chunk of 4L quants, its four bytes per lane taken apart by shifts, and each lane scaled by its block's scale
-     * (the low and high halves blended from two broadcasts when L = 16). One method, written out: split into helpers,
-     * C2 stopped inlining them and the kernel ran at a third of the speed.
+     * Rows {@code [j0, j1)} of y, each Σ_e x[e] · q[e] · scale[e/32] (+ bias), with {@code xp} permuted
+     * ({@link #permute}): one int-vector load per chunk of 4L quants, its four bytes per lane taken apart by shifts, and
+     * each lane scaled by its block's scale (the low and high halves blended from two broadcasts when L = 16). One
+     * method, written out, with the row loop inside: split into helpers, C2 stopped inlining them and the kernel ran
+     * at a third of the speed; and the kernel of one row is too large to inline into a row loop, where a call per row
+     * cost about 15% with the weights in cache (this matvec is bound by its instructions, not by memory, at 33-43 GB/s).
      */
-    static float dotShift(float[] xp, int xo, int k, MemorySegment q, long qo, MemorySegment s, long so) {
-        FloatVector c = FloatVector.zero(F);
-        int e = 0;
-        long sb = so;
-        for (; e + CHUNK <= k; e += CHUNK, sb += 4L * CHUNK / BLOCK) {
-            IntVector w = IntVector.fromMemorySegment(I, q, qo + e, LE);
-            FloatVector p0 = (FloatVector) w.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
-            FloatVector p1 = (FloatVector) w.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
-            FloatVector p2 = (FloatVector) w.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
-            FloatVector p3 = (FloatVector) w.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
-            FloatVector a = p0.mul(FloatVector.fromArray(F, xp, xo + e));
-            a = p1.fma(FloatVector.fromArray(F, xp, xo + e + L), a);
-            a = p2.fma(FloatVector.fromArray(F, xp, xo + e + 2 * L), a);
-            a = p3.fma(FloatVector.fromArray(F, xp, xo + e + 3 * L), a);
-            FloatVector sc = FloatVector.broadcast(F, s.get(Kernels.F32LE, sb));
-            if (L == 16) sc = sc.blend(FloatVector.broadcast(F, s.get(Kernels.F32LE, sb + 4)), HIGH_HALF);
-            c = a.fma(sc, c);
-        }
-        for (; e < k; e += BLOCK, sb += 4) { // a last block outside a whole chunk (L = 16): x as it is there
-            FloatVector a = FloatVector.zero(F);
-            for (int v = 0; v < BLOCK; v += L) a = widen(q, qo + e + v).fma(FloatVector.fromArray(F, xp, xo + e + v), a);
-            c = a.fma(FloatVector.broadcast(F, s.get(Kernels.F32LE, sb)), c);
-        }
-        return c.reduceLanes(VectorOperators.ADD);
+    static void matvecShift(float[] xp, int m, int k, MemorySegment q, MemorySegment s, float[] bias, float[] y, int n, int j0, int j1) {
+        int blocks = k / BLOCK, whole = k / CHUNK * CHUNK;
+        for (int j = j0; j < j1; j++)
+            for (int i = 0; i < m; i++) {
+                int xo = i * k, e = 0;
+                long qo = (long) j * k, sb = 4L * j * blocks;
+                FloatVector c = FloatVector.zero(F);
+                for (; e < whole; e += CHUNK, sb += 4L * CHUNK / BLOCK) {
+                    IntVector w = IntVector.fromMemorySegment(I, q, qo + e, LE);
+                    FloatVector p0 = (FloatVector) w.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+                    FloatVector p1 = (FloatVector) w.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+                    FloatVector p2 = (FloatVector) w.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+                    FloatVector p3 = (FloatVector) w.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+                    FloatVector a = p0.mul(FloatVector.fromArray(F, xp, xo + e));
+                    a = p1.fma(FloatVector.fromArray(F, xp, xo + e + L), a);
+                    a = p2.fma(FloatVector.fromArray(F, xp, xo + e + 2 * L), a);
+                    a = p3.fma(FloatVector.fromArray(F, xp, xo + e + 3 * L), a);
+                    FloatVector sc = FloatVector.broadcast(F, s.get(Kernels.F32LE, sb));
+                    if (L == 16) sc = sc.blend(FloatVector.broadcast(F, s.get(Kernels.F32LE, sb + 4)), HIGH_HALF);
+                    c = a.fma(sc, c);
+                }
+                for (; e < k; e += BLOCK, sb += 4) { // a last block outside a whole chunk (L = 16): x as it is there
+                    FloatVector a = FloatVector.zero(F);
+                    for (int v = 0; v < BLOCK; v += L) a = widen(q, qo + e + v).fma(FloatVector.fromArray(F, xp, xo + e + v), a);
+                    c = a.fma(FloatVector.broadcast(F, s.get(Kernels.F32LE, sb)), c);
+                }
+                y[i * n + j] = c.reduceLanes(VectorOperators.ADD) + (bias == null ? 0f : bias[j]);
+            }
     }
 
     /** Σ_e x[xo+e] · q[qo+e] · scale[e/32] over one row: two blocks per step, each in its own accumulator. */
