@@ -96,13 +96,18 @@ public final class Attention {
      * step. The chunks' partial softmaxes are merged at the end.
      */
     static void decode(Shape sh, float[] q, int qOff, float[] kp, float[] v, int vOff, float[] out, int oOff) {
-        decode(sh, q, qOff, kp, v, vOff, out, oOff, keyChunks(sh.causal ? Math.min(sh.S, sh.pos0 + 1) : sh.S, Parallel.threads()));
+        decode(sh, q, qOff, kp, v, vOff, out, oOff, keyChunks(keysAllSee(sh), Parallel.threads()));
+    }
+
+    /** The keys every query sees: all S, or, causal, those up to the first query's position. */
+    private static int keysAllSee(Shape sh) {
+        return sh.causal ? Math.min(sh.S, sh.pos0 + 1) : sh.S;
     }
 
     /** As above, with the keys every query sees split into (about) {@code want} chunks. */
     static void decode(Shape sh, float[] q, int qOff, float[] kp, float[] v, int vOff, float[] out, int oOff, int want) {
         int group = sh.H / sh.KVH, pairs = sh.T * group, blocks = (pairs + TQ - 1) / TQ, D = sh.D, rowsPerItem = sh.KVH * blocks * TQ;
-        int common = sh.causal ? Math.min(sh.S, sh.pos0 + 1) : sh.S; // keys every query sees
+        int common = keysAllSee(sh);
         int len = chunkLength(common, want), chunks = (common + len - 1) / len; // every chunk starts at a key all see
         // per chunk, kv head, block and row: the running max, the sum, then the unnormalised output (only when split)
         float[] part = chunks > 1 ? new float[chunks * rowsPerItem * (D + 2)] : null;

@@ -112,7 +112,8 @@ public final class GemmQ8 {
      * each lane scaled by its block's scale (the low and high halves blended from two broadcasts when L = 16). One
      * method, written out, with the row loop inside: split into helpers, C2 stopped inlining them and the kernel ran
      * at a third of the speed; and the kernel of one row is too large to inline into a row loop, where a call per row
-     * cost about 15% with the weights in cache (this matvec is bound by its instructions, not by memory, at 33-43 GB/s).
+     * cost about 15% with the weights in cache (this matvec is bound by its instructions, not by memory: 33-55 GB/s
+     * on 2 threads with one layer in cache).
      */
     static void matvecShift(float[] xp, int m, int k, MemorySegment q, MemorySegment s, float[] bias, float[] y, int n, int j0, int j1) {
         int blocks = k / BLOCK, whole = k / CHUNK * CHUNK;

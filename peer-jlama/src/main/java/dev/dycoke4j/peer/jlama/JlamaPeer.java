@@ -43,8 +43,7 @@ public final class JlamaPeer implements PeerBenchmark {
                     prompt.length, r.newTokens(), r.threads(), r.repeat(), r.repeat() == 1 ? "" : "s", r.warmup()));
             for (int i = 0; i < r.warmup(); i++) {
                 TextEngine.Run a = ours.generate(prompt, r.newTokens()), b = peer.generate(prompt, r.newTokens());
-                err.println(String.format(Locale.ROOT, "  warm-up %d: prefill %.3f s vs %.3f s, decode %.3f s vs %.3f s (dycoke vs jlama)",
-                        i + 1, a.prefillSeconds(), b.prefillSeconds(), a.decodeSeconds(), b.decodeSeconds()));
+                err.println(timings("warm-up " + (i + 1), a, b));
             }
             for (int i = 0; i < r.repeat(); i++) {
                 TextEngine.Run a = ours.generate(prompt, r.newTokens()), b = peer.generate(prompt, r.newTokens());
@@ -53,8 +52,7 @@ public final class JlamaPeer implements PeerBenchmark {
                 peerPrefill[i] = b.prefillTokensPerSecond(prompt.length);
                 peerDecode[i] = b.decodeTokensPerSecond();
                 agree = commonPrefix(a.tokens(), b.tokens());
-                err.println(String.format(Locale.ROOT, "  run %d: prefill %.3f s vs %.3f s, decode %.3f s vs %.3f s (dycoke vs jlama)",
-                        i + 1, a.prefillSeconds(), b.prefillSeconds(), a.decodeSeconds(), b.decodeSeconds()));
+                err.println(timings("run " + (i + 1), a, b));
             }
         }
         double op = Median.of(ourPrefill), od = Median.of(ourDecode), pp = Median.of(peerPrefill), pd = Median.of(peerDecode);
@@ -67,6 +65,12 @@ public final class JlamaPeer implements PeerBenchmark {
         out.println(String.format(Locale.ROOT, "greedy tokens identical for the first %d of %d", agree, r.newTokens()));
         out.flush();
         if (r.json()) out.println(json(r.promptTokens(), op, pp, od, pd));
+    }
+
+    /** One progress line: both engines' prefill and decode seconds of one run. */
+    static String timings(String label, TextEngine.Run ours, TextEngine.Run peer) {
+        return String.format(Locale.ROOT, "  %s: prefill %.3f s vs %.3f s, decode %.3f s vs %.3f s (dycoke vs jlama)",
+                label, ours.prefillSeconds(), peer.prefillSeconds(), ours.decodeSeconds(), peer.decodeSeconds());
     }
 
     /** The {@code --json} document: exactly these keys. */
