@@ -26,7 +26,8 @@ import java.util.zip.CRC32C;
 
 /**
  * The on-disk cache of a checkpoint's int8 weights: one safetensors file with, per quantized matrix {@code name}, the
- * tensor {@code name} (I8 {@code [n, k]}) and {@code name.scales} (F32 {@code [n, k/32]}).
+ * tensor {@code name} (I8 {@code [n, k]}, each row in {@link Q8Matrix}'s grouped byte order) and {@code name.scales}
+ * (F32 {@code [n, k/32]}).
  *
  * <p>It lives in the checkpoint directory as {@value #LOCAL} when that is writable, otherwise in the dycoke cache
  * folder as {@code q8/<key>.safetensors}. Its metadata holds the checkpoint's {@link #key key} (a hash of every
@@ -36,7 +37,7 @@ import java.util.zip.CRC32C;
 public final class Q8Cache {
     /** Where the cache sits inside a writable checkpoint directory (a sub-folder: never mistaken for a shard). */
     public static final String LOCAL = ".dycoke/weights-q8.safetensors";
-    static final String FORMAT = "dycoke-q8-v1";
+    static final String FORMAT = "dycoke-q8-v2"; // v2: quants in Q8Matrix's grouped byte order
 
     private Q8Cache() {
     }

@@ -133,7 +133,7 @@ final class PackedGemm {
                 if (row >= n) break; // padding stays 0
                 long ro = (long) row * k;
                 for (int e = 0; e < k; e++) {
-                    float v = q.get(java.lang.foreign.ValueLayout.JAVA_BYTE, ro + e) * s.getAtIndex(Kernels.F32LE, (long) row * blocks + e / Q8Matrix.BLOCK);
+                    float v = q.get(java.lang.foreign.ValueLayout.JAVA_BYTE, ro + Q8Matrix.position(e, k)) * s.getAtIndex(Kernels.F32LE, (long) row * blocks + e / Q8Matrix.BLOCK);
                     dst.setAtIndex(Kernels.F32LE, base + (long) e * nr + c, v);
                 }
             }

@@ -1,10 +1,10 @@
 package dev.dycoke4j.kernel;
 
 import dev.dycoke4j.parallel.Parallel;
+import dev.dycoke4j.tensor.OffHeap;
 import dev.dycoke4j.tensor.Q8Matrix;
 import dev.dycoke4j.tensor.Tensor;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -17,28 +17,31 @@ public final class Quantize {
     private Quantize() {
     }
 
-    /** Quantizes an F32, BF16 or F16 matrix {@code [n, k]} (k a multiple of 32) into fresh off-heap memory. */
+    /**
+     * Quantizes an F32, BF16 or F16 matrix {@code [n, k]} (k a multiple of 32) into fresh off-heap memory, the quants
+     * in {@link Q8Matrix}'s grouped byte order.
+     */
     public static Q8Matrix q8(Tensor w) {
         if (w.rank() != 2) throw new IllegalArgumentException(w + ": only matrices are quantized");
         if (!w.dtype().isFloat()) throw new IllegalArgumentException(w + ": not a float weight");
         int n = w.dim(0), k = w.dim(1);
         if (k % Q8Matrix.BLOCK != 0)
             throw new IllegalArgumentException(w + ": q8 needs a width that is a multiple of " + Q8Matrix.BLOCK);
-        Arena arena = Arena.ofAuto();
-        MemorySegment q = arena.allocate((long) n * k, 64), s = arena.allocate(4L * n * (k / Q8Matrix.BLOCK), 64);
+        MemorySegment q = OffHeap.allocate((long) n * k), s = OffHeap.allocate(4L * n * (k / Q8Matrix.BLOCK));
         Parallel.forRange(n, 16, (lo, hi) -> rows(w, k, q, s, lo, hi));
         return new Q8Matrix(w.name(), n, k, q, s);
     }
 
     private static void rows(Tensor w, int k, MemorySegment q, MemorySegment s, int lo, int hi) {
         float[] row = new float[k];
-        byte[] qr = new byte[k];
+        byte[] qr = new byte[k], stored = new byte[k];
         float[] sr = new float[k / Q8Matrix.BLOCK];
         for (int r = lo; r < hi; r++) {
             long base = (long) r * k;
             for (int e = 0; e < k; e++) row[e] = w.getFloat(base + e);
             row(row, qr, sr);
-            MemorySegment.copy(qr, 0, q, ValueLayout.JAVA_BYTE, base, k);
+            for (int e = 0; e < k; e++) stored[Q8Matrix.position(e, k)] = qr[e];
+            MemorySegment.copy(stored, 0, q, ValueLayout.JAVA_BYTE, base, k);
             MemorySegment.copy(sr, 0, s, Kernels.F32LE, 4L * r * sr.length, sr.length);
         }
     }

@@ -204,4 +204,40 @@ class GemmQ8Test {
         for (int e = 0; e < 32; e++) want[e] = (byte) Math.round(w[e] / s[0]); // no exact .5 here, so any rounding agrees
         assertArrayEquals(want, q);
     }
+
+    @Test
+    void quantsAreStoredInGroupsOf64WithTheLastHalfGroupInOrder() {
+        // byte 4c + j of a group holds element 16j + c; a last half group (96 = 64 + 32) is stored as it is
+        for (int k : new int[] {64, 96, 928}) {
+            boolean[] seen = new boolean[k];
+            for (int e = 0; e < k; e++) {
+                int p = Q8Matrix.position(e, k);
+                assertTrue(p >= 0 && p < k && !seen[p], "k=" + k + ": element " + e + " at " + p);
+                seen[p] = true;
+                int g = e / 64 * 64, i = e % 64;
+                assertEquals(g + 64 <= k ? g + 4 * (i % 16) + i / 16 : e, p, "k=" + k + " e=" + e);
+            }
+        }
+        assertEquals(4, Q8Matrix.position(1, 64));
+        assertEquals(1, Q8Matrix.position(16, 64));
+        assertEquals(63, Q8Matrix.position(63, 64));
+        assertEquals(64 + 5, Q8Matrix.position(64 + 5, 96));
+        // what Quantize writes is read back element by element through that order
+        try (Arena arena = Arena.ofShared()) {
+            Tensor t = KernelTesting.weight(new SplittableRandom(9), 3, 96, DType.F32, false, arena);
+            Q8Matrix q = Quantize.q8(t);
+            byte[] row = new byte[96];
+            float[] scales = new float[3], w = new float[96];
+            for (int r = 0; r < 3; r++) {
+                for (int e = 0; e < 96; e++) w[e] = t.getFloat(r * 96L + e);
+                Quantize.row(w, row, scales);
+                for (int e = 0; e < 96; e++) {
+                    assertEquals(row[e], q.quant(r, e));
+                    assertEquals(row[e], q.quants().get(java.lang.foreign.ValueLayout.JAVA_BYTE, r * 96L + Q8Matrix.position(e, 96)));
+                }
+            }
+            assertThrows(IndexOutOfBoundsException.class, () -> q.quant(0, 96));
+            assertThrows(IndexOutOfBoundsException.class, () -> q.quant(3, 0));
+        }
+    }
 }
