@@ -12,8 +12,9 @@ import java.util.SplittableRandom;
 
 /**
  * {@code dycoke bench --peer jlama}: LLM prefill and greedy decode, text only, of our Qwen2 decoder and of Jlama on
- * the same weights and the same prompt ids, with the same thread count, in one process. Each repeat runs ours, then
- * Jlama, so that both see the same load on a shared machine. Untimed runs of each at the full prompt and token counts
+ * the same weights and the same prompt ids, with the same thread count, in one run: ours in this JVM, Jlama in a child
+ * JVM with the same options ({@link JlamaProcess} says why not in one). Each repeat runs ours, then Jlama, so that both
+ * see the same load on a shared machine. Untimed runs of each at the full prompt and token counts
  * come first ({@code --warmup}, one by default): with only a short warm-up, the first timed runs included the JIT
  * compiling decode code for long contexts, and our decode got faster run after run (2.86 s, then 2.78, 2.49, 2.44,
  * 2.41 s for 64 tokens).
@@ -37,7 +38,7 @@ public final class JlamaPeer implements PeerBenchmark {
         double[] ourPrefill = new double[r.repeat()], ourDecode = new double[r.repeat()];
         double[] peerPrefill = new double[r.repeat()], peerDecode = new double[r.repeat()];
         int agree = 0;
-        try (DycokeText ours = new DycokeText(model, r.load()); JlamaText peer = new JlamaText(layout, r.threads(), JlamaText.WORKING_Q)) {
+        try (DycokeText ours = new DycokeText(model, r.load()); JlamaProcess peer = new JlamaProcess(layout, r.threads(), JlamaProcess.WORKING_Q)) {
             int[] prompt = promptIds(r.promptTokens(), vocab(model));
             err.println(String.format(Locale.ROOT, "dycoke bench: %d prompt tokens, %d new tokens (greedy), %d threads each, %d timed run%s after %d untimed",
                     prompt.length, r.newTokens(), r.threads(), r.repeat(), r.repeat() == 1 ? "" : "s", r.warmup()));
