@@ -35,7 +35,9 @@ class JlamaProcessTest {
             TextEngine.Run a = here.generate(prompt, 6), b = child.generate(prompt, 6);
             assertArrayEquals(a.tokens(), b.tokens());
             assertTrue(b.prefillSeconds() > 0 && b.decodeSeconds() > 0, b.toString());
-            assertArrayEquals(here.nextLogits(prompt), child.nextLogits(prompt)); // floats survive the text exactly
+            // the same model, though not the same rounding: the child's JIT has compiled less of Jlama than this JVM's
+            double e0 = SameModelTest.relativeError(here.nextLogits(prompt), child.nextLogits(prompt));
+            assertTrue(e0 < 1e-4, "relative logit error " + e0);
             // a request the child cannot answer is an error, and the child goes on
             var e = assertThrows(IllegalStateException.class, () -> child.generate(new int[] {1, 2}, 0));
             assertTrue(e.getMessage().startsWith("Jlama failed: "), e.getMessage());
