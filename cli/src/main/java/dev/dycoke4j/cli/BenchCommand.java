@@ -188,7 +188,7 @@ final class BenchCommand implements Callable<Integer> {
         throw new IllegalStateException(method + "@" + frames);
     }
 
-    /** {@code --peer}: one timed run by default ({@code --repeat} only when given), text only, both engines in this process. */
+    /** {@code --peer}: one timed run by default ({@code --repeat} only when given), text only, ours in this process (the peer runs where its module says). */
     private int comparePeer(PrintWriter out, PrintWriter err, dev.dycoke4j.pipeline.LoadOptions load) throws Exception {
         if (promptTokens < 2) throw new UsageException("--prompt-tokens must be at least 2, got " + promptTokens);
         if (warmup < 0) throw new UsageException("--warmup must be at least 0, got " + warmup);

@@ -22,6 +22,6 @@ public interface PeerBenchmark {
                    dev.dycoke4j.pipeline.LoadOptions load) {
     }
 
-    /** Times both engines in this process and prints a table (and the JSON when asked) to {@code out}. */
+    /** Times both engines (ours in this process) and prints a table (and the JSON when asked) to {@code out}. */
     void run(Request request, PrintWriter out, PrintWriter err) throws Exception;
 }

@@ -61,8 +61,7 @@ public final class OffHeap {
      */
     public static MemorySegment allocate(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("negative size " + bytes);
-        if (NATIVE == null || bytes < HUGE) return Arena.ofAuto().allocate(Math.max(1, bytes), 64).asSlice(0, bytes);
-        MemorySegment s = mapped(bytes);
+        MemorySegment s = NATIVE != null && bytes >= HUGE ? mapped(bytes) : null;
         return s != null ? s : Arena.ofAuto().allocate(bytes, 64);
     }
 

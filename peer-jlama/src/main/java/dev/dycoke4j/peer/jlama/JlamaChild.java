@@ -54,8 +54,7 @@ public final class JlamaChild {
         switch (w[0]) {
             case "generate" -> {
                 TextEngine.Run r = peer.generate(ids(w[2]), Integer.parseInt(w[1]));
-                return String.format(Locale.ROOT, "ok %s %s %s", r.prefillSeconds(), r.decodeSeconds(),
-                        Arrays.stream(r.tokens()).mapToObj(Integer::toString).collect(Collectors.joining(",")));
+                return String.format(Locale.ROOT, "ok %s %s %s", r.prefillSeconds(), r.decodeSeconds(), csv(r.tokens()));
             }
             case "logits" -> {
                 float[] l = peer.nextLogits(ids(w[1]));
@@ -65,6 +64,11 @@ public final class JlamaChild {
             }
             default -> throw new IllegalArgumentException("unknown request '" + w[0] + "'");
         }
+    }
+
+    /** Token ids as the protocol writes them: comma-separated. */
+    static String csv(int[] ids) {
+        return Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(","));
     }
 
     static int[] ids(String csv) {

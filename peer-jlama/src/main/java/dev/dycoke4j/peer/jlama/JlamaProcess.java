@@ -10,10 +10,8 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 /**
  * Jlama in a child JVM ({@link JlamaChild}), started with this JVM's java, options and class path, and kept for all
@@ -52,13 +50,13 @@ final class JlamaProcess implements TextEngine {
 
     @Override
     public Run generate(int[] prompt, int newTokens) {
-        String[] w = ask("generate " + newTokens + " " + csv(prompt)).split(" ");
+        String[] w = ask("generate " + newTokens + " " + JlamaChild.csv(prompt)).split(" ");
         return new Run(JlamaChild.ids(w[2]), Double.parseDouble(w[0]), Double.parseDouble(w[1]));
     }
 
     @Override
     public float[] nextLogits(int[] prompt) {
-        String[] v = ask("logits " + csv(prompt)).split(",");
+        String[] v = ask("logits " + JlamaChild.csv(prompt)).split(",");
         float[] r = new float[v.length];
         for (int i = 0; i < v.length; i++) r[i] = Float.parseFloat(v[i]);
         return r;
@@ -84,10 +82,6 @@ final class JlamaProcess implements TextEngine {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for Jlama", e);
         }
-    }
-
-    static String csv(int[] ids) {
-        return Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(","));
     }
 
     @Override
