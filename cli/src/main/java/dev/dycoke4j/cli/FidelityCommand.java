@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dycoke4j.compress.CompressionOptions;
 import dev.dycoke4j.compress.Method;
 import dev.dycoke4j.compress.UnreachableBudgetException;
+import dev.dycoke4j.llm.KvCache;
 import dev.dycoke4j.pipeline.Fidelity;
 import dev.dycoke4j.pipeline.LoadOptions;
 import dev.dycoke4j.pipeline.VideoQa;
@@ -25,8 +26,9 @@ import java.util.concurrent.Callable;
 /**
  * {@code dycoke fidelity}: how far each method at each retained ratio moves the next-token distributions from
  * {@code none}, by teacher forcing ({@link Fidelity}): greedy agreement and KL, on one video encoded once. With
- * {@code --weights q8} the methods run on the int8 load of the checkpoint and the reference stays {@code none} as
- * stored, so {@code --methods none} measures the quantization alone.
+ * {@code --weights q8} (or {@code --kv-cache bf16}) the methods run on the int8 load of the checkpoint (or with a
+ * bfloat16 KV cache) and the reference stays {@code none} as stored with a float32 cache, so {@code --methods none}
+ * measures the quantization alone.
  */
 @Command(name = "fidelity", mixinStandardHelpOptions = true,
         description = "Compare each method's next-token distributions with none's at several retained ratios (teacher forcing).")
@@ -81,7 +83,7 @@ final class FidelityCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         common.apply();
         LoadOptions load = weights.options(spec.commandLine().getErr());
-        boolean second = load.weights() != LoadOptions.WeightFormat.AS_STORED;
+        boolean second = load.weights() != LoadOptions.WeightFormat.AS_STORED || load.kvCache() != KvCache.Precision.F32;
         if (frames < 1) throw new UsageException("--frames must be at least 1, got " + frames);
         if (steps < 1) throw new UsageException("--steps must be at least 1, got " + steps);
         for (double r : ratios) if (!(r > 0 && r <= 1)) throw new UsageException("--ratios must be in (0, 1], got " + r);
@@ -96,10 +98,11 @@ final class FidelityCommand implements Callable<Integer> {
         try (VideoQa qa = VideoQa.load(m); VideoQa measured = second ? VideoQa.load(m, load) : null) {
             var sampled = new FrameSampler(v, err).read(frames);
             err.println("dycoke fidelity: " + m + ", " + v + ", " + sampled.frames().size() + " frames, " + steps + " steps"
-                    + (second ? ", methods on " + load.weights().id() + " weights against none as stored" : ""));
+                    + (second ? ", methods on " + load.weights().id() + " weights with a " + load.kvCache().id()
+                    + " KV cache against none as stored with an f32 one" : ""));
             err.flush();
             Fidelity fid = Fidelity.of(qa, sampled.frames(), prompt, steps, 8);
-            root.put("model", m.toString()).put("weights", load.weights().id()).put("video", v.toString()).put("frames", sampled.frames().size()).put("steps", steps);
+            root.put("model", m.toString()).put("weights", load.weights().id()).put("kv_cache", load.kvCache().id()).put("video", v.toString()).put("frames", sampled.frames().size()).put("steps", steps);
             ArrayNode ref = root.putArray("reference_tokens");
             for (int t : fid.reference()) ref.add(t);
             ArrayNode rows = root.putArray("results");

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code --weights as-stored|q8} and {@code --weights-cache} on run, trace, bench, demo and fidelity. */
+/** {@code --weights as-stored|q8}, {@code --weights-cache} and {@code --kv-cache f32|bf16} on run, trace, bench, demo and fidelity. */
 class WeightOptionsTest {
     static final Path ORACLE = Cli.oracle();
     static final Path MODEL = ORACLE.resolve("tiny-llava-ov");
@@ -87,6 +87,25 @@ class WeightOptionsTest {
     }
 
     @Test
+    void aBf16KvCacheAnswersOnHalfTheKvBytes() throws IOException {
+        Cli f32 = Cli.run(run(MODEL)), bf16 = Cli.run(run(MODEL, "--kv-cache", "bf16"));
+        assertArrayEquals(tokens(f32), tokens(bf16), "the oracle's greedy answer survives the rounding of its keys and values");
+        long a = new ObjectMapper().readTree(f32.out()).get("stats").get("kv_bytes").asLong();
+        long b = new ObjectMapper().readTree(bf16.out()).get("stats").get("kv_bytes").asLong();
+        assertTrue(a > 0, f32.out());
+        assertEquals(a / 2, b, bf16.out());
+        Cli r = Cli.run("fidelity", "--model", MODEL.toString(), "--video", CLIP.toString(), "--frames", "8", "--steps", "6",
+                "--methods", "none", "--kv-cache", "bf16", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        assertEquals("bf16", root.get("kv_cache").asText());
+        JsonNode none = root.get("results").get(0);
+        assertEquals(1.0, none.get("agreement").asDouble(), none.toString());
+        double kl = none.get("kl_mean").asDouble();
+        assertTrue(kl > 0 && kl < 1e-3, none.toString()); // bf16 keys and values move the distributions, a little
+    }
+
+    @Test
     void badValuesGetOneLineAndExit2() {
         String want = "dycoke: --weights takes as-stored or q8; got 'q4'";
         Cli r = Cli.run(run(MODEL, "--weights", "q4"));
@@ -104,5 +123,11 @@ class WeightOptionsTest {
         Cli c = Cli.run(run(MODEL, "--weights-cache"));
         assertEquals(2, c.code(), c.err());
         assertEquals("dycoke: --weights-cache needs --weights q8", c.problem());
+        for (String cmd : new String[] {"bench", "demo", "fidelity"}) {
+            Cli k = Cli.run(cmd, "--cache", tmp.resolve("nothing-built").toString(), "--kv-cache", "f16");
+            assertEquals(2, k.code(), cmd + ": " + k.err());
+            assertEquals("dycoke: --kv-cache takes f32 or bf16; got 'f16'", k.problem(), cmd);
+        }
+        assertFalse(Files.exists(tmp.resolve("nothing-built")), "rejected before anything is built");
     }
 }

@@ -56,11 +56,26 @@ public final class Attention {
      * D); {@code sh.kvStride} is the stride of the value rows.
      */
     public static void attendPanels(Shape sh, float[] q, int qOff, float[] kp, float[] v, int vOff, float[] out, int oOff) {
+        attendPanels(sh, q, qOff, KvArrays.f32(kp, v), vOff, out, oOff);
+    }
+
+    /**
+     * As above, over a KV cache's arrays, float32 or bfloat16 ({@link Bf16}'s layout: value rows of each head in runs).
+     * Over bfloat16, prefill's work items are (query block, kv head), each over the heads that share it, so that each
+     * block of keys and values loaded serves all of them.
+     */
+    public static void attendPanels(Shape sh, float[] q, int qOff, KvArrays kv, int vOff, float[] out, int oOff) {
         check(sh);
-        if (kp.length < KeyPanels.floats(sh.S, sh.KVH, sh.D))
-            throw new IllegalArgumentException("key panels of " + kp.length + " floats cannot hold " + sh.S + " keys of " + sh.KVH + " x " + sh.D);
-        if (sh.T >= FLASH_MIN_T) flash(sh, q, qOff, kp, v, vOff, out, oOff);
-        else decode(sh, q, qOff, kp, v, vOff, out, oOff);
+        if (kv.keyLength() < KeyPanels.floats(sh.S, sh.KVH, sh.D))
+            throw new IllegalArgumentException("key panels of " + kv.keyLength() + " elements cannot hold " + sh.S + " keys of " + sh.KVH + " x " + sh.D);
+        if (sh.S > 0 && kv.valueLength() < vOff + (long) (sh.S - 1) * sh.kvStride + sh.KVH * sh.D)
+            throw new IllegalArgumentException("value rows of " + kv.valueLength() + " elements cannot hold " + sh.S + " rows of stride " + sh.kvStride);
+        if (sh.T >= FLASH_MIN_T) {
+            if (kv.isBf16()) flashGrouped(sh, q, qOff, kv, vOff, out, oOff);
+            else flash(sh, q, qOff, kv, vOff, out, oOff);
+        } else {
+            decode(sh, q, qOff, kv, vOff, out, oOff, keyChunks(keysAllSee(sh), Parallel.threads()));
+        }
     }
 
     private static void check(Shape sh) {
@@ -69,7 +84,7 @@ public final class Attention {
 
     // ---- blocked (flash-style) attention
 
-    static void flash(Shape sh, float[] q, int qOff, float[] kp, float[] v, int vOff, float[] out, int oOff) {
+    static void flash(Shape sh, float[] q, int qOff, KvArrays kv, int vOff, float[] out, int oOff) {
         int blocks = (sh.T + TQ - 1) / TQ;
         Parallel.forRange(blocks * sh.H, 1, (lo, hi) -> {
             Scratch w = new Scratch(sh.D);
@@ -83,20 +98,39 @@ public final class Attention {
                     w.oo[r] = oOff + (t0 + r) * sh.qStride + h * sh.D;
                     w.limit[r] = sh.causal ? Math.min(sh.S, sh.pos0 + t + 1) : sh.S;
                 }
-                flashRows(sh, q, kp, h / (sh.H / sh.KVH), v, vOff, out, rows, w);
+                flashRows(sh, q, kv, h / (sh.H / sh.KVH), vOff, out, rows, w);
             }
         });
     }
 
     /**
-     * Fewer than {@value #FLASH_MIN_T} queries: the (query, head) pairs of each kv head, in blocks of {@value #TQ}, are
-     * the rows. Work items are chunks of keys, each over every kv head and block of rows: so each thread streams one
-     * contiguous run of the cache's key panels and value rows (at long contexts the cache lives in DRAM, and items
-     * per kv head read it in interleaved pieces at a third of the speed), and each key and value is read once per
-     * step. The chunks' partial softmaxes are merged at the end.
+     * As {@link #flash}, with work items (query block, kv head), each over the {@code H/KVH} heads that share the kv
+     * head: each block of keys and values is read once for all of them.
      */
-    static void decode(Shape sh, float[] q, int qOff, float[] kp, float[] v, int vOff, float[] out, int oOff) {
-        decode(sh, q, qOff, kp, v, vOff, out, oOff, keyChunks(keysAllSee(sh), Parallel.threads()));
+    static void flashGrouped(Shape sh, float[] q, int qOff, KvArrays kv, int vOff, float[] out, int oOff) {
+        int blocks = (sh.T + TQ - 1) / TQ, group = sh.H / sh.KVH;
+        Parallel.forRange(blocks * sh.KVH, 1, (lo, hi) -> {
+            Scratch[] ws = new Scratch[group];
+            for (int i = 0; i < group; i++) ws[i] = new Scratch(sh.D);
+            for (int i = lo; i < hi; i++) {
+                int j = i / sh.KVH, g = i % sh.KVH;
+                int tb = j % 2 == 0 ? j / 2 : blocks - 1 - j / 2; // outside-in, as flash
+                int t0 = tb * TQ, rows = Math.min(TQ, sh.T - t0);
+                for (int e = 0; e < group; e++) {
+                    Scratch w = ws[e];
+                    int h = g * group + e;
+                    w.g = g;
+                    for (int r = 0; r < TQ; r++) {
+                        int t = t0 + Math.min(r, rows - 1);
+                        w.qo[r] = qOff + t * sh.qStride + h * sh.D;
+                        w.oo[r] = oOff + (t0 + r) * sh.qStride + h * sh.D;
+                        w.limit[r] = sh.causal ? Math.min(sh.S, sh.pos0 + t + 1) : sh.S;
+                    }
+                }
+                flashRows(sh, q, kv, vOff, ws, 0, sh.S);
+                for (Scratch w : ws) w.writeOut(out, rows);
+            }
+        });
     }
 
     /** The keys every query sees: all S, or, causal, those up to the first query's position. */
@@ -104,8 +138,15 @@ public final class Attention {
         return sh.causal ? Math.min(sh.S, sh.pos0 + 1) : sh.S;
     }
 
-    /** As above, with the keys every query sees split into (about) {@code want} chunks. */
-    static void decode(Shape sh, float[] q, int qOff, float[] kp, float[] v, int vOff, float[] out, int oOff, int want) {
+    /**
+     * Fewer than {@value #FLASH_MIN_T} queries: the (query, head) pairs of each kv head, in blocks of {@value #TQ}, are
+     * the rows. Work items are chunks of keys, each over every kv head and block of rows: so each thread streams one
+     * contiguous run of the cache's key panels and value rows (at long contexts the cache lives in DRAM, and items
+     * per kv head read it in interleaved pieces at a third of the speed), and each key and value is read once per
+     * step. The chunks' partial softmaxes are merged at the end. The keys every query sees are split into
+     * (about) {@code want} chunks.
+     */
+    static void decode(Shape sh, float[] q, int qOff, KvArrays kv, int vOff, float[] out, int oOff, int want) {
         int group = sh.H / sh.KVH, pairs = sh.T * group, blocks = (pairs + TQ - 1) / TQ, D = sh.D, rowsPerItem = sh.KVH * blocks * TQ;
         int common = keysAllSee(sh);
         int len = chunkLength(common, want), chunks = (common + len - 1) / len; // every chunk starts at a key all see
@@ -125,7 +166,7 @@ public final class Attention {
                     }
                 }
             for (int c = lo; c < hi; c++) {
-                flashRows(sh, q, kp, v, vOff, ws, c * len, c == chunks - 1 ? sh.S : (c + 1) * len);
+                flashRows(sh, q, kv, vOff, ws, c * len, c == chunks - 1 ? sh.S : (c + 1) * len);
                 for (int i = 0; i < ws.length; i++) {
                     int rows = Math.min(TQ, pairs - (i % blocks) * TQ);
                     if (part == null) ws[i].writeOut(out, rows);
@@ -214,9 +255,9 @@ public final class Attention {
      * The flash loop for the {@value #TQ} rows set up in {@code w} (query offsets {@code qo}, visible keys
      * {@code limit}, output offsets {@code oo}), all reading kv head g. Writes out the first {@code rows} rows.
      */
-    static void flashRows(Shape sh, float[] q, float[] kp, int g, float[] v, int vOff, float[] out, int rows, Scratch w) {
+    static void flashRows(Shape sh, float[] q, KvArrays kv, int g, int vOff, float[] out, int rows, Scratch w) {
         w.g = g;
-        flashRows(sh, q, kp, v, vOff, new Scratch[]{w}, 0, sh.S);
+        flashRows(sh, q, kv, vOff, new Scratch[]{w}, 0, sh.S);
         w.writeOut(out, rows);
     }
 
@@ -226,8 +267,10 @@ public final class Attention {
      * is in cache.
      * Leaves each row's running max, sum and unnormalised output in its scratch. Every row must see key {@code from}.
      */
-    static void flashRows(Shape sh, float[] q, float[] kp, float[] v, int vOff, Scratch[] ws, int from, int to) {
+    static void flashRows(Shape sh, float[] q, KvArrays kv, int vOff, Scratch[] ws, int from, int to) {
         int D = sh.D, end = from;
+        float[] kp = kv.keys(), v = kv.values();
+        short[] kh = kv.keys16(), vh = kv.values16();
         for (Scratch w : ws) {
             for (int r = 0; r < TQ; r++) {
                 end = Math.max(end, Math.min(to, w.limit[r]));
@@ -241,12 +284,18 @@ public final class Attention {
             for (Scratch w : ws) {
                 float[] sc = w.sc;
                 int g = w.g;
-                for (int c = 0; c < nbp; c += KP) qk(q, w.qo, kp, KeyPanels.base((s0 + c) / KP, g, sh.KVH, D), D, sc, c, SK);
+                for (int c = 0; c < nbp; c += KP) {
+                    int kb = KeyPanels.base((s0 + c) / KP, g, sh.KVH, D);
+                    if (kh != null) Bf16Attention.qk(q, w.qo, kh, kb, D, sc, c, SK);
+                    else qk(q, w.qo, kp, kb, D, sc, c, SK);
+                }
                 for (int r = 0; r < TQ; r++) {
                     int valid = Math.max(0, Math.min(nb, w.limit[r] - s0));
                     softmaxRow(sc, r * SK, valid, nbp, sh.scale, w, r);
                 }
-                pv(sc, SK, nb, v, vOff + s0 * sh.kvStride + g * D, sh.kvStride, w.o, D);
+                int vb = vOff + s0 * sh.kvStride + g * D;
+                if (vh != null) Bf16Attention.pv(sc, SK, nb, vh, vb, sh.kvStride, w.o, D);
+                else pv(sc, SK, nb, v, vb, sh.kvStride, w.o, D);
             }
         }
     }

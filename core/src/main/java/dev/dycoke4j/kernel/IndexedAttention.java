@@ -37,15 +37,28 @@ public final class IndexedAttention {
      */
     public static void decode(float[] q, float[] kp, float[] v, int kvDim, int H, int KVH, int D, int len, int[] active,
                               float scale, float[] out, float[] probs) {
+        decode(q, KvArrays.f32(kp, v), kvDim, H, KVH, D, len, active, scale, out, probs);
+    }
+
+    /** As above, over a KV cache's arrays, float32 or bfloat16. */
+    public static void decode(float[] q, KvArrays kv, int kvDim, int H, int KVH, int D, int len, int[] active,
+                              float scale, float[] out, float[] probs) {
         int n = active == null ? len : active.length;
-        decode(q, kp, v, kvDim, H, KVH, D, len, active, scale, out, probs, Attention.keyChunks(n, Parallel.threads()));
+        decode(q, kv, kvDim, H, KVH, D, len, active, scale, out, probs, Attention.keyChunks(n, Parallel.threads()));
     }
 
     /** As above, with the attended positions split into (about) {@code want} chunks. */
     static void decode(float[] q, float[] kp, float[] v, int kvDim, int H, int KVH, int D, int len, int[] active,
                        float scale, float[] out, float[] probs, int want) {
+        decode(q, KvArrays.f32(kp, v), kvDim, H, KVH, D, len, active, scale, out, probs, want);
+    }
+
+    static void decode(float[] q, KvArrays kv, int kvDim, int H, int KVH, int D, int len, int[] active,
+                       float scale, float[] out, float[] probs, int want) {
         if (H % KVH != 0 || KVH * D != kvDim) throw new IllegalArgumentException(H + " heads over " + KVH + " kv heads of " + D + " do not fit kvDim " + kvDim);
-        if (kp.length < KeyPanels.floats(len, KVH, D) || v.length < (long) len * kvDim)
+        float[] kp = kv.keys(), v = kv.values();
+        short[] kh = kv.keys16(), vh = kv.values16();
+        if (kv.keyLength() < KeyPanels.floats(len, KVH, D) || kv.valueLength() < (long) len * kvDim)
             throw new IllegalArgumentException("keys or values hold fewer than " + len + " positions");
         if (active != null)
             for (int i = 0; i < active.length; i++) {
@@ -61,7 +74,8 @@ public final class IndexedAttention {
         float[] part = new float[chunks * rowsPerItem * (D + 2)];
         float[] raw = probs != null ? new float[H * n] : null; // each head's scaled scores of the attended positions
         Parallel.forRange(chunks, 1, (lo, hi) -> {
-            float[] p = new float[TQ * cl], o = new float[TQ * D], vg = active == null ? null : new float[cl * D];
+            float[] p = new float[TQ * cl], o = new float[TQ * D], vg = active == null || vh != null ? null : new float[cl * D];
+            short[] vg16 = active == null || vh == null ? null : new short[cl * D];
             float[] sc = new float[0];
             int[] qo = new int[TQ];
             for (int c = lo; c < hi; c++) {
@@ -70,12 +84,18 @@ public final class IndexedAttention {
                 int pa = s0 / KP, pb = (s1 + KP - 1) / KP, span = (pb - pa) * KP;
                 if (sc.length < TQ * span) sc = new float[TQ * span];
                 for (int g = 0; g < KVH; g++) {
-                    if (active != null)
+                    if (vg != null)
                         for (int j = j0; j < j1; j++) System.arraycopy(v, active[j] * kvDim + g * D, vg, (j - j0) * D, D);
+                    if (vg16 != null) // a head's row keeps its run layout when copied whole
+                        for (int j = j0; j < j1; j++) System.arraycopy(vh, active[j] * kvDim + g * D, vg16, (j - j0) * D, D);
                     for (int b = 0; b < blocks; b++) {
                         int h0 = g * group + b * TQ, rows = Math.min(TQ, (g + 1) * group - h0);
                         for (int r = 0; r < TQ; r++) qo[r] = (h0 + Math.min(r, rows - 1)) * D;
-                        for (int pp = pa; pp < pb; pp++) Attention.qk(q, qo, kp, KeyPanels.base(pp, g, KVH, D), D, sc, (pp - pa) * KP, span);
+                        for (int pp = pa; pp < pb; pp++) {
+                            int kb = KeyPanels.base(pp, g, KVH, D);
+                            if (kh != null) Bf16Attention.qk(q, qo, kh, kb, D, sc, (pp - pa) * KP, span);
+                            else Attention.qk(q, qo, kp, kb, D, sc, (pp - pa) * KP, span);
+                        }
                         int item = (c * rowsPerItem + (g * blocks + b) * TQ) * (D + 2);
                         for (int r = 0; r < TQ; r++) {
                             int pr = r * cl, sr = r * span - pa * KP;
@@ -87,8 +107,13 @@ public final class IndexedAttention {
                             part[item + r * (D + 2) + 1] = expSum(p, pr, nb, max);
                         }
                         java.util.Arrays.fill(o, 0f);
-                        if (active == null) Attention.pv(p, cl, nb, v, s0 * kvDim + g * D, kvDim, o, D);
-                        else Attention.pv(p, cl, nb, vg, 0, D, o, D);
+                        if (active == null) {
+                            if (vh != null) Bf16Attention.pv(p, cl, nb, vh, s0 * kvDim + g * D, kvDim, o, D);
+                            else Attention.pv(p, cl, nb, v, s0 * kvDim + g * D, kvDim, o, D);
+                        } else {
+                            if (vg16 != null) Bf16Attention.pv(p, cl, nb, vg16, 0, D, o, D);
+                            else Attention.pv(p, cl, nb, vg, 0, D, o, D);
+                        }
                         for (int r = 0; r < TQ; r++) System.arraycopy(o, r * D, part, item + r * (D + 2) + 2, D);
                     }
                 }

@@ -12,6 +12,9 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>{@code KP} is two vectors of floats, so the layout depends on the CPU's vector width: it is an in-memory form
  * only; anything stored or compared goes through rows ({@link #toRows}).
+ *
+ * <p>A 16-bit cache keeps the same panels as {@code short[]} bfloat16s, each element's {@code KP} keys being one
+ * {@link Bf16} run: key {@code i} of a panel sits at lane {@link Bf16#lane}(i) of its element's row.
  */
 public final class KeyPanels {
     /** Keys per panel: two float vectors. */
@@ -25,7 +28,7 @@ public final class KeyPanels {
         return (tokens + KP - 1) / KP;
     }
 
-    /** Floats of an array of panels for {@code tokens} keys. */
+    /** Floats (or bfloat16s) of an array of panels for {@code tokens} keys. */
     public static int floats(int tokens, int kvHeads, int D) {
         long n = (long) panels(tokens) * kvHeads * D * KP;
         if (n > Integer.MAX_VALUE - 16) throw new IllegalArgumentException(tokens + " keys of " + kvHeads + " x " + D + " are too many for one array");
@@ -74,6 +77,34 @@ public final class KeyPanels {
 
     /** The first {@code n} keys as rows, in an array of {@code capacity} rows (at least n). */
     public static float[] toRows(float[] kp, int n, int capacity, int kvHeads, int D) {
+        int kvDim = kvHeads * D;
+        float[] rows = new float[Math.max(n, capacity) * kvDim];
+        for (int s = 0; s < n; s++) get(kp, kvHeads, D, s, rows, s * kvDim);
+        return rows;
+    }
+
+    /** As {@link #put(float[], int, int, int, int, float[], int, int)}, into bfloat16 panels (rounded to nearest even). */
+    public static void put(short[] kp, int kvHeads, int D, int slot0, int n, float[] src, int so, int stride) {
+        for (int t = 0; t < n; t++) {
+            int s = slot0 + t, lane = Bf16.lane(s % KP), p = s / KP;
+            for (int g = 0; g < kvHeads; g++) {
+                int dst = base(p, g, kvHeads, D) + lane, from = so + t * stride + g * D;
+                for (int d = 0; d < D; d++) kp[dst + d * KP] = KvCodec.toBf16(src[from + d]);
+            }
+        }
+    }
+
+    /** As {@link #get(float[], int, int, int, float[], int)}, from bfloat16 panels (widened, exactly). */
+    public static void get(short[] kp, int kvHeads, int D, int slot, float[] out, int off) {
+        int lane = Bf16.lane(slot % KP), p = slot / KP;
+        for (int g = 0; g < kvHeads; g++) {
+            int src = base(p, g, kvHeads, D) + lane;
+            for (int d = 0; d < D; d++) out[off + g * D + d] = KvCodec.fromBf16(kp[src + d * KP]);
+        }
+    }
+
+    /** As {@link #toRows(float[], int, int, int, int)}, from bfloat16 panels. */
+    public static float[] toRows(short[] kp, int n, int capacity, int kvHeads, int D) {
         int kvDim = kvHeads * D;
         float[] rows = new float[Math.max(n, capacity) * kvDim];
         for (int s = 0; s < n; s++) get(kp, kvHeads, D, s, rows, s * kvDim);

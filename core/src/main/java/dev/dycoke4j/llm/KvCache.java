@@ -1,7 +1,11 @@
 package dev.dycoke4j.llm;
 
+import dev.dycoke4j.kernel.Bf16;
 import dev.dycoke4j.kernel.KeyPanels;
+import dev.dycoke4j.kernel.KvArrays;
 import dev.dycoke4j.kernel.TieredAttention;
+
+import java.util.Locale;
 
 import java.util.Arrays;
 
@@ -10,6 +14,10 @@ import java.util.Arrays;
  * {@link KeyPanels} form (what attention reads without repacking), values as rows {@code v[layer][slot·kvDim + g·headDim + i]}. Layers may hold different numbers of slots: a method that drops
  * tokens from the upper layers at prefill (FastV) leaves those layers shorter. Layer 0 always holds every token, so
  * its length is the number of positions seen. Grows by doubling up to the context length.
+ *
+ * <p>The cache keeps its entries in float32 or, with {@link Precision#BF16}, in bfloat16 (rounded to nearest even,
+ * in {@link Bf16}'s run layout): half the bytes for decode to read at every step, as a model whose weights are BF16
+ * computes them in its own dtype. Attention widens them back exactly, in registers.
  *
  * <p>A layer can become <em>tiered</em> ({@link #retier}): its slots then live either in a float32 store or in a
  * compact store ({@link CompactType}), found through a slot → row map, both with keys as rows, and its arrays are no
@@ -20,8 +28,32 @@ public final class KvCache {
     /** The encoding of the compact store: int8 with a symmetric scale per (slot, kv head) row of K and of V, or bf16. */
     public enum CompactType { INT8, BF16 }
 
+    /** The dtype of the (plain) cache's entries. */
+    public enum Precision {
+        F32(Float.BYTES), BF16(Short.BYTES);
+
+        /** Bytes per element. */
+        public final int bytes;
+
+        Precision(int bytes) {
+            this.bytes = bytes;
+        }
+
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** By id ({@code f32}, {@code bf16}); null when unknown. */
+        public static Precision parse(String id) {
+            for (Precision p : values()) if (p.id().equals(id)) return p;
+            return null;
+        }
+    }
+
     private final int layers, kvDim, kvHeads, headDim, maxTokens;
+    private final Precision precision;
     private final float[][] k, v;
+    private final short[][] kh, vh;
     private final int[] length;
     private final KvTier[] tiers;
 
@@ -31,14 +63,22 @@ public final class KvCache {
     }
 
     public KvCache(int layers, int kvHeads, int headDim, int maxTokens, int initialTokens) {
+        this(layers, kvHeads, headDim, maxTokens, initialTokens, Precision.F32);
+    }
+
+    public KvCache(int layers, int kvHeads, int headDim, int maxTokens, int initialTokens, Precision precision) {
         this.layers = layers;
+        this.precision = precision;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.kvDim = kvHeads * headDim;
         this.maxTokens = maxTokens;
         int cap = Math.max(1, Math.min(maxTokens, initialTokens));
-        k = new float[layers][KeyPanels.floats(cap, kvHeads, headDim)];
-        v = new float[layers][cap * kvDim];
+        boolean half = precision == Precision.BF16;
+        k = half ? null : new float[layers][KeyPanels.floats(cap, kvHeads, headDim)];
+        v = half ? null : new float[layers][cap * kvDim];
+        kh = half ? new short[layers][KeyPanels.floats(cap, kvHeads, headDim)] : null;
+        vh = half ? new short[layers][cap * kvDim] : null;
         length = new int[layers];
         tiers = new KvTier[layers];
     }
@@ -73,6 +113,15 @@ public final class KvCache {
         return headDim;
     }
 
+    public Precision precision() {
+        return precision;
+    }
+
+    /** Slots a plain layer's arrays hold. */
+    private int capacity(int layer) {
+        return (vh != null ? vh[layer].length : v[layer].length) / kvDim;
+    }
+
     /** Makes room in {@code layer} for {@code n} more slots. */
     public void reserve(int layer, int n) {
         int need = length[layer] + n;
@@ -83,23 +132,40 @@ public final class KvCache {
             tiers[layer].reserve(length[layer], n);
             return;
         }
-        int cap = v[layer].length / kvDim;
+        int cap = capacity(layer);
         if (need <= cap) return;
         int grown = Math.min(maxTokens, Math.max(need, cap * 2));
-        k[layer] = Arrays.copyOf(k[layer], KeyPanels.floats(grown, kvHeads, headDim)); // panels stay where they are
-        v[layer] = Arrays.copyOf(v[layer], grown * kvDim);
+        int panels = KeyPanels.floats(grown, kvHeads, headDim);
+        if (vh != null) {
+            kh[layer] = Arrays.copyOf(kh[layer], panels); // panels stay where they are
+            vh[layer] = Arrays.copyOf(vh[layer], grown * kvDim);
+        } else {
+            k[layer] = Arrays.copyOf(k[layer], panels);
+            v[layer] = Arrays.copyOf(v[layer], grown * kvDim);
+        }
     }
 
-    /** Keys of a plain layer, as {@link KeyPanels} of slots. */
+    /** Keys of a plain float32 layer, as {@link KeyPanels} of slots. */
     public float[] keyPanels(int layer) {
-        checkPlain(layer);
+        checkF32(layer);
         return k[layer];
     }
 
-    /** Values of a plain layer, indexed by slot. */
+    /** Values of a plain float32 layer, indexed by slot. */
     public float[] values(int layer) {
-        checkPlain(layer);
+        checkF32(layer);
         return v[layer];
+    }
+
+    /** The arrays of a plain layer, float32 or bfloat16, as attention reads them. */
+    public KvArrays arrays(int layer) {
+        checkPlain(layer);
+        return vh != null ? KvArrays.bf16(kh[layer], vh[layer]) : KvArrays.f32(k[layer], v[layer]);
+    }
+
+    private void checkF32(int layer) {
+        checkPlain(layer);
+        if (vh != null) throw new IllegalStateException("the cache keeps bf16 entries: read arrays()");
     }
 
     private void checkPlain(int layer) {
@@ -131,9 +197,17 @@ public final class KvCache {
     /** Writes the keys and values of {@code n} reserved slots of a plain layer from {@code slot0} on: rows of {@code kvDim}. */
     public void put(int layer, int slot0, int n, float[] ks, int ko, float[] vs, int vo) {
         checkPlain(layer);
-        if (slot0 < 0 || slot0 + n > v[layer].length / kvDim) throw new IndexOutOfBoundsException("slots " + slot0 + "+" + n + " are not reserved in layer " + layer);
-        KeyPanels.put(k[layer], kvHeads, headDim, slot0, n, ks, ko, kvDim);
-        System.arraycopy(vs, vo, v[layer], slot0 * kvDim, n * kvDim);
+        if (slot0 < 0 || slot0 + n > capacity(layer)) throw new IndexOutOfBoundsException("slots " + slot0 + "+" + n + " are not reserved in layer " + layer);
+        if (vh != null) {
+            KeyPanels.put(kh[layer], kvHeads, headDim, slot0, n, ks, ko, kvDim);
+            short[] dst = vh[layer];
+            for (int t = 0; t < n; t++)
+                for (int g = 0; g < kvHeads; g++)
+                    Bf16.putRow(vs, vo + t * kvDim + g * headDim, dst, (slot0 + t) * kvDim + g * headDim, headDim);
+        } else {
+            KeyPanels.put(k[layer], kvHeads, headDim, slot0, n, ks, ko, kvDim);
+            System.arraycopy(vs, vo, v[layer], slot0 * kvDim, n * kvDim);
+        }
     }
 
     /** The keys of a slot as float32 ({@code kvDim} into {@code out[off..]}), dequantized if it is in the compact store. */
@@ -148,8 +222,29 @@ public final class KvCache {
     private void read(int layer, int slot, boolean keys, float[] out, int off) {
         if (slot < 0 || slot >= length[layer]) throw new IndexOutOfBoundsException("slot " + slot + " of " + length[layer] + " in layer " + layer);
         if (tiers[layer] != null) tiers[layer].read(slot, keys, out, off);
+        else if (vh != null && keys) KeyPanels.get(kh[layer], kvHeads, headDim, slot, out, off);
+        else if (vh != null) for (int g = 0; g < kvHeads; g++) Bf16.getRow(vh[layer], slot * kvDim + g * headDim, out, off + g * headDim, headDim);
         else if (keys) KeyPanels.get(k[layer], kvHeads, headDim, slot, out, off);
         else System.arraycopy(v[layer], slot * kvDim, out, off, kvDim);
+    }
+
+    /** The keys of the first {@code n} slots of a plain layer, as float32 rows of {@code kvDim}. */
+    public float[] keyRows(int layer, int n) {
+        return rows(layer, n, true);
+    }
+
+    /** The values of the first {@code n} slots of a plain layer, as float32 rows of {@code kvDim}. */
+    public float[] valueRows(int layer, int n) {
+        return rows(layer, n, false);
+    }
+
+    private float[] rows(int layer, int n, boolean keys) {
+        checkPlain(layer);
+        if (n < 0 || n > length[layer]) throw new IndexOutOfBoundsException(n + " slots of " + length[layer] + " in layer " + layer);
+        if (vh == null) return keys ? KeyPanels.toRows(k[layer], n, n, kvHeads, headDim) : Arrays.copyOf(v[layer], n * kvDim);
+        float[] rows = new float[n * kvDim];
+        for (int s = 0; s < n; s++) read(layer, s, keys, rows, s * kvDim);
+        return rows;
     }
 
     /** Marks {@code n} reserved slots of {@code layer} as filled. */
@@ -183,9 +278,19 @@ public final class KvCache {
                 throw new IllegalStateException("layer " + l + " holds " + length[l] + " slots, fewer than the span's end " + (spanStart + spanCount));
             KvTier t = tiers[l];
             if (t == null) {
-                int cap = v[l].length / kvDim;
-                t = tiers[l] = new KvTier(type, kvDim, kvHeads, KeyPanels.toRows(k[l], length[l], cap, kvHeads, headDim), v[l], length[l]);
-                k[l] = v[l] = null;
+                int cap = capacity(l);
+                float[] keyRows, valueRows;
+                if (vh != null) { // the tiers keep float32 rows: widen the layer once
+                    keyRows = KeyPanels.toRows(kh[l], length[l], cap, kvHeads, headDim);
+                    valueRows = new float[cap * kvDim];
+                    for (int s = 0; s < length[l]; s++) read(l, s, false, valueRows, s * kvDim);
+                    kh[l] = vh[l] = null;
+                } else {
+                    keyRows = KeyPanels.toRows(k[l], length[l], cap, kvHeads, headDim);
+                    valueRows = v[l];
+                    k[l] = v[l] = null;
+                }
+                t = tiers[l] = new KvTier(type, kvDim, kvHeads, keyRows, valueRows, length[l]);
             } else if (t.type != type) {
                 throw new IllegalArgumentException("layer " + l + " already keeps " + t.type + " compact rows, not " + type);
             }
@@ -221,10 +326,10 @@ public final class KvCache {
         return tiers[layer] == null ? 0 : tiers[layer].compactRows();
     }
 
-    /** Bytes of the live float32 (active) rows: keys and values of every layer. */
+    /** Bytes of the live active rows (float32, or bfloat16 in a plain bf16 cache): keys and values of every layer. */
     public long bytes() {
         long b = 0;
-        for (int l = 0; l < layers; l++) b += tiers[l] != null ? tiers[l].floatBytes() : 2L * length[l] * kvDim * Float.BYTES;
+        for (int l = 0; l < layers; l++) b += tiers[l] != null ? tiers[l].floatBytes() : 2L * length[l] * kvDim * precision.bytes;
         return b;
     }
 
@@ -238,7 +343,9 @@ public final class KvCache {
     /** Bytes of every array the cache holds, used or spare (what the heap really keeps). */
     public long capacityBytes() {
         long b = 0;
-        for (int l = 0; l < layers; l++) b += tiers[l] != null ? tiers[l].capacityBytes() : ((long) k[l].length + v[l].length) * Float.BYTES;
+        for (int l = 0; l < layers; l++)
+            b += tiers[l] != null ? tiers[l].capacityBytes()
+                    : vh != null ? ((long) kh[l].length + vh[l].length) * Short.BYTES : ((long) k[l].length + v[l].length) * Float.BYTES;
         return b;
     }
 }

@@ -1,7 +1,5 @@
 package dev.dycoke4j.llm;
 
-import dev.dycoke4j.kernel.KeyPanels;
-
 import java.util.Arrays;
 
 /**
@@ -29,8 +27,8 @@ public record KvSnapshot(int[] tokens, int kvDim, float[][] keys, float[][] valu
         for (int l = 0; l < L; l++) {
             if (cache.tiered(l) || cache.length(l) < n)
                 throw new IllegalStateException("layer " + l + " of the cache cannot give a " + n + "-token prefix");
-            k[l] = KeyPanels.toRows(cache.keyPanels(l), n, n, cache.kvHeads(), cache.headDim());
-            v[l] = Arrays.copyOf(cache.values(l), n * D);
+            k[l] = cache.keyRows(l, n);
+            v[l] = cache.valueRows(l, n);
         }
         return new KvSnapshot(Arrays.copyOf(ids, n), D, k, v);
     }

@@ -21,9 +21,16 @@ public final class Qwen2Decoder {
     private final float[] norm;
     private final Linear head;
     private final Rope rope;
+    private final KvCache.Precision kvPrecision;
 
     public Qwen2Decoder(Weights w, LlavaConfig cfg) {
+        this(w, cfg, KvCache.Precision.F32);
+    }
+
+    /** With the dtype of the KV caches {@link #newCache} makes. */
+    public Qwen2Decoder(Weights w, LlavaConfig cfg, KvCache.Precision kvPrecision) {
         this.c = cfg.text();
+        this.kvPrecision = kvPrecision;
         int d = c.hiddenSize();
         embed = w.matrix("language_model.model.embed_tokens.weight", c.vocabSize(), d);
         layers = new Qwen2Layer[c.numLayers()];
@@ -57,8 +64,14 @@ public final class Qwen2Decoder {
         return layers.length;
     }
 
+    /** An empty KV cache for this model, in its KV dtype, sized for {@code expectedTokens} at first. */
     public KvCache newCache(int expectedTokens) {
-        return new KvCache(c.numLayers(), c.numKvHeads(), c.headDim(), c.maxPositions(), expectedTokens);
+        return new KvCache(c.numLayers(), c.numKvHeads(), c.headDim(), c.maxPositions(), expectedTokens, kvPrecision);
+    }
+
+    /** The dtype of the caches {@link #newCache} makes. */
+    public KvCache.Precision kvPrecision() {
+        return kvPrecision;
     }
 
     /** Embedding rows of {@code ids}: {@code [ids.length, d]}. */

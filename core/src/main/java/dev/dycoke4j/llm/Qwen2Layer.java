@@ -4,6 +4,7 @@ import dev.dycoke4j.io.LlavaConfig.TextConfig;
 import dev.dycoke4j.kernel.Activations;
 import dev.dycoke4j.kernel.Attention;
 import dev.dycoke4j.kernel.IndexedAttention;
+import dev.dycoke4j.kernel.KvArrays;
 import dev.dycoke4j.kernel.Norms;
 import dev.dycoke4j.kernel.Rope;
 import dev.dycoke4j.kernel.TieredAttention;
@@ -67,17 +68,17 @@ final class Qwen2Layer {
             return;
         }
         cache.put(index, slot0, T, ks, 0, vs, 0);
-        float[] kc = cache.keyPanels(index), vc = cache.values(index);
+        KvArrays kv = cache.arrays(index);
         float[] att = new float[T * H * hd];
         float scale = (float) Math.pow(hd, -0.5);
         if (T == 1 && (active != null || probs != null)) {
-            IndexedAttention.decode(qs, kc, vc, kvDim, H, KVH, hd, slot0 + 1, active, scale, att, probs);
+            IndexedAttention.decode(qs, kv, kvDim, H, KVH, hd, slot0 + 1, active, scale, att, probs);
         } else {
             var shape = new Attention.Shape(T, slot0 + T, H, KVH, hd, H * hd, kvDim, true, slot0, scale);
-            Attention.attendPanels(shape, qs, 0, kc, vc, 0, att, 0);
+            Attention.attendPanels(shape, qs, 0, kv, 0, att, 0);
             if (probs != null) {
                 float[] lastQ = java.util.Arrays.copyOfRange(qs, (T - 1) * H * hd, T * H * hd);
-                IndexedAttention.decode(lastQ, kc, vc, kvDim, H, KVH, hd, slot0 + T, null, scale, new float[H * hd], probs);
+                IndexedAttention.decode(lastQ, kv, kvDim, H, KVH, hd, slot0 + T, null, scale, new float[H * hd], probs);
             }
         }
         cache.advance(index, T);

@@ -26,7 +26,7 @@ public final class LlavaOneVision implements AutoCloseable {
     private final Qwen2Decoder decoder;
     private final QuantizedWeights q8;
 
-    private LlavaOneVision(Path dir, LlavaConfig config, Checkpoint ck, QuantizedWeights q8) {
+    private LlavaOneVision(Path dir, LlavaConfig config, Checkpoint ck, QuantizedWeights q8, KvCache.Precision kvCache) {
         this.dir = dir;
         this.config = config;
         this.checkpoint = ck;
@@ -35,7 +35,7 @@ public final class LlavaOneVision implements AutoCloseable {
         vision = new SiglipVisionTower(w, config);
         projector = new Projector(w, config);
         imageNewline = w.vector("image_newline", config.text().hiddenSize());
-        decoder = new Qwen2Decoder(w, config);
+        decoder = new Qwen2Decoder(w, config, kvCache);
     }
 
     /** Loads {@code dir/config.json} and the safetensors beside it; fails with one line naming the bad file. */
@@ -54,7 +54,7 @@ public final class LlavaOneVision implements AutoCloseable {
         QuantizedWeights q8 = null;
         try {
             if (opts.weights() == LoadOptions.WeightFormat.Q8) q8 = new QuantizedWeights(ck, opts);
-            LlavaOneVision m = new LlavaOneVision(dir, cfg, ck, q8);
+            LlavaOneVision m = new LlavaOneVision(dir, cfg, ck, q8, opts.kvCache());
             if (q8 != null) q8.finish();
             return m;
         } catch (RuntimeException e) {
@@ -62,6 +62,11 @@ public final class LlavaOneVision implements AutoCloseable {
             ck.close();
             throw e;
         }
+    }
+
+    /** The dtype of the language model's KV cache. */
+    public KvCache.Precision kvCache() {
+        return decoder.kvPrecision();
     }
 
     /** How the language model's weights are held. */

@@ -12,7 +12,7 @@ package dev.dycoke4j.pipeline;
  * @param promptTokens    tokens of the prompt (text and video positions), prefilled or restored from a prefix
  * @param generatedTokens tokens generated, the stop token included
  * @param seconds         wall time per stage
- * @param kvCacheBytes    bytes of the KV cache held in its active (float32) store at the end
+ * @param kvCacheBytes    bytes of the KV cache held in its active store (float32, or bfloat16 with --kv-cache bf16) at the end
  * @param kvPrunedBytes   bytes of pruned KV entries moved to a compact store, scales included (0 when pruned entries
  *                        stay in place: {@code --dp-store full})
  * @param flopsLlm        LLM prefill FLOPs of the whole prompt by the FastV/DyCoke papers' formula

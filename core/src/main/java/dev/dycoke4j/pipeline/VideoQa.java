@@ -449,9 +449,13 @@ public final class VideoQa implements AutoCloseable {
                 .number("batch", batch).number("saliency", saliency ? 1 : 0);
     }
 
-    /** The prefix cache key: the video's features, the compression settings (what was kept), and the prefix ids. */
-    private static String prefixKey(String featureKey, CompressionOptions comp, int[] prefixIds) {
-        return CacheKey.of("prompt-prefix").text("features", featureKey).text("compression", comp.toString())
+    /**
+     * The prefix cache key: the video's features, how the language model runs (its weights and KV dtype: both change
+     * the entries), the compression settings (what was kept), and the prefix ids.
+     */
+    private String prefixKey(String featureKey, CompressionOptions comp, int[] prefixIds) {
+        return CacheKey.of("prompt-prefix").text("features", featureKey)
+                .text("llm", model.weightFormat().id() + "," + model.kvCache().id()).text("compression", comp.toString())
                 .ints("ids", prefixIds).hex();
     }
 

@@ -85,7 +85,7 @@ class AttentionTest {
                     float[] out = new float[T * H * D], want2 = new float[T * H * D];
                     float[] kp = KeyPanels.fromRows(k, S, S, KVH, D);
                     int w = want;
-                    KernelTesting.withThreads(threads, () -> Attention.decode(sh, q, 0, kp, v, 0, out, 0, w));
+                    KernelTesting.withThreads(threads, () -> Attention.decode(sh, q, 0, KvArrays.f32(kp, v), 0, out, 0, w));
                     ScalarKernels.attend(sh, q, 0, k, 0, v, 0, want2, 0);
                     for (int i = 0; i < out.length; i++)
                         assertEquals(want2[i], out[i], 2e-5, sh + " chunks=" + chunks + " threads=" + threads + " out[" + i + "]");

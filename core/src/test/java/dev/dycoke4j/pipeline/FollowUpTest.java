@@ -175,6 +175,22 @@ class FollowUpTest {
         try (VideoQa bf16 = VideoQa.load(Oracle.modelBf16()).caches(1 << 20, 1 << 24, tmp, 1 << 24, 1 << 26)) {
             assertFalse(bf16.open(frames, 0, comp, 8).visionCached(), "another checkpoint");
         }
+        // the same checkpoint run with another KV dtype or int8 weights: the vision features serve it, the prefix (whose
+        // entries those settings change) does not; its own prefix serves its next process, with the same answer
+        for (LoadOptions other : List.of(LoadOptions.asStored().withKvCache(KvCache.Precision.BF16), LoadOptions.q8())) {
+            Answer first;
+            try (VideoQa three = VideoQa.load(Oracle.model(), other).caches(1 << 20, 1 << 24, tmp, 1 << 24, 1 << 26)) {
+                VideoSession s = three.open(frames, 0, comp, 8);
+                assertTrue(s.visionCached(), other + ": features from disk");
+                first = s.ask(Q2, GenerationOptions.greedy(8), null);
+                assertEquals(0, first.stats().prefixCachedTokens(), other + ": no prefix made with other LLM settings");
+            }
+            try (VideoQa four = VideoQa.load(Oracle.model(), other).caches(1 << 20, 1 << 24, tmp, 1 << 24, 1 << 26)) {
+                Answer again = four.open(frames, 0, comp, 8).ask(Q2, GenerationOptions.greedy(8), null);
+                assertTrue(again.stats().prefixCachedTokens() > 0, other + ": its own prefix from disk");
+                assertArrayEquals(first.tokenIds(), again.tokenIds());
+            }
+        }
     }
 
     @Test
