@@ -41,9 +41,9 @@ public final class Gemm {
         MemorySegment ws = w.segment();
         if (bf16) {
             float[] split = splitEvenOdd(x, m, k);
-            Parallel.forRange(n, 64, (lo, hi) -> matvecBf16(x, split, m, k, ws, bias, y, n, lo, hi));
+            Parallel.forRangeBalanced(n, 64, blockRows(2 * k), (lo, hi) -> matvecBf16(x, split, m, k, ws, bias, y, n, lo, hi));
         } else {
-            Parallel.forRange(n, 64, (lo, hi) -> matvecF32(x, m, k, ws, bias, y, n, lo, hi));
+            Parallel.forRangeBalanced(n, 64, blockRows(4 * k), (lo, hi) -> matvecF32(x, m, k, ws, bias, y, n, lo, hi));
         }
     }
 
@@ -78,11 +78,22 @@ public final class Gemm {
             rows[i] = ws[i].dim(0);
         }
         float[] split = anyBf16 ? splitEvenOdd(x, m, k) : null;
-        Parallel.forParts(rows, 64, (i, lo, hi) -> {
+        Parallel.forPartsBalanced(rows, 64, blockRows(2 * k), (i, lo, hi) -> {
             Tensor w = ws[i];
             if (w.dtype() == DType.BF16) matvecBf16(x, split, m, k, w.segment(), biases[i], ys[i], rows[i], lo, hi);
             else matvecF32(x, m, k, w.segment(), biases[i], ys[i], rows[i], lo, hi);
         });
+    }
+
+    /**
+     * Rows per block of a decode matvec's job ({@link Parallel#forRangeBalanced}): about 128 KiB of weights, so that a
+     * thread whose chunk is done takes over the back of the other's in pieces of a few microseconds, while the block
+     * calls cost nothing next to them. Measured on the q8 decode at 1700 tokens (2 threads, alternating processes):
+     * the typical step is unchanged, and the repeats where one core runs slow for a while (a whole repeat's median
+     * step at 30-42 ms instead of 18-24) went from 4 in 42 to 1 in 42.
+     */
+    public static int blockRows(long rowBytes) {
+        return (int) Math.max(8, (1L << 17) / Math.max(1, rowBytes));
     }
 
     // ---- Matvec: one weight row at a time, streamed front to back (one sequential stream per thread reads DRAM

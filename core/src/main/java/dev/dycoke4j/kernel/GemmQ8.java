@@ -50,7 +50,7 @@ public final class GemmQ8 {
             return;
         }
         MemorySegment q = w.quants(), s = w.scales();
-        Parallel.forRange(n, 64, (lo, hi) -> matvec(x, m, k, q, s, bias, y, n, lo, hi));
+        Parallel.forRangeBalanced(n, 64, Gemm.blockRows(k), (lo, hi) -> matvec(x, m, k, q, s, bias, y, n, lo, hi));
     }
 
     /** {@link Gemm#linearSameInput} for int8 weights: below {@value Gemm#PACK_MIN_ROWS} rows, one job over all their rows. */
@@ -64,7 +64,7 @@ public final class GemmQ8 {
             check(x, m, k, ws[i], biases[i], ys[i]);
             rows[i] = ws[i].rows();
         }
-        Parallel.forParts(rows, 64, (i, lo, hi) -> matvec(x, m, k, ws[i].quants(), ws[i].scales(), biases[i], ys[i], rows[i], lo, hi));
+        Parallel.forPartsBalanced(rows, 64, Gemm.blockRows(k), (i, lo, hi) -> matvec(x, m, k, ws[i].quants(), ws[i].scales(), biases[i], ys[i], rows[i], lo, hi));
     }
 
     /** Checks that W {@code [n, k]} takes x {@code [m, k]} into y {@code [m, n]}. */

@@ -2,6 +2,7 @@ package dev.dycoke4j.parallel;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
@@ -69,7 +70,26 @@ public final class Parallel {
             return;
         }
         Pool p = pool();
-        if (!p.run(n, chunks, body)) body.run(0, n); // the pool is busy (nested or concurrent call): run it here
+        if (!p.run(n, chunks, Integer.MAX_VALUE, body)) body.run(0, n); // the pool is busy (nested or concurrent call): run it here
+    }
+
+    /**
+     * As {@link #forRange}, for jobs whose threads finish their chunks at different times although the chunks are
+     * equal (decode's matvecs, bound by how fast each core pulls its rows from memory): each thread runs its chunk
+     * front to back in blocks of {@code block} items, and a thread whose chunk is done takes blocks from the back of
+     * a chunk still running, until none is left. So each thread still reads one contiguous run of its chunk, and
+     * both finish together.
+     */
+    public static void forRangeBalanced(int n, int grain, int block, Range body) {
+        if (block < 1) throw new IllegalArgumentException("block must be at least 1, got " + block);
+        int t = threads;
+        int chunks = Math.min(t, Math.max(1, n / Math.max(1, grain)));
+        if (chunks <= 1 || n <= 1) {
+            if (n > 0) body.run(0, n);
+            return;
+        }
+        Pool p = pool();
+        if (!p.run(n, chunks, block, body)) body.run(0, n);
     }
 
     /** A body over the index range [lo, hi) of part {@code part}. */
@@ -93,37 +113,84 @@ public final class Parallel {
         });
     }
 
+    /** {@link #forParts} over {@link #forRangeBalanced}. */
+    public static void forPartsBalanced(int[] sizes, int grain, int block, PartRange body) {
+        int[] start = new int[sizes.length + 1];
+        for (int i = 0; i < sizes.length; i++) start[i + 1] = start[i] + sizes[i];
+        forRangeBalanced(start[sizes.length], grain, block, (lo, hi) -> {
+            for (int i = 0; i < sizes.length; i++) {
+                int a = Math.max(lo, start[i]) - start[i], b = Math.min(hi, start[i + 1]) - start[i];
+                if (a < b) body.run(i, a, b);
+            }
+        });
+    }
+
     /** Runs {@code body} over [0, n) with exactly one chunk per item-group, balanced over the threads. */
     public static void forEach(int n, Range body) {
         forRange(n, 1, body);
     }
 
-    /** One job: chunk c of {@code chunks} covers [n·c/chunks, n·(c+1)/chunks); each is claimed once, in order. */
+    /**
+     * One job: chunk c of {@code chunks} covers [n·c/chunks, n·(c+1)/chunks); each is claimed once, in order, and its
+     * claimer runs it from the front in blocks of {@code block} items, while a thread with no chunk left to claim
+     * takes blocks from the back of unfinished ones (with a block of at least the chunk, a chunk runs whole).
+     */
     private static final class Job {
+        /** Longs between two chunks' spans, so that the two ends' updates do not share a cache line. */
+        private static final int PAD = 16;
         final long id;
-        final int n, chunks;
+        final int n, chunks, block;
         final Range body;
         final AtomicInteger next = new AtomicInteger(), pending;
+        /** Per chunk, at {@code c·PAD}: what is left of it, {@code front << 32 | back}. */
+        final AtomicLongArray span;
         final AtomicReference<Throwable> error = new AtomicReference<>();
 
-        Job(long id, int n, int chunks, Range body) {
+        Job(long id, int n, int chunks, int block, Range body) {
             this.id = id;
             this.n = n;
             this.chunks = chunks;
+            this.block = block;
             this.body = body;
-            this.pending = new AtomicInteger(chunks);
+            this.pending = new AtomicInteger(n);
+            this.span = new AtomicLongArray(chunks * PAD);
+            for (int c = 0; c < chunks; c++)
+                span.set(c * PAD, (long) (int) ((long) n * c / chunks) << 32 | (int) ((long) n * (c + 1) / chunks));
         }
 
-        /** Claims and runs chunks until none is left. */
+        /** Claims and runs chunks until none is left, then helps with the backs of the others. */
         void work() {
             for (int c; (c = next.getAndIncrement()) < chunks; ) {
-                try {
-                    body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
-                } catch (Throwable e) {
-                    error.compareAndSet(null, e);
+                for (int i = c * PAD; ; ) { // the front of chunk c
+                    long s = span.get(i);
+                    int f = (int) (s >>> 32), b = (int) s;
+                    if (f >= b) break;
+                    int e = (int) Math.min(b, (long) f + block);
+                    if (span.compareAndSet(i, s, (long) e << 32 | b)) run(f, e);
                 }
-                pending.decrementAndGet();
             }
+            if (block == Integer.MAX_VALUE) return;
+            for (boolean found = true; found; ) { // the backs of chunks others still run
+                found = false;
+                for (int c = 0; c < chunks; c++) {
+                    int i = c * PAD;
+                    long s = span.get(i);
+                    int f = (int) (s >>> 32), b = (int) s;
+                    if (f >= b) continue;
+                    found = true;
+                    int e = Math.max(f, b - block);
+                    if (span.compareAndSet(i, s, (long) f << 32 | e)) run(e, b);
+                }
+            }
+        }
+
+        private void run(int lo, int hi) {
+            try {
+                body.run(lo, hi);
+            } catch (Throwable e) {
+                error.compareAndSet(null, e);
+            }
+            pending.addAndGet(lo - hi);
         }
     }
 
@@ -145,11 +212,11 @@ public final class Parallel {
         }
 
         /** Runs the job on the workers and the caller; false, doing nothing, if another job holds the pool. */
-        boolean run(int n, int chunks, Range body) {
+        boolean run(int n, int chunks, int block, Range body) {
             if (!busy.compareAndSet(false, true)) return false;
             try {
-                Job j = new Job(++lastId, n, Math.min(chunks, workers.length + 1), body);
-                job = j; // publishes it; it stays until every chunk is done
+                Job j = new Job(++lastId, n, Math.min(chunks, workers.length + 1), block, body);
+                job = j; // publishes it; it stays until every item is done
                 for (Worker w : workers) if (w.parked) LockSupport.unpark(w);
                 j.work();
                 long t0 = System.nanoTime();

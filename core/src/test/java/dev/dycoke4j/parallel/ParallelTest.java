@@ -182,4 +182,57 @@ class ParallelTest {
         assertEquals(1, seen.size(), "one thread runs everything: " + seen);
         assertThrows(IllegalArgumentException.class, () -> Parallel.setThreads(0));
     }
+
+    @Test
+    void balancedJobsCoverEveryIndexOnceInBlocksWithinTheirChunks() {
+        for (int t : new int[] {1, 2, 3, 5})
+            for (int n : new int[] {0, 1, 2, 7, 64, 1000, 4097})
+                for (int block : new int[] {1, 3, 64, Integer.MAX_VALUE}) {
+                    Parallel.setThreads(t);
+                    AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(n, 1));
+                    int b = block;
+                    Parallel.forRangeBalanced(n, 2, block, (lo, hi) -> {
+                        assertTrue(lo < hi && (hi - lo <= b || Parallel.threads() == 1 || hi - lo == n), "[" + lo + ", " + hi + ") is more than a block of " + b);
+                        for (int i = lo; i < hi; i++) hits.incrementAndGet(i);
+                    });
+                    for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "index " + i + " of " + n + ", block " + block + ", " + t + " threads");
+                }
+        Parallel.setThreads(2);
+        int[] sizes = {5, 0, 130, 1, 64};
+        AtomicIntegerArray[] hits = new AtomicIntegerArray[sizes.length];
+        for (int i = 0; i < sizes.length; i++) hits[i] = new AtomicIntegerArray(Math.max(1, sizes[i]));
+        Parallel.forPartsBalanced(sizes, 1, 7, (part, lo, hi) -> {
+            for (int j = lo; j < hi; j++) hits[part].incrementAndGet(j);
+        });
+        for (int i = 0; i < sizes.length; i++)
+            for (int j = 0; j < sizes[i]; j++) assertEquals(1, hits[i].get(j), "part " + i + " index " + j);
+        assertThrows(IllegalArgumentException.class, () -> Parallel.forRangeBalanced(10, 1, 0, (lo, hi) -> { }));
+    }
+
+    /**
+     * A thread held up in its chunk's first block: the other thread, done with its own chunk, takes every other block
+     * of the held chunk from its back, so the held block is the only one left when it resumes. Without that the count
+     * would stop at 50 and the held block would wait out its 30 s.
+     */
+    @Test
+    void aThreadDoneWithItsChunkTakesTheBackOfAHeldOne() throws InterruptedException {
+        Parallel.setThreads(2);
+        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+        CountDownLatch rest = new CountDownLatch(1);
+        Set helpers = new Set();
+        boolean[] released = new boolean[1];
+        Parallel.forRangeBalanced(100, 1, 10, (lo, hi) -> {
+            if (lo == 0) {
+                try {
+                    released[0] = rest.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            } else {
+                helpers.add(Thread.currentThread().getName() + (lo < 50 ? ":held chunk" : ":own chunk"));
+                if (done.addAndGet(hi - lo) == 90) rest.countDown();
+            }
+        });
+        assertTrue(released[0], "the blocks after the held one were run by the other thread: " + helpers);
+    }
 }
