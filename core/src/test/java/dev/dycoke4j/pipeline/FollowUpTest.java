@@ -101,6 +101,28 @@ class FollowUpTest {
         }
     }
 
+    /**
+     * Every method on a bf16 KV cache, follow-ups included: the oracle's greedy answers are those of the F32 cache (its
+     * keys and values round to bfloat16 without moving a greedy token), in half the active KV bytes for the methods
+     * whose layers all stay plain.
+     */
+    @Test
+    void everyMethodOnABf16CacheAnswersAsOnF32() {
+        List<RgbFrame> frames = clip(8, 4);
+        try (VideoQa half = VideoQa.load(Oracle.model(), LoadOptions.asStored().withKvCache(KvCache.Precision.BF16))) {
+            for (Method m : Method.values()) {
+                CompressionOptions comp = method(m);
+                qa.clearCaches();
+                VideoSession full = qa.open(frames, 0, comp, 8), bf16 = half.open(frames, 0, comp, 8);
+                for (String q : new String[]{Q1, Q2}) {
+                    Answer a = full.ask(q, GenerationOptions.greedy(8), null), b = bf16.ask(q, GenerationOptions.greedy(8), null);
+                    assertArrayEquals(a.tokenIds(), b.tokenIds(), m + ": " + q);
+                    if (!comp.dpEnabled()) assertEquals(a.stats().kvCacheBytes() / 2, b.stats().kvCacheBytes(), m + ": half the bytes");
+                }
+            }
+        }
+    }
+
     @Test
     void dpWithTheCompactStoreSnapshotsBeforePruning() {
         List<RgbFrame> frames = clip(8, 2);
