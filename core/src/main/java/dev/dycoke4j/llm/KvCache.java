@@ -5,9 +5,8 @@ import dev.dycoke4j.kernel.KeyPanels;
 import dev.dycoke4j.kernel.KvArrays;
 import dev.dycoke4j.kernel.TieredAttention;
 
-import java.util.Locale;
-
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * Keys (after RoPE, at their original positions) and values of every layer, one slot per token: keys in
@@ -230,20 +229,22 @@ public final class KvCache {
 
     /** The keys of the first {@code n} slots of a plain layer, as float32 rows of {@code kvDim}. */
     public float[] keyRows(int layer, int n) {
-        return rows(layer, n, true);
+        return rows(layer, n, n, true);
     }
 
     /** The values of the first {@code n} slots of a plain layer, as float32 rows of {@code kvDim}. */
     public float[] valueRows(int layer, int n) {
-        return rows(layer, n, false);
+        return rows(layer, n, n, false);
     }
 
-    private float[] rows(int layer, int n, boolean keys) {
+    /** The first {@code n} slots of a plain layer as float32 rows, in an array of {@code capacity} rows (at least n). */
+    private float[] rows(int layer, int n, int capacity, boolean keys) {
         checkPlain(layer);
         if (n < 0 || n > length[layer]) throw new IndexOutOfBoundsException(n + " slots of " + length[layer] + " in layer " + layer);
-        if (vh == null) return keys ? KeyPanels.toRows(k[layer], n, n, kvHeads, headDim) : Arrays.copyOf(v[layer], n * kvDim);
-        float[] rows = new float[n * kvDim];
-        for (int s = 0; s < n; s++) read(layer, s, keys, rows, s * kvDim);
+        if (vh == null) return keys ? KeyPanels.toRows(k[layer], n, capacity, kvHeads, headDim) : Arrays.copyOf(v[layer], capacity * kvDim);
+        if (keys) return KeyPanels.toRows(kh[layer], n, capacity, kvHeads, headDim);
+        float[] rows = new float[capacity * kvDim];
+        for (int s = 0; s < n; s++) read(layer, s, false, rows, s * kvDim);
         return rows;
     }
 
@@ -278,18 +279,11 @@ public final class KvCache {
                 throw new IllegalStateException("layer " + l + " holds " + length[l] + " slots, fewer than the span's end " + (spanStart + spanCount));
             KvTier t = tiers[l];
             if (t == null) {
+                // the tiers keep float32 rows: a bf16 layer is widened once; a float32 layer's values move as they are
                 int cap = capacity(l);
-                float[] keyRows, valueRows;
-                if (vh != null) { // the tiers keep float32 rows: widen the layer once
-                    keyRows = KeyPanels.toRows(kh[l], length[l], cap, kvHeads, headDim);
-                    valueRows = new float[cap * kvDim];
-                    for (int s = 0; s < length[l]; s++) read(l, s, false, valueRows, s * kvDim);
-                    kh[l] = vh[l] = null;
-                } else {
-                    keyRows = KeyPanels.toRows(k[l], length[l], cap, kvHeads, headDim);
-                    valueRows = v[l];
-                    k[l] = v[l] = null;
-                }
+                float[] keyRows = rows(l, length[l], cap, true), valueRows = vh != null ? rows(l, length[l], cap, false) : v[l];
+                if (vh != null) kh[l] = vh[l] = null;
+                else k[l] = v[l] = null;
                 t = tiers[l] = new KvTier(type, kvDim, kvHeads, keyRows, valueRows, length[l]);
             } else if (t.type != type) {
                 throw new IllegalArgumentException("layer " + l + " already keeps " + t.type + " compact rows, not " + type);

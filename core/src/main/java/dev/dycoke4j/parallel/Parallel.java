@@ -63,14 +63,7 @@ public final class Parallel {
 
     /** Runs {@code body} over [0, n) in up to {@link #threads()} contiguous chunks of at least {@code grain} items. */
     public static void forRange(int n, int grain, Range body) {
-        int t = threads;
-        int chunks = Math.min(t, Math.max(1, n / Math.max(1, grain)));
-        if (chunks <= 1 || n <= 1) {
-            if (n > 0) body.run(0, n);
-            return;
-        }
-        Pool p = pool();
-        if (!p.run(n, chunks, Integer.MAX_VALUE, body)) body.run(0, n); // the pool is busy (nested or concurrent call): run it here
+        run(n, grain, Integer.MAX_VALUE, body);
     }
 
     /**
@@ -82,6 +75,11 @@ public final class Parallel {
      */
     public static void forRangeBalanced(int n, int grain, int block, Range body) {
         if (block < 1) throw new IllegalArgumentException("block must be at least 1, got " + block);
+        run(n, grain, block, body);
+    }
+
+    /** {@link #forRange} with blocks of {@code block} items ({@link Integer#MAX_VALUE}: whole chunks, no taking). */
+    private static void run(int n, int grain, int block, Range body) {
         int t = threads;
         int chunks = Math.min(t, Math.max(1, n / Math.max(1, grain)));
         if (chunks <= 1 || n <= 1) {
@@ -89,7 +87,7 @@ public final class Parallel {
             return;
         }
         Pool p = pool();
-        if (!p.run(n, chunks, block, body)) body.run(0, n);
+        if (!p.run(n, chunks, block, body)) body.run(0, n); // the pool is busy (nested or concurrent call): run it here
     }
 
     /** A body over the index range [lo, hi) of part {@code part}. */
@@ -103,26 +101,30 @@ public final class Parallel {
      * and each chunk calls {@code body} once per part it overlaps, with indices within that part.
      */
     public static void forParts(int[] sizes, int grain, PartRange body) {
-        int[] start = new int[sizes.length + 1];
-        for (int i = 0; i < sizes.length; i++) start[i + 1] = start[i] + sizes[i];
-        forRange(start[sizes.length], grain, (lo, hi) -> {
-            for (int i = 0; i < sizes.length; i++) {
-                int a = Math.max(lo, start[i]) - start[i], b = Math.min(hi, start[i + 1]) - start[i];
-                if (a < b) body.run(i, a, b);
-            }
-        });
+        forRange(total(sizes), grain, overParts(sizes, body));
     }
 
     /** {@link #forParts} over {@link #forRangeBalanced}. */
     public static void forPartsBalanced(int[] sizes, int grain, int block, PartRange body) {
+        forRangeBalanced(total(sizes), grain, block, overParts(sizes, body));
+    }
+
+    private static int total(int[] sizes) {
+        int n = 0;
+        for (int size : sizes) n += size;
+        return n;
+    }
+
+    /** A range over the parts laid end to end that calls {@code body} once per part it overlaps. */
+    private static Range overParts(int[] sizes, PartRange body) {
         int[] start = new int[sizes.length + 1];
         for (int i = 0; i < sizes.length; i++) start[i + 1] = start[i] + sizes[i];
-        forRangeBalanced(start[sizes.length], grain, block, (lo, hi) -> {
+        return (lo, hi) -> {
             for (int i = 0; i < sizes.length; i++) {
                 int a = Math.max(lo, start[i]) - start[i], b = Math.min(hi, start[i + 1]) - start[i];
                 if (a < b) body.run(i, a, b);
             }
-        });
+        };
     }
 
     /** Runs {@code body} over [0, n) with exactly one chunk per item-group, balanced over the threads. */
