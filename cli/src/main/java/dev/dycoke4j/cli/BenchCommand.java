@@ -1,12 +1,14 @@
 package dev.dycoke4j.cli;
 
+import dev.dycoke4j.peer.PeerBenchmark;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dycoke4j.compress.CompressionOptions;
 import dev.dycoke4j.compress.Method;
 import dev.dycoke4j.parallel.Parallel;
 import dev.dycoke4j.pipeline.Answer;
-import dev.dycoke4j.pipeline.Bytes;
+import dev.dycoke4j.platform.Bytes;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.Stats;
 import dev.dycoke4j.pipeline.VideoQa;

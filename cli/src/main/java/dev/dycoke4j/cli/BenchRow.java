@@ -1,5 +1,7 @@
 package dev.dycoke4j.cli;
 
+import dev.dycoke4j.peer.Median;
+
 import dev.dycoke4j.pipeline.Stats;
 
 import java.util.ArrayList;

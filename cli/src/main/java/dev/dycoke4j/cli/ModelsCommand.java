@@ -3,7 +3,7 @@ package dev.dycoke4j.cli;
 import dev.dycoke4j.hub.CachedModel;
 import dev.dycoke4j.hub.HubCache;
 import dev.dycoke4j.hub.HubEnv;
-import dev.dycoke4j.pipeline.Bytes;
+import dev.dycoke4j.platform.Bytes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;

@@ -1,5 +1,7 @@
 package dev.dycoke4j.cli;
 
+import dev.dycoke4j.peer.PeerBenchmark;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;

@@ -1,6 +1,6 @@
 package dev.dycoke4j.cli;
 
-import dev.dycoke4j.pipeline.Bytes;
+import dev.dycoke4j.platform.Bytes;
 import dev.dycoke4j.pipeline.VideoQa;
 
 import java.io.PrintStream;

@@ -1,7 +1,7 @@
 package dev.dycoke4j.cli;
 
 import dev.dycoke4j.hub.DownloadProgress;
-import dev.dycoke4j.pipeline.Bytes;
+import dev.dycoke4j.platform.Bytes;
 
 import java.io.PrintWriter;
 import java.util.Locale;

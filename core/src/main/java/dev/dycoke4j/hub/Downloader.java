@@ -1,7 +1,7 @@
 package dev.dycoke4j.hub;
 
 import dev.dycoke4j.cache.CacheKey;
-import dev.dycoke4j.pipeline.Bytes;
+import dev.dycoke4j.platform.Bytes;
 
 import java.io.IOException;
 import java.io.InputStream;

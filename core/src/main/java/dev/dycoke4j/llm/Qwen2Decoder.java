@@ -5,9 +5,9 @@ import dev.dycoke4j.io.LlavaConfig.TextConfig;
 import dev.dycoke4j.io.ModelFormatException;
 import dev.dycoke4j.kernel.Norms;
 import dev.dycoke4j.kernel.Rope;
-import dev.dycoke4j.tensor.Linear;
+import dev.dycoke4j.kernel.Linear;
 import dev.dycoke4j.tensor.Tensor;
-import dev.dycoke4j.tensor.Weights;
+import dev.dycoke4j.io.Weights;
 
 /**
  * The Qwen2 language model: token embeddings, decoder blocks, final RMSNorm and the (possibly tied) LM head. Loaded

@@ -8,8 +8,8 @@ import dev.dycoke4j.kernel.KvArrays;
 import dev.dycoke4j.kernel.Norms;
 import dev.dycoke4j.kernel.Rope;
 import dev.dycoke4j.kernel.TieredAttention;
-import dev.dycoke4j.tensor.Linear;
-import dev.dycoke4j.tensor.Weights;
+import dev.dycoke4j.kernel.Linear;
+import dev.dycoke4j.io.Weights;
 
 /** One Qwen2 block: x += o(attn(rope(q), rope(k), v)) over RMSNorm(x); x += down(silu(gate)·up) over RMSNorm(x). */
 final class Qwen2Layer {

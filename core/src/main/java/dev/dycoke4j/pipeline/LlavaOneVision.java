@@ -4,7 +4,7 @@ import dev.dycoke4j.io.Checkpoint;
 import dev.dycoke4j.io.LlavaConfig;
 import dev.dycoke4j.llm.KvCache;
 import dev.dycoke4j.llm.Qwen2Decoder;
-import dev.dycoke4j.tensor.Weights;
+import dev.dycoke4j.io.Weights;
 import dev.dycoke4j.vision.Projector;
 import dev.dycoke4j.vision.SiglipVisionTower;
 import dev.dycoke4j.vision.VideoPooler;

@@ -1,5 +1,7 @@
 package dev.dycoke4j.pipeline;
 
+import dev.dycoke4j.platform.Bytes;
+
 /**
  * What one request cost.
  *

@@ -1,5 +1,7 @@
 package dev.dycoke4j.pipeline;
 
+import dev.dycoke4j.platform.Bytes;
+
 import dev.dycoke4j.cache.CacheKey;
 import dev.dycoke4j.cache.DiskTier;
 import dev.dycoke4j.cache.TieredCache;

@@ -2,8 +2,8 @@ package dev.dycoke4j.vision;
 
 import dev.dycoke4j.io.LlavaConfig;
 import dev.dycoke4j.kernel.Activations;
-import dev.dycoke4j.tensor.Linear;
-import dev.dycoke4j.tensor.Weights;
+import dev.dycoke4j.kernel.Linear;
+import dev.dycoke4j.io.Weights;
 
 /** The multimodal projector: linear_1, exact (erf) GELU, linear_2, from vision width to text width. */
 public final class Projector {

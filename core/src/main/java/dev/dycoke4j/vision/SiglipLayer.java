@@ -4,8 +4,8 @@ import dev.dycoke4j.io.LlavaConfig.VisionConfig;
 import dev.dycoke4j.kernel.Activations;
 import dev.dycoke4j.kernel.Attention;
 import dev.dycoke4j.kernel.Norms;
-import dev.dycoke4j.tensor.Linear;
-import dev.dycoke4j.tensor.Weights;
+import dev.dycoke4j.kernel.Linear;
+import dev.dycoke4j.io.Weights;
 
 /** One pre-LayerNorm SigLIP encoder block: x += attn(LN1(x)); x += fc2(gelu_tanh(fc1(LN2(x)))). */
 final class SiglipLayer {

@@ -3,8 +3,8 @@ package dev.dycoke4j.vision;
 import dev.dycoke4j.io.LlavaConfig;
 import dev.dycoke4j.io.LlavaConfig.VisionConfig;
 import dev.dycoke4j.parallel.Parallel;
-import dev.dycoke4j.tensor.Linear;
-import dev.dycoke4j.tensor.Weights;
+import dev.dycoke4j.kernel.Linear;
+import dev.dycoke4j.io.Weights;
 
 /**
  * The SigLIP vision tower up to the feature layer: patch embedding as one GEMM over all patches of a batch of frames,

@@ -2,8 +2,8 @@ package dev.dycoke4j.peer.jlama;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dycoke4j.cli.Median;
-import dev.dycoke4j.cli.PeerBenchmark;
+import dev.dycoke4j.peer.Median;
+import dev.dycoke4j.peer.PeerBenchmark;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.dycoke4j.cli;
+package dev.dycoke4j.peer;
 
 import java.util.Arrays;
 

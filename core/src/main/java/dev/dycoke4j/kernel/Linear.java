@@ -1,7 +1,7 @@
-package dev.dycoke4j.tensor;
+package dev.dycoke4j.kernel;
 
-import dev.dycoke4j.kernel.Gemm;
-import dev.dycoke4j.kernel.GemmQ8;
+import dev.dycoke4j.tensor.Q8Matrix;
+import dev.dycoke4j.tensor.Tensor;
 
 /**
  * A linear layer {@code y = x·Wᵀ + b}: W {@code [out, in]} stays in its mapped segment (F32 or BF16; F16 is widened

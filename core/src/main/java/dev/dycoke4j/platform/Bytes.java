@@ -1,4 +1,4 @@
-package dev.dycoke4j.pipeline;
+package dev.dycoke4j.platform;
 
 import java.io.IOException;
 import java.nio.file.Files;

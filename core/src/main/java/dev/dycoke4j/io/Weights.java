@@ -1,6 +1,9 @@
-package dev.dycoke4j.tensor;
+package dev.dycoke4j.io;
 
-import dev.dycoke4j.io.Checkpoint;
+import dev.dycoke4j.kernel.Linear;
+import dev.dycoke4j.tensor.DType;
+import dev.dycoke4j.tensor.Q8Matrix;
+import dev.dycoke4j.tensor.Tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
