@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.WeakHashMap;
 
 /**
- * Main's packed-panel GEMM before the re-blocking of issue 4 (F32 panels for every weight, MC=96, NC=256, KC=256, y
+ * The packed-panel GEMM the engine used before its re-blocking (F32 panels for every weight, MC=96, NC=256, KC=256, y
  * read-modified-written per k block), kept verbatim only so that one run can compare it with {@code Gemm.linear}.
  * Not used by the engine.
  */

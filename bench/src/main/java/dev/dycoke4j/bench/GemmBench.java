@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code Gemm.linear} at the model's real prefill shapes ({@code linear}), against the packed-panel kernel it
- * replaced ({@code packedBaseline}, main before issue 4's re-blocking) and the 4x4 kernel before that
+ * replaced ({@code packedBaseline}, before the re-blocking) and the 4x4 kernel before that
  * ({@code baseline}). Work: 2·m·n·k flops.
  */
 @State(Scope.Benchmark)

@@ -19,8 +19,8 @@ import java.util.Optional;
 final class JlamaText implements TextEngine {
     /**
      * Jlama's own defaults, its CLI's {@code --working-dtype F32 --working-qtype I8}. For a BF16 model its quantized
-     * working type becomes BF16; its working memory, KV cache included, stays F32. Its fastest setting here: with
-     * {@code --working-dtype BF16} (a BF16 KV cache) its decode ran at 6.2 tokens/s against about 16 (Zen 5, session 9).
+     * working type becomes BF16; its working memory, KV cache included, stays F32. This is its fastest setting: with
+     * {@code --working-dtype BF16} (a BF16 KV cache) its decode is slower (BENCHMARKS.md has the figures).
      */
     static final DType WORKING = DType.F32, WORKING_Q = DType.I8;
 
