@@ -21,10 +21,6 @@ record KvArrays(float[] keys, float[] values, short[] keys16, short[] values16) 
         return new KvArrays(null, null, keys, values);
     }
 
-    boolean isBf16() {
-        return keys16 != null;
-    }
-
     /** Elements of the key panels. */
     int keyLength() {
         return keys16 != null ? keys16.length : keys.length;

@@ -58,10 +58,6 @@ public final class TieredKvStorage extends KvStorage {
         return fLive;
     }
 
-    int compactRows() {
-        return cLive;
-    }
-
     int repacks() {
         return repacks;
     }

@@ -224,7 +224,7 @@ class KvCacheTiersTest {
         c.retier(1, 10, 100, allBut(slots, pruned), t);
         TieredKvStorage tier = (TieredKvStorage) c.storage(1);
         assertEquals(slots - 90, tier.floatRows());
-        assertEquals(90, tier.compactRows());
+        assertEquals(90, tier.compactSlots());
         assertTrue(tier.repacks() >= 1, "the float store was repacked");
         assertEquals(30 + TieredKvStorage.headroom(30), tier.floatCapacity(), "float store at the live size plus headroom");
         assertTrue(tier.compactCapacity() <= 90 + TieredKvStorage.headroom(90));
@@ -269,10 +269,10 @@ class KvCacheTiersTest {
                 assertArrayEquals(ev[s], valuesOf(c, 1, s), "step " + step + " slot " + s);
             }
             assertFalse(TieredKvStorage.wasteful(tier.floatCapacity(), tier.floatRows()), "float store repacked when wasteful");
-            assertFalse(TieredKvStorage.wasteful(tier.compactCapacity(), tier.compactRows()), "compact store repacked when wasteful");
+            assertFalse(TieredKvStorage.wasteful(tier.compactCapacity(), tier.compactSlots()), "compact store repacked when wasteful");
             assertEquals((long) len * KVDIM * 8 + (long) tier.floatRows() * KVDIM * 8, c.bytes());
-            assertEquals(tier.compactRows() * compactRowBytes(t), c.prunedBytes());
-            assertEquals(len, tier.floatRows() + tier.compactRows());
+            assertEquals(tier.compactSlots() * compactRowBytes(t), c.prunedBytes());
+            assertEquals(len, tier.floatRows() + tier.compactSlots());
         }
         assertTrue(tier.repacks() >= 3, "repacks: " + tier.repacks());
     }
