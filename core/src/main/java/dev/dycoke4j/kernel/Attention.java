@@ -20,8 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * that both threads get the same share of a causal triangle. Below that (decode), a block's rows are the heads that
  * share a kv head, so each key and value vector loaded serves up to 4 heads; work items are chunks of keys.
  *
- * <p>Keys and values are float32, or bfloat16 in {@link Bf16}'s layout ({@link KvArrays}), widened in registers by
- * {@link Bf16Attention}'s twins of the two products.
+ * <p>Keys and values are float32, or bfloat16 in {@link Bf16}'s layout (the {@code short[]} overload), widened in
+ * registers by {@link Bf16Attention}'s twins of the two products; both formats share the blocked loops, which pick
+ * the products once per block of keys.
  *
  * <p>Layouts (row-major, floats): {@code q[qOff + t*qStride + h*D]}, {@code k[kOff + s*kvStride + g*D]}, likewise v,
  * {@code out[oOff + t*qStride + h*D]}, with head h reading kv head {@code g = h / (H/KVH)}. With {@code causal}, query
@@ -62,8 +63,15 @@ public final class Attention {
         attendPanels(sh, q, qOff, KvArrays.f32(kp, v), vOff, out, oOff);
     }
 
-    /** As above, over a KV cache's arrays, float32 or bfloat16 ({@link Bf16}'s layout: value rows of each head in runs). */
-    public static void attendPanels(Shape sh, float[] q, int qOff, KvArrays kv, int vOff, float[] out, int oOff) {
+    /**
+     * As above, over bfloat16 keys and values in {@link Bf16}'s layout: key panels whose elements' keys are runs, value
+     * rows of each head in runs.
+     */
+    public static void attendPanels(Shape sh, float[] q, int qOff, short[] kp, short[] v, int vOff, float[] out, int oOff) {
+        attendPanels(sh, q, qOff, KvArrays.bf16(kp, v), vOff, out, oOff);
+    }
+
+    static void attendPanels(Shape sh, float[] q, int qOff, KvArrays kv, int vOff, float[] out, int oOff) {
         check(sh);
         if (kv.keyLength() < KeyPanels.floats(sh.S, sh.KVH, sh.D))
             throw new IllegalArgumentException("key panels of " + kv.keyLength() + " elements cannot hold " + sh.S + " keys of " + sh.KVH + " x " + sh.D);

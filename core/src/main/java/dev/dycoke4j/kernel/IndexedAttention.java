@@ -40,9 +40,14 @@ public final class IndexedAttention {
         decode(q, KvArrays.f32(kp, v), kvDim, H, KVH, D, len, active, scale, out, probs);
     }
 
-    /** As above, over a KV cache's arrays, float32 or bfloat16. */
-    public static void decode(float[] q, KvArrays kv, int kvDim, int H, int KVH, int D, int len, int[] active,
+    /** As above, over bfloat16 keys and values in {@link Bf16}'s layout (as {@link Attention}'s bfloat16 overload). */
+    public static void decode(float[] q, short[] kp, short[] v, int kvDim, int H, int KVH, int D, int len, int[] active,
                               float scale, float[] out, float[] probs) {
+        decode(q, KvArrays.bf16(kp, v), kvDim, H, KVH, D, len, active, scale, out, probs);
+    }
+
+    static void decode(float[] q, KvArrays kv, int kvDim, int H, int KVH, int D, int len, int[] active,
+                       float scale, float[] out, float[] probs) {
         int n = active == null ? len : active.length;
         decode(q, kv, kvDim, H, KVH, D, len, active, scale, out, probs, Attention.keyChunks(n, Parallel.threads()));
     }

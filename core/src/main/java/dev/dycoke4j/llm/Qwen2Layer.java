@@ -2,12 +2,8 @@ package dev.dycoke4j.llm;
 
 import dev.dycoke4j.io.LlavaConfig.TextConfig;
 import dev.dycoke4j.kernel.Activations;
-import dev.dycoke4j.kernel.Attention;
-import dev.dycoke4j.kernel.IndexedAttention;
-import dev.dycoke4j.kernel.KvArrays;
 import dev.dycoke4j.kernel.Norms;
 import dev.dycoke4j.kernel.Rope;
-import dev.dycoke4j.kernel.TieredAttention;
 import dev.dycoke4j.kernel.Linear;
 import dev.dycoke4j.io.Weights;
 
@@ -41,9 +37,10 @@ final class Qwen2Layer {
 
     /**
      * Runs T tokens at absolute positions {@code positions[0..T)} (ascending); x {@code [T, d]} is updated in place.
-     * Their keys and values go into this layer's next cache slots; attention is causal over the layer's slots. For a
-     * single decode token, {@code active} restricts the slots attended (null: all). If {@code probs} is not null it
-     * receives the last row's attention probabilities over the slots, averaged over query heads.
+     * Their keys and values go into this layer's next cache slots; attention, by the kernel of the layer's
+     * {@link KvStorage}, is causal over the layer's slots. For a single decode token, {@code active} restricts the
+     * slots attended (null: all). If {@code probs} is not null it receives the last row's attention probabilities over
+     * the slots, averaged over query heads.
      */
     void forward(float[] x, int T, int[] positions, KvCache cache, Rope rope, int[] active, float[] probs) {
         int d = c.hiddenSize(), hd = c.headDim(), H = c.numHeads(), KVH = c.numKvHeads(), kvDim = KVH * hd;
@@ -58,29 +55,9 @@ final class Qwen2Layer {
             rope.apply(qs, t * H * hd, H, positions[t], cos, sin);
             rope.apply(ks, t * kvDim, KVH, positions[t], cos, sin);
         }
-        if (cache.tiered(index)) {
-            // one token over a float + compact store (reserve above refused T > 1)
-            cache.put(index, slot0, ks, 0, vs, 0);
-            float[] att = new float[H * hd];
-            TieredAttention.decode(qs, cache.store(index), H, hd, slot0 + 1, active, (float) Math.pow(hd, -0.5), att, probs);
-            cache.advance(index, 1);
-            afterAttention(x, xb, att, 1);
-            return;
-        }
         cache.put(index, slot0, T, ks, 0, vs, 0);
-        KvArrays kv = cache.arrays(index);
         float[] att = new float[T * H * hd];
-        float scale = (float) Math.pow(hd, -0.5);
-        if (T == 1 && (active != null || probs != null)) {
-            IndexedAttention.decode(qs, kv, kvDim, H, KVH, hd, slot0 + 1, active, scale, att, probs);
-        } else {
-            var shape = new Attention.Shape(T, slot0 + T, H, KVH, hd, H * hd, kvDim, true, slot0, scale);
-            Attention.attendPanels(shape, qs, 0, kv, 0, att, 0);
-            if (probs != null) {
-                float[] lastQ = java.util.Arrays.copyOfRange(qs, (T - 1) * H * hd, T * H * hd);
-                IndexedAttention.decode(lastQ, kv, kvDim, H, KVH, hd, slot0 + T, null, scale, new float[H * hd], probs);
-            }
-        }
+        cache.storage(index).attend(qs, T, slot0, H, (float) Math.pow(hd, -0.5), active, att, probs);
         cache.advance(index, T);
         afterAttention(x, xb, att, T);
     }

@@ -106,7 +106,7 @@ class Bf16AttentionTest {
                 short[] vh = Arrays.copyOf(valueRows(v, S, kvDim, KVH, D), cap * kvDim);
                 float[] got = new float[T * H * D], f32 = new float[T * H * D], twin = new float[T * H * D];
                 KernelTesting.withThreads(threads, () -> {
-                    Attention.attendPanels(sh, q, 0, KvArrays.bf16(kh, vh), 0, got, 0);
+                    Attention.attendPanels(sh, q, 0, kh, vh, 0, got, 0);
                     Attention.attendPanels(sh, q, 0, KeyPanels.fromRows(k, S, S, KVH, D), v, 0, f32, 0);
                 });
                 ScalarKernels.attend(sh, q, 0, k, 0, v, 0, twin, 0);
@@ -170,6 +170,6 @@ class Bf16AttentionTest {
         assertThrows(IllegalArgumentException.class, () -> new KvArrays(null, null, null, null));
         var sh = new Attention.Shape(1, 40, 4, 2, 16, 64, 32, true, 39, 0.25f);
         short[] kh = new short[KeyPanels.floats(40, 2, 16)], shortValues = new short[39 * 32];
-        assertThrows(IllegalArgumentException.class, () -> Attention.attendPanels(sh, new float[64], 0, KvArrays.bf16(kh, shortValues), 0, new float[64], 0));
+        assertThrows(IllegalArgumentException.class, () -> Attention.attendPanels(sh, new float[64], 0, kh, shortValues, 0, new float[64], 0));
     }
 }

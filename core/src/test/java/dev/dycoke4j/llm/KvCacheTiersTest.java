@@ -18,6 +18,7 @@ import java.util.stream.IntStream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -203,7 +204,7 @@ class KvCacheTiersTest {
         for (int s = 0; s < slots; s++) assertFalse(c.isCompact(0, s));
         for (int l = 1; l < 3; l++) {
             assertTrue(c.tiered(l));
-            assertEquals(t, c.tier(l).type);
+            assertEquals(t, ((TieredKvStorage) c.storage(l)).type());
             assertEquals(compact.size(), c.compactSlots(l));
             for (int s = 0; s < slots; s++) assertEquals(compact.contains(s), c.isCompact(l, s), "layer " + l + " slot " + s);
         }
@@ -221,12 +222,12 @@ class KvCacheTiersTest {
         // span [10, 110): keep every 10th
         int[] pruned = IntStream.range(10, 110).filter(s -> s % 10 != 0).toArray();
         c.retier(1, 10, 100, allBut(slots, pruned), t);
-        KvTier tier = c.tier(1);
+        TieredKvStorage tier = (TieredKvStorage) c.storage(1);
         assertEquals(slots - 90, tier.floatRows());
-        assertEquals(90, tier.compactRows());
+        assertEquals(90, tier.compactSlots());
         assertTrue(tier.repacks() >= 1, "the float store was repacked");
-        assertEquals(30 + KvTier.headroom(30), tier.floatCapacity(), "float store at the live size plus headroom");
-        assertTrue(tier.compactCapacity() <= 90 + KvTier.headroom(90));
+        assertEquals(30 + TieredKvStorage.headroom(30), tier.floatCapacity(), "float store at the live size plus headroom");
+        assertTrue(tier.compactCapacity() <= 90 + TieredKvStorage.headroom(90));
         long layer0 = (KeyPanels.floats(cap, KVH, D) + cap * KVDIM) * 4L;
         assertEquals(layer0 + 2L * tier.floatCapacity() * KVDIM * 4 + tier.compactCapacity() * compactRowBytes(t) + 4L * cap,
                 c.capacityBytes(), "what the arrays hold");
@@ -267,11 +268,11 @@ class KvCacheTiersTest {
                 assertArrayEquals(ek[s], keysOf(c, 1, s), "step " + step + " slot " + s);
                 assertArrayEquals(ev[s], valuesOf(c, 1, s), "step " + step + " slot " + s);
             }
-            assertFalse(KvTier.wasteful(tier.floatCapacity(), tier.floatRows()), "float store repacked when wasteful");
-            assertFalse(KvTier.wasteful(tier.compactCapacity(), tier.compactRows()), "compact store repacked when wasteful");
+            assertFalse(TieredKvStorage.wasteful(tier.floatCapacity(), tier.floatRows()), "float store repacked when wasteful");
+            assertFalse(TieredKvStorage.wasteful(tier.compactCapacity(), tier.compactSlots()), "compact store repacked when wasteful");
             assertEquals((long) len * KVDIM * 8 + (long) tier.floatRows() * KVDIM * 8, c.bytes());
-            assertEquals(tier.compactRows() * compactRowBytes(t), c.prunedBytes());
-            assertEquals(len, tier.floatRows() + tier.compactRows());
+            assertEquals(tier.compactSlots() * compactRowBytes(t), c.prunedBytes());
+            assertEquals(len, tier.floatRows() + tier.compactSlots());
         }
         assertTrue(tier.repacks() >= 3, "repacks: " + tier.repacks());
     }
@@ -303,10 +304,10 @@ class KvCacheTiersTest {
         var e = assertThrows(IllegalStateException.class, () -> c.reserve(1, 2));
         assertTrue(e.getMessage().contains("layer 1 keeps a tiered (compact) KV store and takes one token at a time"), e.getMessage());
         c.reserve(0, 2); // an untiered layer still takes several
-        assertThrows(IllegalStateException.class, () -> c.keyPanels(1), "a tiered layer's rows are not its slots");
-        assertNotNull(c.keyPanels(0));
-        assertThrows(IllegalStateException.class, () -> c.store(0), "a plain layer has no tiered store");
-        assertNotNull(c.store(1).rowOf());
+        assertInstanceOf(F32KvStorage.class, c.storage(0), "layers below the retier stay plain");
+        assertNotNull(((TieredKvStorage) c.storage(1)).store().rowOf(), "a tiered layer's rows are not its slots");
+        var t = assertThrows(IllegalStateException.class, () -> c.storage(1).attend(new float[4 * D], 2, 12, 4, 1f, null, new float[8 * D], null));
+        assertTrue(t.getMessage().contains("one token at a time"), t.getMessage());
     }
 
     // ---- attention over both tiers
@@ -356,7 +357,7 @@ class KvCacheTiersTest {
         for (int[] active : new int[][]{null, {0, 1, 4, 5, 6, 7, 12, 13, 30, 40}}) {
             float[] p1 = new float[slots], p2 = new float[slots], out = new float[H * D];
             float[] want = indexed(q, kd, vd, H, slots, active, p1);
-            TieredAttention.decode(q, c.store(1), H, D, slots, active, 0.25f, out, p2);
+            TieredAttention.decode(q, ((TieredKvStorage) c.storage(1)).store(), H, D, slots, active, 0.25f, out, p2);
             assertClose(want, out, 2e-6f, t + " out");
             assertClose(p1, p2, 2e-6f, t + " probs");
         }
@@ -367,7 +368,7 @@ class KvCacheTiersTest {
             System.arraycopy(v[1][s], 0, vo, s * KVDIM, KVDIM);
         }
         float[] exact = indexed(q, ko, vo, H, slots, null, null), out = new float[H * D];
-        TieredAttention.decode(q, c.store(1), H, D, slots, null, 0.25f, out, null);
+        TieredAttention.decode(q, ((TieredKvStorage) c.storage(1)).store(), H, D, slots, null, 0.25f, out, null);
         for (int i = 0; i < out.length; i++) assertEquals(exact[i], out[i], 0.02, "vs the unquantized cache [" + i + "]");
         assertFalse(Arrays.equals(exact, out), "compact rows were read, not the originals");
     }

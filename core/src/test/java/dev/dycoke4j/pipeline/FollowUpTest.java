@@ -11,6 +11,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -103,22 +105,65 @@ class FollowUpTest {
 
     /**
      * Every method on a bf16 KV cache, follow-ups included: the oracle's greedy answers are those of the F32 cache (its
-     * keys and values round to bfloat16 without moving a greedy token), in half the active KV bytes for the methods
-     * whose layers all stay plain.
+     * keys and values round to bfloat16 without moving a greedy token), in exactly half the KV bytes. No layer is
+     * tiered here: the methods other than DyCoke never prune the cache while decoding, and DyCoke's DP runs with its
+     * full store (the official behaviour), which leaves pruned entries in place, so every layer stays a plain bf16 one.
      */
     @Test
-    void everyMethodOnABf16CacheAnswersAsOnF32() {
+    void everyMethodOnABf16CacheAnswersAsOnF32InHalfTheBytes() {
         List<RgbFrame> frames = clip(8, 4);
         try (VideoQa half = VideoQa.load(Oracle.model(), LoadOptions.asStored().withKvCache(KvCache.Precision.BF16))) {
             for (Method m : Method.values()) {
                 CompressionOptions comp = method(m);
+                assertEquals(DynamicPruning.Store.FULL, comp.dpStore());
                 qa.clearCaches();
                 VideoSession full = qa.open(frames, 0, comp, 8), bf16 = half.open(frames, 0, comp, 8);
                 for (String q : new String[]{Q1, Q2}) {
                     Answer a = full.ask(q, GenerationOptions.greedy(8), null), b = bf16.ask(q, GenerationOptions.greedy(8), null);
                     assertArrayEquals(a.tokenIds(), b.tokenIds(), m + ": " + q);
-                    if (!comp.dpEnabled()) assertEquals(a.stats().kvCacheBytes() / 2, b.stats().kvCacheBytes(), m + ": half the bytes");
+                    assertTrue(a.stats().kvCacheBytes() > 0);
+                    assertEquals(a.stats().kvCacheBytes(), 2 * b.stats().kvCacheBytes(), m + ": " + q + ": half the bytes");
+                    assertEquals(0, b.stats().kvPrunedBytes(), m + ": nothing in a compact store");
                 }
+            }
+        }
+    }
+
+    /**
+     * DyCoke with DP's compact store on a bf16 cache: the greedy tokens are the F32 cache's, and each store counts at
+     * its own size. Layers below DP's layer L stay plain bf16, half their F32 bytes; layers L and above become tiered at
+     * DP's first re-selection, and a tiered layer keeps its active rows in float32 (as on an F32 cache) and its pruned
+     * ones at the compact size. So the bf16 cache saves half of the lower layers' F32 bytes and nothing above L: "half
+     * the KV memory" holds below L only.
+     */
+    @ParameterizedTest
+    @EnumSource(KvCache.CompactType.class)
+    void dpCompactStoreOnABf16CacheAnswersAsOnF32AndCountsEachStoreAtItsSize(KvCache.CompactType type) {
+        List<RgbFrame> frames = clip(8, 4);
+        CompressionOptions comp = method(Method.DYCOKE).withDpStore(DynamicPruning.Store.COMPACT, type);
+        var text = qa.model().decoder().config();
+        int layers = text.numLayers(), L = comp.dpLayer(), above = layers - L, kvDim = text.numKvHeads() * text.headDim();
+        long compactRow = type == KvCache.CompactType.INT8 ? 2L * (kvDim + text.numKvHeads() * Float.BYTES) : 2L * kvDim * Short.BYTES;
+        try (VideoQa half = VideoQa.load(Oracle.model(), LoadOptions.asStored().withKvCache(KvCache.Precision.BF16))) {
+            qa.clearCaches();
+            VideoSession full = qa.open(frames, 0, comp, 8), bf16 = half.open(frames, 0, comp, 8);
+            for (String q : new String[]{Q1, Q2}) {
+                Answer a = full.ask(q, GenerationOptions.greedy(8), null), b = bf16.ask(q, GenerationOptions.greedy(8), null);
+                String what = type + ": " + q;
+                assertArrayEquals(a.tokenIds(), b.tokenIds(), what);
+                assertEquals(a.stats().kvPrunedBytes(), b.stats().kvPrunedBytes(), what + ": the same entries pruned, at the same compact size");
+                // positions in the cache: the prompt and every generated token but the last (never fed back)
+                long len = a.stats().promptTokens() + a.stats().generatedTokens() - 1;
+                long pruned = b.stats().kvPrunedBytes();
+                assertTrue(pruned > 0, what + ": DP moved entries out");
+                assertEquals(0, pruned % (above * compactRow), what + ": whole compact rows in each layer from L");
+                long compactSlots = pruned / (above * compactRow), floatRowsAbove = above * (len - compactSlots);
+                assertEquals(2L * L * len * kvDim * Float.BYTES + 2L * floatRowsAbove * kvDim * Float.BYTES, a.stats().kvCacheBytes(),
+                        what + ": F32 cache: every layer below L and the float rows above it in float32");
+                assertEquals(2L * L * len * kvDim * Short.BYTES + 2L * floatRowsAbove * kvDim * Float.BYTES, b.stats().kvCacheBytes(),
+                        what + ": bf16 cache: the layers below L in bf16, the float rows above it in float32");
+                assertEquals(a.stats().kvCacheBytes() - b.stats().kvCacheBytes(), (long) L * len * kvDim * Float.BYTES,
+                        what + ": the bf16 cache saves half of the lower layers' F32 bytes, nothing above L");
             }
         }
     }

@@ -6,17 +6,19 @@ import dev.dycoke4j.kernel.TieredAttention;
 import java.util.Arrays;
 
 /**
- * One layer of a {@link KvCache} whose slots live in two stores: float32 rows, and compact rows (int8 with a scale
- * per (row, kv head) for K and for V, or bf16). A slot → row map finds each slot; freed rows of either store are
- * reused, and a store is repacked (copied into arrays of the live size plus a little headroom) once its unused rows
- * exceed a quarter of its capacity, so that moving entries to the compact store really releases memory.
+ * A layer whose slots live in two stores, both with keys as rows: float32 rows, which attention reads in full, and
+ * compact rows ({@link KvCache.CompactType}: int8 with a scale per (row, kv head) for K and for V, or bf16), which
+ * attention widens in place and DyCoke's dynamic pruning leaves out of its selections. A slot → row map finds each
+ * slot; freed rows of either store are reused, and a store is repacked (copied into arrays of the live size plus a
+ * little headroom) once its unused rows exceed a quarter of its capacity, so that moving entries to the compact store
+ * really releases memory. Its attention is {@link TieredAttention#decode}, one token at a time: the whole prompt runs
+ * before any slot moves to the compact store.
  */
-final class KvTier {
+public final class TieredKvStorage extends KvStorage {
     /** A slot without a row. Compact rows are stored as {@code ~row}, so any value below 0 but this one. */
     static final int UNSET = Integer.MIN_VALUE;
 
     final KvCache.CompactType type;
-    private final int kvDim, kvHeads, headDim;
     /** slot → float row (≥ 0) or ~compact row. */
     int[] rowOf;
     /** Float store. */
@@ -33,12 +35,10 @@ final class KvTier {
     private int cFreeN;
     private int repacks;
 
-    /** Takes over a plain layer's arrays (slot = row) with {@code length} slots filled. */
-    KvTier(KvCache.CompactType type, int kvDim, int kvHeads, float[] k, float[] v, int length) {
+    /** Takes over a plain layer's entries as float32 rows (slot = row) with {@code length} slots filled. */
+    TieredKvStorage(int layer, KvCache.CompactType type, int kvHeads, int headDim, float[] k, float[] v, int length) {
+        super(layer, kvHeads, headDim, length);
         this.type = type;
-        this.kvDim = kvDim;
-        this.kvHeads = kvHeads;
-        this.headDim = kvDim / kvHeads;
         this.fk = k;
         this.fv = v;
         int cap = k.length / kvDim;
@@ -58,10 +58,6 @@ final class KvTier {
         return fLive;
     }
 
-    int compactRows() {
-        return cLive;
-    }
-
     int repacks() {
         return repacks;
     }
@@ -74,7 +70,9 @@ final class KvTier {
         return cCap;
     }
 
-    long floatBytes() {
+    /** Bytes of the live float rows. */
+    @Override
+    public long bytes() {
         return 2L * fLive * kvDim * Float.BYTES;
     }
 
@@ -83,17 +81,30 @@ final class KvTier {
         return type == KvCache.CompactType.INT8 ? 2L * (kvDim + (long) kvHeads * Float.BYTES) : 2L * kvDim * Short.BYTES;
     }
 
-    long compactBytes() {
+    @Override
+    public long compactBytes() {
         return cLive * compactRowBytes();
     }
 
-    /** Bytes of the arrays held, used or not. */
-    long capacityBytes() {
+    /** Bytes of the arrays held, used or not: both stores and the slot map. */
+    @Override
+    public long capacityBytes() {
         return 2L * fk.length * Float.BYTES + (long) cCap * compactRowBytes() + (long) rowOf.length * Integer.BYTES;
     }
 
-    boolean isCompact(int slot) {
+    @Override
+    public boolean isCompact(int slot) {
         return rowOf[slot] < 0 && rowOf[slot] != UNSET;
+    }
+
+    @Override
+    public int compactSlots() {
+        return cLive;
+    }
+
+    /** The compact rows' encoding. */
+    public KvCache.CompactType type() {
+        return type;
     }
 
     TieredAttention.Store store() {
@@ -102,8 +113,12 @@ final class KvTier {
 
     // ---- slots
 
-    /** Gives every slot in [from, from+n) a float row. */
-    void reserve(int from, int n) {
+    /** Gives the next slot a float row; one at a time, as the compact store exists only after the prompt ran. */
+    @Override
+    void reserve(int n, int maxTokens) {
+        if (n > 1) throw new IllegalStateException("layer " + layer + " keeps a tiered (compact) KV store and takes one token at a time; got "
+                + n + " (run the whole prompt before any slot is moved to the compact store)");
+        int from = length;
         if (from + n > rowOf.length) {
             int grown = Math.max(from + n, rowOf.length + headroom(rowOf.length));
             int old = rowOf.length;
@@ -120,7 +135,17 @@ final class KvTier {
         return r;
     }
 
+    @Override
+    void put(int slot0, int n, float[] ks, int ko, float[] vs, int vo) {
+        for (int t = 0; t < n; t++) {
+            int row = floatRow(slot0 + t);
+            System.arraycopy(ks, ko + t * kvDim, fk, row * kvDim, kvDim);
+            System.arraycopy(vs, vo + t * kvDim, fv, row * kvDim, kvDim);
+        }
+    }
+
     /** Frees the rows of every slot from {@code n} on. */
+    @Override
     void truncate(int n) {
         for (int s = n; s < rowOf.length; s++) {
             int r = rowOf[s];
@@ -129,6 +154,7 @@ final class KvTier {
             else freeCompact(~r);
             rowOf[s] = UNSET;
         }
+        length = n;
         maybeRepack();
     }
 
@@ -159,8 +185,19 @@ final class KvTier {
         rowOf[slot] = r;
     }
 
+    @Override
+    public void readKeys(int slot, float[] out, int off) {
+        read(slot, true, out, off);
+    }
+
+    @Override
+    public void readValues(int slot, float[] out, int off) {
+        read(slot, false, out, off);
+    }
+
     /** Keys (or values) of a slot, in whichever store: {@code kvDim} floats into {@code out[off..]}. */
-    void read(int slot, boolean keys, float[] out, int off) {
+    private void read(int slot, boolean keys, float[] out, int off) {
+        checkSlot(slot);
         int r = rowOf[slot];
         if (r == UNSET) throw new IllegalStateException("slot " + slot + " is not reserved");
         if (r >= 0) {
@@ -187,6 +224,41 @@ final class KvTier {
                 KvCodec.decodeBf16(cv16, src, v, dst, headDim);
             }
         }
+    }
+
+    /** One token only (see {@link #reserve}): the float rows read as they are, compact ones widened in place. */
+    @Override
+    public void attend(float[] q, int T, int slot0, int H, float scale, int[] active, float[] out, float[] probs) {
+        if (T != 1) throw new IllegalStateException("layer " + layer + " keeps a tiered (compact) KV store and attends for one token at a time; got " + T);
+        TieredAttention.decode(q, store(), H, headDim, slot0 + 1, active, scale, out, probs);
+    }
+
+    @Override
+    TieredKvStorage tiered(KvCache.CompactType type) {
+        if (type != this.type) throw new IllegalArgumentException("layer " + layer + " already keeps " + this.type + " compact rows, not " + type);
+        return this;
+    }
+
+    /**
+     * Moves the slots of the span {@code [spanStart, spanStart+keep.length)} between the stores: those not kept go to
+     * the compact store, compact ones kept are recalled; then repacks a store that wastes too much.
+     */
+    void retier(int spanStart, boolean[] keep) {
+        int spanCount = keep.length;
+        int[] demote = new int[spanCount], recall = new int[spanCount];
+        int nd = 0, nr = 0;
+        for (int i = 0; i < spanCount; i++) {
+            boolean compact = isCompact(spanStart + i);
+            if (keep[i] && compact) recall[nr++] = spanStart + i;
+            else if (!keep[i] && !compact) demote[nd++] = spanStart + i;
+        }
+        // interleaved, so that each recall reuses the float row the demotion before it freed, and each demotion the
+        // compact row the recall before it freed: a swap of selections grows neither store
+        for (int i = 0; i < Math.max(nd, nr); i++) {
+            if (i < nd) demote(demote[i]);
+            if (i < nr) recall(recall[i]);
+        }
+        maybeRepack();
     }
 
     // ---- rows
