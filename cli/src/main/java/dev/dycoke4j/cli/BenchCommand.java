@@ -4,8 +4,8 @@ import dev.dycoke4j.peer.PeerBenchmark;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dycoke4j.compress.CompressionOptions;
-import dev.dycoke4j.compress.Method;
+import dev.dycoke4j.compress.CompressionMethod;
+import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.parallel.Parallel;
 import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.platform.Bytes;
@@ -77,8 +77,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--cache", paramLabel = "DIR", description = "Where the generated model and clip are kept (default: as for demo).")
     Path cache;
 
-    @Option(names = "--methods", paramLabel = "M,M", split = ",", defaultValue = "none,dycoke,fastv,prumerge,visionzip,random,uniform",
-            description = "Methods to compare, with the method options below (defaults: DyCoke K=0.7, L=3, P=0.7; baselines at DyCoke's budget) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--methods", paramLabel = "M,M", split = ",", completionCandidates = CompressOptions.MethodNames.class,
+            description = "Methods to compare, with the method options below (defaults: DyCoke K=0.7, L=3, P=0.7; baselines at DyCoke's budget) (default: every method: ${COMPLETION-CANDIDATES}).")
     String[] methods;
 
     @Mixin
@@ -115,22 +115,20 @@ final class BenchCommand implements Callable<Integer> {
         if (frames.length == 0) throw new UsageException("--frames needs at least one frame count");
         for (int f : frames) if (f < 1) throw new UsageException("--frames must be at least 1, got " + f);
         if (peer != null) return comparePeer(spec.commandLine().getOut(), spec.commandLine().getErr(), load);
-        var base = compress.options();
-        List<CompressionOptions> comps = new ArrayList<>();
-        for (String name : methods) comps.add(base.withMethod(CompressOptions.parse(Method.class, name, "--methods")));
+        List<CompressionMethod> comps = new ArrayList<>();
+        for (String name : methods != null ? List.of(methods) : CompressionMethods.names()) comps.add(compress.method(name, "--methods"));
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new UsageException(outDir + ": --out must be a directory");
         if (video != null && !Files.exists(video)) throw new UsageException(video + ": video not found");
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Path m = model != null ? hub.resolve(model, dev.dycoke4j.hub.ModelFiles.Need.MODEL, main.env, err) : BenchAssets.model(cache, err);
         Path clip = video != null ? video : BenchAssets.clip(cache, err);
         GenerationOptions opts = new GenerationOptions(maxNewTokens, 0f, 1f, 0, 8, true);
-        boolean saliency = comps.stream().anyMatch(c -> c.method().needsVisionAttention());
         // the video is encoded by this method's settings: with the vision attention if any method needs it
-        CompressionOptions encoder = base.withMethod(saliency ? Method.PRUMERGE : Method.NONE);
+        CompressionMethod encoder = comps.stream().filter(CompressionMethod::needsVisionAttention).findFirst().orElse(CompressionMethods.none());
         int[] fs = frames.clone();
         Arrays.sort(fs);
         List<BenchRow> rows = new ArrayList<>();
-        for (int f : frames) for (var c : comps) rows.add(new BenchRow(c.method().id(), f));
+        for (int f : frames) for (var c : comps) rows.add(new BenchRow(c.name(), f));
         ProgressBar bar = new ProgressBar(System.err);
         int total = (fs.length * repeat + 1) * comps.size(), done = 0;
         long weightBytes;
@@ -149,18 +147,18 @@ final class BenchCommand implements Callable<Integer> {
                 VideoSession encoded = qa.open(sampler, f, encoder, opts.visionBatch());
                 Stats.Seconds vs = encoded.videoSeconds();
                 for (var c : comps) {
-                    bar.update(String.format(Locale.ROOT, "%s@%d", c.method().id(), f), done, total);
+                    bar.update(String.format(Locale.ROOT, "%s@%d", c.name(), f), done, total);
                     Bytes.resetPeakRss();
                     VideoSession session = qa.open(sampler, f, c, opts.visionBatch());
                     Answer a = session.ask(QUESTION, opts, null);
                     Answer followUp = session.ask(FOLLOW_UP, FOLLOW_UP_OPTIONS, null);
                     done++;
                     if (!a.stats().visionCached())
-                        throw new IllegalStateException("bench: the vision features of " + c.method().id() + " were not served from the cache");
-                    if (pass >= 0) rowOf(rows, c.method().id(), f).add(a.stats(), followUp.stats(), vs);
+                        throw new IllegalStateException("bench: the vision features of " + c.name() + " were not served from the cache");
+                    if (pass >= 0) rowOf(rows, c.name(), f).add(a.stats(), followUp.stats(), vs);
                     bar.clear();
                     err.println(String.format(Locale.ROOT, "  %s frames %d %s: decode %.2fs preprocess %.2fs vision %.2fs project+pool %.2fs (overlapped %.2fs) | %s",
-                            c.method().id(), f, pass < 0 ? "warm-up" : "run " + (pass % repeat + 1), vs.decodeVideo(), vs.preprocess(), vs.vision(),
+                            c.name(), f, pass < 0 ? "warm-up" : "run " + (pass % repeat + 1), vs.decodeVideo(), vs.preprocess(), vs.vision(),
                             vs.projectPool(), vs.overlapped(), a.stats().line()));
                     err.flush();
                 }

@@ -1,18 +1,37 @@
 package dev.dycoke4j.cli;
 
-import dev.dycoke4j.compress.CompressionOptions;
-import dev.dycoke4j.compress.DynamicPruning;
-import dev.dycoke4j.compress.Method;
-import dev.dycoke4j.compress.Ttm;
-import dev.dycoke4j.llm.KvCache;
+import dev.dycoke4j.compress.CompressionMethod;
+import dev.dycoke4j.compress.CompressionMethods;
+import dev.dycoke4j.compress.InvalidOptionException;
+import dev.dycoke4j.compress.MethodSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-import java.util.Locale;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
-/** {@code --compress} and each method's options, shared by run, trace and bench. */
+/**
+ * {@code --compress} and each method's options, shared by run, chat, trace, bench and fidelity. A method's option key is
+ * its flag without the dashes in front, the others turned to underscores ({@code --dp-l} is {@code dp_l}): each method
+ * gets the flags whose keys it takes, so a method's new option needs only its flag here.
+ */
 final class CompressOptions {
-    @Option(names = "--compress", paramLabel = "METHOD", defaultValue = "none",
-            description = "none, dycoke, fastv, prumerge, visionzip, random or uniform (default: ${DEFAULT-VALUE}).")
+    /** The methods of the registry, for the help text. */
+    static final class MethodNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return CompressionMethods.names().iterator();
+        }
+    }
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--compress", paramLabel = "METHOD", defaultValue = "none", completionCandidates = MethodNames.class,
+            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     String method;
 
     @Option(names = "--ttm-k", paramLabel = "K", defaultValue = "0.7", description = "DyCoke TTM merging ratio (default: ${DEFAULT-VALUE}).")
@@ -56,29 +75,47 @@ final class CompressOptions {
     @Option(names = "--compress-seed", paramLabel = "N", defaultValue = "0", description = "Seed of the random baseline (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    CompressionOptions options() {
-        Method m = parse(Method.class, method, "--compress");
-        Ttm.Windows w = parse(Ttm.Windows.class, ttmWindows, "--ttm-windows");
-        Ttm.Order o = parse(Ttm.Order.class, ttmOrder, "--ttm-order");
-        DynamicPruning.Mode mode = parse(DynamicPruning.Mode.class, dpMode, "--dp-mode");
-        DynamicPruning.Store store = parse(DynamicPruning.Store.class, dpStore, "--dp-store");
-        KvCache.CompactType type = parse(KvCache.CompactType.class, dpStoreType, "--dp-store-dtype");
-        if (!dp.equals("on") && !dp.equals("off")) throw new UsageException("--dp must be on or off, got '" + dp + "'");
+    /** The method {@code --compress} names, with the flags that apply to it. */
+    CompressionMethod options() {
+        return method(method, "--compress", ratio);
+    }
+
+    /** The method called {@code name} (the value of {@code flag}), with the flags that apply to it. */
+    CompressionMethod method(String name, String flag) {
+        return method(name, flag, ratio);
+    }
+
+    /**
+     * The method called {@code name} (the value of {@code flag}), with the flags that apply to it, at retained ratio
+     * {@code r} (null: none given).
+     */
+    CompressionMethod method(String name, String flag, Double r) {
+        MethodSpec m = spec(name, flag);
+        Map<String, String> options = new LinkedHashMap<>();
+        for (OptionSpec o : spec.options()) {
+            String key = key(o.longestName());
+            Object value = key.equals("ratio") ? r : o.getValue();
+            if (m.keys().contains(key) && value != null) options.put(key, String.valueOf(value));
+        }
         try {
-            return new CompressionOptions(m, ttmK, w, o, dp.equals("on"), dpLayer, dpP, mode, store, type,
-                    ratio == null ? Double.NaN : ratio, fastvLayer, seed);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
+            return m.parse(options);
+        } catch (InvalidOptionException e) {
+            throw new UsageException(e.message(CompressOptions::flag));
         }
     }
 
-    static <E extends Enum<E>> E parse(Class<E> type, String value, String option) {
-        try {
-            return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            StringBuilder names = new StringBuilder();
-            for (E c : type.getEnumConstants()) names.append(names.isEmpty() ? "" : ", ").append(c.name().toLowerCase(Locale.ROOT));
-            throw new UsageException(option + " takes " + names + "; got '" + value + "'");
-        }
+    /** The method called {@code name}, given to {@code flag}. */
+    static MethodSpec spec(String name, String flag) {
+        return CompressionMethods.find(name)
+                .orElseThrow(() -> new UsageException(flag + " takes " + String.join(", ", CompressionMethods.names()) + "; got '" + name + "'"));
+    }
+
+    /** The flag of a method's option key: {@code dp_l} is {@code --dp-l}. */
+    static String flag(String key) {
+        return "--" + key.replace('_', '-');
+    }
+
+    private static String key(String flag) {
+        return flag.replaceFirst("^--", "").replace('-', '_');
     }
 }

@@ -1,5 +1,6 @@
 package dev.dycoke4j.cli;
 
+import dev.dycoke4j.compress.InvalidOptionException;
 import dev.dycoke4j.hub.HubException;
 import dev.dycoke4j.io.ModelFormatException;
 import picocli.CommandLine;
@@ -32,6 +33,7 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
         if (ex instanceof ModelFormatException || ex instanceof HubException || ex instanceof UsageException || ex instanceof UncheckedIOException)
             return oneLine(ex.getMessage());
         if (ex.getClass().getName().endsWith("VideoException")) return oneLine(ex.getMessage());
+        if (ex instanceof InvalidOptionException e) return oneLine(e.message(CompressOptions::flag));
         if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) return oneLine(ex.getMessage());
         if (ex instanceof OutOfMemoryError) return "out of memory; give the JVM more with DYCOKE_JAVA_OPTS=-Xmx16g, or use fewer frames";
         String m = ex.getMessage();

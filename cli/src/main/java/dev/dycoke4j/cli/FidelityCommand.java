@@ -3,8 +3,10 @@ package dev.dycoke4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dycoke4j.compress.CompressionOptions;
-import dev.dycoke4j.compress.Method;
+import dev.dycoke4j.compress.CompressionMethod;
+import dev.dycoke4j.compress.CompressionMethods;
+import dev.dycoke4j.compress.MethodSpec;
+import dev.dycoke4j.compress.TokenBudget;
 import dev.dycoke4j.compress.UnreachableBudgetException;
 import dev.dycoke4j.llm.KvCache;
 import dev.dycoke4j.pipeline.Fidelity;
@@ -20,6 +22,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -54,8 +58,8 @@ final class FidelityCommand implements Callable<Integer> {
     @Option(names = "--ratios", paramLabel = "R,R", split = ",", defaultValue = "0.25,0.35,0.5", description = "Retained ratios of visual tokens (default: ${DEFAULT-VALUE}).")
     double[] ratios;
 
-    @Option(names = "--methods", paramLabel = "M,M", split = ",", defaultValue = "dycoke,fastv,prumerge,visionzip,random,uniform",
-            description = "Methods to compare with none, with the method options below (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--methods", paramLabel = "M,M", split = ",", completionCandidates = CompressOptions.MethodNames.class,
+            description = "Methods to compare with none (${COMPLETION-CANDIDATES}), with the method options below (default: every method but none).")
     String[] methods;
 
     @Option(names = "--steps", paramLabel = "N", defaultValue = "32", description = "Next-token distributions compared: none's greedy tokens, fed back to each method (default: ${DEFAULT-VALUE}).")
@@ -87,9 +91,10 @@ final class FidelityCommand implements Callable<Integer> {
         if (frames < 1) throw new UsageException("--frames must be at least 1, got " + frames);
         if (steps < 1) throw new UsageException("--steps must be at least 1, got " + steps);
         for (double r : ratios) if (!(r > 0 && r <= 1)) throw new UsageException("--ratios must be in (0, 1], got " + r);
-        var base = compress.options();
-        Method[] ms = new Method[methods.length];
-        for (int i = 0; i < methods.length; i++) ms[i] = CompressOptions.parse(Method.class, methods[i], "--methods");
+        List<MethodSpec> ms = new ArrayList<>();
+        if (methods != null) for (String name : methods) ms.add(CompressOptions.spec(name, "--methods"));
+        else for (MethodSpec spec : CompressionMethods.all()) if (!spec.name().equals("none")) ms.add(spec);
+        for (MethodSpec method : ms) for (double r : ratios) compress.method(method.name(), "--methods", r); // bad options before the model loads
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         if (video != null && !Files.exists(video)) throw new UsageException(video + ": video not found");
         Path m = model != null ? hub.resolve(model, dev.dycoke4j.hub.ModelFiles.Need.MODEL, main.env, err) : BenchAssets.model(cache, err);
@@ -110,22 +115,23 @@ final class FidelityCommand implements Callable<Integer> {
                 out.println("| method | retained | visual tokens | attended while decoding | greedy agreement | mean KL | max KL |");
                 out.println("|---|---:|---:|---:|---:|---:|---:|");
             }
-            for (Method method : ms) for (double r : ratios) {
-                if (method == Method.NONE && r != ratios[0]) continue; // none keeps everything: one row
-                CompressionOptions comp = base.withMethod(method).withRatio(r);
-                double shown = method == Method.NONE ? 1.0 : r; // none keeps every visual token
-                ObjectNode row = rows.addObject().put("method", method.id()).put("ratio", shown);
+            for (MethodSpec method : ms) for (double r : ratios) {
+                if (!method.keys().contains("ratio") && r != ratios[0]) continue; // a method without a ratio (none): one row
+                CompressionMethod comp = compress.method(method.name(), "--methods", r);
+                double shown = comp.budget() instanceof TokenBudget.Ratio b ? b.ratio() : r; // none keeps every visual token
+                ObjectNode row = rows.addObject().put("method", comp.name()).put("ratio", shown);
                 try {
                     Fidelity.Result res = measured != null ? fid.measure(measured, comp) : fid.measure(comp);
                     row.put("visual_tokens_pooled", res.visualPooled()).put("visual_tokens_kept", res.visualKept())
                             .put("visual_tokens_attended_mean", res.visualAttended()).put("agreement", res.agreement())
                             .put("kl_mean", res.meanKl()).put("kl_max", res.maxKl());
-                    if (!json) out.println(String.format(Locale.ROOT, "| %s | %.0f%% | %d -> %d | %.1f | %.3f | %.4g | %.4g |", method.id(), 100 * shown,
+                    if (!json) out.println(String.format(Locale.ROOT, "| %s | %.0f%% | %d -> %d | %.1f | %.3f | %.4g | %.4g |", comp.name(), 100 * shown,
                             res.visualPooled(), res.visualKept(), res.visualAttended(), res.agreement(), res.meanKl(), res.maxKl()));
                 } catch (UnreachableBudgetException e) {
                     // a budget the method can't reach (DyCoke's TTM keeps its reference frames whole): a row that says so
-                    row.put("unreachable", e.getMessage());
-                    if (!json) out.println(String.format(Locale.ROOT, "| %s | %.0f%% | n/a: %s | | | | |", method.id(), 100 * r, e.getMessage()));
+                    String why = e.message(CompressOptions::flag);
+                    row.put("unreachable", why);
+                    if (!json) out.println(String.format(Locale.ROOT, "| %s | %.0f%% | n/a: %s | | | | |", comp.name(), 100 * r, why));
                 }
                 out.flush();
             }

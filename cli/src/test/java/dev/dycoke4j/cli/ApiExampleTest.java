@@ -1,7 +1,7 @@
 package dev.dycoke4j.cli;
 
-import dev.dycoke4j.compress.CompressionOptions;
-import dev.dycoke4j.compress.Method;
+import dev.dycoke4j.compress.CompressionMethod;
+import dev.dycoke4j.compress.DyCokeMethod;
 import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.VideoQa;
@@ -21,7 +21,7 @@ class ApiExampleTest {
         Path oracle = Cli.oracle();
         StringBuilder streamed = new StringBuilder();
         try (VideoQa qa = VideoQa.load(oracle.resolve("tiny-llava-ov"))) {
-            CompressionOptions dycoke = CompressionOptions.of(Method.DYCOKE).withDpLayer(2);
+            CompressionMethod dycoke = DyCokeMethod.defaults().withDpLayer(2);
             Answer a = qa.ask(n -> VideoReader.readUniform(oracle.resolve("golden/clip.mkv"), n).frames(), 8,
                     "What happens in this video?", GenerationOptions.greedy(12), dycoke, streamed::append);
             assertEquals(streamed.toString(), a.text());
@@ -36,7 +36,7 @@ class ApiExampleTest {
         Path oracle = Cli.oracle();
         try (VideoQa qa = VideoQa.load(oracle.resolve("tiny-llava-ov"))) {
             VideoSession s = qa.open(n -> VideoReader.readUniform(oracle.resolve("golden/clip.mkv"), n).frames(), 8,
-                    CompressionOptions.of(Method.DYCOKE).withDpLayer(2));
+                    DyCokeMethod.defaults().withDpLayer(2));
             Answer first = s.ask("What happens in this video?", GenerationOptions.greedy(12), null);
             Answer next = s.ask("What colour is the ball?", GenerationOptions.greedy(12), null);
             assertEquals(0, first.stats().prefixCachedTokens());

@@ -1,7 +1,7 @@
 package dev.dycoke4j.cli;
 
-import dev.dycoke4j.compress.CompressionOptions;
-import dev.dycoke4j.compress.Method;
+import dev.dycoke4j.compress.CompressionMethod;
+import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
@@ -69,8 +69,8 @@ class OverlappedDecodeTest {
     @Test
     void overlappedDecodingAnswersAsFramesDecodedFirst() {
         for (Path video : List.of(clip, shortClip))
-            for (Method m : new Method[]{Method.NONE, Method.PRUMERGE}) {
-                CompressionOptions comp = CompressionOptions.of(m);
+            for (String m : new String[]{"none", "prumerge"}) {
+                CompressionMethod comp = CompressionMethods.spec(m).defaults();
                 qa.clearCaches();
                 FrameSampler first = sampler(video);
                 VideoSession decodedFirst = qa.open(first::frames, 8, comp, BATCH);
@@ -87,7 +87,7 @@ class OverlappedDecodeTest {
 
     @Test
     void theCacheKnowsAFileByItsBytes() throws Exception {
-        CompressionOptions comp = CompressionOptions.none();
+        CompressionMethod comp = CompressionMethods.none();
         Path a = Files.copy(clip, tmp.resolve("a.mp4"));
         qa.clearCaches();
         VideoSession first = qa.open(sampler(a), 8, comp, BATCH);
@@ -111,9 +111,9 @@ class OverlappedDecodeTest {
         StringWriter err = new StringWriter();
         FrameSampler s = new FrameSampler(shortClip, new PrintWriter(err, true));
         qa.clearCaches();
-        assertFalse(qa.open(s, 40, CompressionOptions.none(), BATCH).visionCached());
+        assertFalse(qa.open(s, 40, CompressionMethods.none(), BATCH).visionCached());
         StringWriter err2 = new StringWriter();
-        assertTrue(qa.open(new FrameSampler(shortClip, new PrintWriter(err2, true)), 40, CompressionOptions.none(), BATCH).visionCached());
+        assertTrue(qa.open(new FrameSampler(shortClip, new PrintWriter(err2, true)), 40, CompressionMethods.none(), BATCH).visionCached());
         assertEquals(List.of(FrameSampler.notice(shortClip, 36, 40)), err.toString().lines().toList());
         assertEquals(List.of(FrameSampler.notice(shortClip, 36, 40)), err2.toString().lines().toList());
     }
@@ -151,7 +151,7 @@ class OverlappedDecodeTest {
                 real.cached(frames, used);
             }
         };
-        VideoException e = assertThrows(VideoException.class, () -> qa.open(failing, 8, CompressionOptions.none(), BATCH));
+        VideoException e = assertThrows(VideoException.class, () -> qa.open(failing, 8, CompressionMethods.none(), BATCH));
         assertEquals(clip + ": corrupt frame after frame 3", e.getMessage());
         assertFalse(threadsLeft());
     }
@@ -160,10 +160,10 @@ class OverlappedDecodeTest {
     void missingAndCorruptFilesAreTheUsualLines() throws Exception {
         Path missing = tmp.resolve("nope.mp4");
         assertEquals(missing + ": no such file",
-                assertThrows(VideoException.class, () -> qa.open(sampler(missing), 8, CompressionOptions.none(), BATCH)).getMessage());
+                assertThrows(VideoException.class, () -> qa.open(sampler(missing), 8, CompressionMethods.none(), BATCH)).getMessage());
         Path junk = Files.writeString(tmp.resolve("junk.mp4"), "not a video\n".repeat(100));
         assertEquals(junk + ": not a video FFmpeg can read (Invalid data found when processing input)",
-                assertThrows(VideoException.class, () -> qa.open(sampler(junk), 8, CompressionOptions.none(), BATCH)).getMessage());
+                assertThrows(VideoException.class, () -> qa.open(sampler(junk), 8, CompressionMethods.none(), BATCH)).getMessage());
         assertFalse(threadsLeft());
     }
 }

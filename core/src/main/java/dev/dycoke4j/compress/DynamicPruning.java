@@ -1,6 +1,5 @@
 package dev.dycoke4j.compress;
 
-import dev.dycoke4j.llm.AttentionHook;
 import dev.dycoke4j.llm.KvCache;
 
 import java.util.Arrays;
@@ -22,7 +21,7 @@ import java.util.Arrays;
  *   <li>{@link Mode#ALWAYS}: the span is every visual token; it re-selects at every step.</li>
  * </ul>
  */
-public final class DynamicPruning implements AttentionHook {
+public final class DynamicPruning implements DecodePruning {
     public enum Mode { OFFICIAL, REUSE, ALWAYS }
 
     /**
@@ -178,6 +177,7 @@ public final class DynamicPruning implements AttentionHook {
     }
 
     /** The mean over decode steps of the visual tokens attended at layers ≥ L (all of them when no step ran). */
+    @Override
     public double attendedMean() {
         return steps == 0 ? visual : (double) attendedSum / steps;
     }

@@ -1,6 +1,5 @@
 package dev.dycoke4j.compress;
 
-import dev.dycoke4j.llm.PrefillHook;
 
 import java.util.Arrays;
 
@@ -9,7 +8,7 @@ import java.util.Arrays;
  * prompt token pays them (averaged over heads); only the top {@code keep} stay for the layers above, where the others
  * are neither computed nor cached. Text tokens and the newline token always stay. Layers up to K keep everything.
  */
-public final class FastV implements PrefillHook {
+public final class FastV implements PrefillPruning {
     private final int layer, start, visual, keep;
 
     /**
@@ -31,6 +30,7 @@ public final class FastV implements PrefillHook {
         return layer;
     }
 
+    @Override
     public int kept() {
         return keep;
     }

@@ -71,10 +71,7 @@ public final class Ttm implements Compressor {
             if (t.keptCount(frames, tokensPerFrame) <= budget) return t;
         }
         int min = new Ttm(1 - 0.5 / tokensPerFrame, windows, order).keptCount(frames, tokensPerFrame);
-        throw new UnreachableBudgetException(String.format(java.util.Locale.ROOT,
-                "DyCoke's TTM can't keep only %d of %d visual tokens at %d frames: it keeps its reference frames whole, at least %d tokens (%.1f%%) with --ttm-windows %s; use a larger --ratio%s",
-                budget, frames * tokensPerFrame, frames, min, 100.0 * min / (frames * tokensPerFrame), windows.name().toLowerCase(java.util.Locale.ROOT),
-                windows == Windows.OFFICIAL ? " or --ttm-windows full" : ""));
+        throw new UnreachableBudgetException(budget, frames * tokensPerFrame, frames, min, windows);
     }
 
     /** The merging ratio K. */

@@ -1,8 +1,10 @@
 package dev.dycoke4j.pipeline;
 
-import dev.dycoke4j.compress.CompressionOptions;
-import dev.dycoke4j.compress.DynamicPruning;
-import dev.dycoke4j.compress.FastV;
+import dev.dycoke4j.compress.CompressionMethod;
+import dev.dycoke4j.compress.CompressionMethods;
+import dev.dycoke4j.compress.DecodePruning;
+import dev.dycoke4j.compress.PrefillPruning;
+import dev.dycoke4j.compress.TokenBudget;
 import dev.dycoke4j.compress.VisualTokens;
 import dev.dycoke4j.llm.KvCache;
 import dev.dycoke4j.llm.Qwen2Decoder;
@@ -23,7 +25,7 @@ import java.util.List;
  * Greedy agreement under teacher forcing does not compound: a free-running generation diverges for good at its first
  * disagreement, which hides how close the later steps are.
  *
- * <p>{@link #measure(VideoQa, CompressionOptions)} runs a second load of the same checkpoint (int8 weights, say)
+ * <p>{@link #measure(VideoQa, CompressionMethod)} runs a second load of the same checkpoint (int8 weights, say)
  * against the first's reference, on the same features: only the language model differs between such loads.
  */
 public final class Fidelity {
@@ -48,7 +50,7 @@ public final class Fidelity {
         this.steps = steps;
         this.reference = new int[steps];
         this.referenceLogProbs = new double[steps][];
-        run(qa.model(), CompressionOptions.none(), null, (s, tok, logProbs) -> {
+        run(qa.model(), CompressionMethods.none(), null, (s, tok, logProbs) -> {
             reference[s] = tok;
             referenceLogProbs[s] = logProbs;
         });
@@ -82,22 +84,22 @@ public final class Fidelity {
     }
 
     /** Runs {@code comp} with the reference tokens fed back and compares it with none at every step. */
-    public Result measure(CompressionOptions comp) {
+    public Result measure(CompressionMethod comp) {
         return measure(qa.model(), comp);
     }
 
     /**
-     * As {@link #measure(CompressionOptions)}, on {@code other}'s language model: another load of the same checkpoint
+     * As {@link #measure(CompressionMethod)}, on {@code other}'s language model: another load of the same checkpoint
      * (for instance with int8 weights), whose vision tower and projector are the reference's, so that the video is not
      * encoded again.
      */
-    public Result measure(VideoQa other, CompressionOptions comp) {
+    public Result measure(VideoQa other, CompressionMethod comp) {
         if (!other.model().dir().toAbsolutePath().normalize().equals(qa.model().dir().toAbsolutePath().normalize()))
             throw new IllegalArgumentException(other.model().dir() + " is not the reference's checkpoint " + qa.model().dir());
         return measure(other.model(), comp);
     }
 
-    private Result measure(LlavaOneVision model, CompressionOptions comp) {
+    private Result measure(LlavaOneVision model, CompressionMethod comp) {
         int[] agree = new int[1];
         double[] kl = new double[2];
         RunInfo info = run(model, comp, reference, (s, tok, logProbs) -> {
@@ -106,7 +108,7 @@ public final class Fidelity {
             kl[0] += d;
             kl[1] = Math.max(kl[1], d);
         });
-        return new Result(comp.method().id(), comp.ratio(), pooled.count(), info.kept, info.attended, steps,
+        return new Result(comp.name(), comp.budget() instanceof TokenBudget.Ratio r ? r.ratio() : Double.NaN, pooled.count(), info.kept, info.attended, steps,
                 (double) agree[0] / steps, kl[0] / steps, kl[1]);
     }
 
@@ -118,11 +120,11 @@ public final class Fidelity {
     }
 
     /** Prefill, then {@code steps} steps; the token of each step is {@code forced[s]}, or the greedy one. */
-    private RunInfo run(LlavaOneVision model, CompressionOptions comp, int[] forced, Step step) {
-        VisualTokens kept = VideoQa.preLlm(comp, frames).compress(pooled);
+    private RunInfo run(LlavaOneVision model, CompressionMethod comp, int[] forced, Step step) {
+        VisualTokens kept = comp.preLlm().compress(pooled);
         PreparedRequest req = PreparedRequest.steps(qa, model, question, kept, frames, comp, steps);
-        DynamicPruning dp = req.dp();
-        FastV fastv = req.fastv();
+        DecodePruning dp = req.dp();
+        PrefillPruning fastv = req.fastv();
         KvCache cache = req.cache();
         Qwen2Decoder dec = model.decoder();
         int vocab = model.config().text().vocabSize();

@@ -1,29 +1,31 @@
 package dev.dycoke4j.pipeline;
 
-import dev.dycoke4j.compress.CompressionOptions;
-import dev.dycoke4j.compress.DynamicPruning;
-import dev.dycoke4j.compress.FastV;
+import dev.dycoke4j.compress.CompressionMethod;
+import dev.dycoke4j.compress.DecodePruning;
+import dev.dycoke4j.compress.PrefillPruning;
+import dev.dycoke4j.compress.RequestShape;
 import dev.dycoke4j.compress.VisualTokens;
 import dev.dycoke4j.llm.KvCache;
 
 /**
  * The language-model side of a request, set up from the kept visual tokens: the prompt ids checked against the
- * context, their input embeddings, how many tokens follow the prompt, DyCoke's DP and FastV's prefill hook (null when
- * they don't run; both placed at the prompt's first video position) and a KV cache sized for it all.
+ * context, their input embeddings, how many tokens follow the prompt, the method's decode hook (DyCoke's DP) and
+ * prefill hook (FastV's), null when it has none, both placed at the prompt's first video position, and a KV cache
+ * sized for it all.
  * {@link VideoQa#generate} and {@link Fidelity} both start here.
  *
  * @param prompt    the prompt ids, with the video token once per video position
  * @param embeds    the input embeddings of the prompt {@code [prompt.length, hidden]}
  * @param newTokens the tokens generated (or teacher-forced) after the prompt
  */
-record PreparedRequest(int[] prompt, float[] embeds, int newTokens, DynamicPruning dp, FastV fastv, KvCache cache) {
+record PreparedRequest(int[] prompt, float[] embeds, int newTokens, DecodePruning dp, PrefillPruning fastv, KvCache cache) {
 
     /**
      * For generation: the prompt is {@code ids} when given, else the chat template around {@code question}; it must
      * leave room in the context, and up to {@code maxNew} tokens are generated as far as the context allows.
      */
     static PreparedRequest generation(VideoQa qa, int[] ids, String question, VisualTokens kept, float[] videoEmbeds, int frames,
-                                      CompressionOptions comp, int maxNew) {
+                                      CompressionMethod comp, int maxNew) {
         int[] prompt = ids != null ? ids : qa.promptIds(question, kept.count() + 1);
         int ctx = qa.model().config().text().maxPositions();
         if (prompt.length >= ctx)
@@ -37,7 +39,7 @@ record PreparedRequest(int[] prompt, float[] embeds, int newTokens, DynamicPruni
      * around {@code question}, and all {@code steps} steps must fit in the context with it.
      */
     static PreparedRequest steps(VideoQa qa, LlavaOneVision model, String question, VisualTokens kept, int frames,
-                                 CompressionOptions comp, int steps) {
+                                 CompressionMethod comp, int steps) {
         int[] prompt = qa.promptIds(question, kept.count() + 1);
         int ctx = model.config().text().maxPositions();
         if (prompt.length + steps > ctx)
@@ -46,11 +48,12 @@ record PreparedRequest(int[] prompt, float[] embeds, int newTokens, DynamicPruni
     }
 
     private static PreparedRequest of(VideoQa qa, LlavaOneVision model, int[] prompt, float[] videoEmbeds, int visual, int frames,
-                                      CompressionOptions comp, int newTokens) {
+                                      CompressionMethod comp, int newTokens) {
         float[] x = model.inputsEmbeds(prompt, videoEmbeds);
         int start = qa.firstVideoPosition(prompt);
-        DynamicPruning dp = qa.dynamicPruning(comp, start, visual, newTokens);
-        FastV fastv = qa.fastV(comp, start, visual, frames);
+        RequestShape shape = new RequestShape(model.config().text().numLayers(), start, visual, frames, model.tokensPerFrame(), newTokens);
+        DecodePruning dp = comp.decode(shape);
+        PrefillPruning fastv = comp.prefill(shape);
         return new PreparedRequest(prompt, x, newTokens, dp, fastv, model.newCache(prompt.length + newTokens));
     }
 }

@@ -5,16 +5,12 @@ import dev.dycoke4j.platform.Bytes;
 import dev.dycoke4j.cache.CacheKey;
 import dev.dycoke4j.cache.DiskTier;
 import dev.dycoke4j.cache.TieredCache;
-import dev.dycoke4j.compress.CompressionOptions;
-import dev.dycoke4j.compress.Compressor;
-import dev.dycoke4j.compress.DynamicPruning;
-import dev.dycoke4j.compress.FastV;
+import dev.dycoke4j.compress.CompressionMethod;
+import dev.dycoke4j.compress.CompressionMethods;
+import dev.dycoke4j.compress.DecodePruning;
 import dev.dycoke4j.compress.Flops;
-import dev.dycoke4j.compress.Method;
-import dev.dycoke4j.compress.PruMergePlus;
-import dev.dycoke4j.compress.RandomPruning;
-import dev.dycoke4j.compress.UniformPruning;
-import dev.dycoke4j.compress.VisionZip;
+import dev.dycoke4j.compress.NoneMethod;
+import dev.dycoke4j.compress.PrefillPruning;
 import dev.dycoke4j.compress.VisualTokens;
 import dev.dycoke4j.io.ModelFormatException;
 import dev.dycoke4j.llm.Generator;
@@ -165,12 +161,12 @@ public final class VideoQa implements AutoCloseable {
      * stage). Text is streamed to {@code out} as it is generated (may be null).
      */
     public Answer ask(IntFunction<List<RgbFrame>> video, int frames, String question, GenerationOptions opts, Consumer<String> out) {
-        return ask(video, frames, question, opts, CompressionOptions.none(), out);
+        return ask(video, frames, question, opts, CompressionMethods.none(), out);
     }
 
     /** As above, with a compression method. */
     public Answer ask(IntFunction<List<RgbFrame>> video, int frames, String question, GenerationOptions opts,
-                      CompressionOptions comp, Consumer<String> out) {
+                      CompressionMethod comp, Consumer<String> out) {
         if (frames < 1) throw new IllegalArgumentException("frames must be at least 1, got " + frames);
         long t0 = System.nanoTime();
         List<RgbFrame> sampled = video.apply(frames);
@@ -183,7 +179,7 @@ public final class VideoQa implements AutoCloseable {
      * position), otherwise the chat template around {@code question}.
      */
     public Answer answer(List<RgbFrame> frames, double decodeSeconds, String question, int[] ids, GenerationOptions opts,
-                         CompressionOptions comp, Consumer<String> out, Trace trace) {
+                         CompressionMethod comp, Consumer<String> out, Trace trace) {
         return run(frames, null, 0, decodeSeconds, question, ids, opts, comp, out, trace);
     }
 
@@ -193,7 +189,7 @@ public final class VideoQa implements AutoCloseable {
      * @throws IllegalArgumentException when {@code frames < 1} or {@code pixels} do not hold exactly that many values
      */
     public Answer answerFromPixels(float[] pixels, int frames, String question, int[] ids, GenerationOptions opts,
-                                   CompressionOptions comp, Consumer<String> out, Trace trace) {
+                                   CompressionMethod comp, Consumer<String> out, Trace trace) {
         checkPixels(pixels, frames);
         return run(null, pixels, frames, 0, question, ids, opts, comp, out, trace);
     }
@@ -209,7 +205,7 @@ public final class VideoQa implements AutoCloseable {
     }
 
     private Answer run(List<RgbFrame> frameList, float[] pixels, int nFrames, double decodeSeconds, String question, int[] ids,
-                       GenerationOptions opts, CompressionOptions comp, Consumer<String> out, Trace trace) {
+                       GenerationOptions opts, CompressionMethod comp, Consumer<String> out, Trace trace) {
         EncodedVideo video = encode(frameList, pixels, nFrames, decodeSeconds, opts.visionBatch(), comp, trace, false);
         return generate(video, question, ids, opts, comp, out, trace, false, true);
     }
@@ -219,12 +215,12 @@ public final class VideoQa implements AutoCloseable {
      * encodes them through the vision-feature cache and compresses them once; its {@link VideoSession#ask} then answers
      * any number of questions, each prefilling only what the cached prefix does not hold.
      */
-    public VideoSession open(IntFunction<List<RgbFrame>> video, int frames, CompressionOptions comp) {
+    public VideoSession open(IntFunction<List<RgbFrame>> video, int frames, CompressionMethod comp) {
         return open(video, frames, comp, GenerationOptions.greedy(1).visionBatch());
     }
 
     /** As above, with {@code visionBatch} frames per vision-tower batch. */
-    public VideoSession open(IntFunction<List<RgbFrame>> video, int frames, CompressionOptions comp, int visionBatch) {
+    public VideoSession open(IntFunction<List<RgbFrame>> video, int frames, CompressionMethod comp, int visionBatch) {
         if (frames < 1) throw new IllegalArgumentException("frames must be at least 1, got " + frames);
         long t0 = System.nanoTime();
         List<RgbFrame> sampled = video.apply(frames);
@@ -236,16 +232,16 @@ public final class VideoQa implements AutoCloseable {
      * before are preprocessed and encoded (decoding, preprocessing and the vision tower overlap); a video whose
      * features the vision-feature cache holds under its {@link VideoSource#contentKey} is not decoded at all. The
      * features, and so the answers, are those of the frames {@code video} returns, as {@link #open(List, double,
-     * CompressionOptions, int)} would give.
+     * CompressionMethod, int)} would give.
      */
-    public VideoSession open(VideoSource video, int frames, CompressionOptions comp, int visionBatch) {
+    public VideoSession open(VideoSource video, int frames, CompressionMethod comp, int visionBatch) {
         if (frames < 1) throw new IllegalArgumentException("frames must be at least 1, got " + frames);
         if (visionBatch < 1) throw new IllegalArgumentException("vision batch must be at least 1, got " + visionBatch);
         return new VideoSession(this, encode(video, frames, visionBatch, comp), comp);
     }
 
     /** A session on frames already decoded (in {@code decodeSeconds}). */
-    public VideoSession open(List<RgbFrame> frames, double decodeSeconds, CompressionOptions comp, int visionBatch) {
+    public VideoSession open(List<RgbFrame> frames, double decodeSeconds, CompressionMethod comp, int visionBatch) {
         if (visionBatch < 1) throw new IllegalArgumentException("vision batch must be at least 1, got " + visionBatch);
         return new VideoSession(this, encode(frames, null, 0, decodeSeconds, visionBatch, comp, null, true), comp);
     }
@@ -256,10 +252,10 @@ public final class VideoQa implements AutoCloseable {
      * decoded before, in {@code decodeSeconds}.
      */
     private EncodedVideo encode(List<RgbFrame> frameList, float[] pixels, int nFrames, double decodeSeconds, int batch,
-                                CompressionOptions comp, Trace trace, boolean cached) {
+                                CompressionMethod comp, Trace trace, boolean cached) {
         int img = model.config().vision().imageSize();
         int tpf = model.tokensPerFrame(), dt = model.config().text().hiddenSize();
-        boolean needsSaliency = comp.method().needsVisionAttention();
+        boolean needsSaliency = comp.needsVisionAttention();
         long t0 = System.nanoTime();
         Found found = cached && frameList != null
                 ? lookup(s -> featureKey(modelId, preprocessor.config(), frameList, batch, s), needsSaliency) : new Found(null, null);
@@ -296,7 +292,7 @@ public final class VideoQa implements AutoCloseable {
      * go through the vision tower ({@link #reencode}), so the features are always those of the returned frames. A
      * source without a content key is decoded first and keyed by its frames.
      */
-    private EncodedVideo encode(VideoSource source, int frames, int batch, CompressionOptions comp) {
+    private EncodedVideo encode(VideoSource source, int frames, int batch, CompressionMethod comp) {
         long t0 = System.nanoTime();
         String content = source.contentKey(frames);
         if (content == null) {
@@ -304,7 +300,7 @@ public final class VideoQa implements AutoCloseable {
             return encode(sampled, null, 0, (System.nanoTime() - t0) / 1e9, batch, comp, null, true);
         }
         double hashing = (System.nanoTime() - t0) / 1e9;
-        boolean needsSaliency = comp.method().needsVisionAttention();
+        boolean needsSaliency = comp.needsVisionAttention();
         long t1 = System.nanoTime();
         Found found = lookup(s -> contentFeatureKey(modelId, preprocessor.config(), content, batch, s), needsSaliency);
         VisionSeconds sec = new VisionSeconds();
@@ -415,16 +411,16 @@ public final class VideoQa implements AutoCloseable {
      * the time they overlapped.
      */
     private EncodedVideo compress(VisionFeatures features, String key, boolean hit, double decode, VisionSeconds sec,
-                                  CompressionOptions comp, Trace trace, double before, long t0) {
+                                  CompressionMethod comp, Trace trace, double before, long t0) {
         int nFrames = features.frames();
         VisualTokens all = VisualTokens.pooled(features.pooled(), nFrames, model.tokensPerFrame(), model.config().text().hiddenSize(), features.saliency());
         long t2 = System.nanoTime();
-        VisualTokens kept = preLlm(comp, nFrames).compress(all);
+        VisualTokens kept = comp.preLlm().compress(all);
         float[] videoEmbeds = model.withNewline(kept.features(), kept.count());
         long t3 = System.nanoTime();
         double compress = (t3 - t2) / 1e9, wall = before + (t3 - t0) / 1e9;
         double overlapped = Math.max(0, decode + sec.preprocess + sec.vision + sec.projectPool + compress - wall);
-        if (trace != null && comp.method() != Method.NONE) trace.ids("kept_indices", kept.sourceIndex());
+        if (trace != null && !(comp instanceof NoneMethod)) trace.ids("kept_indices", kept.sourceIndex());
         return new EncodedVideo(nFrames, all, kept, videoEmbeds, key, hit, decode, sec.preprocess, sec.vision, sec.projectPool, compress, overlapped);
     }
 
@@ -455,9 +451,9 @@ public final class VideoQa implements AutoCloseable {
      * The prefix cache key: the video's features, how the language model runs (its weights and KV dtype: both change
      * the entries), the compression settings (what was kept), and the prefix ids.
      */
-    private String prefixKey(String featureKey, CompressionOptions comp, int[] prefixIds) {
+    private String prefixKey(String featureKey, CompressionMethod comp, int[] prefixIds) {
         return CacheKey.of("prompt-prefix").text("features", featureKey)
-                .text("llm", model.weightFormat().id() + "," + model.kvCache().id()).text("compression", comp.toString())
+                .text("llm", model.weightFormat().id() + "," + model.kvCache().id()).text("compression", comp.key())
                 .ints("ids", prefixIds).hex();
     }
 
@@ -467,7 +463,7 @@ public final class VideoQa implements AutoCloseable {
      * prefill otherwise; FastV, whose prefill depends on the question, always prefills in full. {@code first} says
      * whether this answer pays for the video side (its seconds count in the stats and the time to first token).
      */
-    Answer generate(EncodedVideo video, String question, int[] ids, GenerationOptions opts, CompressionOptions comp,
+    Answer generate(EncodedVideo video, String question, int[] ids, GenerationOptions opts, CompressionMethod comp,
                     Consumer<String> out, Trace trace, boolean reusePrefix, boolean first) {
         long tStart = System.nanoTime();
         int dt = model.config().text().hiddenSize();
@@ -478,8 +474,8 @@ public final class VideoQa implements AutoCloseable {
         float[] x = req.embeds();
         if (trace != null) trace.floats("inputs_embeds", x.clone(), prompt.length, dt);
         int maxNew = req.newTokens();
-        DynamicPruning dp = req.dp();
-        FastV fastv = req.fastv();
+        DecodePruning dp = req.dp();
+        PrefillPruning fastv = req.fastv();
         KvCache cache = req.cache();
         long tRestore = System.nanoTime();
         String prefixKey = null;
@@ -554,48 +550,15 @@ public final class VideoQa implements AutoCloseable {
                 ? new Stats.Seconds(video.decode(), video.preprocess(), video.vision(), video.projectPool(), video.compress(), restore + r.prefillSeconds(), r.decodeSeconds(), video.overlapped())
                 : new Stats.Seconds(0, 0, 0, 0, 0, restore + r.prefillSeconds(), r.decodeSeconds(), 0);
         double ttft = (first ? video.seconds() : 0) + (firstToken[0] - tStart) / 1e9;
-        Stats stats = new Stats(comp.method().id(), nFrames, all.count(), kept.count(), attended, prompt.length, r.tokens().length,
+        Stats stats = new Stats(comp.name(), nFrames, all.count(), kept.count(), attended, prompt.length, r.tokens().length,
                 seconds, cache.bytes(), cache.prunedBytes(), flops, Bytes.peakRss(), !first || video.visionCached(), reused, ttft);
         return new Answer(text.toString(), r.tokens(), stats);
-    }
-
-    /** DyCoke's DP for a request whose {@code visual} visual positions start at {@code start}; null when it doesn't run. */
-    DynamicPruning dynamicPruning(CompressionOptions comp, int start, int visual, int maxNew) {
-        if (comp.method() != Method.DYCOKE || !comp.dpEnabled()) return null;
-        return new DynamicPruning(comp.dpMode(), checkLayer(comp.dpLayer(), "--dp-l"), comp.dpP(), start, visual, maxNew,
-                comp.dpStore() == DynamicPruning.Store.COMPACT ? comp.dpStoreType() : null);
-    }
-
-    /** FastV's prefill hook for a request of {@code frames} frames; null unless the method is FastV. */
-    FastV fastV(CompressionOptions comp, int start, int visual, int frames) {
-        if (comp.method() != Method.FASTV) return null;
-        return new FastV(checkLayer(comp.fastvLayer(), "--fastv-k"), start, visual,
-                (int) Math.round(comp.ratioFor(frames, model.tokensPerFrame()) * visual));
-    }
-
-    private int checkLayer(int layer, String option) {
-        int layers = model.config().text().numLayers();
-        if (layer < 1 || layer > layers - 1)
-            throw new IllegalArgumentException(option + " " + layer + " is outside 1.." + (layers - 1) + " for this " + layers + "-layer model");
-        return layer;
     }
 
     int firstVideoPosition(int[] prompt) {
         int vid = model.config().videoTokenId();
         for (int i = 0; i < prompt.length; i++) if (prompt[i] == vid) return i;
         throw new IllegalArgumentException("the prompt has no video token (id " + vid + ")");
-    }
-
-    /** The pre-LLM compressor of a method. */
-    static Compressor preLlm(CompressionOptions comp, int frames) {
-        return switch (comp.method()) {
-            case NONE, FASTV -> Compressor.NONE;
-            case DYCOKE -> pooled -> comp.ttmFor(frames, pooled.tokensPerFrame()).compress(pooled);
-            case RANDOM -> pooled -> new RandomPruning(comp.ratioFor(frames, pooled.tokensPerFrame()), comp.seed()).compress(pooled);
-            case UNIFORM -> pooled -> new UniformPruning(comp.ratioFor(frames, pooled.tokensPerFrame())).compress(pooled);
-            case PRUMERGE -> pooled -> new PruMergePlus(comp.ratioFor(frames, pooled.tokensPerFrame())).compress(pooled);
-            case VISIONZIP -> pooled -> new VisionZip(comp.ratioFor(frames, pooled.tokensPerFrame()), VisionZip.DEFAULT_DOMINANT_SHARE).compress(pooled);
-        };
     }
 
     /** {@link #encodeVideo} over pixel values already in memory, {@code [frames, 3, H, W]}, a batch at a time. */

@@ -1,6 +1,6 @@
 package dev.dycoke4j.pipeline;
 
-import dev.dycoke4j.compress.CompressionOptions;
+import dev.dycoke4j.compress.CompressionMethod;
 
 import java.util.function.Consumer;
 
@@ -15,10 +15,10 @@ import java.util.function.Consumer;
 public final class VideoSession {
     private final VideoQa qa;
     private final EncodedVideo video;
-    private final CompressionOptions comp;
+    private final CompressionMethod comp;
     private int asked;
 
-    VideoSession(VideoQa qa, EncodedVideo video, CompressionOptions comp) {
+    VideoSession(VideoQa qa, EncodedVideo video, CompressionMethod comp) {
         this.qa = qa;
         this.video = video;
         this.comp = comp;
@@ -59,7 +59,7 @@ public final class VideoSession {
         return video;
     }
 
-    public CompressionOptions compression() {
+    public CompressionMethod compression() {
         return comp;
     }
 }

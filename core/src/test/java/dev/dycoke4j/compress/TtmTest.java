@@ -102,7 +102,10 @@ class TtmTest {
     void anUnreachableBudgetNamesTheMinimum() {
         var e = org.junit.jupiter.api.Assertions.assertThrows(UnreachableBudgetException.class,
                 () -> Ttm.forBudget(392, 8, 196, Ttm.Windows.OFFICIAL, Ttm.Order.OFFICIAL));
-        assertEquals("DyCoke's TTM can't keep only 392 of 1568 visual tokens at 8 frames: it keeps its reference frames whole, at least 588 tokens (37.5%) with --ttm-windows official; use a larger --ratio or --ttm-windows full",
+        assertEquals("DyCoke's TTM can't keep only 392 of 1568 visual tokens at 8 frames: it keeps its reference frames whole, at least 588 tokens (37.5%) with ttm_windows official; use a larger ratio or ttm_windows full",
                 e.getMessage());
+        assertEquals("ratio", e.key());
+        assertEquals("DyCoke's TTM can't keep only 392 of 1568 visual tokens at 8 frames: it keeps its reference frames whole, at least 588 tokens (37.5%) with --ttm-windows official; use a larger --ratio or --ttm-windows full",
+                e.message(key -> "--" + key.replace('_', '-')));
     }
 }

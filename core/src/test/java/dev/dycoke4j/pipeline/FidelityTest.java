@@ -1,8 +1,11 @@
 package dev.dycoke4j.pipeline;
 
-import dev.dycoke4j.compress.CompressionOptions;
+import dev.dycoke4j.compress.CompressionMethods;
+import dev.dycoke4j.compress.DyCokeMethod;
+import dev.dycoke4j.compress.DynamicPruningOptions;
+import dev.dycoke4j.compress.RandomMethod;
+import dev.dycoke4j.compress.TokenBudget;
 import dev.dycoke4j.compress.DynamicPruning;
-import dev.dycoke4j.compress.Method;
 import dev.dycoke4j.compress.Ttm;
 import dev.dycoke4j.compress.UnreachableBudgetException;
 import dev.dycoke4j.io.Safetensors;
@@ -45,7 +48,7 @@ class FidelityTest {
     void noneAgreesWithItself() {
         // the same computation twice; not bit for bit, since the JIT can compile a vector reduction between the two
         // runs and sum in another order (run alone, this test saw a KL of 7.5e-14)
-        Fidelity.Result r = fid.measure(CompressionOptions.none());
+        Fidelity.Result r = fid.measure(CompressionMethods.none());
         assertEquals(1.0, r.agreement());
         assertTrue(r.meanKl() >= 0 && r.meanKl() < 1e-9, "KL " + r.meanKl());
         assertTrue(r.maxKl() >= 0 && r.maxKl() < 1e-9, "KL " + r.maxKl());
@@ -54,8 +57,8 @@ class FidelityTest {
 
     @Test
     void dycokeThatKeepsEverythingMatchesNone() {
-        var comp = new CompressionOptions(Method.DYCOKE, 0, Ttm.Windows.OFFICIAL, Ttm.Order.RASTER, true, 2, 0,
-                DynamicPruning.Mode.ALWAYS, Double.NaN, 2, 0);
+        var comp = new DyCokeMethod(0, Ttm.Windows.OFFICIAL, Ttm.Order.RASTER, Double.NaN,
+                DynamicPruningOptions.defaults().withLayer(2).withP(0).withMode(DynamicPruning.Mode.ALWAYS));
         Fidelity.Result r = fid.measure(comp);
         assertEquals(1.0, r.agreement());
         assertTrue(r.maxKl() < 1e-6, "KL " + r.maxKl());
@@ -63,7 +66,7 @@ class FidelityTest {
 
     @Test
     void pruningMovesTheDistributions() {
-        Fidelity.Result r = fid.measure(CompressionOptions.of(Method.RANDOM).withRatio(0.25));
+        Fidelity.Result r = fid.measure(new RandomMethod(TokenBudget.ratio(0.25), 0));
         assertEquals(32, r.visualKept());
         assertTrue(r.meanKl() > 1e-4 && Double.isFinite(r.meanKl()), "KL " + r.meanKl());
         assertTrue(r.maxKl() >= r.meanKl());
@@ -73,14 +76,14 @@ class FidelityTest {
 
     @Test
     void dycokeDpAttendsToFewerTokensThanItKeeps() {
-        Fidelity.Result r = fid.measure(CompressionOptions.of(Method.DYCOKE).withDpLayer(2).withRatio(0.5));
+        Fidelity.Result r = fid.measure(DyCokeMethod.defaults().withDpLayer(2).withRatio(0.5));
         assertTrue(r.visualKept() <= 64);
         assertTrue(r.visualAttended() < r.visualKept(), r.visualAttended() + " of " + r.visualKept());
     }
 
     @Test
     void anUnreachableDycokeBudgetSaysSo() {
-        var e = assertThrows(UnreachableBudgetException.class, () -> fid.measure(CompressionOptions.of(Method.DYCOKE).withDpLayer(2).withRatio(0.25)));
+        var e = assertThrows(UnreachableBudgetException.class, () -> fid.measure(DyCokeMethod.defaults().withDpLayer(2).withRatio(0.25)));
         assertTrue(e.getMessage().contains("at least 48 tokens"), e.getMessage());
     }
 

@@ -1,8 +1,9 @@
 package dev.dycoke4j.pipeline;
 
-import dev.dycoke4j.compress.CompressionOptions;
+import dev.dycoke4j.compress.CompressionMethod;
+import dev.dycoke4j.compress.CompressionMethods;
+import dev.dycoke4j.compress.DyCokeMethod;
 import dev.dycoke4j.compress.DynamicPruning;
-import dev.dycoke4j.compress.Method;
 import dev.dycoke4j.llm.KvCache;
 import dev.dycoke4j.testing.Oracle;
 import dev.dycoke4j.tokenizer.ChatTemplate;
@@ -16,7 +17,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -62,23 +65,25 @@ class FollowUpTest {
         return frames;
     }
 
-    static CompressionOptions method(Method m) {
-        CompressionOptions c = CompressionOptions.of(m);
-        // the oracle has 3 layers: DP at L=2, FastV at K=1
-        return new CompressionOptions(m, c.ttmK(), c.ttmWindows(), c.ttmOrder(), c.dpEnabled(), 2, c.dpP(), c.dpMode(),
-                c.dpStore(), c.dpStoreType(), c.ratio(), 1, c.seed());
+    /** The method called {@code name} with its defaults, but for the oracle's 3 layers: DP at L=2, FastV at K=1. */
+    static CompressionMethod method(String name) {
+        Map<String, String> o = new HashMap<>();
+        List<String> keys = CompressionMethods.spec(name).keys();
+        if (keys.contains("dp_l")) o.put("dp_l", "2");
+        if (keys.contains("fastv_k")) o.put("fastv_k", "1");
+        return CompressionMethods.parse(name, o);
     }
 
-    static Answer fresh(List<RgbFrame> frames, String q, CompressionOptions comp) {
+    static Answer fresh(List<RgbFrame> frames, String q, CompressionMethod comp) {
         return qa.ask(n -> frames, frames.size(), q, GenerationOptions.greedy(10), comp, null);
     }
 
     @Test
     void theFirstQuestionIsTheOneShotAnswerAndFollowUpsEqualFreshRuns() {
         List<RgbFrame> frames = clip(8, 1);
-        for (Method m : Method.values()) {
+        for (String m : CompressionMethods.names()) {
             qa.clearCaches();
-            CompressionOptions comp = method(m);
+            CompressionMethod comp = method(m);
             VideoSession s = qa.open(frames, 0, comp, 8);
             Answer a1 = s.ask(Q1, GenerationOptions.greedy(10), null);
             Answer f1 = fresh(frames, Q1, comp);
@@ -95,7 +100,7 @@ class FollowUpTest {
                 assertEquals(f.stats().kvCacheBytes(), a.stats().kvCacheBytes());
                 assertTrue(a.stats().visionCached());
                 assertEquals(0, a.stats().seconds().vision());
-                if (m == Method.FASTV) assertEquals(0, a.stats().prefixCachedTokens(), "FastV always prefills in full");
+                if (m.equals("fastv")) assertEquals(0, a.stats().prefixCachedTokens(), "FastV always prefills in full");
                 else assertEquals(ChatTemplate.videoPrefixIds(qa.tokenizer(), s.visualTokens() + 1).length, a.stats().prefixCachedTokens(),
                         m + ": the whole template-and-video prefix");
                 assertTrue(a.stats().ttftSeconds() > 0);
@@ -113,9 +118,9 @@ class FollowUpTest {
     void everyMethodOnABf16CacheAnswersAsOnF32InHalfTheBytes() {
         List<RgbFrame> frames = clip(8, 4);
         try (VideoQa half = VideoQa.load(Oracle.model(), LoadOptions.asStored().withKvCache(KvCache.Precision.BF16))) {
-            for (Method m : Method.values()) {
-                CompressionOptions comp = method(m);
-                assertEquals(DynamicPruning.Store.FULL, comp.dpStore());
+            for (String m : CompressionMethods.names()) {
+                CompressionMethod comp = method(m);
+                if (comp instanceof DyCokeMethod d) assertEquals(DynamicPruning.Store.FULL, d.dp().store());
                 qa.clearCaches();
                 VideoSession full = qa.open(frames, 0, comp, 8), bf16 = half.open(frames, 0, comp, 8);
                 for (String q : new String[]{Q1, Q2}) {
@@ -140,9 +145,10 @@ class FollowUpTest {
     @EnumSource(KvCache.CompactType.class)
     void dpCompactStoreOnABf16CacheAnswersAsOnF32AndCountsEachStoreAtItsSize(KvCache.CompactType type) {
         List<RgbFrame> frames = clip(8, 4);
-        CompressionOptions comp = method(Method.DYCOKE).withDpStore(DynamicPruning.Store.COMPACT, type);
+        DyCokeMethod dycoke = (DyCokeMethod) method("dycoke");
+        CompressionMethod comp = dycoke.withDp(dycoke.dp().withStore(DynamicPruning.Store.COMPACT, type));
         var text = qa.model().decoder().config();
-        int layers = text.numLayers(), L = comp.dpLayer(), above = layers - L, kvDim = text.numKvHeads() * text.headDim();
+        int layers = text.numLayers(), L = dycoke.dp().layer(), above = layers - L, kvDim = text.numKvHeads() * text.headDim();
         long compactRow = type == KvCache.CompactType.INT8 ? 2L * (kvDim + text.numKvHeads() * Float.BYTES) : 2L * kvDim * Short.BYTES;
         try (VideoQa half = VideoQa.load(Oracle.model(), LoadOptions.asStored().withKvCache(KvCache.Precision.BF16))) {
             qa.clearCaches();
@@ -171,9 +177,8 @@ class FollowUpTest {
     @Test
     void dpWithTheCompactStoreSnapshotsBeforePruning() {
         List<RgbFrame> frames = clip(8, 2);
-        CompressionOptions c = method(Method.DYCOKE);
-        CompressionOptions comp = new CompressionOptions(c.method(), c.ttmK(), c.ttmWindows(), c.ttmOrder(), true, 2, c.dpP(),
-                DynamicPruning.Mode.ALWAYS, DynamicPruning.Store.COMPACT, KvCache.CompactType.INT8, c.ratio(), 1, c.seed());
+        DyCokeMethod c = (DyCokeMethod) method("dycoke");
+        CompressionMethod comp = c.withDp(c.dp().withMode(DynamicPruning.Mode.ALWAYS).withStore(DynamicPruning.Store.COMPACT, KvCache.CompactType.INT8));
         qa.clearCaches();
         VideoSession s = qa.open(frames, 0, comp, 8);
         s.ask(Q1, GenerationOptions.greedy(10), null);
@@ -188,7 +193,7 @@ class FollowUpTest {
     void sessionsShareTheCachesByContent() {
         qa.clearCaches();
         List<RgbFrame> frames = clip(4, 3);
-        CompressionOptions comp = method(Method.NONE);
+        CompressionMethod comp = method("none");
         VideoSession s1 = qa.open(frames, 0, comp, 8);
         assertFalse(s1.visionCached());
         Answer a = s1.ask(Q1, GenerationOptions.greedy(6), null);
@@ -203,8 +208,8 @@ class FollowUpTest {
         assertFalse(qa.open(clip(4, 4), 0, comp, 8).visionCached(), "other frames");
         assertFalse(qa.open(frames.subList(0, 3), 0, comp, 8).visionCached(), "fewer frames");
         assertFalse(qa.open(frames, 0, comp, 2).visionCached(), "another vision batch");
-        assertFalse(qa.open(frames, 0, method(Method.PRUMERGE), 8).visionCached(), "features with saliency");
-        assertTrue(qa.open(frames, 0, method(Method.RANDOM), 8).visionCached(), "the features do not depend on the method");
+        assertFalse(qa.open(frames, 0, method("prumerge"), 8).visionCached(), "features with saliency");
+        assertTrue(qa.open(frames, 0, method("random"), 8).visionCached(), "the features do not depend on the method");
     }
 
     @Test
@@ -225,7 +230,7 @@ class FollowUpTest {
     @Test
     void theDiskTierServesAnotherProcessAndNotAnotherModel() {
         List<RgbFrame> frames = clip(4, 7);
-        CompressionOptions comp = method(Method.DYCOKE);
+        CompressionMethod comp = method("dycoke");
         Answer a;
         try (VideoQa one = VideoQa.load(Oracle.model()).caches(1 << 20, 1 << 24, tmp, 1 << 24, 1 << 26)) {
             VideoSession s = one.open(frames, 0, comp, 8);
@@ -263,7 +268,7 @@ class FollowUpTest {
     @Test
     void overlappedPreprocessingGivesTheSamePixelsAndErrors() {
         List<RgbFrame> frames = clip(5, 8);
-        CompressionOptions comp = method(Method.NONE);
+        CompressionMethod comp = method("none");
         float[] pixels = qa.preprocessor().pixels(frames);
         Answer overlapped = qa.ask(n -> frames, 5, Q1, new GenerationOptions(8, 0, 1, 0, 2, false), comp, null);
         Answer sequential = qa.answerFromPixels(pixels, 5, Q1, null, new GenerationOptions(8, 0, 1, 0, 2, false), comp, null, null);

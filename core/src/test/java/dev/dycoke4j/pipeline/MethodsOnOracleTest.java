@@ -1,8 +1,9 @@
 package dev.dycoke4j.pipeline;
 
-import dev.dycoke4j.compress.CompressionOptions;
-import dev.dycoke4j.compress.Method;
-import dev.dycoke4j.compress.Ttm;
+import dev.dycoke4j.compress.CompressionMethod;
+import dev.dycoke4j.compress.CompressionMethods;
+import dev.dycoke4j.compress.RandomMethod;
+import dev.dycoke4j.compress.TokenBudget;
 import dev.dycoke4j.compress.VisionZip;
 import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.testing.Oracle;
@@ -10,7 +11,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,7 +51,7 @@ class MethodsOnOracleTest {
     record Run(Answer answer, Map<String, float[]> floats, Map<String, int[]> ids) {
     }
 
-    static Run run(CompressionOptions comp) {
+    static Run run(CompressionMethod comp) {
         Map<String, float[]> floats = new HashMap<>();
         Map<String, int[]> ids = new HashMap<>();
         Trace trace = new Trace() {
@@ -68,32 +69,39 @@ class MethodsOnOracleTest {
         return new Run(a, floats, ids);
     }
 
-    static CompressionOptions opts(Method m, double ratio) {
-        return CompressionOptions.of(m).withDpLayer(2).withRatio(ratio);
+    /** The method at retained ratio {@code ratio} (NaN: DyCoke's budget), with DP at L=2 where it applies. */
+    static CompressionMethod opts(String name, double ratio) {
+        Map<String, String> o = new HashMap<>();
+        if (CompressionMethods.spec(name).keys().contains("dp_l")) o.put("dp_l", "2");
+        if (!Double.isNaN(ratio)) o.put("ratio", Double.toString(ratio));
+        return CompressionMethods.parse(name, o);
+    }
+
+    static List<String> methods() {
+        return CompressionMethods.names();
     }
 
     @ParameterizedTest
-    @EnumSource(Method.class)
-    void everyMethodRunsEndToEnd(Method m) {
-        CompressionOptions comp = m == Method.FASTV ? new CompressionOptions(m, 0.7, Ttm.Windows.OFFICIAL, Ttm.Order.OFFICIAL, true, 2, 0.7,
-                dev.dycoke4j.compress.DynamicPruning.Mode.OFFICIAL, 0.5, 1, 0) : opts(m, Double.NaN);
+    @MethodSource("methods")
+    void everyMethodRunsEndToEnd(String m) {
+        CompressionMethod comp = m.equals("fastv") ? CompressionMethods.parse(m, Map.of("ratio", "0.5", "fastv_k", "1")) : opts(m, Double.NaN);
         Run r = run(comp);
         Stats s = r.answer().stats();
-        assertEquals(m.id(), s.method());
+        assertEquals(m, s.method());
         assertEquals(F * T, s.visualTokens());
         assertEquals(6, r.answer().tokenIds().length, "greedy tokens until a stop or the limit");
         assertTrue(s.flopsLlm() > 0);
         // the baselines run at DyCoke's budget: TTM at K=0.7 keeps frames 0, 4 and 6 whole and 4 tokens of the others
-        int kept = m == Method.NONE || m == Method.FASTV ? F * T : 3 * T + 5 * 4;
+        int kept = m.equals("none") || m.equals("fastv") ? F * T : 3 * T + 5 * 4;
         assertEquals(kept, s.visualKept());
         assertTrue(s.visualAttended() <= s.visualKept());
-        if (m == Method.FASTV) assertEquals(64, s.visualAttended(), 0, "FastV at ratio 0.5 keeps 64 visual tokens above its layer");
+        if (m.equals("fastv")) assertEquals(64, s.visualAttended(), 0, "FastV at ratio 0.5 keeps 64 visual tokens above its layer");
     }
 
     @ParameterizedTest
     @CsvSource({"0.25", "0.35", "0.5", "0.9", "1.0"})
     void uniformKeepsAStride(double r) {
-        Run run = run(opts(Method.UNIFORM, r));
+        Run run = run(opts("uniform", r));
         int n = F * T, k = keep(r, n);
         int[] expected = new int[k];
         for (int i = 0; i < k; i++) expected[i] = i * n / k;
@@ -103,8 +111,7 @@ class MethodsOnOracleTest {
     @ParameterizedTest
     @CsvSource({"0.25, 0", "0.5, 0", "0.5, 7"})
     void randomIsSelectionSampling(double r, long seed) {
-        CompressionOptions comp = new CompressionOptions(Method.RANDOM, 0.7, Ttm.Windows.OFFICIAL, Ttm.Order.OFFICIAL, true, 2, 0.7,
-                dev.dycoke4j.compress.DynamicPruning.Mode.OFFICIAL, r, 2, seed);
+        CompressionMethod comp = new RandomMethod(TokenBudget.ratio(r), seed);
         Run run = run(comp);
         int n = F * T, k = keep(r, n);
         Random rnd = new Random(seed);
@@ -116,7 +123,7 @@ class MethodsOnOracleTest {
     @ParameterizedTest
     @CsvSource({"0.25", "0.35", "0.5", "0.75"})
     void pruMergePlusKeepsOutliersThenSamples(double r) {
-        Run run = run(opts(Method.PRUMERGE, r));
+        Run run = run(opts("prumerge", r));
         float[] sal = run.floats().get("saliency");
         assertNotNull(sal, "the trace holds the pooled saliency");
         int[] budget = perFrame(Math.max(keep(r, F * T), F), F);
@@ -144,7 +151,7 @@ class MethodsOnOracleTest {
     @ParameterizedTest
     @CsvSource({"0.25", "0.35", "0.5", "0.75"})
     void visionZipKeepsDominantThenContextualTargets(double r) {
-        Run run = run(opts(Method.VISIONZIP, r));
+        Run run = run(opts("visionzip", r));
         float[] sal = run.floats().get("saliency");
         int[] budget = perFrame(Math.max(keep(r, F * T), F), F);
         List<Integer> expected = new ArrayList<>();
@@ -165,7 +172,7 @@ class MethodsOnOracleTest {
     @ParameterizedTest
     @CsvSource({"0.4", "0.5", "0.75", "1.0"})
     void dycokeAtARatioKeepsTheMostTokensWithinTheBudget(double r) {
-        Run run = run(opts(Method.DYCOKE, r));
+        Run run = run(opts("dycoke", r));
         int kept = run.ids().get("kept_indices").length, budget = keep(r, F * T);
         assertTrue(kept <= budget, kept + " kept, budget " + budget);
         // one more token per compared frame would go over: frames 1, 2, 3, 5 and 7 under official windows

@@ -1,6 +1,6 @@
 package dev.dycoke4j.pipeline;
 
-import dev.dycoke4j.compress.CompressionOptions;
+import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.llm.Generator;
 import dev.dycoke4j.llm.Sampler;
@@ -56,7 +56,7 @@ class OracleQ8Test {
         try (VideoQa ref = VideoQa.load(Oracle.model()); VideoQa other = VideoQa.load(Oracle.modelBf16(), LoadOptions.q8());
              Safetensors g = Oracle.golden("forward.safetensors")) {
             Fidelity fid = Fidelity.ofPixels(ref, g.get("pixel_values_videos").toFloatArray(), 8, "What happens in this video?", 2, 8);
-            var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> fid.measure(other, CompressionOptions.none()));
+            var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> fid.measure(other, CompressionMethods.none()));
             assertTrue(e.getMessage().contains("not the reference's checkpoint"), e.getMessage());
         }
     }
@@ -67,7 +67,7 @@ class OracleQ8Test {
             try (VideoQa ref = VideoQa.load(dir); VideoQa q8 = VideoQa.load(dir, LoadOptions.q8());
                  Safetensors g = Oracle.golden("forward.safetensors")) {
                 Fidelity fid = Fidelity.ofPixels(ref, g.get("pixel_values_videos").toFloatArray(), 8, "What happens in this video?", 12, 3);
-                Fidelity.Result r = fid.measure(q8, CompressionOptions.none());
+                Fidelity.Result r = fid.measure(q8, CompressionMethods.none());
                 // measured: agreement 1, mean KL 3.3e-4 (F32) and 3.2e-4 (BF16) nats, max 5.0e-4 and 4.7e-4
                 assertEquals(1.0, r.agreement(), dir + ": " + r);
                 assertTrue(r.meanKl() > 0 && r.meanKl() < 1e-3 && r.maxKl() < 2e-3, dir + ": " + r);

@@ -1,6 +1,6 @@
 package dev.dycoke4j.pipeline;
 
-import dev.dycoke4j.compress.CompressionOptions;
+import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.testing.Oracle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,7 +29,7 @@ class PixelInputTest {
 
     static String answerFails(float[] pixels, int frames) {
         return assertThrows(IllegalArgumentException.class, () -> qa.answerFromPixels(pixels, frames, Q, null,
-                GenerationOptions.greedy(2), CompressionOptions.none(), null, null)).getMessage();
+                GenerationOptions.greedy(2), CompressionMethods.none(), null, null)).getMessage();
     }
 
     static String fidelityFails(float[] pixels, int frames) {
@@ -56,7 +56,7 @@ class PixelInputTest {
 
     @Test
     void theRightLengthIsAnswered() {
-        Answer a = qa.answerFromPixels(new float[2 * per], 2, Q, null, GenerationOptions.greedy(2), CompressionOptions.none(), null, null);
+        Answer a = qa.answerFromPixels(new float[2 * per], 2, Q, null, GenerationOptions.greedy(2), CompressionMethods.none(), null, null);
         assertEquals(2, a.stats().frames());
     }
 }

@@ -1,7 +1,6 @@
 package dev.dycoke4j.pipeline;
 
-import dev.dycoke4j.compress.CompressionOptions;
-import dev.dycoke4j.compress.Method;
+import dev.dycoke4j.compress.CompressionMethod;
 import dev.dycoke4j.testing.Oracle;
 import dev.dycoke4j.vision.RgbFrame;
 import org.junit.jupiter.api.AfterAll;
@@ -19,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link VideoQa#open(VideoSource, int, CompressionOptions, int)}, decoding overlapped with the vision tower, on the
+ * {@link VideoQa#open(VideoSource, int, CompressionMethod, int)}, decoding overlapped with the vision tower, on the
  * oracle model: the features and answers of frames already decoded, whatever the source predicted; the cache found
  * by content without decoding; failures rethrown as they are, with no thread left behind.
  */
@@ -39,7 +38,7 @@ class StreamedVideoTest {
     }
 
     /** The session on frames decoded first, uncached: what every streamed session must equal. */
-    static VideoSession reference(List<RgbFrame> frames, CompressionOptions comp) {
+    static VideoSession reference(List<RgbFrame> frames, CompressionMethod comp) {
         qa.clearCaches();
         return qa.open(frames, 0, comp, BATCH);
     }
@@ -78,8 +77,8 @@ class StreamedVideoTest {
         List<RgbFrame> frames = all.subList(0, 8);          // 8 sampled from its first 8
         List<RgbFrame> others = FollowUpTest.clip(8, 4);
         List<RgbFrame> copies = frames.stream().map(f -> new RgbFrame(f.width(), f.height(), f.rgb().clone())).toList();
-        for (Method m : new Method[]{Method.NONE, Method.PRUMERGE}) {
-            CompressionOptions comp = FollowUpTest.method(m);
+        for (String m : new String[]{"none", "prumerge"}) {
+            CompressionMethod comp = FollowUpTest.method(m);
             List<Case> cases = List.of(
                     new Case(new FakeVideo("right", frames), 8, 0),                         // the container's count was right
                     new Case(new FakeVideo("fewer", frames).streaming(10, frames), 6, 2),   // 10 predicted: the third batch never filled
@@ -121,7 +120,7 @@ class StreamedVideoTest {
     @Test
     void theSameContentKeyIsACacheHitWithoutDecoding() {
         List<RgbFrame> frames = FollowUpTest.clip(6, 5);
-        CompressionOptions comp = FollowUpTest.method(Method.DYCOKE);
+        CompressionMethod comp = FollowUpTest.method("dycoke");
         VideoSession want = reference(frames, comp);
         qa.clearCaches();
         FakeVideo first = new FakeVideo("clip", frames);
@@ -145,7 +144,7 @@ class StreamedVideoTest {
     @Test
     void aFailureWhileDecodingIsRethrownAsItIsAndNoThreadIsLeft() {
         List<RgbFrame> frames = FollowUpTest.clip(8, 6);
-        CompressionOptions comp = FollowUpTest.method(Method.NONE);
+        CompressionMethod comp = FollowUpTest.method("none");
         for (int after : new int[]{0, 2, 4, 8}) {
             qa.clearCaches();
             IllegalStateException boom = new IllegalStateException("clip.mp4: corrupt after frame " + after);

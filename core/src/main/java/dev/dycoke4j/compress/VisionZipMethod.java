@@ -1,0 +1,45 @@
+package dev.dycoke4j.compress;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** VisionZip, video variant: dominant tokens by attention plus merged contextual tokens, per frame ({@link VisionZip}). Options: the {@link TokenBudget}'s. */
+public record VisionZipMethod(TokenBudget budget) implements CompressionMethod {
+    public static final MethodSpec SPEC = new MethodSpec("visionzip", List.of("ratio", "ttm_k", "ttm_windows"), VisionZipMethod::parse);
+
+    public VisionZipMethod {
+        java.util.Objects.requireNonNull(budget, "budget");
+    }
+
+    /** At DyCoke's budget. */
+    public static VisionZipMethod defaults() {
+        return new VisionZipMethod(TokenBudget.matchTtm());
+    }
+
+    static VisionZipMethod parse(Map<String, String> options) {
+        return new VisionZipMethod(TokenBudget.read(SPEC.reader(options)));
+    }
+
+    @Override
+    public String name() {
+        return SPEC.name();
+    }
+
+    @Override
+    public Map<String, String> options() {
+        Map<String, String> m = new LinkedHashMap<>();
+        budget.write(m);
+        return m;
+    }
+
+    @Override
+    public boolean needsVisionAttention() {
+        return true;
+    }
+
+    @Override
+    public Compressor preLlm() {
+        return pooled -> new VisionZip(budget.ratioFor(pooled.frames(), pooled.tokensPerFrame()), VisionZip.DEFAULT_DOMINANT_SHARE).compress(pooled);
+    }
+}
