@@ -146,12 +146,11 @@ public final class VideoQa implements AutoCloseable {
         return answers.promptIds(question, videoPositions);
     }
 
-    /** As {@link #ask(IntFunction, VisionOptions, String, GenerationOptions, CompressionOptions, Consumer)} without compression, in the vision batch of {@code opts}. */
+    // the overloads with a bare frame count: the vision batch is that of GenerationOptions, or the default
     public Answer ask(IntFunction<List<RgbFrame>> video, int frames, String question, GenerationOptions opts, Consumer<String> out) {
         return ask(video, frames, question, opts, CompressionOptions.none(), out);
     }
 
-    /** As {@link #ask(IntFunction, VisionOptions, String, GenerationOptions, CompressionOptions, Consumer)}, in the vision batch of {@code opts}. */
     public Answer ask(IntFunction<List<RgbFrame>> video, int frames, String question, GenerationOptions opts,
                       CompressionOptions comp, Consumer<String> out) {
         return ask(video, new VisionOptions(frames, opts.visionBatch()), question, opts, comp, out);
@@ -165,7 +164,7 @@ public final class VideoQa implements AutoCloseable {
                       CompressionOptions comp, Consumer<String> out) {
         long t0 = System.nanoTime();
         List<RgbFrame> sampled = video.apply(vo.frames());
-        return answer(sampled, (System.nanoTime() - t0) / 1e9, question, null, vo, opts, comp, out, null);
+        return answer(vision.encodeUncached(sampled, (System.nanoTime() - t0) / 1e9, forMethod(vo, comp), null), question, null, opts, comp, out, null);
     }
 
     /**
@@ -174,34 +173,35 @@ public final class VideoQa implements AutoCloseable {
      */
     public Answer answer(List<RgbFrame> frames, double decodeSeconds, String question, int[] ids, GenerationOptions opts,
                          CompressionOptions comp, Consumer<String> out, Trace trace) {
-        return answer(frames, decodeSeconds, question, ids, new VisionOptions(Math.max(1, frames.size()), opts.visionBatch()), opts, comp, out, trace);
-    }
-
-    private Answer answer(List<RgbFrame> frames, double decodeSeconds, String question, int[] ids, VisionOptions vo,
-                          GenerationOptions opts, CompressionOptions comp, Consumer<String> out, Trace trace) {
-        EncodedVideo v = vision.encodeUncached(frames, decodeSeconds, vo.withSaliency(CompressStage.needsSaliency(comp)), trace);
-        return answers.start(compress.apply(v, comp, trace), question, ids, opts, out, trace).complete();
+        VisionOptions vo = forMethod(new VisionOptions(Math.max(1, frames.size()), opts.visionBatch()), comp);
+        return answer(vision.encodeUncached(frames, decodeSeconds, vo, trace), question, ids, opts, comp, out, trace);
     }
 
     /**
-     * The full request from preprocessed pixel values {@code [F, 3, H, W]}, H and W the vision tower's image size, in
-     * the vision batch of {@code opts}.
+     * As above, from preprocessed pixel values {@code [F, 3, H, W]}, H and W the vision tower's image size.
      *
      * @throws IllegalArgumentException when {@code frames < 1} or {@code pixels} do not hold exactly that many values
      */
     public Answer answerFromPixels(float[] pixels, int frames, String question, int[] ids, GenerationOptions opts,
                                    CompressionOptions comp, Consumer<String> out, Trace trace) {
-        vision.checkPixels(pixels, frames);
-        VisionOptions vo = new VisionOptions(frames, opts.visionBatch(), CompressStage.needsSaliency(comp));
-        return answers.start(compress.apply(vision.encode(pixels, vo, trace), comp, trace), question, ids, opts, out, trace).complete();
+        VisionOptions vo = forMethod(new VisionOptions(frames, opts.visionBatch()), comp);
+        return answer(vision.encode(pixels, vo, trace), question, ids, opts, comp, out, trace);
     }
 
-    /** As {@link #open(IntFunction, VisionOptions, CompressionOptions)} in batches of {@link VisionOptions#DEFAULT_BATCH}. */
+    private Answer answer(EncodedVideo v, String question, int[] ids, GenerationOptions opts, CompressionOptions comp,
+                          Consumer<String> out, Trace trace) {
+        return answers.start(compress.apply(v, comp, trace), question, ids, opts, out, trace).complete();
+    }
+
+    /** {@code vo}, with the saliency when {@code comp}'s method needs it. */
+    private static VisionOptions forMethod(VisionOptions vo, CompressionOptions comp) {
+        return vo.withSaliency(vo.saliency() || CompressStage.needsSaliency(comp));
+    }
+
     public VideoSession open(IntFunction<List<RgbFrame>> video, int frames, CompressionOptions comp) {
         return open(video, VisionOptions.of(frames), comp);
     }
 
-    /** As {@link #open(IntFunction, VisionOptions, CompressionOptions)}. */
     public VideoSession open(IntFunction<List<RgbFrame>> video, int frames, CompressionOptions comp, int visionBatch) {
         return open(video, new VisionOptions(frames, visionBatch), comp);
     }
@@ -214,10 +214,9 @@ public final class VideoQa implements AutoCloseable {
     public VideoSession open(IntFunction<List<RgbFrame>> video, VisionOptions vo, CompressionOptions comp) {
         long t0 = System.nanoTime();
         List<RgbFrame> sampled = video.apply(vo.frames());
-        return open(sampled, (System.nanoTime() - t0) / 1e9, comp, vo.visionBatch());
+        return session(vision.encode(sampled, (System.nanoTime() - t0) / 1e9, forMethod(vo, comp)), comp);
     }
 
-    /** As {@link #open(VideoSource, VisionOptions, CompressionOptions)}. */
     public VideoSession open(VideoSource video, int frames, CompressionOptions comp, int visionBatch) {
         return open(video, new VisionOptions(frames, visionBatch), comp);
     }
@@ -228,13 +227,12 @@ public final class VideoQa implements AutoCloseable {
      * ({@link VisionStage#encode(VideoSource, VisionOptions)}).
      */
     public VideoSession open(VideoSource video, VisionOptions vo, CompressionOptions comp) {
-        return session(vision.encode(video, vo.withSaliency(CompressStage.needsSaliency(comp))), comp);
+        return session(vision.encode(video, forMethod(vo, comp)), comp);
     }
 
     /** A session on frames already decoded (in {@code decodeSeconds}). */
     public VideoSession open(List<RgbFrame> frames, double decodeSeconds, CompressionOptions comp, int visionBatch) {
-        VisionOptions vo = new VisionOptions(Math.max(1, frames.size()), visionBatch, CompressStage.needsSaliency(comp));
-        return session(vision.encode(frames, decodeSeconds, vo), comp);
+        return session(vision.encode(frames, decodeSeconds, forMethod(new VisionOptions(Math.max(1, frames.size()), visionBatch), comp)), comp);
     }
 
     private VideoSession session(EncodedVideo v, CompressionOptions comp) {
