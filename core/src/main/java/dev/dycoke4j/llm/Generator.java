@@ -39,7 +39,7 @@ public final class Generator {
 
     /**
      * A loop over {@code rows} prompt rows {@code prompt [rows, d]} that follow the {@code cache.length()} positions
-     * the cache already holds (a restored prefix, say).
+     * the cache already holds (a restored prefix, say); {@code prompt} is consumed when it goes in one chunk.
      *
      * @param hook        applied at every decode step (never at the prefill); may be null
      * @param prefillHook applied at the prefill (FastV), which then runs in one chunk; may be null
@@ -69,7 +69,7 @@ public final class Generator {
      * token's distribution.
      */
     public float[] prefill(int maxRows, boolean allLogits) {
-        if (maxRows < 1) throw new IllegalArgumentException("a prefill chunk must be at least 1 row, got " + maxRows);
+        if (maxRows < 1) throw new IllegalArgumentException("a prefill chunk must be at least 1 token, got " + maxRows);
         if (prefillDone()) throw new IllegalStateException("the prompt is already prefilled");
         int d = dec.config().hiddenSize(), vocab = dec.config().vocabSize();
         int T = prefillHook != null ? promptRows - prefilled : Math.min(maxRows, promptRows - prefilled);

@@ -64,7 +64,6 @@ public final class Fidelity {
     public static Fidelity ofPixels(VideoQa qa, float[] pixels, int n, String question, int steps, int visionBatch) {
         if (steps < 1) throw new IllegalArgumentException("need at least one step, got " + steps);
         if (visionBatch < 1) throw new IllegalArgumentException("the vision batch must be at least 1, got " + visionBatch);
-        qa.visionStage().checkPixels(pixels, n);
         return of(qa, qa.visionStage().encode(pixels, new VisionOptions(n, visionBatch, true), null), question, steps);
     }
 

@@ -160,9 +160,8 @@ public final class VisionStage {
     }
 
     /** Checks that {@code pixels} are {@code frames} frames {@code [3, H, W]} at the vision tower's image size, no more, no less. */
-    void checkPixels(float[] pixels, int frames) {
+    private void checkPixels(float[] pixels, int frames) {
         int img = model.config().vision().imageSize();
-        if (frames < 1) throw new IllegalArgumentException("frames must be at least 1, got " + frames);
         long want = (long) frames * 3 * img * img;
         if (pixels == null || pixels.length != want)
             throw new IllegalArgumentException("pixel values hold " + (pixels == null ? "nothing (null)" : pixels.length + " floats")
