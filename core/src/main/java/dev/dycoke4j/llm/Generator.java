@@ -4,8 +4,10 @@ import java.util.Arrays;
 import java.util.Set;
 
 /**
- * The token loop: prefill the prompt's embeddings, then sample, feed back, and stop at a stop id or after
- * {@code maxNewTokens}. The stop token itself is returned as the last token, as HF generate does.
+ * The token loop, one step at a time: prefill the prompt's embeddings (in chunks, each continuing at the cache's
+ * length), then choose a token (sampled, or given for teacher forcing), feed it back, and stop at a stop id, after
+ * {@code maxNewTokens}, or when the cache is full. The stop token itself is kept as the last token, as HF generate
+ * does. {@link #run} is the whole loop at once. Owns its cache's future: nothing else may write to it meanwhile.
  */
 public final class Generator {
     /** Sees every step: the logits the token was sampled from, then the token. */
@@ -20,7 +22,157 @@ public final class Generator {
     public record Result(int[] tokens, double prefillSeconds, double decodeSeconds, boolean stopped) {
     }
 
-    private Generator() {
+    private final Qwen2Decoder dec;
+    private final KvCache cache;
+    private final float[] prompt;
+    private final int promptRows;
+    private final Sampler sampler;
+    private final int maxNewTokens;
+    private final Set<Integer> stopIds;
+    private final AttentionHook hook;
+    private final PrefillHook prefillHook;
+    private final int[] out;
+    private int prefilled, n;
+    private boolean stopped, full, unfed;
+    /** The next-token logits {@code [vocab]}: those of the prompt's last row, then of the last token fed. */
+    private float[] next;
+
+    /**
+     * A loop over {@code rows} prompt rows {@code prompt [rows, d]} that follow the {@code cache.length()} positions
+     * the cache already holds (a restored prefix, say); {@code prompt} is consumed when it goes in one chunk.
+     *
+     * @param hook        applied at every decode step (never at the prefill); may be null
+     * @param prefillHook applied at the prefill (FastV), which then runs in one chunk; may be null
+     */
+    public Generator(Qwen2Decoder dec, KvCache cache, float[] prompt, int rows, Sampler sampler, int maxNewTokens,
+                     Set<Integer> stopIds, AttentionHook hook, PrefillHook prefillHook) {
+        if (rows < 1) throw new IllegalArgumentException("the prompt must have at least one row, got " + rows);
+        if (maxNewTokens < 1) throw new IllegalArgumentException("max new tokens must be at least 1, got " + maxNewTokens);
+        if (prompt.length < (long) rows * dec.config().hiddenSize())
+            throw new IllegalArgumentException(prompt.length + " floats hold fewer than " + rows + " prompt rows");
+        this.dec = dec;
+        this.cache = cache;
+        this.prompt = prompt;
+        this.promptRows = rows;
+        this.sampler = sampler;
+        this.maxNewTokens = maxNewTokens;
+        this.stopIds = stopIds;
+        this.hook = hook;
+        this.prefillHook = prefillHook;
+        this.out = new int[maxNewTokens];
+    }
+
+    /**
+     * Prefills up to {@code maxRows} more prompt rows (all that remain when a prefill hook is set: it must see the whole
+     * prompt) and returns their logits: every row's {@code [rows, vocab]} when {@code allLogits}, else the last row's
+     * (fewer rows when the prefill hook dropped some). When this finishes the prompt, {@link #logits} holds the first
+     * token's distribution.
+     */
+    public float[] prefill(int maxRows, boolean allLogits) {
+        if (maxRows < 1) throw new IllegalArgumentException("a prefill chunk must be at least 1 token, got " + maxRows);
+        if (prefillDone()) throw new IllegalStateException("the prompt is already prefilled");
+        int d = dec.config().hiddenSize(), vocab = dec.config().vocabSize();
+        int T = prefillHook != null ? promptRows - prefilled : Math.min(maxRows, promptRows - prefilled);
+        float[] x = prefilled == 0 && T == promptRows && prompt.length == T * d ? prompt : Arrays.copyOfRange(prompt, prefilled * d, (prefilled + T) * d);
+        float[] logits = dec.forward(x, T, cache, allLogits ? T : 1, null, prefillHook);
+        prefilled += T;
+        if (prefillDone()) {
+            int rows = logits.length / vocab;
+            next = Arrays.copyOfRange(logits, (rows - 1) * vocab, rows * vocab);
+        }
+        return logits;
+    }
+
+    /** Whether every prompt row is in the cache. */
+    public boolean prefillDone() {
+        return prefilled == promptRows;
+    }
+
+    /** Prompt rows prefilled so far (not counting what the cache held before). */
+    public int prefilled() {
+        return prefilled;
+    }
+
+    /** Samples the next token from {@link #logits}, then feeds it back unless that ends the loop; returns it. */
+    public int next() {
+        int id = choose();
+        feed();
+        return id;
+    }
+
+    /** As {@link #next}, with {@code token} instead of a sampled one (teacher forcing). */
+    public int next(int token) {
+        int id = choose(token);
+        feed();
+        return id;
+    }
+
+    /**
+     * Samples the next token from {@link #logits} and returns it, without running it yet: {@link #feed} does (the split
+     * lets a caller hand the token on before the decode step, or run several loops' steps together).
+     */
+    public int choose() {
+        checkChoose();
+        return chosen(sampler.sample(next, 0, next.length));
+    }
+
+    /** As {@link #choose}, with {@code token} instead of a sampled one (teacher forcing). */
+    public int choose(int token) {
+        checkChoose();
+        return chosen(token);
+    }
+
+    private void checkChoose() {
+        if (!prefillDone()) throw new IllegalStateException("the prompt is not prefilled yet");
+        if (done()) throw new IllegalStateException("generation is over");
+        if (unfed) throw new IllegalStateException("the token chosen last is not fed yet");
+    }
+
+    private int chosen(int id) {
+        out[n++] = id;
+        if (stopIds.contains(id)) stopped = true;
+        else if (cache.length() >= cache.maxTokens()) full = true;
+        unfed = !done();
+        return id;
+    }
+
+    /** Runs the decode step of the token chosen last, which gives the next {@link #logits}; nothing when the loop is over. */
+    public void feed() {
+        if (!unfed) {
+            if (done()) return;
+            throw new IllegalStateException("no token chosen to feed");
+        }
+        unfed = false;
+        next = dec.forward(dec.embed(new int[]{out[n - 1]}), 1, cache, 1, hook);
+    }
+
+    /** Whether the loop is over: a stop token, {@code maxNewTokens} tokens, or a full cache. */
+    public boolean done() {
+        return stopped || full || n == maxNewTokens;
+    }
+
+    /** Whether the loop ended at a stop token. */
+    public boolean stopped() {
+        return stopped;
+    }
+
+    /** The distribution of the next token (or of the last one, once done); not to be modified. */
+    public float[] logits() {
+        if (next == null) throw new IllegalStateException("the prompt is not prefilled yet");
+        return next;
+    }
+
+    /** The tokens chosen so far. */
+    public int[] tokens() {
+        return Arrays.copyOf(out, n);
+    }
+
+    public int count() {
+        return n;
+    }
+
+    public KvCache cache() {
+        return cache;
     }
 
     /**
@@ -38,32 +190,23 @@ public final class Generator {
         return run(dec, cache, x, T, sampler, maxNewTokens, stopIds, allLogits, listener, hook, null);
     }
 
-    /** As above, with a prefill hook (FastV) too. */
+    /** As above, with a prefill hook (FastV) too; the prompt is prefilled in one chunk. */
     public static Result run(Qwen2Decoder dec, KvCache cache, float[] x, int T, Sampler sampler, int maxNewTokens,
                              Set<Integer> stopIds, boolean allLogits, Listener listener, AttentionHook hook, PrefillHook prefillHook) {
+        Generator g = new Generator(dec, cache, x, T, sampler, maxNewTokens, stopIds, hook, prefillHook);
         int vocab = dec.config().vocabSize();
         long t0 = System.nanoTime();
-        float[] logits = dec.forward(x, T, cache, allLogits ? T : 1, null, prefillHook);
-        int rows = logits.length / vocab;
+        float[] logits = g.prefill(T, allLogits);
         double prefill = (System.nanoTime() - t0) / 1e9;
-        if (listener != null) listener.prefilled(logits, rows, prefill);
-        int[] out = new int[maxNewTokens];
-        int n = 0;
-        boolean stopped = false;
-        float[] last = Arrays.copyOfRange(logits, (rows - 1) * vocab, rows * vocab);
+        if (listener != null) listener.prefilled(logits, logits.length / vocab, prefill);
         long t1 = System.nanoTime();
-        while (n < maxNewTokens) {
-            int id = sampler.sample(last, 0, vocab);
-            out[n++] = id;
-            if (listener != null) listener.token(id, last, n - 1);
-            if (stopIds.contains(id)) {
-                stopped = true;
-                break;
-            }
-            if (n == maxNewTokens || cache.length() >= cache.maxTokens()) break;
-            last = dec.forward(dec.embed(new int[]{id}), 1, cache, 1, hook);
+        while (!g.done()) {
+            float[] from = g.logits();
+            int id = g.choose();
+            if (listener != null) listener.token(id, from, g.count() - 1);
+            g.feed();
         }
         double decode = (System.nanoTime() - t1) / 1e9;
-        return new Result(Arrays.copyOf(out, n), prefill, decode, stopped);
+        return new Result(g.tokens(), prefill, decode, g.stopped());
     }
 }

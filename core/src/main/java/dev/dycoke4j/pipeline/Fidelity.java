@@ -2,12 +2,7 @@ package dev.dycoke4j.pipeline;
 
 import dev.dycoke4j.compress.CompressionMethod;
 import dev.dycoke4j.compress.CompressionMethods;
-import dev.dycoke4j.compress.DecodePruning;
-import dev.dycoke4j.compress.PrefillPruning;
 import dev.dycoke4j.compress.TokenBudget;
-import dev.dycoke4j.compress.VisualTokens;
-import dev.dycoke4j.llm.KvCache;
-import dev.dycoke4j.llm.Qwen2Decoder;
 import dev.dycoke4j.vision.RgbFrame;
 
 import java.util.List;
@@ -25,7 +20,8 @@ import java.util.List;
  * Greedy agreement under teacher forcing does not compound: a free-running generation diverges for good at its first
  * disagreement, which hides how close the later steps are.
  *
- * <p>{@link #measure(VideoQa, CompressionMethod)} runs a second load of the same checkpoint (int8 weights, say)
+ * <p>Every run goes through the public stages: {@link CompressStage} on the features encoded once, then a
+ * {@link Sequence} fed the tokens ({@link Sequence#force}). {@link #measure(VideoQa, CompressionMethod)} runs a second load of the same checkpoint (int8 weights, say)
  * against the first's reference, on the same features: only the language model differs between such loads.
  */
 public final class Fidelity {
@@ -35,22 +31,20 @@ public final class Fidelity {
     }
 
     private final VideoQa qa;
-    private final int frames;
-    private final VisualTokens pooled;
+    private final EncodedVideo video;
     private final String question;
     private final int steps;
     private final int[] reference;
     private final double[][] referenceLogProbs;
 
-    private Fidelity(VideoQa qa, int frames, VisualTokens pooled, String question, int steps) {
+    private Fidelity(VideoQa qa, EncodedVideo video, String question, int steps) {
         this.qa = qa;
-        this.frames = frames;
-        this.pooled = pooled;
+        this.video = video;
         this.question = question;
         this.steps = steps;
         this.reference = new int[steps];
         this.referenceLogProbs = new double[steps][];
-        run(qa.model(), CompressionMethods.none(), null, (s, tok, logProbs) -> {
+        run(qa, CompressionMethods.none(), null, (s, tok, logProbs) -> {
             reference[s] = tok;
             referenceLogProbs[s] = logProbs;
         });
@@ -72,10 +66,16 @@ public final class Fidelity {
     public static Fidelity ofPixels(VideoQa qa, float[] pixels, int n, String question, int steps, int visionBatch) {
         if (steps < 1) throw new IllegalArgumentException("need at least one step, got " + steps);
         if (visionBatch < 1) throw new IllegalArgumentException("the vision batch must be at least 1, got " + visionBatch);
-        float[][] saliency = new float[1][];
-        float[] features = qa.encodePixels(pixels, n, visionBatch, null, saliency);
-        VisualTokens all = VisualTokens.pooled(features, n, qa.model().tokensPerFrame(), qa.model().config().text().hiddenSize(), saliency[0]);
-        return new Fidelity(qa, n, all, question, steps);
+        return of(qa, qa.visionStage().encode(pixels, new VisionOptions(n, visionBatch, true), null), question, steps);
+    }
+
+    /**
+     * On a video {@code qa}'s {@link VisionStage} encoded (with the saliency, for the methods that rank tokens by it):
+     * generates the reference, {@code steps} greedy tokens of {@code none}.
+     */
+    public static Fidelity of(VideoQa qa, EncodedVideo video, String question, int steps) {
+        if (steps < 1) throw new IllegalArgumentException("need at least one step, got " + steps);
+        return new Fidelity(qa, video, question, steps);
     }
 
     /** none's greedy tokens, fed back to every method. */
@@ -85,7 +85,7 @@ public final class Fidelity {
 
     /** Runs {@code comp} with the reference tokens fed back and compares it with none at every step. */
     public Result measure(CompressionMethod comp) {
-        return measure(qa.model(), comp);
+        return measure(qa, comp);
     }
 
     /**
@@ -96,19 +96,15 @@ public final class Fidelity {
     public Result measure(VideoQa other, CompressionMethod comp) {
         if (!other.model().dir().toAbsolutePath().normalize().equals(qa.model().dir().toAbsolutePath().normalize()))
             throw new IllegalArgumentException(other.model().dir() + " is not the reference's checkpoint " + qa.model().dir());
-        return measure(other.model(), comp);
-    }
-
-    private Result measure(LlavaOneVision model, CompressionMethod comp) {
         int[] agree = new int[1];
         double[] kl = new double[2];
-        RunInfo info = run(model, comp, reference, (s, tok, logProbs) -> {
+        Stats stats = run(other, comp, reference, (s, tok, logProbs) -> {
             if (argmax(logProbs) == reference[s]) agree[0]++;
             double d = kl(referenceLogProbs[s], logProbs);
             kl[0] += d;
             kl[1] = Math.max(kl[1], d);
         });
-        return new Result(comp.name(), comp.budget() instanceof TokenBudget.Ratio r ? r.ratio() : Double.NaN, pooled.count(), info.kept, info.attended, steps,
+        return new Result(comp.name(), comp.budget() instanceof TokenBudget.Ratio r ? r.ratio() : Double.NaN, stats.visualTokens(), stats.visualKept(), stats.visualAttended(), steps,
                 (double) agree[0] / steps, kl[0] / steps, kl[1]);
     }
 
@@ -116,27 +112,27 @@ public final class Fidelity {
         void at(int step, int token, double[] logProbs);
     }
 
-    private record RunInfo(int kept, double attended) {
-    }
-
-    /** Prefill, then {@code steps} steps; the token of each step is {@code forced[s]}, or the greedy one. */
-    private RunInfo run(LlavaOneVision model, CompressionMethod comp, int[] forced, Step step) {
-        VisualTokens kept = comp.preLlm().compress(pooled);
-        PreparedRequest req = PreparedRequest.steps(qa, model, question, kept, frames, comp, steps);
-        DecodePruning dp = req.dp();
-        PrefillPruning fastv = req.fastv();
-        KvCache cache = req.cache();
-        Qwen2Decoder dec = model.decoder();
-        int vocab = model.config().text().vocabSize();
-        float[] logits = dec.forward(req.embeds(), req.prompt().length, cache, 1, null, fastv);
+    /**
+     * {@code comp} on {@code on}'s stages: the prompt prefilled, then {@code steps} steps, the token of each
+     * {@code forced[s]}, or the greedy one.
+     */
+    private Stats run(VideoQa on, CompressionMethod comp, int[] forced, Step step) {
+        CompressedVideo compressed = on.compressStage().apply(video, comp);
+        AnswerStage answers = on.answerStage();
+        int[] prompt = answers.promptIds(question, compressed.videoPositions());
+        int ctx = on.model().config().text().maxPositions();
+        if (prompt.length + steps > ctx)
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens, too many for " + steps + " steps in the model's context of " + ctx);
+        Sequence seq = answers.start(compressed, question, prompt, new GenerationOptions(steps, 0f, 1f, 0, true), null, null);
+        seq.prefill(Integer.MAX_VALUE);
         for (int s = 0; s < steps; s++) {
-            double[] logProbs = logSoftmax(logits, logits.length - vocab, vocab);
+            float[] logits = seq.logits();
+            double[] logProbs = logSoftmax(logits, 0, logits.length);
             int tok = forced != null ? forced[s] : argmax(logProbs);
             step.at(s, tok, logProbs);
-            if (s + 1 < steps) logits = dec.forward(dec.embed(new int[]{tok}), 1, cache, 1, dp);
+            seq.force(tok);
         }
-        double attended = dp != null ? dp.attendedMean() : fastv != null ? fastv.kept() : kept.count();
-        return new RunInfo(kept.count(), attended);
+        return seq.answer().stats();
     }
 
     /** log softmax of {@code n} logits from {@code off}, in double. */

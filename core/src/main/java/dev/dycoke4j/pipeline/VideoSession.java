@@ -10,23 +10,22 @@ import java.util.function.Consumer;
  * question-independent prefix (template and video) from the {@link VideoQa#prefixCache}, so that a follow-up only
  * prefills its own question. The first question fills that cache from its full prefill, so its answer is exactly the
  * one-shot {@link VideoQa#ask}'s. DyCoke's DP state is fresh for every question. FastV prunes at prefill by the last
- * token's attention, which depends on the question, so with FastV every question prefills in full. Not thread-safe.
+ * token's attention, which depends on the question, so with FastV every question prefills in full. The first answer
+ * reports the video side's cost; the follow-ups report it as cached. Not thread-safe.
  */
 public final class VideoSession {
-    private final VideoQa qa;
-    private final EncodedVideo video;
-    private final CompressionMethod comp;
+    private final AnswerStage answers;
+    private final CompressedVideo video;
     private int asked;
 
-    VideoSession(VideoQa qa, EncodedVideo video, CompressionMethod comp) {
-        this.qa = qa;
+    VideoSession(AnswerStage answers, CompressedVideo video) {
+        this.answers = answers;
         this.video = video;
-        this.comp = comp;
     }
 
     /** Answers {@code question}, streaming the text to {@code out} (may be null). The vision batch of {@code opts} is unused. */
     public Answer ask(String question, GenerationOptions opts, Consumer<String> out) {
-        Answer a = qa.generate(video, question, null, opts, comp, out, null, true, asked == 0);
+        Answer a = answers.start(asked == 0 ? video : video.paid(), question, null, opts, out, null).complete();
         asked++;
         return a;
     }
@@ -51,15 +50,15 @@ public final class VideoSession {
      * and how much of that ran at the same time ({@link Stats.Seconds#overlapped}).
      */
     public Stats.Seconds videoSeconds() {
-        return new Stats.Seconds(video.decode(), video.preprocess(), video.vision(), video.projectPool(), video.compress(), 0, 0, video.overlapped());
+        return video.videoSeconds();
     }
 
-    /** The encoded video (features, kept tokens, seconds). */
-    EncodedVideo encoded() {
+    /** The compressed video the questions are about (features, kept tokens, seconds). */
+    public CompressedVideo video() {
         return video;
     }
 
     public CompressionMethod compression() {
-        return comp;
+        return video.compression();
     }
 }

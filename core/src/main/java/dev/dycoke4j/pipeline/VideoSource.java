@@ -6,7 +6,7 @@ import dev.dycoke4j.vision.RgbFrame;
 import java.util.List;
 
 /**
- * A video that {@link VideoQa#open(VideoSource, int, dev.dycoke4j.compress.CompressionMethod, int)} decodes itself:
+ * A video that {@link VisionStage#encode(VideoSource, VisionOptions)} decodes itself:
  * on a background thread, its frames going to preprocessing and the vision tower as they decode, and not at all when
  * the vision-feature cache holds its features under {@link #contentKey}.
  */

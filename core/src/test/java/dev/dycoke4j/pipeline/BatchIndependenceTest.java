@@ -79,9 +79,8 @@ class BatchIndependenceTest {
 
     /** Pooled features and saliency of {@code frames}, {@code batch} frames per vision-tower batch. */
     static float[][] features(VideoQa qa, List<RgbFrame> frames, int batch) {
-        float[][] saliency = new float[1][];
-        float[] pooled = qa.encodePixels(qa.preprocessor().pixels(frames), frames.size(), batch, null, saliency);
-        return new float[][]{pooled, saliency[0]};
+        VisionFeatures f = qa.visionStage().encode(qa.preprocessor().pixels(frames), new VisionOptions(frames.size(), batch, true), null).features();
+        return new float[][]{f.pooled(), f.saliency()};
     }
 
     /** Frame {@code f}'s share of {@code all}, which holds {@code frames} frames' values. */

@@ -1,11 +1,18 @@
 package dev.dycoke4j.pipeline;
 
+import dev.dycoke4j.compress.CompressionMethod;
 import dev.dycoke4j.compress.CompressionMethods;
+import dev.dycoke4j.compress.DecodePruning;
 import dev.dycoke4j.compress.DyCokeMethod;
 import dev.dycoke4j.compress.DynamicPruningOptions;
+import dev.dycoke4j.compress.PrefillPruning;
 import dev.dycoke4j.compress.RandomMethod;
+import dev.dycoke4j.compress.RequestShape;
 import dev.dycoke4j.compress.TokenBudget;
 import dev.dycoke4j.compress.DynamicPruning;
+import dev.dycoke4j.compress.VisualTokens;
+import dev.dycoke4j.llm.KvCache;
+import dev.dycoke4j.llm.Qwen2Decoder;
 import dev.dycoke4j.compress.Ttm;
 import dev.dycoke4j.compress.UnreachableBudgetException;
 import dev.dycoke4j.io.Safetensors;
@@ -85,6 +92,73 @@ class FidelityTest {
     void anUnreachableDycokeBudgetSaysSo() {
         var e = assertThrows(UnreachableBudgetException.class, () -> fid.measure(DyCokeMethod.defaults().withDpLayer(2).withRatio(0.25)));
         assertTrue(e.getMessage().contains("at least 48 tokens"), e.getMessage());
+    }
+
+    /**
+     * The figures of a teacher-forced loop written directly on the decoder (the method's pre-LLM compressor, its DP or
+     * FastV hooks, one prefill, then one forward per reference token), as Fidelity computed them before it ran on the
+     * stages: the same features, so the same agreement, attended tokens and KL (up to the JIT's last bits).
+     */
+    @Test
+    void theStagesGiveTheFiguresOfADirectTeacherForcedLoop() {
+        EncodedVideo video;
+        try (Safetensors g = Oracle.golden("forward.safetensors")) {
+            video = qa.visionStage().encode(g.get("pixel_values_videos").toFloatArray(), new VisionOptions(8, 3, true), null);
+        }
+        String q = "What happens in this video?";
+        int steps = 10;
+        Fidelity staged = Fidelity.of(qa, video, q, steps);
+        double[][] refLogProbs = new double[steps][];
+        int[] ref = direct(video, CompressionMethods.none(), q, steps, null, refLogProbs, new double[1]);
+        assertArrayEquals(ref, staged.reference());
+        for (CompressionMethod comp : new CompressionMethod[]{CompressionMethods.none(), DyCokeMethod.defaults().withDpLayer(2).withRatio(0.5),
+                FollowUpTest.method("fastv"), new RandomMethod(TokenBudget.ratio(0.25), 0), FollowUpTest.method("prumerge")}) {
+            double[][] logProbs = new double[steps][];
+            double[] attended = new double[1];
+            direct(video, comp, q, steps, ref, logProbs, attended);
+            int agree = 0;
+            double sum = 0, max = 0;
+            for (int s = 0; s < steps; s++) {
+                if (Fidelity.argmax(logProbs[s]) == ref[s]) agree++;
+                double d = Fidelity.kl(refLogProbs[s], logProbs[s]);
+                sum += d;
+                max = Math.max(max, d);
+            }
+            Fidelity.Result r = staged.measure(comp);
+            String what = comp.name();
+            assertEquals((double) agree / steps, r.agreement(), what);
+            assertEquals(attended[0], r.visualAttended(), 0.0, what);
+            assertEquals(sum / steps, r.meanKl(), 1e-9 + 1e-6 * sum / steps, what);
+            assertEquals(max, r.maxKl(), 1e-9 + 1e-6 * max, what);
+            assertEquals(steps, r.steps());
+        }
+    }
+
+    /**
+     * Teacher forcing on the decoder directly: the reference's greedy tokens when {@code forced} is null (returned),
+     * each step's log-probabilities into {@code logProbs}, and the visual tokens attended into {@code attended[0]}.
+     */
+    static int[] direct(EncodedVideo video, CompressionMethod comp, String question, int steps, int[] forced, double[][] logProbs, double[] attended) {
+        LlavaOneVision model = qa.model();
+        VisualTokens kept = comp.preLlm().compress(video.tokens());
+        int[] prompt = qa.promptIds(question, kept.count() + 1);
+        int start = 0;
+        while (prompt[start] != model.config().videoTokenId()) start++;
+        RequestShape shape = new RequestShape(model.config().text().numLayers(), start, kept.count(), video.frames(), model.tokensPerFrame(), steps);
+        DecodePruning dp = comp.decode(shape);
+        PrefillPruning fastv = comp.prefill(shape);
+        KvCache cache = model.newCache(prompt.length + steps);
+        Qwen2Decoder dec = model.decoder();
+        int vocab = model.config().text().vocabSize();
+        float[] logits = dec.forward(model.inputsEmbeds(prompt, model.withNewline(kept.features(), kept.count())), prompt.length, cache, 1, null, fastv);
+        int[] tokens = new int[steps];
+        for (int s = 0; s < steps; s++) {
+            logProbs[s] = Fidelity.logSoftmax(logits, logits.length - vocab, vocab);
+            tokens[s] = forced != null ? forced[s] : Fidelity.argmax(logProbs[s]);
+            if (s + 1 < steps) logits = dec.forward(dec.embed(new int[]{tokens[s]}), 1, cache, 1, dp);
+        }
+        attended[0] = dp != null ? dp.attendedMean() : fastv != null ? fastv.kept() : kept.count();
+        return tokens;
     }
 
     @Test

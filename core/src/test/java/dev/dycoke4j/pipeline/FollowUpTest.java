@@ -218,13 +218,13 @@ class FollowUpTest {
         var other = new dev.dycoke4j.vision.PreprocessorConfig(pc.height(), pc.width(), pc.shortestEdge(), pc.resample(), pc.doResize(),
                 pc.doRescale(), pc.rescaleFactor(), pc.doNormalize(), new double[]{0.5, 0.5, 0.4}, pc.std(), pc.doConvertRgb());
         List<RgbFrame> frames = clip(2, 5);
-        String k = VideoQa.featureKey("m", pc, frames, 8, false);
-        assertEquals(k, VideoQa.featureKey("m", pc, clip(2, 5), 8, false));
-        assertNotEquals(k, VideoQa.featureKey("m2", pc, frames, 8, false));
-        assertNotEquals(k, VideoQa.featureKey("m", other, frames, 8, false));
-        assertNotEquals(k, VideoQa.featureKey("m", pc, clip(2, 6), 8, false));
-        assertNotEquals(k, VideoQa.featureKey("m", pc, frames, 4, false));
-        assertNotEquals(k, VideoQa.featureKey("m", pc, frames, 8, true));
+        String k = FeatureKeys.featureKey("m", pc, frames, 8, false);
+        assertEquals(k, FeatureKeys.featureKey("m", pc, clip(2, 5), 8, false));
+        assertNotEquals(k, FeatureKeys.featureKey("m2", pc, frames, 8, false));
+        assertNotEquals(k, FeatureKeys.featureKey("m", other, frames, 8, false));
+        assertNotEquals(k, FeatureKeys.featureKey("m", pc, clip(2, 6), 8, false));
+        assertNotEquals(k, FeatureKeys.featureKey("m", pc, frames, 4, false));
+        assertNotEquals(k, FeatureKeys.featureKey("m", pc, frames, 8, true));
     }
 
     @Test

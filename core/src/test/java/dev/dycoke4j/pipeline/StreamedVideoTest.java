@@ -45,10 +45,10 @@ class StreamedVideoTest {
 
     static void assertSameVideo(VideoSession want, VideoSession got) {
         assertEquals(want.frames(), got.frames());
-        BatchIndependenceTest.assertClose(want.encoded().all().features(), got.encoded().all().features(), "pooled features");
-        if (want.encoded().all().saliency() != null || got.encoded().all().saliency() != null)
-            BatchIndependenceTest.assertClose(want.encoded().all().saliency(), got.encoded().all().saliency(), "saliency");
-        BatchIndependenceTest.assertClose(want.encoded().videoEmbeds(), got.encoded().videoEmbeds(), "video rows");
+        BatchIndependenceTest.assertClose(want.video().all().features(), got.video().all().features(), "pooled features");
+        if (want.video().all().saliency() != null || got.video().all().saliency() != null)
+            BatchIndependenceTest.assertClose(want.video().all().saliency(), got.video().all().saliency(), "saliency");
+        BatchIndependenceTest.assertClose(want.video().embeds(), got.video().embeds(), "video rows");
         assertArrayEquals(want.ask("What happens?", GenerationOptions.greedy(6), null).tokenIds(),
                 got.ask("What happens?", GenerationOptions.greedy(6), null).tokenIds());
     }

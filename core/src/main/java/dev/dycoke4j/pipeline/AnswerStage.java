@@ -1,0 +1,149 @@
+package dev.dycoke4j.pipeline;
+
+import dev.dycoke4j.cache.CacheKey;
+import dev.dycoke4j.cache.TieredCache;
+import dev.dycoke4j.compress.CompressionMethod;
+import dev.dycoke4j.llm.Generator;
+import dev.dycoke4j.llm.KvCache;
+import dev.dycoke4j.llm.KvSnapshot;
+import dev.dycoke4j.llm.Sampler;
+import dev.dycoke4j.tokenizer.ChatTemplate;
+import dev.dycoke4j.tokenizer.Tokenizer;
+
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The language-model side: a question about a compressed video becomes a {@link Sequence} (its prompt, KV cache,
+ * sampler and the method's in-LLM state), which is prefilled in chunks and decoded a token at a time. The prompt's
+ * question-independent prefix (template and video) comes from the prefix cache when the video's features went
+ * through the vision-feature cache. Not thread-safe.
+ */
+public final class AnswerStage {
+    private final LlavaOneVision model;
+    private final Tokenizer tokenizer;
+    private final Set<Integer> stopIds;
+    private TieredCache<KvSnapshot> prefixCache;
+
+    AnswerStage(LlavaOneVision model, Tokenizer tokenizer, TieredCache<KvSnapshot> prefixCache) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.prefixCache = prefixCache;
+        Set<Integer> stops = new LinkedHashSet<>(model.config().text().eosTokenIds());
+        tokenizer.tokenId("<|im_end|>").ifPresent(stops::add);
+        tokenizer.tokenId("<|endoftext|>").ifPresent(stops::add);
+        this.stopIds = Set.copyOf(stops);
+    }
+
+    /** Uses {@code c} as the prefix cache from now on. */
+    public AnswerStage cache(TieredCache<KvSnapshot> c) {
+        this.prefixCache = c;
+        return this;
+    }
+
+    public TieredCache<KvSnapshot> cache() {
+        return prefixCache;
+    }
+
+    public Set<Integer> stopIds() {
+        return stopIds;
+    }
+
+    LlavaOneVision model() {
+        return model;
+    }
+
+    Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The prompt ids for a question about a video that takes {@code videoPositions} positions (tokens + newline). */
+    public int[] promptIds(String question, int videoPositions) {
+        return ChatTemplate.videoPromptIds(tokenizer, question, videoPositions);
+    }
+
+    /** A sequence answering {@code question} about {@code video} (the chat template around it). */
+    public Sequence start(CompressedVideo video, String question, GenerationOptions opts) {
+        return start(video, question, null, opts, null, null);
+    }
+
+    /**
+     * A sequence answering about {@code video}: its prompt is {@code ids} when given (with the video token once per
+     * video position), otherwise the chat template around {@code question}; it must leave room in the model's
+     * context, and up to {@code opts.maxNewTokens()} tokens are generated as far as the context allows. Text is
+     * streamed to {@code out} (may be null) as it is generated; the trace (may be null) gets the prompt's embeddings,
+     * every logit row, and the ids. The prefix cache serves the sequence unless it has given ids or a trace, or its
+     * method prefills depending on the question (FastV); when it misses, the sequence fills it once prefilled.
+     *
+     * @throws IllegalArgumentException when the prompt does not fit, or has no video token
+     */
+    public Sequence start(CompressedVideo video, String question, int[] ids, GenerationOptions opts, Consumer<String> out, Trace trace) {
+        long tStart = System.nanoTime();
+        int dt = model.config().text().hiddenSize();
+        int visual = video.kept().count();
+        int[] prompt = ids != null ? ids : promptIds(question, visual + 1);
+        int ctx = model.config().text().maxPositions();
+        if (prompt.length >= ctx)
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens (" + (visual + 1)
+                    + " of them video), more than the model's context of " + ctx + "; use fewer frames");
+        int maxNew = Math.min(opts.maxNewTokens(), ctx - prompt.length);
+        float[] x = model.inputsEmbeds(prompt, video.embeds());
+        CompressionMethod comp = video.compression();
+        MethodHooks hooks = MethodHooks.forRequest(model, comp, firstVideoPosition(prompt), visual, video.frames(), maxNew);
+        if (trace != null) trace.floats("inputs_embeds", x.clone(), prompt.length, dt);
+        KvCache cache = model.newCache(prompt.length + maxNew);
+        long tRestore = System.nanoTime();
+        Sequence.Prefix prefix = null;
+        int reused = 0;
+        String featureKey = video.encoded().featureKey();
+        if (hooks.prefixReusable() && ids == null && trace == null && featureKey != null) {
+            int[] prefixIds = ChatTemplate.videoPrefixIds(tokenizer, visual + 1);
+            String key = prefixKey(featureKey, comp, prefixIds);
+            KvSnapshot snap = prefixCache.get(key);
+            if (snap != null) {
+                reused = Math.min(snap.sharedWith(prompt), prompt.length - 1);
+                snap.restore(cache, reused);
+                x = Arrays.copyOfRange(x, reused * dt, prompt.length * dt);
+            } else {
+                prefix = new Sequence.Prefix(prefixCache, key, Math.min(KvSnapshot.commonPrefix(prefixIds, prompt), prompt.length - 1));
+            }
+        }
+        double restore = (System.nanoTime() - tRestore) / 1e9;
+        Generator g = new Generator(model.decoder(), cache, x, prompt.length - reused, new Sampler(opts.temperature(), opts.topP(), opts.seed()),
+                maxNew, opts.ignoreStop() ? Set.of() : stopIds, hooks.decodeHook(), hooks.prefillHook());
+        return new Sequence(this, video, prompt, g, hooks, reused, prefix, out, trace, tStart, restore);
+    }
+
+    /**
+     * One decode step for each of {@code sequences} that is prefilled and not done: each chooses its token (sampled
+     * by its own sampler), then each runs it through the model on its own KV cache with its own method state.
+     *
+     * @throws IllegalArgumentException when a sequence was started by another stage
+     */
+    public void step(List<Sequence> sequences) {
+        for (Sequence s : sequences)
+            if (s.stage() != this) throw new IllegalArgumentException("a sequence started by another answer stage");
+        List<Sequence> running = sequences.stream().filter(s -> s.prefillDone() && !s.done()).toList();
+        for (Sequence s : running) s.choose(-1);
+        for (Sequence s : running) s.feed();
+    }
+
+    private int firstVideoPosition(int[] prompt) {
+        int vid = model.config().videoTokenId();
+        for (int i = 0; i < prompt.length; i++) if (prompt[i] == vid) return i;
+        throw new IllegalArgumentException("the prompt has no video token (id " + vid + ")");
+    }
+
+    /**
+     * The prefix cache key: the video's features, how the language model runs (its weights and KV dtype: both change
+     * the entries), the compression settings (what was kept), and the prefix ids.
+     */
+    private String prefixKey(String featureKey, CompressionMethod comp, int[] prefixIds) {
+        return CacheKey.of("prompt-prefix").text("features", featureKey)
+                .text("llm", model.weightFormat().id() + "," + model.kvCache().id()).text("compression", comp.key())
+                .ints("ids", prefixIds).hex();
+    }
+}

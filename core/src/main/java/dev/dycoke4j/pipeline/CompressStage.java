@@ -1,0 +1,44 @@
+package dev.dycoke4j.pipeline;
+
+import dev.dycoke4j.compress.CompressionMethod;
+import dev.dycoke4j.compress.VisualTokens;
+
+/**
+ * The pre-LLM side of a compression method on an encoded video: the tokens kept and the video's rows of the prompt.
+ * Question-independent, so one result serves any number of questions; the method's in-LLM parts (DyCoke's DP, FastV)
+ * run in {@link AnswerStage}.
+ */
+public final class CompressStage {
+    private final LlavaOneVision model;
+
+    CompressStage(LlavaOneVision model) {
+        this.model = model;
+    }
+
+    /** Whether {@code comp}'s method needs the features' saliency ({@link VisionOptions#saliency}). */
+    public static boolean needsSaliency(CompressionMethod comp) {
+        return MethodHooks.needsSaliency(comp);
+    }
+
+    /** Applies {@code comp}'s pre-LLM method to {@code video}. */
+    public CompressedVideo apply(EncodedVideo video, CompressionMethod comp) {
+        return apply(video, comp, null);
+    }
+
+    /**
+     * As above; the trace (may be null) gets the kept indices.
+     *
+     * @throws IllegalArgumentException when the method needs the saliency and {@code video} was encoded without it
+     */
+    public CompressedVideo apply(EncodedVideo video, CompressionMethod comp, Trace trace) {
+        if (MethodHooks.needsSaliency(comp) && video.features().saliency() == null)
+            throw new IllegalArgumentException(MethodHooks.id(comp) + " ranks tokens by their saliency, but the video was encoded without it");
+        VisualTokens all = video.tokens();
+        long t0 = System.nanoTime();
+        VisualTokens kept = MethodHooks.preLlm(comp).compress(all);
+        float[] embeds = model.withNewline(kept.features(), kept.count());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (trace != null && MethodHooks.tracesKept(comp)) trace.ids("kept_indices", kept.sourceIndex());
+        return new CompressedVideo(video, comp, kept, embeds, seconds);
+    }
+}

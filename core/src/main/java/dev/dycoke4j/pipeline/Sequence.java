@@ -1,0 +1,202 @@
+package dev.dycoke4j.pipeline;
+
+import dev.dycoke4j.cache.TieredCache;
+import dev.dycoke4j.llm.Generator;
+import dev.dycoke4j.llm.KvCache;
+import dev.dycoke4j.llm.KvSnapshot;
+import dev.dycoke4j.platform.Bytes;
+import dev.dycoke4j.tokenizer.StreamDecoder;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * One answer being generated, from {@link AnswerStage#start}: it owns its KV cache, sampler, the method's in-LLM
+ * state (DyCoke's DP, FastV), its stream decoder, text, tokens and what they cost. {@link #prefill} advances the
+ * prompt a chunk at a time (a chunked prefill gives the one-shot prefill's tokens); {@link #step} then decodes one
+ * token at a time until {@link #done}; {@link #answer} is the result. Not thread-safe.
+ */
+public final class Sequence {
+    /** Where a prefix snapshot goes once the prompt is prefilled: {@code tokens} positions under {@code key}. */
+    record Prefix(TieredCache<KvSnapshot> cache, String key, int tokens) {
+    }
+
+    private final AnswerStage stage;
+    private final CompressedVideo video;
+    private final int[] prompt;
+    private final Generator g;
+    private final MethodHooks hooks;
+    private final int reused;
+    private Prefix prefix;
+    private final StreamDecoder sd;
+    private final StringBuilder text = new StringBuilder();
+    private final Consumer<String> out;
+    private final Trace trace;
+    private final List<float[]> traceLogits;
+    private final long tStart;
+    private long firstToken, prefillNanos, decodeNanos;
+    private final double restore;
+    private Answer answer;
+
+    Sequence(AnswerStage stage, CompressedVideo video, int[] prompt, Generator g, MethodHooks hooks, int reused, Prefix prefix,
+             Consumer<String> out, Trace trace, long tStart, double restore) {
+        this.stage = stage;
+        this.video = video;
+        this.prompt = prompt;
+        this.g = g;
+        this.hooks = hooks;
+        this.reused = reused;
+        this.prefix = prefix;
+        this.sd = stage.tokenizer().streamDecoder();
+        this.out = out;
+        this.trace = trace;
+        this.traceLogits = trace != null ? new ArrayList<>() : null;
+        this.tStart = tStart;
+        this.restore = restore;
+    }
+
+    AnswerStage stage() {
+        return stage;
+    }
+
+    /**
+     * Prefills up to {@code maxTokens} more prompt tokens, continuing where the last chunk (or a restored prefix)
+     * ended; returns whether the whole prompt is in the cache (true at once when it already was). With FastV, which
+     * ranks the visual tokens by the last prompt token's attention and so must see the whole prompt, the rest of the
+     * prompt goes in one chunk whatever {@code maxTokens} says.
+     */
+    public boolean prefill(int maxTokens) {
+        if (g.prefillDone()) return true;
+        long t0 = System.nanoTime();
+        float[] logits = g.prefill(maxTokens, trace != null);
+        prefillNanos += System.nanoTime() - t0;
+        if (traceLogits != null) traceLogits.add(logits);
+        return g.prefillDone();
+    }
+
+    /** Whether the whole prompt is in the cache. */
+    public boolean prefillDone() {
+        return g.prefillDone();
+    }
+
+    /** Prompt tokens in the cache: those restored from the prefix cache and those prefilled. */
+    public int prefilledTokens() {
+        return reused + g.prefilled();
+    }
+
+    /** The prompt's ids, with the video token once per video position. */
+    public int[] prompt() {
+        return prompt.clone();
+    }
+
+    /** Samples the next token, streams its text, and runs it through the model (unless that ends the answer); returns it. */
+    public int step() {
+        int id = choose(-1);
+        feed();
+        return id;
+    }
+
+    /** As {@link #step}, with {@code token} instead of a sampled one (teacher forcing). */
+    public int force(int token) {
+        if (token < 0) throw new IllegalArgumentException("token id " + token + " is negative");
+        int id = choose(token);
+        feed();
+        return id;
+    }
+
+    /** Chooses the next token ({@code forced}, or sampled when negative) and streams its text. */
+    int choose(int forced) {
+        if (!g.prefillDone()) throw new IllegalStateException("the prompt is not prefilled yet");
+        long t0 = System.nanoTime();
+        if (traceLogits != null && g.count() > 0) traceLogits.add(g.logits().clone());
+        int id = forced >= 0 ? g.choose(forced) : g.choose();
+        if (g.count() == 1) firstToken = System.nanoTime();
+        if (!stage.stopIds().contains(id) && id < stage.tokenizer().vocabSize()) {
+            String piece = sd.push(id);
+            text.append(piece);
+            if (out != null && !piece.isEmpty()) out.accept(piece);
+        }
+        // before the first decode step changes the cache (DP's compact store quantizes entries)
+        if (prefix != null) {
+            if (prefix.tokens() > 0) prefix.cache().put(prefix.key(), KvSnapshot.capture(g.cache(), prompt, prefix.tokens()));
+            prefix = null;
+        }
+        decodeNanos += System.nanoTime() - t0;
+        return id;
+    }
+
+    /** Runs the token chosen last through the model. */
+    void feed() {
+        long t0 = System.nanoTime();
+        g.feed();
+        decodeNanos += System.nanoTime() - t0;
+    }
+
+    /** Whether the answer is complete: a stop token, the token limit, or a full context. */
+    public boolean done() {
+        return g.done();
+    }
+
+    /** The next token's logits {@code [vocab]} (those of the last token once done), a copy. */
+    public float[] logits() {
+        return g.logits().clone();
+    }
+
+    /** The tokens so far, the stop token included. */
+    public int[] tokens() {
+        return g.tokens();
+    }
+
+    /** The text so far (without what the stream decoder still holds back). */
+    public String text() {
+        return text.toString();
+    }
+
+    KvCache cache() {
+        return g.cache();
+    }
+
+    /** Prefills what remains of the prompt in one chunk, decodes until done, and returns the answer. */
+    public Answer complete() {
+        prefill(Integer.MAX_VALUE);
+        while (!done()) step();
+        return answer();
+    }
+
+    /** The answer, once {@link #done}: text, tokens and what they cost. */
+    public Answer answer() {
+        if (!done()) throw new IllegalStateException("the answer is not complete: " + g.count() + " tokens so far");
+        if (answer != null) return answer;
+        String rest = sd.flush();
+        text.append(rest);
+        if (out != null && !rest.isEmpty()) out.accept(rest);
+        int[] tokens = g.tokens();
+        if (trace != null) {
+            int vocab = stage.model().config().text().vocabSize();
+            int rows = 0;
+            for (float[] l : traceLogits) rows += l.length / vocab;
+            float[] logits = new float[rows * vocab];
+            int at = 0;
+            for (float[] l : traceLogits) {
+                System.arraycopy(l, 0, logits, at, l.length);
+                at += l.length;
+            }
+            trace.floats("logits", logits, rows, vocab);
+            trace.ids("input_ids", prompt);
+            trace.ids("generated_ids", tokens);
+        }
+        var c = stage.model().config().text();
+        int kept = video.kept().count();
+        EncodedVideo e = video.encoded();
+        var seconds = new Stats.Seconds(e.decode(), e.preprocess(), e.vision(), e.projectPool(), video.compress(),
+                restore + prefillNanos / 1e9, decodeNanos / 1e9, e.overlapped());
+        double ttft = video.seconds() + (firstToken - tStart) / 1e9;
+        KvCache cache = g.cache();
+        Stats stats = new Stats(MethodHooks.id(video.compression()), video.frames(), video.all().count(), kept, hooks.attended(kept),
+                prompt.length, tokens.length, seconds, cache.bytes(), cache.prunedBytes(), hooks.prefillFlops(c, prompt.length, kept),
+                Bytes.peakRss(), video.visionCached(), reused, ttft);
+        answer = new Answer(text.toString(), tokens, stats);
+        return answer;
+    }
+}
