@@ -12,6 +12,7 @@ import dev.dycoke4j.platform.Bytes;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.Stats;
 import dev.dycoke4j.pipeline.VideoQa;
+import dev.dycoke4j.video.VideoFileSource;
 import dev.dycoke4j.pipeline.VideoSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -134,7 +135,7 @@ final class BenchCommand implements Callable<Integer> {
         ProgressBar bar = new ProgressBar(System.err);
         int total = (fs.length * repeat + 1) * comps.size(), done = 0;
         long weightBytes;
-        FrameSampler sampler = new FrameSampler(clip, err);
+        var sampler = ShortVideoNotice.source(clip, err);
         // the copy bandwidth at the start and at the end, the better of the two: one probe alone caught this shared
         // machine at a slow moment (21.7 GB/s, when decode itself had read 30 GB/s of weights) and overstated "of bound"
         double bandwidthBefore = CopyBandwidth.measure(CopyBandwidth.BYTES, 7);

@@ -72,7 +72,7 @@ final class ChatCommand implements Callable<Integer> {
             bar.clear();
             qa.progress(bar);
             caches.apply(qa);
-            VideoSession session = qa.open(new FrameSampler(video, err), sampling.frames, comp, opts.visionBatch());
+            VideoSession session = qa.open(ShortVideoNotice.source(video, err), sampling.frames, comp, opts.visionBatch());
             err.println("dycoke chat: " + session.frames() + " frames, " + session.visualTokens() + " visual tokens"
                     + (session.visionCached() ? " (cached)" : "") + "; one question per line, an empty line or /exit quits");
             err.flush();

@@ -83,7 +83,7 @@ final class DemoCommand implements Callable<Integer> {
         ProgressBar bar = new ProgressBar(System.err);
         try (VideoQa qa = VideoQa.load(model, load)) {
             qa.progress(bar);
-            Answer a = qa.ask(new FrameSampler(clip, err)::frames, frames, question,
+            Answer a = qa.ask(ShortVideoNotice.source(clip, err)::frames, frames, question,
                     new GenerationOptions(maxNewTokens, 1.0f, 0.95f, seed, 8, false), piece -> {
                         out.print(piece);
                         out.flush();

@@ -96,7 +96,7 @@ final class FidelityCommand implements Callable<Integer> {
         Path v = video != null ? video : BenchAssets.clip(cache, err);
         ObjectNode root = new ObjectMapper().createObjectNode();
         try (VideoQa qa = VideoQa.load(m); VideoQa measured = second ? VideoQa.load(m, load) : null) {
-            var sampled = new FrameSampler(v, err).read(frames);
+            var sampled = ShortVideoNotice.source(v, err).read(frames);
             err.println("dycoke fidelity: " + m + ", " + v + ", " + sampled.frames().size() + " frames, " + steps + " steps"
                     + (second ? ", methods on " + load.weights().id() + " weights with a " + load.kvCache().id()
                     + " KV cache against none as stored with an f32 one" : ""));

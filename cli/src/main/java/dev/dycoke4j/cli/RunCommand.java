@@ -76,7 +76,7 @@ final class RunCommand implements Callable<Integer> {
             bar.clear();
             qa.progress(bar);
             caches.apply(qa);
-            VideoSession session = qa.open(new FrameSampler(video, err), sampling.frames, comp, opts.visionBatch());
+            VideoSession session = qa.open(ShortVideoNotice.source(video, err), sampling.frames, comp, opts.visionBatch());
             ArrayNode answers = new ObjectMapper().createArrayNode();
             for (String prompt : prompts) {
                 if (!json && prompts.size() > 1) {

@@ -103,7 +103,7 @@ final class TraceCommand implements Callable<Integer> {
             } else {
                 if (!Files.exists(source.video)) throw new UsageException(source.video + ": video not found");
                 long t0 = System.nanoTime();
-                var sampled = new FrameSampler(source.video, spec.commandLine().getErr()).read(sampling.frames);
+                var sampled = ShortVideoNotice.source(source.video, spec.commandLine().getErr()).read(sampling.frames);
                 a = qa.answer(sampled.frames(), (System.nanoTime() - t0) / 1e9, prompt.prompt, prompt.inputIds, opts, comp, null, trace);
             }
             w.write(out);
