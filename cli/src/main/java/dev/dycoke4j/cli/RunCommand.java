@@ -2,11 +2,12 @@ package dev.dycoke4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dycoke4j.hub.ModelFiles;
 import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
-import dev.dycoke4j.pipeline.Stats;
+import dev.dycoke4j.pipeline.StatsJson;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
 import picocli.CommandLine.Command;
@@ -104,40 +105,13 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** {@code {answer, token_ids, stats}}. */
     static ObjectNode toJson(Answer a) {
-        ObjectMapper m = new ObjectMapper();
-        ObjectNode root = m.createObjectNode();
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.put("answer", a.text());
         var ids = root.putArray("token_ids");
         for (int id : a.tokenIds()) ids.add(id);
-        Stats s = a.stats();
-        ObjectNode st = root.putObject("stats");
-        st.put("method", s.method());
-        st.put("frames", s.frames());
-        st.put("visual_tokens_pooled", s.visualTokens());
-        st.put("visual_tokens_kept", s.visualKept());
-        st.put("visual_tokens_attended_mean", s.visualAttended());
-        st.put("prompt_tokens", s.promptTokens());
-        st.put("generated_tokens", s.generatedTokens());
-        ObjectNode sec = st.putObject("seconds");
-        sec.put("decode_video", s.seconds().decodeVideo());
-        sec.put("preprocess", s.seconds().preprocess());
-        sec.put("vision", s.seconds().vision());
-        sec.put("project_pool", s.seconds().projectPool());
-        sec.put("compress", s.seconds().compress());
-        sec.put("prefill", s.seconds().prefill());
-        sec.put("generate", s.seconds().generate());
-        sec.put("overlapped", s.seconds().overlapped());
-        sec.put("total", s.seconds().total());
-        sec.put("ttft", s.ttftSeconds());
-        st.put("vision_cached", s.visionCached());
-        st.put("prefix_cached_tokens", s.prefixCachedTokens());
-        st.put("decode_tokens_per_s", s.tokensPerSecond());
-        st.put("kv_bytes", s.kvCacheBytes() + s.kvPrunedBytes());
-        st.put("kv_bytes_active", s.kvCacheBytes());
-        st.put("kv_bytes_pruned", s.kvPrunedBytes());
-        st.put("flops_llm", s.flopsLlm());
-        st.put("peak_rss_bytes", s.peakRssBytes());
+        root.set("stats", StatsJson.of(a.stats()));
         return root;
     }
 }
