@@ -4,22 +4,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dycoke4j.hub.ModelFiles;
 import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.StatsJson;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
+import dev.dycoke4j.video.VideoFileSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -29,17 +26,11 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME", description = "A checkpoint directory, or a Hugging Face model id org/name[@revision], used from the HF cache or downloaded into it (config.json, *.safetensors, tokenizer.json).")
-    String model;
+    @Mixin
+    ModelOptions model;
 
     @Mixin
-    HubOptions hub;
-
-    @ParentCommand
-    Main main;
-
-    @Option(names = "--video", required = true, paramLabel = "FILE", description = "A video file (anything FFmpeg decodes) or a folder of frame images.")
-    Path video;
+    VideoOptions video;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT",
             description = "The question; repeat it to ask several, each answered independently about the same video (the video is encoded once and the prompt's video prefix is reused).")
@@ -68,16 +59,11 @@ final class RunCommand implements Callable<Integer> {
         common.apply();
         GenerationOptions opts = sampling.options();
         var comp = compress.options();
-        if (!Files.exists(video)) throw new UsageException(video + ": video not found");
+        VideoFileSource source = video.source();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        Path dir = hub.resolve(model, ModelFiles.Need.MODEL, main.env, err);
-        ProgressBar bar = new ProgressBar(System.err);
-        bar.message("loading " + model + " ...");
-        try (VideoQa qa = VideoQa.load(dir, weights.options(err))) {
-            bar.clear();
-            qa.progress(bar);
+        try (VideoQa qa = Prologue.load(model, weights)) {
             caches.apply(qa);
-            VideoSession session = qa.open(ShortVideoNotice.source(video, err), sampling.frames, comp, opts.visionBatch());
+            VideoSession session = qa.open(source, sampling.frames, comp, opts.visionBatch());
             ArrayNode answers = new ObjectMapper().createArrayNode();
             for (String prompt : prompts) {
                 if (!json && prompts.size() > 1) {
