@@ -13,14 +13,13 @@ import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.Stats;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
+import dev.dycoke4j.video.VideoFileSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,17 +52,8 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "DIR|ORG/NAME", description = "A checkpoint directory or a Hugging Face model id (default: a cached random-weight model with the real 0.5B dimensions).")
-    String model;
-
     @Mixin
-    HubOptions hub;
-
-    @ParentCommand
-    Main main;
-
-    @Option(names = "--video", paramLabel = "FILE", description = "A video (default: a cached synthetic 10 s 640x360 clip).")
-    Path video;
+    BenchInputs inputs;
 
     @Option(names = "--frames", paramLabel = "N,N", split = ",", defaultValue = "8,16,32", description = "Frame counts to run (default: ${DEFAULT-VALUE}).")
     int[] frames;
@@ -73,9 +63,6 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "32", description = "Tokens generated per run, stop tokens ignored (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
-
-    @Option(names = "--cache", paramLabel = "DIR", description = "Where the generated model and clip are kept (default: as for demo).")
-    Path cache;
 
     @Option(names = "--methods", paramLabel = "M,M", split = ",", completionCandidates = CompressOptions.MethodNames.class,
             description = "Methods to compare, with the method options below (defaults: DyCoke K=0.7, L=3, P=0.7; baselines at DyCoke's budget) (default: every method: ${COMPLETION-CANDIDATES}).")
@@ -118,10 +105,9 @@ final class BenchCommand implements Callable<Integer> {
         List<CompressionMethod> comps = new ArrayList<>();
         for (String name : methods != null ? List.of(methods) : CompressionMethods.names()) comps.add(compress.method(name, "--methods"));
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new UsageException(outDir + ": --out must be a directory");
-        if (video != null && !Files.exists(video)) throw new UsageException(video + ": video not found");
+        inputs.checkVideo();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        Path m = model != null ? hub.resolve(model, dev.dycoke4j.hub.ModelFiles.Need.MODEL, main.env, err) : BenchAssets.model(cache, err);
-        Path clip = video != null ? video : BenchAssets.clip(cache, err);
+        Path m = inputs.model(), clip = inputs.video();
         GenerationOptions opts = new GenerationOptions(maxNewTokens, 0f, 1f, 0, 8, true);
         // the video is encoded by this method's settings: with the vision attention if any method needs it
         CompressionMethod encoder = comps.stream().filter(CompressionMethod::needsVisionAttention).findFirst().orElse(CompressionMethods.none());
@@ -132,7 +118,7 @@ final class BenchCommand implements Callable<Integer> {
         ProgressBar bar = new ProgressBar(System.err);
         int total = (fs.length * repeat + 1) * comps.size(), done = 0;
         long weightBytes;
-        FrameSampler sampler = new FrameSampler(clip, err);
+        VideoFileSource sampler = Prologue.video(clip, err);
         // the copy bandwidth at the start and at the end, the better of the two: one probe alone caught this shared
         // machine at a slow moment (21.7 GB/s, when decode itself had read 30 GB/s of weights) and overstated "of bound"
         double bandwidthBefore = CopyBandwidth.measure(CopyBandwidth.BYTES, 7);
@@ -194,8 +180,8 @@ final class BenchCommand implements Callable<Integer> {
         if (warmup < 0) throw new UsageException("--warmup must be at least 0, got " + warmup);
         PeerBenchmark p = Peers.find(peer);
         boolean repeatGiven = spec.commandLine().getParseResult().hasMatchedOption("--repeat");
-        Path m = model != null ? hub.resolve(model, dev.dycoke4j.hub.ModelFiles.Need.MODEL, main.env, err) : BenchAssets.model(cache, err);
-        p.run(new PeerBenchmark.Request(m, BenchAssets.dir(cache), promptTokens, maxNewTokens, repeatGiven ? repeat : 1,
+        Path m = inputs.model();
+        p.run(new PeerBenchmark.Request(m, BenchAssets.dir(inputs.cache), promptTokens, maxNewTokens, repeatGiven ? repeat : 1,
                 warmup, Parallel.threads(), json, load), out, err);
         return 0;
     }

@@ -4,10 +4,10 @@ import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
+import dev.dycoke4j.video.VideoFileSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -15,8 +15,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
@@ -33,14 +31,11 @@ final class ChatCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME", description = "A checkpoint directory, or a Hugging Face model id org/name[@revision], used from the HF cache or downloaded into it.")
-    String model;
+    @Mixin
+    ModelOptions model;
 
     @Mixin
-    HubOptions hub;
-
-    @Option(names = "--video", required = true, paramLabel = "FILE", description = "A video file (anything FFmpeg decodes) or a folder of frame images.")
-    Path video;
+    VideoOptions video;
 
     @Mixin
     SamplingOptions sampling;
@@ -62,17 +57,12 @@ final class ChatCommand implements Callable<Integer> {
         common.apply();
         GenerationOptions opts = sampling.options();
         var comp = compress.options();
-        if (!Files.exists(video)) throw new UsageException(video + ": video not found");
+        VideoFileSource source = video.source();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         boolean interactive = main.in == System.in && System.console() != null;
-        Path dir = hub.resolve(model, dev.dycoke4j.hub.ModelFiles.Need.MODEL, main.env, err);
-        ProgressBar bar = new ProgressBar(System.err);
-        bar.message("loading " + model + " ...");
-        try (VideoQa qa = VideoQa.load(dir, weights.options(err))) {
-            bar.clear();
-            qa.progress(bar);
+        try (VideoQa qa = Prologue.load(model, weights)) {
             caches.apply(qa);
-            VideoSession session = qa.open(new FrameSampler(video, err), sampling.frames, comp, opts.visionBatch());
+            VideoSession session = qa.open(source, sampling.frames, comp, opts.visionBatch());
             err.println("dycoke chat: " + session.frames() + " frames, " + session.visualTokens() + " visual tokens"
                     + (session.visionCached() ? " (cached)" : "") + "; one question per line, an empty line or /exit quits");
             err.flush();

@@ -80,10 +80,8 @@ final class DemoCommand implements Callable<Integer> {
         out.println("Q: " + question);
         out.print("A: ");
         out.flush();
-        ProgressBar bar = new ProgressBar(System.err);
-        try (VideoQa qa = VideoQa.load(model, load)) {
-            qa.progress(bar);
-            Answer a = qa.ask(new FrameSampler(clip, err)::frames, frames, question,
+        try (VideoQa qa = Prologue.load(model, model.toString(), load)) {
+            Answer a = qa.ask(Prologue.video(clip, err)::frames, frames, question,
                     new GenerationOptions(maxNewTokens, 1.0f, 0.95f, seed, 8, false), piece -> {
                         out.print(piece);
                         out.flush();

@@ -20,7 +20,6 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,17 +39,8 @@ final class FidelityCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "DIR|ORG/NAME", description = "A checkpoint directory or a Hugging Face model id (default: the cached random-weight model with the real 0.5B dimensions, as for bench).")
-    String model;
-
     @Mixin
-    HubOptions hub;
-
-    @picocli.CommandLine.ParentCommand
-    Main main;
-
-    @Option(names = "--video", paramLabel = "FILE", description = "A video (default: the cached synthetic clip, as for bench).")
-    Path video;
+    BenchInputs inputs;
 
     @Option(names = "--frames", paramLabel = "N", defaultValue = "8", description = "Frames sampled (default: ${DEFAULT-VALUE}).")
     int frames;
@@ -67,9 +57,6 @@ final class FidelityCommand implements Callable<Integer> {
 
     @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "What happens in this video?", description = "The question (default: ${DEFAULT-VALUE}).")
     String prompt;
-
-    @Option(names = "--cache", paramLabel = "DIR", description = "Where the default model and clip are kept (default: as for demo).")
-    Path cache;
 
     @Mixin
     CompressOptions compress;
@@ -96,12 +83,11 @@ final class FidelityCommand implements Callable<Integer> {
         else for (MethodSpec spec : CompressionMethods.all()) if (!spec.name().equals("none")) ms.add(spec);
         for (MethodSpec method : ms) for (double r : ratios) compress.method(method.name(), "--methods", r); // bad options before the model loads
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        if (video != null && !Files.exists(video)) throw new UsageException(video + ": video not found");
-        Path m = model != null ? hub.resolve(model, dev.dycoke4j.hub.ModelFiles.Need.MODEL, main.env, err) : BenchAssets.model(cache, err);
-        Path v = video != null ? video : BenchAssets.clip(cache, err);
+        inputs.checkVideo();
+        Path m = inputs.model(), v = inputs.video();
         ObjectNode root = new ObjectMapper().createObjectNode();
         try (VideoQa qa = VideoQa.load(m); VideoQa measured = second ? VideoQa.load(m, load) : null) {
-            var sampled = new FrameSampler(v, err).read(frames);
+            var sampled = Prologue.video(v, err).read(frames);
             err.println("dycoke fidelity: " + m + ", " + v + ", " + sampled.frames().size() + " frames, " + steps + " steps"
                     + (second ? ", methods on " + load.weights().id() + " weights with a " + load.kvCache().id()
                     + " KV cache against none as stored with an f32 one" : ""));

@@ -21,6 +21,11 @@ public final class Main implements Runnable {
     /** The environment the Hugging Face settings (HF_*) are read from; tests give their own. */
     Map<String, String> env = System.getenv();
 
+    /** The environment of the {@code dycoke} command that {@code command} belongs to. */
+    static Map<String, String> env(CommandLine.Model.CommandSpec command) {
+        return ((Main) command.root().userObject()).env;
+    }
+
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: run, chat, demo, trace, tokenize, bench, fidelity, pull or models");

@@ -2,23 +2,21 @@ package dev.dycoke4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dycoke4j.hub.ModelFiles;
 import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
-import dev.dycoke4j.pipeline.Stats;
+import dev.dycoke4j.pipeline.StatsJson;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
+import dev.dycoke4j.video.VideoFileSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -28,17 +26,11 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME", description = "A checkpoint directory, or a Hugging Face model id org/name[@revision], used from the HF cache or downloaded into it (config.json, *.safetensors, tokenizer.json).")
-    String model;
+    @Mixin
+    ModelOptions model;
 
     @Mixin
-    HubOptions hub;
-
-    @ParentCommand
-    Main main;
-
-    @Option(names = "--video", required = true, paramLabel = "FILE", description = "A video file (anything FFmpeg decodes) or a folder of frame images.")
-    Path video;
+    VideoOptions video;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT",
             description = "The question; repeat it to ask several, each answered independently about the same video (the video is encoded once and the prompt's video prefix is reused).")
@@ -67,16 +59,11 @@ final class RunCommand implements Callable<Integer> {
         common.apply();
         GenerationOptions opts = sampling.options();
         var comp = compress.options();
-        if (!Files.exists(video)) throw new UsageException(video + ": video not found");
+        VideoFileSource source = video.source();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        Path dir = hub.resolve(model, ModelFiles.Need.MODEL, main.env, err);
-        ProgressBar bar = new ProgressBar(System.err);
-        bar.message("loading " + model + " ...");
-        try (VideoQa qa = VideoQa.load(dir, weights.options(err))) {
-            bar.clear();
-            qa.progress(bar);
+        try (VideoQa qa = Prologue.load(model, weights)) {
             caches.apply(qa);
-            VideoSession session = qa.open(new FrameSampler(video, err), sampling.frames, comp, opts.visionBatch());
+            VideoSession session = qa.open(source, sampling.frames, comp, opts.visionBatch());
             ArrayNode answers = new ObjectMapper().createArrayNode();
             for (String prompt : prompts) {
                 if (!json && prompts.size() > 1) {
@@ -104,40 +91,13 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** {@code {answer, token_ids, stats}}. */
     static ObjectNode toJson(Answer a) {
-        ObjectMapper m = new ObjectMapper();
-        ObjectNode root = m.createObjectNode();
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.put("answer", a.text());
         var ids = root.putArray("token_ids");
         for (int id : a.tokenIds()) ids.add(id);
-        Stats s = a.stats();
-        ObjectNode st = root.putObject("stats");
-        st.put("method", s.method());
-        st.put("frames", s.frames());
-        st.put("visual_tokens_pooled", s.visualTokens());
-        st.put("visual_tokens_kept", s.visualKept());
-        st.put("visual_tokens_attended_mean", s.visualAttended());
-        st.put("prompt_tokens", s.promptTokens());
-        st.put("generated_tokens", s.generatedTokens());
-        ObjectNode sec = st.putObject("seconds");
-        sec.put("decode_video", s.seconds().decodeVideo());
-        sec.put("preprocess", s.seconds().preprocess());
-        sec.put("vision", s.seconds().vision());
-        sec.put("project_pool", s.seconds().projectPool());
-        sec.put("compress", s.seconds().compress());
-        sec.put("prefill", s.seconds().prefill());
-        sec.put("generate", s.seconds().generate());
-        sec.put("overlapped", s.seconds().overlapped());
-        sec.put("total", s.seconds().total());
-        sec.put("ttft", s.ttftSeconds());
-        st.put("vision_cached", s.visionCached());
-        st.put("prefix_cached_tokens", s.prefixCachedTokens());
-        st.put("decode_tokens_per_s", s.tokensPerSecond());
-        st.put("kv_bytes", s.kvCacheBytes() + s.kvPrunedBytes());
-        st.put("kv_bytes_active", s.kvCacheBytes());
-        st.put("kv_bytes_pruned", s.kvPrunedBytes());
-        st.put("flops_llm", s.flopsLlm());
-        st.put("peak_rss_bytes", s.peakRssBytes());
+        root.set("stats", StatsJson.of(a.stats()));
         return root;
     }
 }

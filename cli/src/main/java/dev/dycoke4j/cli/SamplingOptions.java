@@ -3,7 +3,7 @@ package dev.dycoke4j.cli;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import picocli.CommandLine.Option;
 
-/** Frames and generation options shared by run, demo and trace. */
+/** Frames and generation options shared by run, chat and trace. */
 final class SamplingOptions {
     @Option(names = "--frames", paramLabel = "N", defaultValue = "32", description = "Frames sampled uniformly from the video (default: ${DEFAULT-VALUE}).")
     int frames;

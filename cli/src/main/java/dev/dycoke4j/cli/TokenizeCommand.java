@@ -9,7 +9,6 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -30,14 +29,8 @@ final class TokenizeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME", description = "A directory holding tokenizer.json, or a Hugging Face model id org/name[@revision].")
-    String model;
-
     @Mixin
-    HubOptions hub;
-
-    @ParentCommand
-    Main main;
+    ModelOptions model;
 
     static final class Input {
         @Option(names = "--text", paramLabel = "T", description = "The text.")
@@ -57,7 +50,7 @@ final class TokenizeCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         common.apply();
         PrintWriter out = spec.commandLine().getOut();
-        Path dir = hub.resolve(model, ModelFiles.Need.TOKENIZER, main.env, spec.commandLine().getErr());
+        Path dir = model.resolve(ModelFiles.Need.TOKENIZER);
         Tokenizer tok = Tokenizer.load(dir.resolve("tokenizer.json"));
         if (input.text != null) {
             out.println(json(tok.encode(input.text)));

@@ -1,6 +1,5 @@
 package dev.dycoke4j.cli;
 
-import dev.dycoke4j.hub.ModelFiles;
 import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.io.SafetensorsWriter;
 import dev.dycoke4j.pipeline.Answer;
@@ -13,11 +12,9 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
@@ -29,15 +26,10 @@ final class TraceCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME", description = "A checkpoint directory, or a Hugging Face model id org/name[@revision].")
-    String model;
-
     @Mixin
-    HubOptions hub;
+    ModelOptions model;
 
-    @ParentCommand
-    Main main;
-
+    /** A video or pixel values already preprocessed, one of the two: so this --video is trace's own, not {@link VideoOptions}. */
     static final class Source {
         @Option(names = "--video", paramLabel = "FILE", description = "A video file or a folder of frames.")
         Path video;
@@ -93,17 +85,16 @@ final class TraceCommand implements Callable<Integer> {
                 w.addLongs(name, Arrays.stream(ids).asLongStream().toArray(), ids.length);
             }
         };
-        Path dir = hub.resolve(model, ModelFiles.Need.MODEL, main.env, spec.commandLine().getErr());
-        try (VideoQa qa = VideoQa.load(dir, weights.options(spec.commandLine().getErr()))) {
+        try (VideoQa qa = Prologue.load(model, weights)) {
             Answer a;
             if (source.pixels != null) {
                 float[][] px = new float[1][];
                 int frames = readPixels(source.pixels, qa.model().config().vision().imageSize(), px);
                 a = qa.answerFromPixels(px[0], frames, prompt.prompt, prompt.inputIds, opts, comp, null, trace);
             } else {
-                if (!Files.exists(source.video)) throw new UsageException(source.video + ": video not found");
+                var video = Prologue.video(source.video, spec.commandLine().getErr());
                 long t0 = System.nanoTime();
-                var sampled = new FrameSampler(source.video, spec.commandLine().getErr()).read(sampling.frames);
+                var sampled = video.read(sampling.frames);
                 a = qa.answer(sampled.frames(), (System.nanoTime() - t0) / 1e9, prompt.prompt, prompt.inputIds, opts, comp, null, trace);
             }
             w.write(out);

@@ -5,7 +5,6 @@ import dev.dycoke4j.pipeline.LoadOptions;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 
 /**
  * {@code --weights}, {@code --weights-cache} and {@code --kv-cache}: how the checkpoint's weights and the language

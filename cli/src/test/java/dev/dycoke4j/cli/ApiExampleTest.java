@@ -6,6 +6,7 @@ import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
+import dev.dycoke4j.video.VideoFileSource;
 import dev.dycoke4j.video.VideoReader;
 import org.junit.jupiter.api.Test;
 
@@ -35,8 +36,8 @@ class ApiExampleTest {
     void readmeSessionExampleRuns() {
         Path oracle = Cli.oracle();
         try (VideoQa qa = VideoQa.load(oracle.resolve("tiny-llava-ov"))) {
-            VideoSession s = qa.open(n -> VideoReader.readUniform(oracle.resolve("golden/clip.mkv"), n).frames(), 8,
-                    DyCokeMethod.defaults().withDpLayer(2));
+            VideoSession s = qa.open(new VideoFileSource(oracle.resolve("golden/clip.mkv")), 8,
+                    DyCokeMethod.defaults().withDpLayer(2), 8);
             Answer first = s.ask("What happens in this video?", GenerationOptions.greedy(12), null);
             Answer next = s.ask("What colour is the ball?", GenerationOptions.greedy(12), null);
             assertEquals(0, first.stats().prefixCachedTokens());

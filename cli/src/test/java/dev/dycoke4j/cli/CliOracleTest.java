@@ -2,15 +2,24 @@ package dev.dycoke4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.io.SafetensorsWriter;
+import dev.dycoke4j.pipeline.GenerationOptions;
+import dev.dycoke4j.pipeline.Trace;
+import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.tensor.DType;
+import dev.dycoke4j.video.VideoReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -18,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The commands of the "done when": run and trace reproduce the golden greedy tokens on the oracle. */
+/** run, trace and tokenize on the oracle: the golden greedy tokens, and trace's every tensor against the golden ones or the library's own trace. */
 class CliOracleTest {
     static final Path ORACLE = Cli.oracle();
     static final Path MODEL = ORACLE.resolve("tiny-llava-ov");
@@ -61,6 +70,32 @@ class CliOracleTest {
         assertTrue(r.err().contains("KV cache"), r.err());
     }
 
+    /**
+     * max|actual − expected| ≤ tol · max|expected|, as core's oracle tests compare a stage with the golden tensor: relative
+     * to the tensor's scale, so that values near zero do not demand more than float32 gives.
+     */
+    static void assertClose(String what, float[] expected, float[] actual, double tol) {
+        assertEquals(expected.length, actual.length, what + " length");
+        float scale = 0, err = 0;
+        for (int i = 0; i < expected.length; i++) {
+            scale = Math.max(scale, Math.abs(expected[i]));
+            err = Math.max(err, Math.abs(actual[i] - expected[i]));
+        }
+        assertTrue(err <= tol * scale, what + ": max abs error " + err + " exceeds " + tol + " x scale " + scale);
+    }
+
+    /** Each stage the trace wrote for the golden clip's 8 frames equals the golden tensor: pixels exactly, the tower, projector and pooling within core's tolerance. */
+    static void visionStagesMatchTheGolden(Safetensors t, Safetensors g) {
+        assertArrayEquals(new long[]{1, 8, 3, 56, 56}, t.get("pixel_values").shape());
+        assertArrayEquals(g.get("pixel_values_videos").toFloatArray(), t.get("pixel_values").toFloatArray(), "pixel_values");
+        assertArrayEquals(new long[]{8, 49, 48}, t.get("vision_hidden").shape());
+        assertClose("vision_hidden", g.get("vision_hidden").toFloatArray(), t.get("vision_hidden").toFloatArray(), 1e-5);
+        assertArrayEquals(new long[]{8, 49, 64}, t.get("projected").shape());
+        assertClose("projected", g.get("projected").toFloatArray(), t.get("projected").toFloatArray(), 1e-5);
+        assertArrayEquals(new long[]{128, 64}, t.get("pooled").shape());
+        assertClose("pooled", g.get("pooled").toFloatArray(), t.get("pooled").toFloatArray(), 1e-5);
+    }
+
     @Test
     void traceFromPixelsAndIdsMatchesTheGoldenTensors() {
         Path px = tmp.resolve("px.safetensors"), out = tmp.resolve("trace.safetensors");
@@ -74,9 +109,13 @@ class CliOracleTest {
                 "--max-new-tokens", "12", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         try (Safetensors t = Safetensors.open(out); Safetensors g = Safetensors.open(ORACLE.resolve("golden/forward.safetensors"))) {
-            for (String name : new String[]{"pixel_values", "vision_hidden", "projected", "pooled", "inputs_embeds", "logits", "generated_ids"})
-                assertTrue(t.tensors().containsKey(name), name);
+            assertEquals(Set.of("pixel_values", "vision_hidden", "projected", "pooled", "inputs_embeds", "logits", "input_ids", "generated_ids"),
+                    t.tensors().keySet());
+            visionStagesMatchTheGolden(t, g);
+            assertArrayEquals(in, t.get("input_ids").toIntArray());
             assertArrayEquals(g.get("generated_ids").toIntArray(), t.get("generated_ids").toIntArray());
+            assertArrayEquals(new long[]{147, 64}, t.get("inputs_embeds").shape());
+            assertClose("inputs_embeds", g.get("inputs_embeds").toFloatArray(), t.get("inputs_embeds").toFloatArray(), 1e-5);
             assertArrayEquals(new long[]{147 + 11, 512}, t.get("logits").shape());
             float[] logits = t.get("logits").toFloatArray(), want = g.get("logits").toFloatArray();
             float err = 0;
@@ -85,19 +124,47 @@ class CliOracleTest {
             float[] steps = g.get("step_logits").toFloatArray();
             for (int i = 0; i < steps.length; i++) err = Math.max(err, Math.abs(logits[want.length + i] - steps[i]));
             assertTrue(err <= 1e-4, "step logits error " + err);
-            assertArrayEquals(g.get("inputs_embeds").toFloatArray(), t.get("inputs_embeds").toFloatArray(), 1e-4f);
         }
     }
 
+    /**
+     * From the video and a question: the stages the oracle has (pixels, tower, projector, pooling, the chat prompt's ids
+     * and tokens) match it; every tensor, those the oracle lacks for this prompt included (inputs_embeds, logits), is
+     * exactly what the library's own trace of the same frames and question holds.
+     */
     @Test
-    void traceFromTheVideoAndPromptReproducesTheChatTokens() {
+    void traceFromTheVideoAndPromptMatchesTheGoldenAndTheLibrary() {
         Path out = tmp.resolve("trace.safetensors");
-        Cli r = Cli.run("trace", "--model", MODEL.toString(), "--video", CLIP.toString(), "--prompt", "What happens in this video?",
+        String question = "What happens in this video?";
+        Cli r = Cli.run("trace", "--model", MODEL.toString(), "--video", CLIP.toString(), "--prompt", question,
                 "--frames", "8", "--max-new-tokens", "12", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
-        try (Safetensors t = Safetensors.open(out)) {
+        Map<String, float[]> floats = new HashMap<>();
+        Map<String, int[]> ids = new HashMap<>();
+        try (VideoQa qa = VideoQa.load(MODEL)) {
+            qa.answer(VideoReader.readUniform(CLIP, 8).frames(), 0, question, null, new GenerationOptions(12, 0f, 1f, 0, 8, false),
+                    CompressionMethods.none(), null, new Trace() {
+                        @Override
+                        public void floats(String name, float[] data, long... shape) {
+                            floats.put(name, data.clone());
+                        }
+
+                        @Override
+                        public void ids(String name, int[] v) {
+                            ids.put(name, v.clone());
+                        }
+                    });
+        }
+        try (Safetensors t = Safetensors.open(out); Safetensors g = Safetensors.open(ORACLE.resolve("golden/forward.safetensors"))) {
             assertArrayEquals(golden("chat_generated_ids"), t.get("generated_ids").toIntArray());
             assertArrayEquals(golden("chat_input_ids"), t.get("input_ids").toIntArray());
+            visionStagesMatchTheGolden(t, g);
+            Set<String> names = new HashSet<>(floats.keySet());
+            names.addAll(ids.keySet());
+            assertEquals(names, t.tensors().keySet());
+            for (var e : floats.entrySet()) assertArrayEquals(e.getValue(), t.get(e.getKey()).toFloatArray(), e.getKey());
+            for (var e : ids.entrySet()) assertArrayEquals(e.getValue(), t.get(e.getKey()).toIntArray(), e.getKey());
+            assertArrayEquals(new long[]{150 + 11, 512}, t.get("logits").shape());
         }
     }
 

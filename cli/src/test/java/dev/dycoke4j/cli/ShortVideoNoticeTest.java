@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every command that samples a video says once, through {@link FrameSampler}, when the video has fewer frames than
+ * Every command that samples a video says once, through {@link ShortVideoNotice}, when the video has fewer frames than
  * asked for; nothing else (the video library) says it again on {@link System#err}.
  */
 class ShortVideoNoticeTest {
@@ -33,7 +33,7 @@ class ShortVideoNoticeTest {
         Cli r = run.value();
         assertEquals(0, r.code(), r.err());
         assertEquals(1, notices(r, run.printed()), r.err() + run.printed());
-        assertTrue(r.err().contains(FrameSampler.notice(CLIP, 8, requested) + "\n"), r.err());
+        assertTrue(r.err().contains(ShortVideoNotice.line(CLIP, 8, requested) + "\n"), r.err());
     }
 
     @Test
@@ -63,16 +63,12 @@ class ShortVideoNoticeTest {
     }
 
     @Test
-    void theSamplerSaysItOncePerFrameCount() {
+    void theNoticeIsOneLinePerFrameCount() {
         StringWriter err = new StringWriter();
-        FrameSampler sampler = new FrameSampler(CLIP, new PrintWriter(err, true));
-        for (int n : new int[]{12, 8, 12, 16, 12}) {
-            var v = sampler.read(n);
-            assertEquals(Math.min(n, 8), v.frames().size());
-            assertEquals(n > 8, v.fewerThanRequested());
-        }
-        assertEquals(List.of(FrameSampler.notice(CLIP, 8, 12), FrameSampler.notice(CLIP, 8, 16)), err.toString().lines().toList());
-        assertEquals("dycoke: x.mp4 has only 1 frame; using each once instead of 4", FrameSampler.notice(Path.of("x.mp4"), 1, 4));
+        var source = ShortVideoNotice.source(CLIP, new PrintWriter(err, true));
+        for (int n : new int[]{12, 8, 12, 16, 12}) source.read(n);
+        assertEquals(List.of(ShortVideoNotice.line(CLIP, 8, 12), ShortVideoNotice.line(CLIP, 8, 16)), err.toString().lines().toList());
+        assertEquals("dycoke: x.mp4 has only 1 frame; using each once instead of 4", ShortVideoNotice.line(Path.of("x.mp4"), 1, 4));
     }
 
     static Cli chat(String stdin, String... extra) {

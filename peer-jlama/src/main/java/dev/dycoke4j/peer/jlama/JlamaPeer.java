@@ -57,19 +57,24 @@ public final class JlamaPeer implements PeerBenchmark {
             }
         }
         double op = Median.of(ourPrefill), od = Median.of(ourDecode), pp = Median.of(peerPrefill), pd = Median.of(peerDecode);
-        out.println("| engine | prompt tokens | prefill tok/s | decode tok/s |");
-        out.println("|---|---:|---:|---:|");
+        // with --json, standard output carries the JSON alone: the table goes to the error output with the progress lines
+        PrintWriter table = r.json() ? err : out;
+        table.println("| engine | prompt tokens | prefill tok/s | decode tok/s |");
+        table.println("|---|---:|---:|---:|");
         var load = r.load();
         java.util.List<String> flags = new java.util.ArrayList<>();
         if (load.weights() == dev.dycoke4j.pipeline.LoadOptions.WeightFormat.Q8) flags.add("--weights q8");
         if (load.kvCache() != dev.dycoke4j.llm.KvCache.Precision.F32) flags.add("--kv-cache " + load.kvCache().id());
         String ours = flags.isEmpty() ? "dycoke" : "dycoke (" + String.join(", ", flags) + ")";
-        out.println(String.format(Locale.ROOT, "| %s | %d | %.1f | %.2f |", ours, r.promptTokens(), op, od));
-        out.println(String.format(Locale.ROOT, "| jlama %s | %d | %.1f | %.2f |", "0.8.4", r.promptTokens(), pp, pd));
-        out.println(String.format(Locale.ROOT, "| dycoke / jlama | | %.2fx | %.2fx |", op / pp, od / pd));
-        out.println(String.format(Locale.ROOT, "greedy tokens identical for the first %d of %d", agree, r.newTokens()));
-        out.flush();
-        if (r.json()) out.println(json(r.promptTokens(), op, pp, od, pd));
+        table.println(String.format(Locale.ROOT, "| %s | %d | %.1f | %.2f |", ours, r.promptTokens(), op, od));
+        table.println(String.format(Locale.ROOT, "| jlama %s | %d | %.1f | %.2f |", "0.8.4", r.promptTokens(), pp, pd));
+        table.println(String.format(Locale.ROOT, "| dycoke / jlama | | %.2fx | %.2fx |", op / pp, od / pd));
+        table.println(String.format(Locale.ROOT, "greedy tokens identical for the first %d of %d", agree, r.newTokens()));
+        table.flush();
+        if (r.json()) {
+            out.println(json(r.promptTokens(), op, pp, od, pd));
+            out.flush();
+        }
     }
 
     /** One progress line: both engines' prefill and decode seconds of one run. */

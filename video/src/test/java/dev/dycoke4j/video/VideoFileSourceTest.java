@@ -1,4 +1,4 @@
-package dev.dycoke4j.cli;
+package dev.dycoke4j.video;
 
 import dev.dycoke4j.compress.CompressionMethod;
 import dev.dycoke4j.compress.CompressionMethods;
@@ -6,8 +6,6 @@ import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
 import dev.dycoke4j.pipeline.VideoSource;
-import dev.dycoke4j.video.SyntheticClip;
-import dev.dycoke4j.video.VideoException;
 import dev.dycoke4j.vision.FrameSink;
 import dev.dycoke4j.vision.RgbFrame;
 import org.junit.jupiter.api.AfterAll;
@@ -16,21 +14,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Video files opened through {@link FrameSampler} as a {@link VideoSource} on the oracle model: decoding overlapped
- * with the vision tower gives the answers of frames decoded first; the cache knows a file by its bytes; a decoding
- * failure reaches the caller as one line naming the file, with no thread left behind.
+ * Video files opened through {@link VideoFileSource} as a {@link VideoSource} on the oracle model: decoding overlapped
+ * with the vision tower gives the answers of frames decoded first; the cache knows a file by its bytes; a short video
+ * is reported once per frame count, a cache hit included; a decoding failure reaches the caller as one line naming the
+ * file, with no thread left behind.
  */
 @Timeout(300)
-class OverlappedDecodeTest {
+class VideoFileSourceTest {
     static final int BATCH = 3;
     static final GenerationOptions OPTS = GenerationOptions.greedy(6);
     static VideoQa qa;
@@ -41,7 +39,7 @@ class OverlappedDecodeTest {
 
     @BeforeAll
     static void setUp() {
-        qa = VideoQa.load(Cli.oracle().resolve("tiny-llava-ov"));
+        qa = VideoQa.load(GoldenData.oracle().resolve("tiny-llava-ov"));
         clip = tmp.resolve("clip.mp4");
         SyntheticClip.write(clip, 64, 48, 300, 30);        // its container's frame count is right
         shortClip = tmp.resolve("short.mp4");
@@ -53,8 +51,18 @@ class OverlappedDecodeTest {
         qa.close();
     }
 
-    static FrameSampler sampler(Path video) {
-        return new FrameSampler(video, new PrintWriter(new StringWriter(), true));
+    static VideoFileSource sampler(Path video) {
+        return new VideoFileSource(video);
+    }
+
+    /** What a {@link VideoFileSource.Shortfall} was told, one "video total requested" line per call. */
+    static final class Reports implements VideoFileSource.Shortfall {
+        final List<String> lines = new ArrayList<>();
+
+        @Override
+        public synchronized void fewerFrames(Path video, int total, int requested) {
+            lines.add(video + " " + total + " " + requested);
+        }
     }
 
     static int[] answer(VideoSession s) {
@@ -72,7 +80,7 @@ class OverlappedDecodeTest {
             for (String m : new String[]{"none", "prumerge"}) {
                 CompressionMethod comp = CompressionMethods.spec(m).defaults();
                 qa.clearCaches();
-                FrameSampler first = sampler(video);
+                VideoFileSource first = sampler(video);
                 VideoSession decodedFirst = qa.open(first::frames, 8, comp, BATCH);
                 qa.clearCaches();
                 VideoSession overlapped = qa.open(sampler(video), 8, comp, BATCH);
@@ -108,20 +116,32 @@ class OverlappedDecodeTest {
 
     @Test
     void aCacheHitOfAShortVideoStillSaysItOnce() {
-        StringWriter err = new StringWriter();
-        FrameSampler s = new FrameSampler(shortClip, new PrintWriter(err, true));
+        Reports first = new Reports(), second = new Reports();
         qa.clearCaches();
-        assertFalse(qa.open(s, 40, CompressionMethods.none(), BATCH).visionCached());
-        StringWriter err2 = new StringWriter();
-        assertTrue(qa.open(new FrameSampler(shortClip, new PrintWriter(err2, true)), 40, CompressionMethods.none(), BATCH).visionCached());
-        assertEquals(List.of(FrameSampler.notice(shortClip, 36, 40)), err.toString().lines().toList());
-        assertEquals(List.of(FrameSampler.notice(shortClip, 36, 40)), err2.toString().lines().toList());
+        assertFalse(qa.open(new VideoFileSource(shortClip, first), 40, CompressionMethods.none(), BATCH).visionCached());
+        assertTrue(qa.open(new VideoFileSource(shortClip, second), 40, CompressionMethods.none(), BATCH).visionCached());
+        assertEquals(List.of(shortClip + " 36 40"), first.lines);
+        assertEquals(List.of(shortClip + " 36 40"), second.lines);
+    }
+
+    @Test
+    void aShortVideoIsReportedOncePerFrameCount() {
+        Path golden = GoldenData.oracle().resolve("golden/clip.mkv");
+        Reports reports = new Reports();
+        VideoFileSource source = new VideoFileSource(golden, reports);
+        for (int n : new int[]{12, 8, 12, 16, 12}) {
+            SampledVideo v = source.read(n);
+            assertEquals(Math.min(n, 8), v.frames().size());
+            assertEquals(n > 8, v.fewerThanRequested());
+        }
+        assertEquals(List.of(golden + " 8 12", golden + " 8 16"), reports.lines);
+        assertEquals(golden, source.path());
     }
 
     @Test
     void aFailureWhileDecodingIsOneLineAndLeavesNoThread() {
         qa.clearCaches();
-        FrameSampler real = sampler(clip);
+        VideoFileSource real = sampler(clip);
         VideoSource failing = new VideoSource() {
             @Override
             public String contentKey(int frames) {
