@@ -116,7 +116,7 @@ class CachesTest {
         DiskTier d = new DiskTier(tmp.resolve("c"), 1 << 20);
         Path big = d.file(key("big"));
         try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
-            f.setLength(DiskTier.MAX_FILE_BYTES + 1); // sparse: no disk or memory is used
+            f.setLength(3L << 30); // sparse: no disk or memory is used; too big for any byte array
         }
         assertNull(d.get(key("big")));
         assertFalse(Files.exists(big), "the oversized file is deleted");
