@@ -6,6 +6,7 @@ import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
+import dev.dycoke4j.testing.Oracle;
 import dev.dycoke4j.video.VideoReader;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ApiExampleTest {
     @Test
     void readmeExampleRuns() {
-        Path oracle = Cli.oracle();
+        Path oracle = Oracle.root();
         StringBuilder streamed = new StringBuilder();
         try (VideoQa qa = VideoQa.load(oracle.resolve("tiny-llava-ov"))) {
             CompressionOptions dycoke = CompressionOptions.of(Method.DYCOKE).withDpLayer(2);
@@ -33,7 +34,7 @@ class ApiExampleTest {
 
     @Test
     void readmeSessionExampleRuns() {
-        Path oracle = Cli.oracle();
+        Path oracle = Oracle.root();
         try (VideoQa qa = VideoQa.load(oracle.resolve("tiny-llava-ov"))) {
             VideoSession s = qa.open(n -> VideoReader.readUniform(oracle.resolve("golden/clip.mkv"), n).frames(), 8,
                     CompressionOptions.of(Method.DYCOKE).withDpLayer(2));

@@ -3,6 +3,7 @@ package dev.dycoke4j.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dycoke4j.tensor.OffHeap;
+import dev.dycoke4j.testing.Oracle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +20,7 @@ class BenchCommandTest {
     Path tmp;
 
     String[] args(String... more) {
-        var o = Cli.oracle();
+        var o = Oracle.root();
         String[] base = {"bench", "--model", o.resolve("tiny-llava-ov").toString(), "--video", o.resolve("golden/clip.mkv").toString(),
                 "--out", tmp.resolve("out").toString(), "--dp-l", "2", "--fastv-k", "1"};
         String[] all = java.util.Arrays.copyOf(base, base.length + more.length);

@@ -3,6 +3,7 @@ package dev.dycoke4j.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dycoke4j.cache.DiskTier;
+import dev.dycoke4j.testing.Oracle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Several questions about one video: run --prompt A --prompt B, chat from piped stdin, the disk cache, bench's follow-up TTFT. */
 class CliFollowUpTest {
-    static final Path MODEL = Cli.oracle().resolve("tiny-llava-ov");
-    static final Path CLIP = Cli.oracle().resolve("golden/clip.mkv");
+    static final Path MODEL = Oracle.root().resolve("tiny-llava-ov");
+    static final Path CLIP = Oracle.root().resolve("golden/clip.mkv");
     static final String A = "What happens in this video?", B = "What colour is the ball?";
 
     @TempDir

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.io.SafetensorsWriter;
 import dev.dycoke4j.tensor.DType;
+import dev.dycoke4j.testing.Oracle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The commands of the "done when": run and trace reproduce the golden greedy tokens on the oracle. */
 class CliOracleTest {
-    static final Path ORACLE = Cli.oracle();
+    static final Path ORACLE = Oracle.root();
     static final Path MODEL = ORACLE.resolve("tiny-llava-ov");
     static final Path CLIP = ORACLE.resolve("golden/clip.mkv");
 

@@ -2,6 +2,7 @@ package dev.dycoke4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dycoke4j.testing.Oracle;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code dycoke fidelity} on the oracle model and clip. */
 class FidelityCommandTest {
     static String[] args(String... more) {
-        var o = Cli.oracle();
+        var o = Oracle.root();
         String[] base = {"fidelity", "--model", o.resolve("tiny-llava-ov").toString(), "--video", o.resolve("golden/clip.mkv").toString(),
                 "--frames", "8", "--dp-l", "2", "--fastv-k", "1"};
         String[] all = new String[base.length + more.length];

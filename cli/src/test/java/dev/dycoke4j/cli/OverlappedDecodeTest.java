@@ -6,6 +6,7 @@ import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
 import dev.dycoke4j.pipeline.VideoSource;
+import dev.dycoke4j.testing.Oracle;
 import dev.dycoke4j.video.SyntheticClip;
 import dev.dycoke4j.video.VideoException;
 import dev.dycoke4j.vision.FrameSink;
@@ -41,7 +42,7 @@ class OverlappedDecodeTest {
 
     @BeforeAll
     static void setUp() {
-        qa = VideoQa.load(Cli.oracle().resolve("tiny-llava-ov"));
+        qa = VideoQa.load(Oracle.root().resolve("tiny-llava-ov"));
         clip = tmp.resolve("clip.mp4");
         SyntheticClip.write(clip, 64, 48, 300, 30);        // its container's frame count is right
         shortClip = tmp.resolve("short.mp4");
