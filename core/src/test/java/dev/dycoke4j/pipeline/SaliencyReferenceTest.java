@@ -217,24 +217,24 @@ class SaliencyReferenceTest {
             assertMatches("pooled scores", model.poolScores(got, F), pooled, 1e-5);
         }
 
-        for (Method m : new Method[] {Method.PRUMERGE, Method.VISIONZIP}) {
-            float[][] saliency = new float[1][];
-            Trace trace = new Trace() {
-                @Override
-                public void floats(String name, float[] data, long... shape) {
-                    if (name.equals("saliency")) saliency[0] = data;
-                }
+        try (VideoQa qa = VideoQa.load(Oracle.model())) {
+            for (Method m : new Method[] {Method.PRUMERGE, Method.VISIONZIP}) {
+                float[][] saliency = new float[1][];
+                Trace trace = new Trace() {
+                    @Override
+                    public void floats(String name, float[] data, long... shape) {
+                        if (name.equals("saliency")) saliency[0] = data;
+                    }
 
-                @Override
-                public void ids(String name, int[] v) {
-                }
-            };
-            try (VideoQa qa = VideoQa.load(Oracle.model())) {
+                    @Override
+                    public void ids(String name, int[] v) {
+                    }
+                };
                 qa.answerFromPixels(pixels, F, "What happens in this video?", null, GenerationOptions.greedy(1),
                         CompressionOptions.of(m).withRatio(0.5), null, trace);
+                assertNotNull(saliency[0], m + " traces its saliency");
+                assertMatches("the saliency " + m + " ranks by", saliency[0], pooled, 1e-5);
             }
-            assertNotNull(saliency[0], m + " traces its saliency");
-            assertMatches("the saliency " + m + " ranks by", saliency[0], pooled, 1e-5);
         }
     }
 }
