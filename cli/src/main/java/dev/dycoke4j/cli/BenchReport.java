@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dycoke4j.platform.Bytes;
+import dev.dycoke4j.tensor.OffHeap;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -75,7 +76,7 @@ final class BenchReport {
     /** {@code {"runs": [...]}}: medians per method and frame count. */
     static ObjectNode json(List<BenchRow> rows, Bound bound, ObjectNode root) {
         root.put("copy_bandwidth_bytes_per_s", bound.bandwidth()).put("decode_weight_bytes", bound.weightBytes())
-                .put("decode_bound_tokens_per_s", bound.tokensPerSecond());
+                .put("decode_bound_tokens_per_s", bound.tokensPerSecond()).put("huge_pages", OffHeap.hugePagesGranted());
         ArrayNode runs = root.putArray("runs");
         for (BenchRow r : rows) {
             var s = r.last();

@@ -8,7 +8,7 @@ final class CommonOptions {
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: the number of cores).")
     Integer threads;
 
-    @Option(names = "--verbose", description = "Show stack traces on errors.")
+    @Option(names = "--verbose", description = "Show stack traces on errors, and warnings such as damaged cache entries.")
     boolean verbose;
 
     void apply() {

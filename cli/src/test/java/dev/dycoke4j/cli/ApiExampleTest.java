@@ -7,6 +7,7 @@ import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
 import dev.dycoke4j.video.VideoFileSource;
+import dev.dycoke4j.testing.Oracle;
 import dev.dycoke4j.video.VideoReader;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ApiExampleTest {
     @Test
     void readmeExampleRuns() {
-        Path oracle = Cli.oracle();
+        Path oracle = Oracle.root();
         StringBuilder streamed = new StringBuilder();
         try (VideoQa qa = VideoQa.load(oracle.resolve("tiny-llava-ov"))) {
             CompressionMethod dycoke = DyCokeMethod.defaults().withDpLayer(2);
@@ -34,7 +35,7 @@ class ApiExampleTest {
 
     @Test
     void readmeSessionExampleRuns() {
-        Path oracle = Cli.oracle();
+        Path oracle = Oracle.root();
         try (VideoQa qa = VideoQa.load(oracle.resolve("tiny-llava-ov"))) {
             VideoSession s = qa.open(new VideoFileSource(oracle.resolve("golden/clip.mkv")), 8,
                     DyCokeMethod.defaults().withDpLayer(2), 8);

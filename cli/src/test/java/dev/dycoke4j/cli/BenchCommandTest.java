@@ -2,6 +2,8 @@ package dev.dycoke4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dycoke4j.tensor.OffHeap;
+import dev.dycoke4j.testing.Oracle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,7 +20,7 @@ class BenchCommandTest {
     Path tmp;
 
     String[] args(String... more) {
-        var o = Cli.oracle();
+        var o = Oracle.root();
         String[] base = {"bench", "--model", o.resolve("tiny-llava-ov").toString(), "--video", o.resolve("golden/clip.mkv").toString(),
                 "--out", tmp.resolve("out").toString(), "--dp-l", "2", "--fastv-k", "1"};
         String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
@@ -35,6 +37,8 @@ class BenchCommandTest {
         double bound = root.get("decode_bound_tokens_per_s").asDouble();
         assertTrue(root.get("copy_bandwidth_bytes_per_s").asDouble() > 1e8, root.toString());
         assertTrue(root.get("decode_weight_bytes").asLong() > 0);
+        assertTrue(root.get("huge_pages").isBoolean(), root.toString());
+        assertEquals(OffHeap.hugePagesGranted(), root.get("huge_pages").asBoolean(), "whether this process's large blocks got huge pages");
         assertEquals(root.get("copy_bandwidth_bytes_per_s").asDouble() / root.get("decode_weight_bytes").asLong(), bound, 1e-9 * bound);
         for (JsonNode run : runs) {
             for (String k : new String[]{"decode_video", "vision", "project_pool", "prefill", "ttft", "total", "total_vision_cached", "followup_ttft"})

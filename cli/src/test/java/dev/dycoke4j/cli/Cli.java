@@ -2,8 +2,6 @@ package dev.dycoke4j.cli;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 
 /** Runs the CLI in-process and captures what it prints. */
@@ -17,15 +15,6 @@ record Cli(int code, String out, String err) {
         StringWriter out = new StringWriter(), err = new StringWriter();
         int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true), env);
         return new Cli(code, out.toString(), err.toString());
-    }
-
-    static Path oracle() {
-        Path p = Path.of("").toAbsolutePath();
-        for (int i = 0; i < 4 && p != null; i++, p = p.getParent()) {
-            Path cand = p.resolveSibling("shared").resolve("oracle");
-            if (Files.isDirectory(cand)) return cand;
-        }
-        throw new IllegalStateException("../shared/oracle not found");
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.dycoke4j.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dycoke4j.io.Safetensors;
+import dev.dycoke4j.testing.Oracle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -16,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** --compress through the CLI, on the oracle: the golden DyCoke tokens, the stats keys, and every method running. */
 class CliCompressTest {
-    static final Path ORACLE = Cli.oracle();
+    static final Path ORACLE = Oracle.root();
     static final String MODEL = ORACLE.resolve("tiny-llava-ov").toString();
     static final String CLIP = ORACLE.resolve("golden/clip.mkv").toString();
 

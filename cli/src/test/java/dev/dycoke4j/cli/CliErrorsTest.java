@@ -1,5 +1,6 @@
 package dev.dycoke4j.cli;
 
+import dev.dycoke4j.testing.Oracle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Bad input: one line naming the file and the problem, a non-zero exit, no stack trace unless --verbose. */
 class CliErrorsTest {
-    static final Path ORACLE = Cli.oracle();
+    static final Path ORACLE = Oracle.root();
     static final String MODEL = ORACLE.resolve("tiny-llava-ov").toString();
     static final String CLIP = ORACLE.resolve("golden/clip.mkv").toString();
 

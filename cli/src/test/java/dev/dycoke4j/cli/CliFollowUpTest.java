@@ -2,6 +2,8 @@ package dev.dycoke4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dycoke4j.cache.DiskTier;
+import dev.dycoke4j.testing.Oracle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Several questions about one video: run --prompt A --prompt B, chat from piped stdin, the disk cache, bench's follow-up TTFT. */
 class CliFollowUpTest {
-    static final Path MODEL = Cli.oracle().resolve("tiny-llava-ov");
-    static final Path CLIP = Cli.oracle().resolve("golden/clip.mkv");
+    static final Path MODEL = Oracle.root().resolve("tiny-llava-ov");
+    static final Path CLIP = Oracle.root().resolve("golden/clip.mkv");
     static final String A = "What happens in this video?", B = "What colour is the ball?";
 
     @TempDir
@@ -123,6 +125,24 @@ class CliFollowUpTest {
         assertTrue(again.get("stats").get("vision_cached").asBoolean());
         assertTrue(again.get("stats").get("prefix_cached_tokens").asInt() > 0);
         assertEquals(first.get("token_ids"), again.get("token_ids"));
+
+        // an entry whose file is sound (checksum and all) but which no longer decodes: a miss, reported with --verbose
+        List<Path> vision;
+        try (var s = Files.list(dir.resolve("vision"))) {
+            vision = s.filter(p -> p.toString().endsWith(".dyc")).toList();
+        }
+        assertEquals(1, vision.size(), vision.toString());
+        String key = vision.getFirst().getFileName().toString().replace(".dyc", "");
+        new DiskTier(dir.resolve("vision"), CacheOptions.DISK_VISION_BYTES).put(key, "not vision features".getBytes(StandardCharsets.US_ASCII));
+        Cli damaged = run("--prompt", A, "--json", "--cache-dir", dir.toString(), "--verbose");
+        assertEquals(0, damaged.code(), damaged.err());
+        JsonNode recomputed = json(damaged);
+        assertFalse(recomputed.get("stats").get("vision_cached").asBoolean());
+        assertEquals(first.get("token_ids"), recomputed.get("token_ids"));
+        List<String> warnings = damaged.err().lines().filter(l -> l.startsWith("dycoke: warning: ")).toList();
+        assertEquals(1, warnings.size(), damaged.err());
+        assertTrue(warnings.getFirst().contains("cache entry " + key) && warnings.getFirst().contains("does not decode"), warnings.getFirst());
+
         Path file = Files.writeString(tmp.resolve("file"), "x");
         Cli bad = run("--prompt", A, "--cache-dir", file.toString());
         assertEquals(2, bad.code());

@@ -10,6 +10,7 @@ import dev.dycoke4j.pipeline.Trace;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.tensor.DType;
 import dev.dycoke4j.video.VideoReader;
+import dev.dycoke4j.testing.Oracle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** run, trace and tokenize on the oracle: the golden greedy tokens, and trace's every tensor against the golden ones or the library's own trace. */
 class CliOracleTest {
-    static final Path ORACLE = Cli.oracle();
+    static final Path ORACLE = Oracle.root();
     static final Path MODEL = ORACLE.resolve("tiny-llava-ov");
     static final Path CLIP = ORACLE.resolve("golden/clip.mkv");
 

@@ -8,6 +8,7 @@ import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.pipeline.Fidelity;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.video.VideoReader;
+import dev.dycoke4j.testing.Oracle;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -24,8 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code dycoke fidelity} on the oracle model and clip: its figures are the library's {@link Fidelity} figures. */
 class FidelityCommandTest {
-    static final Path MODEL = Cli.oracle().resolve("tiny-llava-ov");
-    static final Path CLIP = Cli.oracle().resolve("golden/clip.mkv");
+    static final Path MODEL = Oracle.root().resolve("tiny-llava-ov");
+    static final Path CLIP = Oracle.root().resolve("golden/clip.mkv");
     static final String QUESTION = "What happens in this video?";
     static final List<String> ROW_KEYS = List.of("method", "ratio", "visual_tokens_pooled", "visual_tokens_kept", "visual_tokens_attended_mean",
             "agreement", "kl_mean", "kl_max");
@@ -81,7 +82,7 @@ class FidelityCommandTest {
         JsonNode rows = root.get("results");
         assertEquals(1 + (methods.size() - 1) * ratios.length, rows.size(), "none once, every other method at every ratio");
 
-        try (VideoQa qa = VideoQa.load(MODEL); Safetensors g = Safetensors.open(Cli.oracle().resolve("golden/forward.safetensors"))) {
+        try (VideoQa qa = VideoQa.load(MODEL); Safetensors g = Safetensors.open(Oracle.root().resolve("golden/forward.safetensors"))) {
             Fidelity fid = Fidelity.of(qa, VideoReader.readUniform(CLIP, 8).frames(), QUESTION, steps, 8);
             assertArrayEquals(fid.reference(), ints(root.get("reference_tokens")));
             assertArrayEquals(Arrays.copyOf(g.get("chat_generated_ids").toIntArray(), steps), fid.reference(), "none's greedy tokens are the golden ones");

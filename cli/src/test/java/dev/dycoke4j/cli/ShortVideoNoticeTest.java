@@ -1,5 +1,6 @@
 package dev.dycoke4j.cli;
 
+import dev.dycoke4j.testing.Oracle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * asked for; nothing else (the video library) says it again on {@link System#err}.
  */
 class ShortVideoNoticeTest {
-    static final Path MODEL = Cli.oracle().resolve("tiny-llava-ov");
-    static final Path CLIP = Cli.oracle().resolve("golden/clip.mkv");
+    static final Path MODEL = Oracle.root().resolve("tiny-llava-ov");
+    static final Path CLIP = Oracle.root().resolve("golden/clip.mkv");
 
     @TempDir
     Path tmp;

@@ -2,6 +2,7 @@ package dev.dycoke4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dycoke4j.testing.Oracle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code --weights as-stored|q8}, {@code --weights-cache} and {@code --kv-cache f32|bf16} on run, trace, bench, demo and fidelity. */
 class WeightOptionsTest {
-    static final Path ORACLE = Cli.oracle();
+    static final Path ORACLE = Oracle.root();
     static final Path MODEL = ORACLE.resolve("tiny-llava-ov");
     static final Path CLIP = ORACLE.resolve("golden/clip.mkv");
 

@@ -26,6 +26,8 @@ public final class DiskTier {
     static final byte[] MAGIC = "DYCOKE4J".getBytes(StandardCharsets.US_ASCII);
     static final int VERSION = 1;
     private static final String SUFFIX = ".dyc";
+    /** The largest file {@link #get} reads: the largest byte array, less a margin. */
+    static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 16;
 
     private final Path dir;
     private final long maxBytes;
@@ -62,9 +64,15 @@ public final class DiskTier {
         Path f = file(key);
         byte[] all;
         try {
+            // put never writes a file this big: one is damaged, and reading it would not fit an array
+            if (Files.size(f) > MAX_FILE_BYTES) {
+                corrupt++;
+                delete(f);
+                return null;
+            }
             all = Files.readAllBytes(f);
-        } catch (IOException | OutOfMemoryError e) {
-            return null;
+        } catch (IOException e) {
+            return null; // absent (or unreadable): a miss
         }
         ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
         byte[] k = key.getBytes(StandardCharsets.US_ASCII);
@@ -140,6 +148,11 @@ public final class DiskTier {
         long sum = 0;
         for (Path p : files()) sum += size(p);
         return sum;
+    }
+
+    /** Deletes the file stored under {@code key}, if any. */
+    public synchronized void remove(String key) {
+        delete(file(key));
     }
 
     public synchronized boolean contains(String key) {

@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /** Element-wise activations, in place over the first {@code n} elements. */
 public final class Activations {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = VectorWidth.FLOAT;
     private static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
 
     private Activations() {

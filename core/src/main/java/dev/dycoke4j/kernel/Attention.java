@@ -29,7 +29,7 @@ import jdk.incubator.vector.VectorSpecies;
  * t sits at position {@code pos0 + t} and sees keys {@code 0..pos0+t}; otherwise it sees all S.
  */
 public final class Attention {
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> F = VectorWidth.FLOAT;
 
     /** The shapes of one attention call. */
     public record Shape(int T, int S, int H, int KVH, int D, int qStride, int kvStride, boolean causal, int pos0, float scale) {

@@ -1,7 +1,5 @@
 package dev.dycoke4j.kernel;
 
-import jdk.incubator.vector.FloatVector;
-
 /**
  * bfloat16 values as a 16-bit KV cache keeps them: {@link KvCodec#toBf16} of a float32 (nearest even), laid out
  * so that one int-vector load widens into two float vectors of consecutive elements with one shift and one mask.
@@ -15,7 +13,7 @@ import jdk.incubator.vector.FloatVector;
  */
 public final class Bf16 {
     /** Floats per vector. */
-    static final int L = FloatVector.SPECIES_PREFERRED.length();
+    static final int L = VectorWidth.FLOAT.length();
     /** Elements per run: two float vectors. */
     public static final int RUN = 2 * L;
 

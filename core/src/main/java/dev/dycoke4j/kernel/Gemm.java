@@ -21,8 +21,8 @@ import java.nio.ByteOrder;
  * by the bytes of W: BF16 stays BF16 and is widened in registers, two elements per 32-bit lane.
  */
 public final class Gemm {
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> F = VectorWidth.FLOAT;
+    static final VectorSpecies<Integer> I = VectorWidth.INT;
     static final int L = F.length();
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** From this many rows of x on, {@link PackedGemm}; below, the matvec over W as stored. */

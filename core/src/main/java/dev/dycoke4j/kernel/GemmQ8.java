@@ -27,8 +27,8 @@ import java.nio.ByteOrder;
  * order, is widened L bytes at a time.
  */
 public final class GemmQ8 {
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> F = VectorWidth.FLOAT;
+    static final VectorSpecies<Integer> I = VectorWidth.INT;
     static final int L = F.length();
     /** L bytes, widened to one float vector (null where L bytes are no vector shape: then scalar). */
     static final VectorSpecies<Byte> B = L >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L)) : null;

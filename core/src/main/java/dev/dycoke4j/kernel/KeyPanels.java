@@ -1,7 +1,5 @@
 package dev.dycoke4j.kernel;
 
-import jdk.incubator.vector.FloatVector;
-
 /**
  * Keys laid out for attention by broadcast FMAs: panels of {@link #KP} consecutive keys, each panel holding, for every
  * kv head g and element d, the {@code KP} keys' values side by side. Key s of kv head g, element d, is at
@@ -18,7 +16,7 @@ import jdk.incubator.vector.FloatVector;
  */
 public final class KeyPanels {
     /** Keys per panel: two float vectors. */
-    public static final int KP = 2 * FloatVector.SPECIES_PREFERRED.length();
+    public static final int KP = 2 * VectorWidth.FLOAT.length();
 
     private KeyPanels() {
     }

@@ -20,11 +20,11 @@ import jdk.incubator.vector.VectorSpecies;
  * Decoding is vectorised: bytes (or shorts) are widened straight into float lanes.
  */
 public final class KvCodec {
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> F = VectorWidth.FLOAT;
     /** Bytes loaded per step: as many as F has lanes, but at least the smallest (64-bit) shape. */
     static final VectorSpecies<Byte> B = ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(Math.max(64, F.length() * 8)));
     static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(Math.max(64, F.length() * 16)));
-    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(F.vectorShape());
+    static final VectorSpecies<Integer> I = VectorWidth.INT;
     /** Float vectors produced from one byte (short) vector. */
     static final int B_PARTS = B.length() / F.length(), S_PARTS = S.length() / F.length();
 

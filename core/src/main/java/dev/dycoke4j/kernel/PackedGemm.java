@@ -44,7 +44,7 @@ import java.util.WeakHashMap;
  * streaming the original, so only prefill and vision touch the copy.
  */
 final class PackedGemm {
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> F = VectorWidth.FLOAT;
     static final int L = F.length();
     static final int MR = 6;
     /** Rows of x and columns of W per cache block, and the longest k block. */
@@ -58,7 +58,7 @@ final class PackedGemm {
     private static final float[] ZEROS = new float[4 * L];
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Integer> I = VectorWidth.INT;
     private static final int HIGH = 0xffff0000;
 
     /** The micro-tile: MR = 6 rows of x by {@code vectors} vectors of output columns. */

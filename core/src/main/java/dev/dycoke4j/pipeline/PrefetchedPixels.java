@@ -92,6 +92,11 @@ final class PrefetchedPixels implements AutoCloseable {
         return busyNanos / 1e9;
     }
 
+    /** The background thread (for tests: it has ended once {@link #close} returns). */
+    Thread worker() {
+        return worker;
+    }
+
     @Override
     public void close() {
         Handoff.stop(worker);

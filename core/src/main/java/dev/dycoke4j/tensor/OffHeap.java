@@ -8,6 +8,7 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Zeroed off-heap memory for weights the engine makes itself (int8 quants and scales), on transparent huge pages
@@ -22,6 +23,8 @@ public final class OffHeap {
     static final long HUGE = 2L << 20;
     private static final int PROT_READ = 1, PROT_WRITE = 2, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, MADV_HUGEPAGE = 14;
     private static final Native NATIVE = Native.find();
+    /** Large blocks whose advice the kernel accepted, and refused (e.g. a kernel without transparent huge pages). */
+    private static final AtomicInteger GRANTED = new AtomicInteger(), REFUSED = new AtomicInteger();
 
     private OffHeap() {
     }
@@ -55,6 +58,21 @@ public final class OffHeap {
         return NATIVE != null;
     }
 
+    /** Large blocks so far whose {@code madvise(MADV_HUGEPAGE)} succeeded. */
+    public static int hugePageBlocks() {
+        return GRANTED.get();
+    }
+
+    /** Large blocks so far whose {@code madvise(MADV_HUGEPAGE)} failed: they live on 4 KiB pages. */
+    public static int refusedHugePageBlocks() {
+        return REFUSED.get();
+    }
+
+    /** Whether huge pages were granted: at least one large block was advised, and the kernel refused none. */
+    public static boolean hugePagesGranted() {
+        return GRANTED.get() > 0 && REFUSED.get() == 0;
+    }
+
     /**
      * {@code bytes} zeroed bytes aligned to 64, freed once unreachable. From 2 MiB on, on Linux, mapped on their own
      * and advised for huge pages.
@@ -79,11 +97,13 @@ public final class OffHeap {
         if (addr == -1L || addr == 0L) return null; // MAP_FAILED
         long start = (addr + HUGE - 1) / HUGE * HUGE;
         MemorySegment region = MemorySegment.ofAddress(start);
+        int advice; // only advice: the mapping works without it, on small pages
         try {
-            int ignored = (int) NATIVE.madvise.invokeExact(region, whole, MADV_HUGEPAGE);
+            advice = (int) NATIVE.madvise.invokeExact(region, whole, MADV_HUGEPAGE);
         } catch (Throwable e) {
-            // advice is only advice: the mapping works without it
+            advice = -1;
         }
+        (advice == 0 ? GRANTED : REFUSED).incrementAndGet();
         MethodHandle munmap = NATIVE.munmap;
         return region.reinterpret(bytes, Arena.ofAuto(), unused -> unmap(munmap, addr, len));
     }

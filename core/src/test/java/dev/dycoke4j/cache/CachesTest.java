@@ -112,6 +112,67 @@ class CachesTest {
     }
 
     @Test
+    void aFileTooBigForAnyPutIsDamagedAndDeletedWithoutReadingIt() throws Exception {
+        DiskTier d = new DiskTier(tmp.resolve("c"), 1 << 20);
+        Path big = d.file(key("big"));
+        try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(3L << 30); // sparse: no disk or memory is used; too big for any byte array
+        }
+        assertNull(d.get(key("big")));
+        assertFalse(Files.exists(big), "the oversized file is deleted");
+        assertEquals(1, d.corruptFiles());
+        d.put(key("big"), payload(100, 4));
+        assertArrayEquals(payload(100, 4), bytes(d.get(key("big"))), "the key works again");
+        d.remove(key("big"));
+        assertFalse(d.contains(key("big")));
+        assertNull(d.get(key("big")), "a removed key is a plain miss");
+        assertEquals(1, d.corruptFiles());
+    }
+
+    /** A codec of byte arrays that refuses any array starting with 0x7f. */
+    static final Codec<byte[]> PICKY = new Codec<>() {
+        public long bytes(byte[] v) {
+            return v.length;
+        }
+
+        public byte[] write(byte[] v) {
+            return v.clone();
+        }
+
+        public byte[] read(ByteBuffer b) {
+            byte[] v = CachesTest.bytes(b);
+            if (v.length > 0 && v[0] == 0x7f) throw new IllegalArgumentException("not a picky value");
+            return v;
+        }
+    };
+
+    @Test
+    void aDiskEntryThatDoesNotDecodeIsDeletedCountedAndReported() {
+        DiskTier d = new DiskTier(tmp.resolve("t"), 1 << 20);
+        java.util.List<String> warnings = new java.util.ArrayList<>();
+        TieredCache<byte[]> c = new TieredCache<>(1 << 20, d, PICKY).warnings(warnings::add);
+        byte[] bad = payload(200, 5);
+        bad[0] = 0x7f;
+        d.put(key("bad"), bad); // a sound file (its checksum holds) that the codec cannot read
+        c.put(key("good"), payload(200, 6));
+        c.clearMemory();
+
+        assertNull(c.get(key("bad")));
+        assertFalse(d.contains(key("bad")), "the undecodable entry is deleted");
+        assertEquals(1, c.corruptEntries());
+        assertEquals(0, d.corruptFiles(), "the file itself was sound");
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.getFirst().contains(key("bad")) && warnings.getFirst().contains("not a picky value"), warnings.getFirst());
+
+        assertArrayEquals(payload(200, 6), c.get(key("good")));
+        assertNull(c.get(key("bad")), "now a plain miss");
+        assertEquals(1, c.corruptEntries());
+        assertEquals(1, warnings.size());
+        assertEquals(1, c.diskHits());
+        assertEquals(2, c.misses());
+    }
+
+    @Test
     void tieredCacheReadsTheDiskAfterTheMemoryIsCleared() {
         Codec<byte[]> codec = new Codec<>() {
             public long bytes(byte[] v) {

@@ -1,5 +1,6 @@
 package dev.dycoke4j.hub;
 
+import dev.dycoke4j.testing.FakeHub;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

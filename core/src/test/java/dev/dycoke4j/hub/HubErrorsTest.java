@@ -1,6 +1,7 @@
 package dev.dycoke4j.hub;
 
 import dev.dycoke4j.io.ModelFormatException;
+import dev.dycoke4j.testing.FakeHub;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

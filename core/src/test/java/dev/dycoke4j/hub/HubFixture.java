@@ -1,5 +1,6 @@
 package dev.dycoke4j.hub;
 
+import dev.dycoke4j.testing.FakeHub;
 import dev.dycoke4j.testing.Oracle;
 
 import java.io.IOException;

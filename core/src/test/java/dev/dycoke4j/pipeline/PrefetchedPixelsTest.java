@@ -12,8 +12,10 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Preprocessing on the background thread: the same values batch by batch, and its failures rethrown unchanged. */
 @Timeout(60)
@@ -58,9 +60,14 @@ class PrefetchedPixelsTest {
 
     @Test
     void closingEarlyStopsTheBackgroundThread() {
+        Thread worker;
         try (PrefetchedPixels p = new PrefetchedPixels(PRE, FollowUpTest.clip(8, 13), 1)) {
+            worker = p.worker();
             assertEquals(3 * 56 * 56, p.next().length);
+            // one batch taken, at most one waiting in the queue: the thread cannot have finished its eight
+            assertTrue(worker.isAlive(), "the thread is still at work before close");
         }
+        assertFalse(worker.isAlive(), "close returns only once the thread has ended");
     }
 
     @Test

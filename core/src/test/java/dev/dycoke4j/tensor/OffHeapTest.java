@@ -33,7 +33,16 @@ class OffHeapTest {
         // the tests run with native access enabled, as the launcher does
         assertEquals(linux && OffHeap.class.getModule().isNativeAccessEnabled() && !Boolean.getBoolean("dycoke.noHugePages"), OffHeap.hugePagesAdvised());
         if (OffHeap.hugePagesAdvised()) {
+            int granted = OffHeap.hugePageBlocks(), refused = OffHeap.refusedHugePageBlocks();
             MemorySegment s = OffHeap.allocate(5 * OffHeap.HUGE + 3);
+            assertEquals(granted + refused + 1, OffHeap.hugePageBlocks() + OffHeap.refusedHugePageBlocks(), "the advice's result is recorded");
+            // a kernel with transparent huge pages (it has this file, whatever the mode) accepts the advice
+            if (java.nio.file.Files.exists(java.nio.file.Path.of("/sys/kernel/mm/transparent_hugepage/enabled"))) {
+                assertEquals(granted + 1, OffHeap.hugePageBlocks());
+                assertEquals(refused == 0, OffHeap.hugePagesGranted());
+            }
+            OffHeap.allocate(OffHeap.HUGE - 1);
+            assertEquals(granted + refused + 1, OffHeap.hugePageBlocks() + OffHeap.refusedHugePageBlocks(), "small blocks are not advised");
             assertEquals(0, s.address() % OffHeap.HUGE);
             s.fill((byte) 1);
             assertEquals(1, s.get(ValueLayout.JAVA_BYTE, s.byteSize() - 1));

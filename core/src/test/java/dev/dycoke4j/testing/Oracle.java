@@ -5,20 +5,24 @@ import dev.dycoke4j.io.Safetensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Where the shared oracle lives ({@code ../shared/oracle} beside the project), and its golden files. */
+/**
+ * Where the shared oracle lives, and its golden files: for the tests of every module (core's test jar). The oracle is
+ * {@code shared/oracle} in the folder the system property {@code dycoke.shared} or the variable {@code DYCOKE_SHARED}
+ * names, else in the nearest folder above the working directory that has one ({@code ../shared} beside the project).
+ */
 public final class Oracle {
     private Oracle() {
     }
 
     public static Path root() {
-        Path p = Path.of("").toAbsolutePath();
-        for (int i = 0; i < 4 && p != null; i++, p = p.getParent()) {
-            Path cand = p.resolveSibling("shared").resolve("oracle");
-            if (Files.isDirectory(cand)) return cand;
-            cand = p.resolve("shared").resolve("oracle");
+        String explicit = System.getProperty("dycoke.shared", System.getenv("DYCOKE_SHARED"));
+        if (explicit != null) return Path.of(explicit, "oracle");
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            Path cand = p.resolve("shared").resolve("oracle");
             if (Files.isDirectory(cand)) return cand;
         }
-        throw new IllegalStateException("../shared/oracle not found from " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException("shared/oracle not found above " + Path.of("").toAbsolutePath()
+                + " (set -Ddycoke.shared=/path/to/shared)");
     }
 
     /** The read-only {@code shared/} folder that holds the oracle. */

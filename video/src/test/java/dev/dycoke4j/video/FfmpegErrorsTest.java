@@ -1,5 +1,6 @@
 package dev.dycoke4j.video;
 
+import dev.dycoke4j.testing.Oracle;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -78,7 +79,7 @@ class FfmpegErrorsTest {
 
     @Test
     void badFrameCounts() throws Exception {
-        Path clip = GoldenData.oracle().resolve("golden/clip.mkv");
+        Path clip = Oracle.root().resolve("golden/clip.mkv");
         for (int n : new int[]{0, -3}) {
             assertEquals(clip + ": asked for " + n + " frames; the number of frames must be at least 1", fails(clip, n));
             assertThrows(VideoException.class, () -> VideoReader.readUniform(dir, 0));
@@ -161,7 +162,7 @@ class FfmpegErrorsTest {
 
     @Test
     void fewerFramesThanRequestedUsesEachOnceAndSaysSoWithoutPrinting() {
-        Path clip = GoldenData.oracle().resolve("golden/clip.mkv");
+        Path clip = Oracle.root().resolve("golden/clip.mkv");
         SystemErr<SampledVideo> read = SystemErr.capture(() -> new FfmpegFrameSource().readUniform(clip, 32));
         SampledVideo v = read.value();
         assertTrue(v.fewerThanRequested());

@@ -1,5 +1,9 @@
 package dev.dycoke4j.video;
 
+import dev.dycoke4j.io.Safetensors;
+import dev.dycoke4j.tensor.DType;
+import dev.dycoke4j.tensor.Tensor;
+import dev.dycoke4j.testing.Oracle;
 import dev.dycoke4j.vision.RgbFrame;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,16 +63,21 @@ class FfmpegFixturesTest {
 
     @Test
     void goldenClipGivesTheOracleBytes() throws IOException {
-        Path golden = GoldenData.oracle().resolve("golden");
-        GoldenData.Tensor source = GoldenData.read(golden.resolve("forward.safetensors"), "source_frames_u8");
-        GoldenData.Tensor sampleIdx = GoldenData.read(golden.resolve("forward.safetensors"), "sample_idx");
-        assertArrayEquals(new long[]{8, 64, 64, 3}, source.shape());
+        Path golden = Oracle.root().resolve("golden");
+        byte[] sourceBytes;
+        long[] idx;
+        try (Safetensors g = Oracle.golden("forward.safetensors")) {
+            Tensor source = g.get("source_frames_u8");
+            assertEquals(DType.U8, source.dtype());
+            assertArrayEquals(new long[]{8, 64, 64, 3}, source.shape());
+            sourceBytes = source.toByteArray();
+            idx = g.get("sample_idx").toLongArray();
+        }
 
         SampledVideo v = VideoReader.readUniform(golden.resolve("clip.mkv"), 8);
         assertEquals(8, v.totalFrames());
         assertEquals(8.0, v.fps(), 1e-9);
         assertFalse(v.fewerThanRequested());
-        long[] idx = sampleIdx.i64();
         assertEquals(idx.length, v.indices().length);
         for (int i = 0; i < idx.length; i++) assertEquals(idx[i], v.indices()[i]);
         int n = 64 * 64 * 3;
@@ -76,7 +85,7 @@ class FfmpegFixturesTest {
             RgbFrame frame = v.frames().get(f);
             assertEquals(64, frame.width());
             assertEquals(64, frame.height());
-            assertArrayEquals(java.util.Arrays.copyOfRange(source.data(), f * n, (f + 1) * n), frame.rgb(), "frame " + f);
+            assertArrayEquals(java.util.Arrays.copyOfRange(sourceBytes, f * n, (f + 1) * n), frame.rgb(), "frame " + f);
         }
         SampledVideo three = VideoReader.readUniform(golden.resolve("clip.mkv"), 3);
         assertArrayEquals(new int[]{0, 3, 7}, three.indices());

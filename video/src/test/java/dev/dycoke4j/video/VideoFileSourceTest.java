@@ -6,6 +6,7 @@ import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
 import dev.dycoke4j.pipeline.VideoSource;
+import dev.dycoke4j.testing.Oracle;
 import dev.dycoke4j.vision.FrameSink;
 import dev.dycoke4j.vision.RgbFrame;
 import org.junit.jupiter.api.AfterAll;
@@ -39,7 +40,7 @@ class VideoFileSourceTest {
 
     @BeforeAll
     static void setUp() {
-        qa = VideoQa.load(GoldenData.oracle().resolve("tiny-llava-ov"));
+        qa = VideoQa.load(Oracle.root().resolve("tiny-llava-ov"));
         clip = tmp.resolve("clip.mp4");
         SyntheticClip.write(clip, 64, 48, 300, 30);        // its container's frame count is right
         shortClip = tmp.resolve("short.mp4");
@@ -126,7 +127,7 @@ class VideoFileSourceTest {
 
     @Test
     void aShortVideoIsReportedOncePerFrameCount() {
-        Path golden = GoldenData.oracle().resolve("golden/clip.mkv");
+        Path golden = Oracle.root().resolve("golden/clip.mkv");
         Reports reports = new Reports();
         VideoFileSource source = new VideoFileSource(golden, reports);
         for (int n : new int[]{12, 8, 12, 16, 12}) {

@@ -1,4 +1,4 @@
-package dev.dycoke4j.hub;
+package dev.dycoke4j.testing;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,6 +10,8 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -25,28 +27,29 @@ import java.util.concurrent.Executors;
  * {@code /{repo}/resolve/{rev}/{file}} with {@code X-Repo-Commit} and {@code ETag} for small files, and for LFS files
  * ({@code *.safetensors}) a 302 to a "CDN" path with {@code X-Linked-Etag} (the sha256) and {@code X-Linked-Size};
  * ranged GETs answered with 206 and {@code Content-Range}; errors with {@code X-Error-Code}. It records every request,
- * and can drop a connection after some bytes, serve corrupt bytes, or demand a token.
+ * and can drop a connection after some bytes, serve corrupt bytes, or demand a token. Shared by every module's tests
+ * (core's test jar).
  */
-final class FakeHub implements AutoCloseable {
+public final class FakeHub implements AutoCloseable {
     /** One request as the hub saw it. */
-    record Request(String method, String path, String range, String authorization) {
+    public record Request(String method, String path, String range, String authorization) {
     }
 
     /** A repo at one commit. */
-    record Repo(String commit, Map<String, byte[]> files) {
+    public record Repo(String commit, Map<String, byte[]> files) {
     }
 
-    final Map<String, Repo> repos = new ConcurrentHashMap<>();
-    final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
+    public final Map<String, Repo> repos = new ConcurrentHashMap<>();
+    public final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
     /** sha256 -> bytes after which the next CDN GET of that blob drops the connection (once each). */
-    final Map<String, Long> dropAfter = new ConcurrentHashMap<>();
+    public final Map<String, Long> dropAfter = new ConcurrentHashMap<>();
     /** LFS file names served with one byte flipped. */
-    final java.util.Set<String> corrupt = ConcurrentHashMap.newKeySet();
+    public final java.util.Set<String> corrupt = ConcurrentHashMap.newKeySet();
     /** When set, repos are gated: no token gives 401, another token 403. */
-    volatile String requiredToken;
+    public volatile String requiredToken;
     private final HttpServer server;
 
-    FakeHub() throws IOException {
+    public FakeHub() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "fake-hub");
@@ -57,19 +60,35 @@ final class FakeHub implements AutoCloseable {
         server.start();
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    void add(String repo, String commit, Map<String, byte[]> files) {
+    public void add(String repo, String commit, Map<String, byte[]> files) {
         repos.put(repo, new Repo(commit, new LinkedHashMap<>(files)));
     }
 
-    static boolean lfs(String file) {
+    /** A repo's files from a folder: every regular file in it, by name. */
+    public static Map<String, byte[]> files(Path dir) throws IOException {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        try (var s = Files.list(dir)) {
+            for (Path p : s.sorted().toList()) if (Files.isRegularFile(p)) files.put(p.getFileName().toString(), Files.readAllBytes(p));
+        }
+        return files;
+    }
+
+    /** The HF_* variables that point a client at this hub, with {@code cache} as its cache folder, and any more pairs. */
+    public Map<String, String> env(Path cache, String... more) {
+        Map<String, String> env = new java.util.HashMap<>(Map.of("HF_HUB_CACHE", cache.toString(), "HF_ENDPOINT", endpoint()));
+        for (int i = 0; i < more.length; i += 2) env.put(more[i], more[i + 1]);
+        return env;
+    }
+
+    public static boolean lfs(String file) {
         return file.endsWith(".safetensors");
     }
 
-    static String sha256(byte[] b) {
+    public static String sha256(byte[] b) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
         } catch (Exception e) {
@@ -78,7 +97,7 @@ final class FakeHub implements AutoCloseable {
     }
 
     /** The git blob id, which the Hub gives as the ETag of a small file. */
-    static String gitSha1(byte[] b) {
+    public static String gitSha1(byte[] b) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-1");
             md.update(("blob " + b.length + "\0").getBytes(StandardCharsets.US_ASCII));
@@ -88,7 +107,7 @@ final class FakeHub implements AutoCloseable {
         }
     }
 
-    long count(String method, String pathPart) {
+    public long count(String method, String pathPart) {
         synchronized (requests) {
             return requests.stream().filter(r -> r.method().equals(method) && r.path().contains(pathPart)).count();
         }
