@@ -98,10 +98,33 @@ final class CompressOptions {
             if (m.keys().contains(key) && value != null) options.put(key, String.valueOf(value));
         }
         try {
+            checkGivenElsewhere(m);
             return m.parse(options);
         } catch (InvalidOptionException e) {
             throw new UsageException(e.message(CompressOptions::flag));
         }
+    }
+
+    /**
+     * Checks the flags given on the command line that {@code m} does not take, with the first method that does: a
+     * method ignores another's options, but a bad value is still bad input, whichever method it was meant for.
+     */
+    private void checkGivenElsewhere(MethodSpec m) {
+        for (OptionSpec o : spec.options()) {
+            String key = key(o.longestName());
+            if (o.originalStringValues().isEmpty() || m.keys().contains(key) || !isMethodKey(key)) continue;
+            for (MethodSpec other : CompressionMethods.all())
+                if (other.keys().contains(key)) {
+                    Object value = o.getValue();
+                    other.parse(Map.of(key, String.valueOf(value)));
+                    break;
+                }
+        }
+    }
+
+    private static boolean isMethodKey(String key) {
+        for (MethodSpec s : CompressionMethods.all()) if (s.keys().contains(key)) return true;
+        return false;
     }
 
     /** The method called {@code name}, given to {@code flag}. */

@@ -176,6 +176,20 @@ class CliCompressTest {
                 + "at least 48 tokens (37.5%) with --ttm-windows official; use a larger --ratio or --ttm-windows full", r.problem());
     }
 
+    /** A flag the chosen method does not take is not used, but a bad value in it is still refused, as before plug-ins. */
+    @Test
+    void aBadValueInAnotherMethodsFlagIsRefused() {
+        Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "none", "--dp-p", "1.5");
+        assertEquals(2, r.code());
+        assertEquals("dycoke: --dp-p must be in [0, 1), got 1.5", r.problem());
+        r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "dycoke", "--fastv-k", "0");
+        assertEquals(2, r.code());
+        assertEquals("dycoke: --fastv-k must be at least 1, got 0", r.problem());
+        r = Cli.run("bench", "--model", MODEL, "--video", CLIP, "--frames", "2", "--methods", "none", "--dp-p", "1.5");
+        assertEquals(2, r.code(), r.err());
+        assertEquals("dycoke: --dp-p must be in [0, 1), got 1.5", r.problem());
+    }
+
     @Test
     void dycokeAtARatioRunsAtThatBudget() throws Exception {
         Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "dycoke", "--dp-l", "2",

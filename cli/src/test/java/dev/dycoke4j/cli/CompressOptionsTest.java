@@ -47,13 +47,18 @@ class CompressOptionsTest {
 
     @Test
     void eachMethodGetsTheFlagsThatApplyToIt() {
-        CompressOptions o = parse("--compress", "uniform", "--ratio", "0.5", "--dp-l", "2", "--fastv-k", "1", "--dp-p", "1.5");
+        CompressOptions o = parse("--compress", "uniform", "--ratio", "0.5", "--dp-l", "2", "--fastv-k", "1", "--dp-p", "0.5");
         assertEquals(new UniformMethod(TokenBudget.ratio(0.5)), o.options());
         assertEquals(new FastVMethod(1, TokenBudget.ratio(0.5)), o.method("fastv", "--methods"));
         assertEquals(new FastVMethod(1, TokenBudget.ratio(0.25)), o.method("fastv", "--methods", 0.25));
         assertEquals(new NoneMethod(), o.method("none", "--methods"));
-        var e = assertThrows(UsageException.class, () -> o.method("dycoke", "--methods"));
-        assertEquals("--dp-p must be in [0, 1), got 1.5", e.getMessage());
+        assertEquals(0.5, ((DyCokeMethod) o.method("dycoke", "--methods")).dp().p());
+        // a bad value is refused whichever method runs, not only by the method that takes it
+        CompressOptions bad = parse("--compress", "uniform", "--dp-p", "1.5");
+        for (String m : CompressionMethods.names()) {
+            var e = assertThrows(UsageException.class, () -> bad.method(m, "--methods"), m);
+            assertEquals("--dp-p must be in [0, 1), got 1.5", e.getMessage(), m);
+        }
         assertEquals(DyCokeMethod.defaults().withDpLayer(2).withRatio(0.5), parse("--compress", "dycoke", "--ratio", "0.5", "--dp-l", "2").options());
     }
 
