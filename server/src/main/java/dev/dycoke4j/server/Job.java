@@ -1,0 +1,72 @@
+package dev.dycoke4j.server;
+
+import dev.dycoke4j.pipeline.Sequence;
+import dev.dycoke4j.pipeline.Stats;
+
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * One request between the HTTP thread that waits for it and the engine thread that runs it. The HTTP side reads
+ * {@link #events} (text pieces, then the end or a failure) and may {@link #cancel}; everything else belongs to the
+ * engine thread.
+ */
+final class Job {
+    /** What the engine tells the waiting HTTP thread. */
+    sealed interface Event {
+    }
+
+    /** Answer text that may be sent now. */
+    record Piece(String text) implements Event {
+    }
+
+    /** The answer is complete. */
+    record Done(Result result) implements Event {
+    }
+
+    /** The request failed; nothing more follows. */
+    record Failed(ApiError error) implements Event {
+    }
+
+    /**
+     * A complete answer.
+     *
+     * @param finishReason     {@code stop} (a stop token or stop string) or {@code length}
+     * @param stats            the run's figures, or null when a stop string ended it before the sequence did
+     * @param promptTokens     prompt tokens after compression
+     * @param completionTokens tokens generated, the stop token included
+     */
+    record Result(String text, String finishReason, int promptTokens, int completionTokens, Stats stats, int[] tokenIds) {
+    }
+
+    final String id;
+    final ChatRequest request;
+    final Media media;
+    /** When the request arrived ({@link System#nanoTime}): time to first token counts from here, queueing included. */
+    final long arrived;
+    final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    private volatile boolean cancelled;
+
+    // the engine thread's
+    Sequence sequence;
+    StopFilter filter;
+    long firstToken, lastToken;
+    int visualKept = -1, frames = -1;
+
+    Job(String id, ChatRequest request, Media media, long arrived) {
+        this.id = id;
+        this.request = request;
+        this.media = media;
+        this.arrived = arrived;
+        this.filter = new StopFilter(request.stop());
+    }
+
+    /** The client is gone: the engine drops the job at its next step. */
+    void cancel() {
+        cancelled = true;
+    }
+
+    boolean cancelled() {
+        return cancelled;
+    }
+}

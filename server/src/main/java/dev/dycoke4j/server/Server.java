@@ -1,0 +1,296 @@
+package dev.dycoke4j.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dycoke4j.pipeline.VideoQa;
+import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.function.Consumer;
+
+/**
+ * The OpenAI-compatible HTTP server: {@code POST /v1/chat/completions} (whole answers and Server-Sent Events),
+ * {@code GET /v1/models}, {@code GET /health} and {@code GET /metrics}. HTTP requests run on virtual threads, which
+ * parse, fetch the media and wait on their request's events; the model is the {@link Scheduler}'s alone.
+ */
+public final class Server implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom IDS = new SecureRandom();
+
+    private final ServerConfig config;
+    private final Consumer<String> log;
+    private final ServerMetrics metrics = new ServerMetrics();
+    private final Scheduler scheduler;
+    private final MediaFetcher media;
+    private final Path tempDir;
+    private final long maxBody;
+    private final byte[] keyDigest;
+    private final long created = System.currentTimeMillis() / 1000;
+    private final Javalin app;
+
+    private Server(VideoQa qa, ServerConfig config, Consumer<String> log) throws IOException {
+        this.config = config;
+        this.log = log;
+        this.keyDigest = config.apiKey() == null ? null : sha256(config.apiKey());
+        this.tempDir = Files.createTempDirectory("dycoke-serve-");
+        // a data: URL of the largest video, in base64, and room for the rest of the request
+        this.maxBody = Math.max(1L << 20, config.media().maxBytes() / 3 * 4 + (256 << 10));
+        this.media = new MediaFetcher(config.media(), tempDir, log);
+        this.scheduler = new Scheduler(qa, config, metrics, log);
+        this.app = Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.concurrency.useVirtualThreads = true;
+            cfg.http.compressionStrategy = CompressionStrategy.NONE;
+            cfg.http.maxRequestSize = maxBody;
+            cfg.jetty.host = config.host();
+            cfg.jetty.port = config.port();
+            cfg.routes.post("/v1/chat/completions", this::chat);
+            cfg.routes.get("/v1/models", this::models);
+            cfg.routes.get("/health", this::health);
+            cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+            cfg.routes.exception(ApiError.class, (e, ctx) -> send(ctx, e));
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, new ApiError(e.getStatus(), "invalid_request_error", null, null,
+                    e.getStatus() == 404 ? "no such endpoint: " + ctx.path() : "the request failed with HTTP " + e.getStatus())));
+            cfg.routes.exception(Exception.class, (e, ctx) -> {
+                log.accept("request failed: " + e);
+                send(ctx, ApiError.internal());
+            });
+            cfg.routes.error(404, ctx -> {
+                if (ctx.result() == null) send(ctx, ApiError.notFound(ctx.path()));
+            });
+        });
+    }
+
+    /**
+     * Starts serving {@code qa} as {@code config} says; one line per request and the start-up line go to {@code log}.
+     *
+     * @throws IllegalStateException when the address can't be bound
+     */
+    public static Server start(VideoQa qa, ServerConfig config, Consumer<String> log) {
+        Server s;
+        try {
+            s = new Server(qa, config, log);
+        } catch (IOException e) {
+            throw new IllegalStateException("the server's temporary folder could not be made: " + e.getMessage(), e);
+        }
+        try {
+            s.app.start();
+        } catch (RuntimeException e) {
+            s.scheduler.close();
+            s.media.close();
+            throw new IllegalStateException("the server could not listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+        }
+        log.accept("serving " + config.modelName() + " at " + s.address() + " (OpenAI API at " + s.address() + "/v1)");
+        return s;
+    }
+
+    /** The port it listens on (the free one picked for port 0). */
+    public int port() {
+        return app.port();
+    }
+
+    /** {@code http://host:port}. */
+    public String address() {
+        String h = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        return "http://" + h + ":" + port();
+    }
+
+    private void chat(Context ctx) throws Exception {
+        String id = "chatcmpl-" + HexFormat.of().formatHex(randomBytes());
+        long arrived = System.nanoTime();
+        Job job;
+        try {
+            authorize(ctx);
+            ChatRequest r = ChatRequest.parse(body(ctx), config);
+            Media m = media.fetch(r.videoUrl(), r.videoParam());
+            job = new Job(id, r, m, arrived);
+            try {
+                scheduler.submit(job);
+            } catch (ApiError e) {
+                m.close();
+                throw e;
+            }
+        } catch (ApiError e) {
+            metrics.request(e.status());
+            log.accept(RequestLog.line(id, -1, -1, -1, 0, e.status()));
+            throw e;
+        }
+        try {
+            if (job.request.stream()) stream(ctx, job);
+            else whole(ctx, job);
+        } finally {
+            job.media.close();
+        }
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[12];
+        IDS.nextBytes(b);
+        return b;
+    }
+
+    private void whole(Context ctx, Job job) throws InterruptedException {
+        while (true) {
+            Job.Event e = job.events.take();
+            switch (e) {
+                case Job.Piece p -> {
+                }
+                case Job.Failed f -> throw f.error();
+                case Job.Done d -> {
+                    ctx.contentType("application/json").result(ChatJson.completion(job.id, now(), config.modelName(), d.result()).toString());
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * Server-Sent Events: {@code data: {chunk}} lines and {@code data: [DONE]}. The status is sent with the first
+     * piece of text, so a request that fails before (a video that can't be decoded) still gets its error status; a
+     * client that goes away is cancelled at the next write.
+     */
+    private void stream(Context ctx, Job job) throws InterruptedException {
+        ChatRequest r = job.request;
+        Job.Event e = job.events.take();
+        if (e instanceof Job.Failed f) throw f.error();
+        ctx.res().setStatus(200);
+        ctx.res().setContentType("text/event-stream");
+        ctx.res().setCharacterEncoding("utf-8");
+        ctx.res().setHeader("Cache-Control", "no-cache");
+        ctx.res().setHeader("X-Accel-Buffering", "no");
+        long created = now();
+        String model = config.modelName();
+        try {
+            OutputStream out = ctx.res().getOutputStream();
+            event(out, ChatJson.chunk(job.id, created, model, "", true, r.includeUsage()));
+            while (true) {
+                switch (e) {
+                    case Job.Piece p -> event(out, ChatJson.chunk(job.id, created, model, p.text(), false, r.includeUsage()));
+                    case Job.Failed f -> {
+                        // the status is out already: the error goes in the stream, as OpenAI's does
+                        event(out, f.error().json());
+                        done(out);
+                        return;
+                    }
+                    case Job.Done d -> {
+                        event(out, ChatJson.finish(job.id, created, model, d.result().finishReason(), r.includeUsage()));
+                        if (r.includeUsage()) event(out, ChatJson.usageChunk(job.id, created, model, d.result()));
+                        done(out);
+                        return;
+                    }
+                }
+                e = job.events.take();
+            }
+        } catch (IOException gone) {
+            scheduler.cancel(job);
+        }
+    }
+
+    private static void event(OutputStream out, ObjectNode chunk) throws IOException {
+        out.write(("data: " + chunk + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static void done(OutputStream out) throws IOException {
+        out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private void models(Context ctx) {
+        authorize(ctx);
+        ObjectNode root = JSON.createObjectNode();
+        root.put("object", "list");
+        ObjectNode m = root.putArray("data").addObject();
+        m.put("id", config.modelName());
+        m.put("object", "model");
+        m.put("created", created);
+        m.put("owned_by", "dycoke4j");
+        ctx.contentType("application/json").result(root.toString());
+    }
+
+    private void health(Context ctx) {
+        boolean up = scheduler.accepting();
+        ctx.status(up ? 200 : 503).contentType("application/json").result(up ? "{\"status\":\"ok\"}" : "{\"status\":\"shutting down\"}");
+    }
+
+    /** The request body as JSON, read up to the cap: a larger one is a 413 before it is all read. */
+    private JsonNode body(Context ctx) throws IOException {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > maxBody) throw ApiError.tooLarge(null, "the request body is larger than the server's cap of " + maxBody + " bytes");
+        byte[] bytes;
+        try (InputStream in = ctx.req().getInputStream()) {
+            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBody + 1));
+        }
+        if (bytes.length > maxBody) throw ApiError.tooLarge(null, "the request body is larger than the server's cap of " + maxBody + " bytes");
+        try {
+            return JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw ApiError.invalid(null, "the request body is not valid JSON");
+        }
+    }
+
+    /** Checks the bearer token in constant time (of digests: the key's length does not show either). */
+    private void authorize(Context ctx) {
+        if (keyDigest == null) return;
+        String h = ctx.header("Authorization");
+        String given = h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).strip() : "";
+        if (!MessageDigest.isEqual(keyDigest, sha256(given))) throw ApiError.unauthorized();
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private void send(Context ctx, ApiError e) {
+        if (e.status() == 401) ctx.header("WWW-Authenticate", "Bearer");
+        ctx.status(e.status()).contentType("application/json").result(e.json().toString());
+    }
+
+    private static long now() {
+        return System.currentTimeMillis() / 1000;
+    }
+
+    /** Holds or resumes admission (for tests). */
+    void hold(boolean h) {
+        scheduler.hold(h);
+    }
+
+    /** The Prometheus text {@code /metrics} serves (for tests). */
+    String metricsText() {
+        return metrics.scrape();
+    }
+
+    /**
+     * Shuts down gracefully: new requests get 503, queued ones too, admitted ones finish; then the HTTP server stops
+     * and the temporary media go.
+     */
+    @Override
+    public void close() {
+        scheduler.close();
+        app.stop();
+        media.close();
+        try (var files = Files.list(tempDir)) {
+            for (Path f : (Iterable<Path>) files::iterator) Files.deleteIfExists(f);
+            Files.deleteIfExists(tempDir);
+        } catch (IOException e) {
+            log.accept("removing " + tempDir + " failed: " + e.getMessage());
+        }
+    }
+}
