@@ -24,10 +24,18 @@ public record ServerConfig(String host, int port, String modelName, String apiKe
         if (maxFrames < 1) throw new IllegalArgumentException("max frames must be at least 1, got " + maxFrames);
         if (defaults.frames() > maxFrames)
             throw new IllegalArgumentException("the default of " + defaults.frames() + " frames is above the most a request may ask for, " + maxFrames);
-        if (maxQueue < 0) throw new IllegalArgumentException("max queue must be at least 0, got " + maxQueue);
+        if (maxQueue < 1) throw new IllegalArgumentException("max queue must be at least 1, got " + maxQueue);
         if (maxBatch < 1) throw new IllegalArgumentException("max batch must be at least 1, got " + maxBatch);
         if (prefillChunk < 1) throw new IllegalArgumentException("the prefill chunk must be at least 1 token, got " + prefillChunk);
         if (apiKey != null && apiKey.isEmpty()) apiKey = null;
+    }
+
+    /** Without the API key, which is never printed. */
+    @Override
+    public String toString() {
+        return "ServerConfig[host=" + host + ", port=" + port + ", modelName=" + modelName + ", apiKey=" + (apiKey == null ? "none" : "(set)")
+                + ", media=" + media + ", maxFrames=" + maxFrames + ", maxQueue=" + maxQueue + ", maxBatch=" + maxBatch
+                + ", prefillChunk=" + prefillChunk + ", defaults=" + defaults + "]";
     }
 
     /** Loopback, a free port, no key, no media but data: URLs, 64 frames at most, 8 frames and no compression by default. */
