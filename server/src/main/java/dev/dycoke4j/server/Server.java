@@ -39,6 +39,8 @@ public final class Server implements AutoCloseable {
     private final byte[] keyDigest;
     private final long created = System.currentTimeMillis() / 1000;
     private final Javalin app;
+    /** Chat requests whose HTTP thread has not returned yet: shutdown waits for them to write their last bytes. */
+    private final java.util.concurrent.Phaser inFlight = new java.util.concurrent.Phaser(1);
 
     private Server(VideoQa qa, ServerConfig config, Consumer<String> log) throws IOException {
         this.config = config;
@@ -109,6 +111,15 @@ public final class Server implements AutoCloseable {
     }
 
     private void chat(Context ctx) throws Exception {
+        inFlight.register();
+        try {
+            answer(ctx);
+        } finally {
+            inFlight.arriveAndDeregister();
+        }
+    }
+
+    private void answer(Context ctx) throws Exception {
         String id = "chatcmpl-" + HexFormat.of().formatHex(randomBytes());
         long arrived = System.nanoTime();
         Job job;
@@ -150,7 +161,16 @@ public final class Server implements AutoCloseable {
                 }
                 case Job.Failed f -> throw f.error();
                 case Job.Done d -> {
-                    ctx.contentType("application/json").result(ChatJson.completion(job.id, now(), config.modelName(), d.result()).toString());
+                    // written and completed here, not after the handler returns, so that a shutdown waiting for this thread finds it sent
+                    byte[] bytes = ChatJson.completion(job.id, now(), config.modelName(), d.result()).toString().getBytes(StandardCharsets.UTF_8);
+                    ctx.res().setStatus(200);
+                    ctx.res().setContentType("application/json");
+                    ctx.res().setContentLength(bytes.length);
+                    try (OutputStream out = ctx.res().getOutputStream()) {
+                        out.write(bytes);
+                    } catch (IOException gone) {
+                        // the client left; the answer was complete
+                    }
                     return;
                 }
             }
@@ -204,9 +224,10 @@ public final class Server implements AutoCloseable {
         out.flush();
     }
 
+    /** The last event, and the end of the response (its last chunk), before a shutdown can stop the connection. */
     private static void done(OutputStream out) throws IOException {
         out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-        out.flush();
+        out.close();
     }
 
     private void models(Context ctx) {
@@ -284,6 +305,13 @@ public final class Server implements AutoCloseable {
     @Override
     public void close() {
         scheduler.close();
+        try {
+            inFlight.awaitAdvanceInterruptibly(inFlight.arrive(), 30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            log.accept("some responses were still being written after 30 s; stopping anyway");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         app.stop();
         media.close();
         try (var files = Files.list(tempDir)) {
