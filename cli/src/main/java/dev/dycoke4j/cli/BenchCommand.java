@@ -13,6 +13,7 @@ import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.Stats;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
+import dev.dycoke4j.pipeline.VisionOptions;
 import dev.dycoke4j.video.VideoFileSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,7 +48,7 @@ final class BenchCommand implements Callable<Integer> {
     static final String QUESTION = "What happens in this video?";
     /** The second question of every run: its time to first token is {@code followup_ttft} (the video and prefix reused). */
     static final String FOLLOW_UP = "What is the main object doing?";
-    static final GenerationOptions FOLLOW_UP_OPTIONS = new GenerationOptions(1, 0f, 1f, 0, 8, true);
+    static final GenerationOptions FOLLOW_UP_OPTIONS = new GenerationOptions(1, 0f, 1f, 0, true);
 
     @Spec
     CommandSpec spec;
@@ -108,7 +109,7 @@ final class BenchCommand implements Callable<Integer> {
         inputs.checkVideo();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Path m = inputs.model(), clip = inputs.video();
-        GenerationOptions opts = new GenerationOptions(maxNewTokens, 0f, 1f, 0, 8, true);
+        GenerationOptions opts = new GenerationOptions(maxNewTokens, 0f, 1f, 0, true);
         // the video is encoded by this method's settings: with the vision attention if any method needs it
         CompressionMethod encoder = comps.stream().filter(CompressionMethod::needsVisionAttention).findFirst().orElse(CompressionMethods.none());
         int[] fs = frames.clone();
@@ -129,13 +130,14 @@ final class BenchCommand implements Callable<Integer> {
             err.flush();
             for (int pass = -1; pass < fs.length * repeat; pass++) {
                 int f = pass < 0 ? fs[0] : fs[pass / repeat];
+                VisionOptions vision = VisionOptions.of(f);
                 qa.clearCaches();
-                VideoSession encoded = qa.open(sampler, f, encoder, opts.visionBatch());
+                VideoSession encoded = qa.open(sampler, vision, encoder);
                 Stats.Seconds vs = encoded.videoSeconds();
                 for (var c : comps) {
                     bar.update(String.format(Locale.ROOT, "%s@%d", c.name(), f), done, total);
                     Bytes.resetPeakRss();
-                    VideoSession session = qa.open(sampler, f, c, opts.visionBatch());
+                    VideoSession session = qa.open(sampler, vision, c);
                     Answer a = session.ask(QUESTION, opts, null);
                     Answer followUp = session.ask(FOLLOW_UP, FOLLOW_UP_OPTIONS, null);
                     done++;

@@ -62,7 +62,7 @@ final class ChatCommand implements Callable<Integer> {
         boolean interactive = main.in == System.in && System.console() != null;
         try (VideoQa qa = Prologue.load(model, weights)) {
             caches.apply(qa);
-            VideoSession session = qa.open(source, sampling.frames, comp, opts.visionBatch());
+            VideoSession session = qa.open(source, sampling.vision(), comp);
             err.println("dycoke chat: " + session.frames() + " frames, " + session.visualTokens() + " visual tokens"
                     + (session.visionCached() ? " (cached)" : "") + "; one question per line, an empty line or /exit quits");
             err.flush();

@@ -1,9 +1,11 @@
 package dev.dycoke4j.cli;
 
+import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.RandomCheckpoint;
 import dev.dycoke4j.pipeline.VideoQa;
+import dev.dycoke4j.pipeline.VisionOptions;
 import dev.dycoke4j.video.SyntheticClip;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -81,8 +83,8 @@ final class DemoCommand implements Callable<Integer> {
         out.print("A: ");
         out.flush();
         try (VideoQa qa = Prologue.load(model, model.toString(), load)) {
-            Answer a = qa.ask(Prologue.video(clip, err)::frames, frames, question,
-                    new GenerationOptions(maxNewTokens, 1.0f, 0.95f, seed, 8, false), piece -> {
+            Answer a = qa.ask(Prologue.video(clip, err)::frames, VisionOptions.of(frames), question,
+                    new GenerationOptions(maxNewTokens, 1.0f, 0.95f, seed, false), CompressionMethods.none(), piece -> {
                         out.print(piece);
                         out.flush();
                     });

@@ -12,6 +12,7 @@ import dev.dycoke4j.llm.KvCache;
 import dev.dycoke4j.pipeline.Fidelity;
 import dev.dycoke4j.pipeline.LoadOptions;
 import dev.dycoke4j.pipeline.VideoQa;
+import dev.dycoke4j.pipeline.VisionOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -92,7 +93,7 @@ final class FidelityCommand implements Callable<Integer> {
                     + (second ? ", methods on " + load.weights().id() + " weights with a " + load.kvCache().id()
                     + " KV cache against none as stored with an f32 one" : ""));
             err.flush();
-            Fidelity fid = Fidelity.of(qa, sampled.frames(), prompt, steps, 8);
+            Fidelity fid = Fidelity.of(qa, sampled.frames(), VisionOptions.of(frames), prompt, steps);
             root.put("model", m.toString()).put("weights", load.weights().id()).put("kv_cache", load.kvCache().id()).put("video", v.toString()).put("frames", sampled.frames().size()).put("steps", steps);
             ArrayNode ref = root.putArray("reference_tokens");
             for (int t : fid.reference()) ref.add(t);

@@ -63,7 +63,7 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         try (VideoQa qa = Prologue.load(model, weights)) {
             caches.apply(qa);
-            VideoSession session = qa.open(source, sampling.frames, comp, opts.visionBatch());
+            VideoSession session = qa.open(source, sampling.vision(), comp);
             ArrayNode answers = new ObjectMapper().createArrayNode();
             for (String prompt : prompts) {
                 if (!json && prompts.size() > 1) {

@@ -1,6 +1,7 @@
 package dev.dycoke4j.cli;
 
 import dev.dycoke4j.pipeline.GenerationOptions;
+import dev.dycoke4j.pipeline.VisionOptions;
 import picocli.CommandLine.Option;
 
 /** Frames and generation options shared by run, chat and trace. */
@@ -23,12 +24,23 @@ final class SamplingOptions {
     @Option(names = "--vision-batch", paramLabel = "N", defaultValue = "8", description = "Frames per vision-tower batch (default: ${DEFAULT-VALUE}).")
     int visionBatch;
 
+    /** The generation options, after checking every flag here (the vision ones too: a bad one is refused before the model loads). */
     GenerationOptions options() {
+        check();
+        return new GenerationOptions(maxNewTokens, temperature, topP, seed, false);
+    }
+
+    /** How the video is encoded: {@code --frames} frames, {@code --vision-batch} at a time. */
+    VisionOptions vision() {
+        check();
+        return new VisionOptions(frames, visionBatch);
+    }
+
+    private void check() {
         if (frames < 1) throw new UsageException("--frames must be at least 1, got " + frames);
         if (maxNewTokens < 1) throw new UsageException("--max-new-tokens must be at least 1, got " + maxNewTokens);
         if (!(temperature >= 0)) throw new UsageException("--temperature must be 0 or more, got " + temperature);
         if (!(topP > 0 && topP <= 1)) throw new UsageException("--top-p must be in (0, 1], got " + topP);
         if (visionBatch < 1) throw new UsageException("--vision-batch must be at least 1, got " + visionBatch);
-        return new GenerationOptions(maxNewTokens, temperature, topP, seed, visionBatch, false);
     }
 }

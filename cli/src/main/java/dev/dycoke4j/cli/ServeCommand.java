@@ -2,6 +2,7 @@ package dev.dycoke4j.cli;
 
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.VideoQa;
+import dev.dycoke4j.pipeline.VisionOptions;
 import dev.dycoke4j.server.Defaults;
 import dev.dycoke4j.server.MediaPolicy;
 import dev.dycoke4j.server.Server;
@@ -89,6 +90,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         common.apply();
         GenerationOptions gen = sampling.options();
+        VisionOptions vision = sampling.vision();
         var comp = compress.options();
         if (port < 0 || port > 65535) throw new UsageException("--port must be in 0..65535, got " + port);
         if (maxFrames < 1) throw new UsageException("--max-frames must be at least 1, got " + maxFrames);
@@ -115,7 +117,7 @@ final class ServeCommand implements Callable<Integer> {
             qa.progress(VideoQa.Progress.NONE); // no progress bar between a server's log lines
             caches.apply(qa);
             ServerConfig config = new ServerConfig(host, port, servedModelName != null ? servedModelName : model.model, apiKey, media,
-                    maxFrames, maxQueue, maxBatch, prefillChunk, new Defaults(gen, sampling.frames, comp));
+                    maxFrames, maxQueue, maxBatch, prefillChunk, new Defaults(gen, vision, comp));
             serve(Server.start(qa, config, log));
         }
         return 0;

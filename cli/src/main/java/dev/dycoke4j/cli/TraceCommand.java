@@ -6,6 +6,7 @@ import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.Trace;
 import dev.dycoke4j.pipeline.VideoQa;
+import dev.dycoke4j.pipeline.VisionOptions;
 import dev.dycoke4j.tensor.DType;
 import dev.dycoke4j.tensor.Tensor;
 import picocli.CommandLine.ArgGroup;
@@ -72,6 +73,7 @@ final class TraceCommand implements Callable<Integer> {
         common.apply();
         if (!spec.commandLine().getParseResult().hasMatchedOption("--max-new-tokens")) sampling.maxNewTokens = 16;
         GenerationOptions opts = sampling.options();
+        VisionOptions vision = sampling.vision();
         var comp = compress.options();
         SafetensorsWriter w = new SafetensorsWriter();
         Trace trace = new Trace() {
@@ -90,12 +92,12 @@ final class TraceCommand implements Callable<Integer> {
             if (source.pixels != null) {
                 float[][] px = new float[1][];
                 int frames = readPixels(source.pixels, qa.model().config().vision().imageSize(), px);
-                a = qa.answerFromPixels(px[0], frames, prompt.prompt, prompt.inputIds, opts, comp, null, trace);
+                a = qa.answerFromPixels(px[0], vision.withFrames(frames), prompt.prompt, prompt.inputIds, opts, comp, null, trace);
             } else {
                 var video = Prologue.video(source.video, spec.commandLine().getErr());
                 long t0 = System.nanoTime();
-                var sampled = video.read(sampling.frames);
-                a = qa.answer(sampled.frames(), (System.nanoTime() - t0) / 1e9, prompt.prompt, prompt.inputIds, opts, comp, null, trace);
+                var sampled = video.read(vision.frames());
+                a = qa.answer(sampled.frames(), (System.nanoTime() - t0) / 1e9, vision, prompt.prompt, prompt.inputIds, opts, comp, null, trace);
             }
             w.write(out);
             spec.commandLine().getOut().println("wrote " + out + " (" + a.tokenIds().length + " generated tokens: " + TokenizeCommand.json(a.tokenIds()) + ")");

@@ -6,6 +6,7 @@ import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
+import dev.dycoke4j.pipeline.VisionOptions;
 import dev.dycoke4j.video.VideoFileSource;
 import dev.dycoke4j.testing.Oracle;
 import dev.dycoke4j.video.VideoReader;
@@ -24,7 +25,7 @@ class ApiExampleTest {
         StringBuilder streamed = new StringBuilder();
         try (VideoQa qa = VideoQa.load(oracle.resolve("tiny-llava-ov"))) {
             CompressionMethod dycoke = DyCokeMethod.defaults().withDpLayer(2);
-            Answer a = qa.ask(n -> VideoReader.readUniform(oracle.resolve("golden/clip.mkv"), n).frames(), 8,
+            Answer a = qa.ask(n -> VideoReader.readUniform(oracle.resolve("golden/clip.mkv"), n).frames(), VisionOptions.of(8),
                     "What happens in this video?", GenerationOptions.greedy(12), dycoke, streamed::append);
             assertEquals(streamed.toString(), a.text());
             assertEquals(12, a.tokenIds().length);
@@ -37,8 +38,8 @@ class ApiExampleTest {
     void readmeSessionExampleRuns() {
         Path oracle = Oracle.root();
         try (VideoQa qa = VideoQa.load(oracle.resolve("tiny-llava-ov"))) {
-            VideoSession s = qa.open(new VideoFileSource(oracle.resolve("golden/clip.mkv")), 8,
-                    DyCokeMethod.defaults().withDpLayer(2), 8);
+            VideoSession s = qa.open(new VideoFileSource(oracle.resolve("golden/clip.mkv")), new VisionOptions(8, 8),
+                    DyCokeMethod.defaults().withDpLayer(2));
             Answer first = s.ask("What happens in this video?", GenerationOptions.greedy(12), null);
             Answer next = s.ask("What colour is the ball?", GenerationOptions.greedy(12), null);
             assertEquals(0, first.stats().prefixCachedTokens());

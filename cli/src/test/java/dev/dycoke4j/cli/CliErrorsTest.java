@@ -145,6 +145,13 @@ class CliErrorsTest {
     }
 
     @Test
+    void visionBatchZeroIsAUsageError() {
+        Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--vision-batch", "0");
+        assertEquals(2, r.code());
+        assertEquals("dycoke: --vision-batch must be at least 1, got 0", r.problem());
+    }
+
+    @Test
     void threadsZero() {
         Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--threads", "0");
         assertEquals(2, r.code());

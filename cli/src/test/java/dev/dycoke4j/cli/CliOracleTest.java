@@ -8,6 +8,7 @@ import dev.dycoke4j.io.SafetensorsWriter;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.Trace;
 import dev.dycoke4j.pipeline.VideoQa;
+import dev.dycoke4j.pipeline.VisionOptions;
 import dev.dycoke4j.tensor.DType;
 import dev.dycoke4j.video.VideoReader;
 import dev.dycoke4j.testing.Oracle;
@@ -143,7 +144,7 @@ class CliOracleTest {
         Map<String, float[]> floats = new HashMap<>();
         Map<String, int[]> ids = new HashMap<>();
         try (VideoQa qa = VideoQa.load(MODEL)) {
-            qa.answer(VideoReader.readUniform(CLIP, 8).frames(), 0, question, null, new GenerationOptions(12, 0f, 1f, 0, 8, false),
+            qa.answer(VideoReader.readUniform(CLIP, 8).frames(), 0, VisionOptions.of(8), question, null, GenerationOptions.greedy(12),
                     CompressionMethods.none(), null, new Trace() {
                         @Override
                         public void floats(String name, float[] data, long... shape) {

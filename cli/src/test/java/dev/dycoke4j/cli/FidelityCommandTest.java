@@ -7,6 +7,7 @@ import dev.dycoke4j.compress.UnreachableBudgetException;
 import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.pipeline.Fidelity;
 import dev.dycoke4j.pipeline.VideoQa;
+import dev.dycoke4j.pipeline.VisionOptions;
 import dev.dycoke4j.video.VideoReader;
 import dev.dycoke4j.testing.Oracle;
 import org.junit.jupiter.api.Test;
@@ -83,7 +84,7 @@ class FidelityCommandTest {
         assertEquals(1 + (methods.size() - 1) * ratios.length, rows.size(), "none once, every other method at every ratio");
 
         try (VideoQa qa = VideoQa.load(MODEL); Safetensors g = Safetensors.open(Oracle.root().resolve("golden/forward.safetensors"))) {
-            Fidelity fid = Fidelity.of(qa, VideoReader.readUniform(CLIP, 8).frames(), QUESTION, steps, 8);
+            Fidelity fid = Fidelity.of(qa, VideoReader.readUniform(CLIP, 8).frames(), VisionOptions.of(8), QUESTION, steps);
             assertArrayEquals(fid.reference(), ints(root.get("reference_tokens")));
             assertArrayEquals(Arrays.copyOf(g.get("chat_generated_ids").toIntArray(), steps), fid.reference(), "none's greedy tokens are the golden ones");
             int i = 0;

@@ -22,6 +22,9 @@ public interface PeerBenchmark {
                    dev.dycoke4j.pipeline.LoadOptions load) {
     }
 
-    /** Times both engines (ours in this process) and prints a table (and the JSON when asked) to {@code out}. */
+    /**
+     * Times both engines (ours in this process). Prints a table to {@code out}, or, when the request asks for JSON, the
+     * JSON alone to {@code out} and the table to {@code err}, so that standard output can be parsed.
+     */
     void run(Request request, PrintWriter out, PrintWriter err) throws Exception;
 }

@@ -51,22 +51,23 @@ public final class Fidelity {
     }
 
     /**
-     * Encodes {@code frames} once (with the vision attention the saliency-based methods need) and generates the
-     * reference: {@code steps} greedy tokens of {@code none}.
+     * Encodes {@code frames} once, all of them whatever {@code vo.frames()} says, in {@code vo}'s vision batch and with
+     * the vision attention the saliency-based methods need, and generates the reference: {@code steps} greedy tokens
+     * of {@code none}.
      */
-    public static Fidelity of(VideoQa qa, List<RgbFrame> frames, String question, int steps, int visionBatch) {
-        return ofPixels(qa, qa.preprocessor().pixels(frames), frames.size(), question, steps, visionBatch);
+    public static Fidelity of(VideoQa qa, List<RgbFrame> frames, VisionOptions vo, String question, int steps) {
+        return ofPixels(qa, qa.preprocessor().pixels(frames), vo.withFrames(frames.size()), question, steps);
     }
 
     /**
-     * As {@link #of}, from preprocessed pixel values {@code [n, 3, H, W]}, H and W the vision tower's image size.
+     * As {@link #of(VideoQa, List, VisionOptions, String, int)}, from preprocessed pixel values
+     * {@code [vo.frames(), 3, H, W]}, H and W the vision tower's image size.
      *
-     * @throws IllegalArgumentException when {@code n < 1} or {@code pixels} do not hold exactly that many values
+     * @throws IllegalArgumentException when {@code pixels} do not hold exactly that many values
      */
-    public static Fidelity ofPixels(VideoQa qa, float[] pixels, int n, String question, int steps, int visionBatch) {
+    public static Fidelity ofPixels(VideoQa qa, float[] pixels, VisionOptions vo, String question, int steps) {
         if (steps < 1) throw new IllegalArgumentException("need at least one step, got " + steps);
-        if (visionBatch < 1) throw new IllegalArgumentException("the vision batch must be at least 1, got " + visionBatch);
-        return of(qa, qa.visionStage().encode(pixels, new VisionOptions(n, visionBatch, true), null), question, steps);
+        return of(qa, qa.visionStage().encode(pixels, vo.withSaliency(true), null), question, steps);
     }
 
     /**

@@ -7,21 +7,13 @@ package dev.dycoke4j.pipeline;
  * @param temperature  0 for greedy decoding
  * @param topP         nucleus sampling mass, 1 for none
  * @param seed         sampling seed
- * @param visionBatch  frames encoded together by the vision tower, for the {@link VideoQa} methods that take no
- *                     {@link VisionOptions} (which is where it belongs: the stages never read it here)
  * @param ignoreStop   keep generating past stop tokens (benchmarks that need a fixed token count)
  */
-public record GenerationOptions(int maxNewTokens, float temperature, float topP, long seed, int visionBatch, boolean ignoreStop) {
+public record GenerationOptions(int maxNewTokens, float temperature, float topP, long seed, boolean ignoreStop) {
     public GenerationOptions {
         if (maxNewTokens < 1) throw new IllegalArgumentException("max new tokens must be at least 1, got " + maxNewTokens);
         if (!(temperature >= 0)) throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
         if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top-p must be in (0, 1], got " + topP);
-        if (visionBatch < 1) throw new IllegalArgumentException("vision batch must be at least 1, got " + visionBatch);
-    }
-
-    /** With the default vision batch. */
-    public GenerationOptions(int maxNewTokens, float temperature, float topP, long seed, boolean ignoreStop) {
-        this(maxNewTokens, temperature, topP, seed, VisionOptions.DEFAULT_BATCH, ignoreStop);
     }
 
     public static GenerationOptions greedy(int maxNewTokens) {

@@ -3,7 +3,6 @@ package dev.dycoke4j.pipeline;
 import dev.dycoke4j.cache.DiskTier;
 import dev.dycoke4j.cache.TieredCache;
 import dev.dycoke4j.compress.CompressionMethod;
-import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.io.ModelFormatException;
 import dev.dycoke4j.llm.KvSnapshot;
 import dev.dycoke4j.tokenizer.Tokenizer;
@@ -14,7 +13,6 @@ import dev.dycoke4j.vision.RgbFrame;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
@@ -26,8 +24,8 @@ import java.util.function.IntFunction;
  *
  * <pre>{@code
  * try (VideoQa qa = VideoQa.load(Path.of("llava-onevision-qwen2-0.5b-ov-hf"))) {
- *     Answer a = qa.ask(n -> VideoReader.readUniform(Path.of("clip.mp4"), n).frames(), 32,
- *                       "What happens in this video?", GenerationOptions.greedy(128), System.out::print);
+ *     Answer a = qa.ask(n -> VideoReader.readUniform(Path.of("clip.mp4"), n).frames(), VisionOptions.of(32),
+ *                       "What happens in this video?", GenerationOptions.greedy(128), CompressionMethods.none(), System.out::print);
  * }
  * }</pre>
  */
@@ -138,28 +136,10 @@ public final class VideoQa implements AutoCloseable {
         return preprocessor;
     }
 
-    public Set<Integer> stopIds() {
-        return answers.stopIds();
-    }
-
-    /** The prompt ids for a question about a video that takes {@code videoPositions} positions (tokens + newline). */
-    public int[] promptIds(String question, int videoPositions) {
-        return answers.promptIds(question, videoPositions);
-    }
-
-    // the overloads with a bare frame count: the vision batch is that of GenerationOptions, or the default
-    public Answer ask(IntFunction<List<RgbFrame>> video, int frames, String question, GenerationOptions opts, Consumer<String> out) {
-        return ask(video, frames, question, opts, CompressionMethods.none(), out);
-    }
-
-    public Answer ask(IntFunction<List<RgbFrame>> video, int frames, String question, GenerationOptions opts,
-                      CompressionMethod comp, Consumer<String> out) {
-        return ask(video, new VisionOptions(frames, opts.visionBatch()), question, opts, comp, out);
-    }
-
     /**
-     * Answers {@code question} about the frames {@code video} samples (it is timed as the decode stage), without the
-     * caches. Text is streamed to {@code out} as it is generated (may be null).
+     * Answers {@code question} about the {@code vo.frames()} frames {@code video} samples (it is timed as the decode
+     * stage), without the caches. Text is streamed to {@code out} as it is generated (may be null). The saliency is
+     * added when {@code comp} needs it, in every method here.
      */
     public Answer ask(IntFunction<List<RgbFrame>> video, VisionOptions vo, String question, GenerationOptions opts,
                       CompressionMethod comp, Consumer<String> out) {
@@ -169,24 +149,23 @@ public final class VideoQa implements AutoCloseable {
     }
 
     /**
-     * The full request from decoded frames, in the vision batch of {@code opts}; the prompt is {@code ids} when given
+     * The full request from frames decoded before (in {@code decodeSeconds}), all of them whatever {@code vo.frames()}
+     * says, as {@link VisionStage#encode(List, double, VisionOptions)} takes them; the prompt is {@code ids} when given
      * (with the video token once per video position), otherwise the chat template around {@code question}.
      */
-    public Answer answer(List<RgbFrame> frames, double decodeSeconds, String question, int[] ids, GenerationOptions opts,
-                         CompressionMethod comp, Consumer<String> out, Trace trace) {
-        VisionOptions vo = forMethod(new VisionOptions(Math.max(1, frames.size()), opts.visionBatch()), comp);
-        return answer(vision.encodeUncached(frames, decodeSeconds, vo, trace), question, ids, opts, comp, out, trace);
+    public Answer answer(List<RgbFrame> frames, double decodeSeconds, VisionOptions vo, String question, int[] ids,
+                         GenerationOptions opts, CompressionMethod comp, Consumer<String> out, Trace trace) {
+        return answer(vision.encodeUncached(frames, decodeSeconds, forMethod(vo, comp), trace), question, ids, opts, comp, out, trace);
     }
 
     /**
-     * As above, from preprocessed pixel values {@code [F, 3, H, W]}, H and W the vision tower's image size.
+     * As above, from preprocessed pixel values {@code [vo.frames(), 3, H, W]}, H and W the vision tower's image size.
      *
-     * @throws IllegalArgumentException when {@code frames < 1} or {@code pixels} do not hold exactly that many values
+     * @throws IllegalArgumentException when {@code pixels} do not hold exactly that many values
      */
-    public Answer answerFromPixels(float[] pixels, int frames, String question, int[] ids, GenerationOptions opts,
+    public Answer answerFromPixels(float[] pixels, VisionOptions vo, String question, int[] ids, GenerationOptions opts,
                                    CompressionMethod comp, Consumer<String> out, Trace trace) {
-        VisionOptions vo = forMethod(new VisionOptions(frames, opts.visionBatch()), comp);
-        return answer(vision.encode(pixels, vo, trace), question, ids, opts, comp, out, trace);
+        return answer(vision.encode(pixels, forMethod(vo, comp), trace), question, ids, opts, comp, out, trace);
     }
 
     private Answer answer(EncodedVideo v, String question, int[] ids, GenerationOptions opts, CompressionMethod comp,
@@ -197,14 +176,6 @@ public final class VideoQa implements AutoCloseable {
     /** {@code vo}, with the saliency when {@code comp}'s method needs it. */
     private static VisionOptions forMethod(VisionOptions vo, CompressionMethod comp) {
         return vo.withSaliency(vo.saliency() || CompressStage.needsSaliency(comp));
-    }
-
-    public VideoSession open(IntFunction<List<RgbFrame>> video, int frames, CompressionMethod comp) {
-        return open(video, VisionOptions.of(frames), comp);
-    }
-
-    public VideoSession open(IntFunction<List<RgbFrame>> video, int frames, CompressionMethod comp, int visionBatch) {
-        return open(video, new VisionOptions(frames, visionBatch), comp);
     }
 
     /**
@@ -218,10 +189,6 @@ public final class VideoQa implements AutoCloseable {
         return session(vision.encode(sampled, (System.nanoTime() - t0) / 1e9, forMethod(vo, comp)), comp);
     }
 
-    public VideoSession open(VideoSource video, int frames, CompressionMethod comp, int visionBatch) {
-        return open(video, new VisionOptions(frames, visionBatch), comp);
-    }
-
     /**
      * A session on the frames {@code video} samples, decoded on a background thread while the frames before are
      * preprocessed and encoded, or not decoded at all when the vision-feature cache holds them
@@ -231,9 +198,9 @@ public final class VideoQa implements AutoCloseable {
         return session(vision.encode(video, forMethod(vo, comp)), comp);
     }
 
-    /** A session on frames already decoded (in {@code decodeSeconds}). */
-    public VideoSession open(List<RgbFrame> frames, double decodeSeconds, CompressionMethod comp, int visionBatch) {
-        return session(vision.encode(frames, decodeSeconds, forMethod(new VisionOptions(Math.max(1, frames.size()), visionBatch), comp)), comp);
+    /** A session on frames already decoded (in {@code decodeSeconds}), all of them whatever {@code vo.frames()} says. */
+    public VideoSession open(List<RgbFrame> frames, double decodeSeconds, VisionOptions vo, CompressionMethod comp) {
+        return session(vision.encode(frames, decodeSeconds, forMethod(vo, comp)), comp);
     }
 
     private VideoSession session(EncodedVideo v, CompressionMethod comp) {

@@ -23,7 +23,7 @@ public final class VideoSession {
         this.video = video;
     }
 
-    /** Answers {@code question}, streaming the text to {@code out} (may be null). The vision batch of {@code opts} is unused. */
+    /** Answers {@code question}, streaming the text to {@code out} (may be null). */
     public Answer ask(String question, GenerationOptions opts, Consumer<String> out) {
         Answer a = answers.start(asked == 0 ? video : video.paid(), question, null, opts, out, null).complete();
         asked++;

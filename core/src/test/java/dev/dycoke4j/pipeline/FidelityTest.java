@@ -36,7 +36,7 @@ class FidelityTest {
     static void load() {
         qa = VideoQa.load(Oracle.model());
         try (Safetensors g = Oracle.golden("forward.safetensors")) {
-            fid = Fidelity.ofPixels(qa, g.get("pixel_values_videos").toFloatArray(), 8, "What happens in this video?", 12, 3);
+            fid = Fidelity.ofPixels(qa, g.get("pixel_values_videos").toFloatArray(), new VisionOptions(8, 3), "What happens in this video?", 12);
             golden = g.get("chat_generated_ids").toIntArray();
         }
     }
@@ -141,7 +141,7 @@ class FidelityTest {
     static int[] direct(EncodedVideo video, CompressionMethod comp, String question, int steps, int[] forced, double[][] logProbs, double[] attended) {
         LlavaOneVision model = qa.model();
         VisualTokens kept = comp.preLlm().compress(video.tokens());
-        int[] prompt = qa.promptIds(question, kept.count() + 1);
+        int[] prompt = qa.answerStage().promptIds(question, kept.count() + 1);
         int start = 0;
         while (prompt[start] != model.config().videoTokenId()) start++;
         RequestShape shape = new RequestShape(model.config().text().numLayers(), start, kept.count(), video.frames(), model.tokensPerFrame(), steps);

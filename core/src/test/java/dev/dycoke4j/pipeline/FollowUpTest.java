@@ -75,7 +75,7 @@ class FollowUpTest {
     }
 
     static Answer fresh(List<RgbFrame> frames, String q, CompressionMethod comp) {
-        return qa.ask(n -> frames, frames.size(), q, GenerationOptions.greedy(10), comp, null);
+        return qa.ask(n -> frames, VisionOptions.of(frames.size()), q, GenerationOptions.greedy(10), comp, null);
     }
 
     @Test
@@ -84,7 +84,7 @@ class FollowUpTest {
         for (String m : CompressionMethods.names()) {
             qa.clearCaches();
             CompressionMethod comp = method(m);
-            VideoSession s = qa.open(frames, 0, comp, 8);
+            VideoSession s = qa.open(frames, 0, VisionOptions.of(frames.size()), comp);
             Answer a1 = s.ask(Q1, GenerationOptions.greedy(10), null);
             Answer f1 = fresh(frames, Q1, comp);
             assertArrayEquals(f1.tokenIds(), a1.tokenIds(), m + " first question");
@@ -122,7 +122,7 @@ class FollowUpTest {
                 CompressionMethod comp = method(m);
                 if (comp instanceof DyCokeMethod d) assertEquals(DynamicPruning.Store.FULL, d.dp().store());
                 qa.clearCaches();
-                VideoSession full = qa.open(frames, 0, comp, 8), bf16 = half.open(frames, 0, comp, 8);
+                VideoSession full = qa.open(frames, 0, VisionOptions.of(frames.size()), comp), bf16 = half.open(frames, 0, VisionOptions.of(frames.size()), comp);
                 for (String q : new String[]{Q1, Q2}) {
                     Answer a = full.ask(q, GenerationOptions.greedy(8), null), b = bf16.ask(q, GenerationOptions.greedy(8), null);
                     assertArrayEquals(a.tokenIds(), b.tokenIds(), m + ": " + q);
@@ -152,7 +152,7 @@ class FollowUpTest {
         long compactRow = type == KvCache.CompactType.INT8 ? 2L * (kvDim + text.numKvHeads() * Float.BYTES) : 2L * kvDim * Short.BYTES;
         try (VideoQa half = VideoQa.load(Oracle.model(), LoadOptions.asStored().withKvCache(KvCache.Precision.BF16))) {
             qa.clearCaches();
-            VideoSession full = qa.open(frames, 0, comp, 8), bf16 = half.open(frames, 0, comp, 8);
+            VideoSession full = qa.open(frames, 0, VisionOptions.of(frames.size()), comp), bf16 = half.open(frames, 0, VisionOptions.of(frames.size()), comp);
             for (String q : new String[]{Q1, Q2}) {
                 Answer a = full.ask(q, GenerationOptions.greedy(8), null), b = bf16.ask(q, GenerationOptions.greedy(8), null);
                 String what = type + ": " + q;
@@ -180,7 +180,7 @@ class FollowUpTest {
         DyCokeMethod c = (DyCokeMethod) method("dycoke");
         CompressionMethod comp = c.withDp(c.dp().withMode(DynamicPruning.Mode.ALWAYS).withStore(DynamicPruning.Store.COMPACT, KvCache.CompactType.INT8));
         qa.clearCaches();
-        VideoSession s = qa.open(frames, 0, comp, 8);
+        VideoSession s = qa.open(frames, 0, VisionOptions.of(frames.size()), comp);
         s.ask(Q1, GenerationOptions.greedy(10), null);
         Answer a = s.ask(Q2, GenerationOptions.greedy(10), null);
         Answer f = fresh(frames, Q2, comp);
@@ -194,22 +194,22 @@ class FollowUpTest {
         qa.clearCaches();
         List<RgbFrame> frames = clip(4, 3);
         CompressionMethod comp = method("none");
-        VideoSession s1 = qa.open(frames, 0, comp, 8);
+        VideoSession s1 = qa.open(frames, 0, VisionOptions.of(frames.size()), comp);
         assertFalse(s1.visionCached());
         Answer a = s1.ask(Q1, GenerationOptions.greedy(6), null);
         // the same pixels in new arrays: a hit, and the prefix too
         List<RgbFrame> copy = clip(4, 3);
-        VideoSession s2 = qa.open(copy, 0, comp, 8);
+        VideoSession s2 = qa.open(copy, 0, VisionOptions.of(copy.size()), comp);
         assertTrue(s2.visionCached());
         Answer b = s2.ask(Q1, GenerationOptions.greedy(6), null);
         assertTrue(b.stats().visionCached());
         assertTrue(b.stats().prefixCachedTokens() > 0);
         assertArrayEquals(a.tokenIds(), b.tokenIds());
-        assertFalse(qa.open(clip(4, 4), 0, comp, 8).visionCached(), "other frames");
-        assertFalse(qa.open(frames.subList(0, 3), 0, comp, 8).visionCached(), "fewer frames");
-        assertFalse(qa.open(frames, 0, comp, 2).visionCached(), "another vision batch");
-        assertFalse(qa.open(frames, 0, method("prumerge"), 8).visionCached(), "features with saliency");
-        assertTrue(qa.open(frames, 0, method("random"), 8).visionCached(), "the features do not depend on the method");
+        assertFalse(qa.open(clip(4, 4), 0, VisionOptions.of(4), comp).visionCached(), "other frames");
+        assertFalse(qa.open(frames.subList(0, 3), 0, VisionOptions.of(3), comp).visionCached(), "fewer frames");
+        assertFalse(qa.open(frames, 0, new VisionOptions(frames.size(), 2), comp).visionCached(), "another vision batch");
+        assertFalse(qa.open(frames, 0, VisionOptions.of(frames.size()), method("prumerge")).visionCached(), "features with saliency");
+        assertTrue(qa.open(frames, 0, VisionOptions.of(frames.size()), method("random")).visionCached(), "the features do not depend on the method");
     }
 
     @Test
@@ -233,11 +233,11 @@ class FollowUpTest {
         CompressionMethod comp = method("dycoke");
         Answer a;
         try (VideoQa one = VideoQa.load(Oracle.model()).caches(1 << 20, 1 << 24, tmp, 1 << 24, 1 << 26)) {
-            VideoSession s = one.open(frames, 0, comp, 8);
+            VideoSession s = one.open(frames, 0, VisionOptions.of(frames.size()), comp);
             a = s.ask(Q2, GenerationOptions.greedy(8), null);
         }
         try (VideoQa two = VideoQa.load(Oracle.model()).caches(1 << 20, 1 << 24, tmp, 1 << 24, 1 << 26)) {
-            VideoSession s = two.open(frames, 0, comp, 8);
+            VideoSession s = two.open(frames, 0, VisionOptions.of(frames.size()), comp);
             assertTrue(s.visionCached(), "features from disk");
             Answer b = s.ask(Q2, GenerationOptions.greedy(8), null);
             assertTrue(b.stats().prefixCachedTokens() > 0, "prefix from disk");
@@ -245,20 +245,20 @@ class FollowUpTest {
             assertEquals(1, two.visionCache().diskHits());
         }
         try (VideoQa bf16 = VideoQa.load(Oracle.modelBf16()).caches(1 << 20, 1 << 24, tmp, 1 << 24, 1 << 26)) {
-            assertFalse(bf16.open(frames, 0, comp, 8).visionCached(), "another checkpoint");
+            assertFalse(bf16.open(frames, 0, VisionOptions.of(frames.size()), comp).visionCached(), "another checkpoint");
         }
         // the same checkpoint run with another KV dtype or int8 weights: the vision features serve it, the prefix (whose
         // entries those settings change) does not; its own prefix serves its next process, with the same answer
         for (LoadOptions other : List.of(LoadOptions.asStored().withKvCache(KvCache.Precision.BF16), LoadOptions.q8())) {
             Answer first;
             try (VideoQa three = VideoQa.load(Oracle.model(), other).caches(1 << 20, 1 << 24, tmp, 1 << 24, 1 << 26)) {
-                VideoSession s = three.open(frames, 0, comp, 8);
+                VideoSession s = three.open(frames, 0, VisionOptions.of(frames.size()), comp);
                 assertTrue(s.visionCached(), other + ": features from disk");
                 first = s.ask(Q2, GenerationOptions.greedy(8), null);
                 assertEquals(0, first.stats().prefixCachedTokens(), other + ": no prefix made with other LLM settings");
             }
             try (VideoQa four = VideoQa.load(Oracle.model(), other).caches(1 << 20, 1 << 24, tmp, 1 << 24, 1 << 26)) {
-                Answer again = four.open(frames, 0, comp, 8).ask(Q2, GenerationOptions.greedy(8), null);
+                Answer again = four.open(frames, 0, VisionOptions.of(frames.size()), comp).ask(Q2, GenerationOptions.greedy(8), null);
                 assertTrue(again.stats().prefixCachedTokens() > 0, other + ": its own prefix from disk");
                 assertArrayEquals(first.tokenIds(), again.tokenIds());
             }
@@ -270,12 +270,12 @@ class FollowUpTest {
         List<RgbFrame> frames = clip(5, 8);
         CompressionMethod comp = method("none");
         float[] pixels = qa.preprocessor().pixels(frames);
-        Answer overlapped = qa.ask(n -> frames, 5, Q1, new GenerationOptions(8, 0, 1, 0, 2, false), comp, null);
-        Answer sequential = qa.answerFromPixels(pixels, 5, Q1, null, new GenerationOptions(8, 0, 1, 0, 2, false), comp, null, null);
+        Answer overlapped = qa.ask(n -> frames, new VisionOptions(5, 2), Q1, GenerationOptions.greedy(8), comp, null);
+        Answer sequential = qa.answerFromPixels(pixels, new VisionOptions(5, 2), Q1, null, GenerationOptions.greedy(8), comp, null, null);
         assertArrayEquals(sequential.tokenIds(), overlapped.tokenIds());
         assertEquals(sequential.stats().kvCacheBytes(), overlapped.stats().kvCacheBytes());
         // frames of mixed sizes resize to the same fixed size here; the error the overlap must keep is the empty list's
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> qa.ask(n -> List.of(), 1, Q1, GenerationOptions.greedy(2), comp, null));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> qa.ask(n -> List.of(), VisionOptions.of(1), Q1, GenerationOptions.greedy(2), comp, null));
         assertEquals("no frames to preprocess", e.getMessage());
     }
 }

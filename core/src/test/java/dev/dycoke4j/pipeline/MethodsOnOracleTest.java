@@ -65,7 +65,7 @@ class MethodsOnOracleTest {
                 ids.put(name, v);
             }
         };
-        Answer a = qa.answerFromPixels(pixels, F, "What happens in this video?", null, GenerationOptions.greedy(6), comp, null, trace);
+        Answer a = qa.answerFromPixels(pixels, VisionOptions.of(F), "What happens in this video?", null, GenerationOptions.greedy(6), comp, null, trace);
         return new Run(a, floats, ids);
     }
 

@@ -55,7 +55,7 @@ class OracleQ8Test {
     void aSecondModelMustBeTheSameCheckpoint() {
         try (VideoQa ref = VideoQa.load(Oracle.model()); VideoQa other = VideoQa.load(Oracle.modelBf16(), LoadOptions.q8());
              Safetensors g = Oracle.golden("forward.safetensors")) {
-            Fidelity fid = Fidelity.ofPixels(ref, g.get("pixel_values_videos").toFloatArray(), 8, "What happens in this video?", 2, 8);
+            Fidelity fid = Fidelity.ofPixels(ref, g.get("pixel_values_videos").toFloatArray(), VisionOptions.of(8), "What happens in this video?", 2);
             var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> fid.measure(other, CompressionMethods.none()));
             assertTrue(e.getMessage().contains("not the reference's checkpoint"), e.getMessage());
         }
@@ -66,7 +66,7 @@ class OracleQ8Test {
         for (Path dir : new Path[] {Oracle.model(), Oracle.modelBf16()}) {
             try (VideoQa ref = VideoQa.load(dir); VideoQa q8 = VideoQa.load(dir, LoadOptions.q8());
                  Safetensors g = Oracle.golden("forward.safetensors")) {
-                Fidelity fid = Fidelity.ofPixels(ref, g.get("pixel_values_videos").toFloatArray(), 8, "What happens in this video?", 12, 3);
+                Fidelity fid = Fidelity.ofPixels(ref, g.get("pixel_values_videos").toFloatArray(), new VisionOptions(8, 3), "What happens in this video?", 12);
                 Fidelity.Result r = fid.measure(q8, CompressionMethods.none());
                 // measured: agreement 1, mean KL 3.3e-4 (F32) and 3.2e-4 (BF16) nats, max 5.0e-4 and 4.7e-4
                 assertEquals(1.0, r.agreement(), dir + ": " + r);

@@ -28,12 +28,12 @@ class PixelInputTest {
     }
 
     static String answerFails(float[] pixels, int frames) {
-        return assertThrows(IllegalArgumentException.class, () -> qa.answerFromPixels(pixels, frames, Q, null,
+        return assertThrows(IllegalArgumentException.class, () -> qa.answerFromPixels(pixels, new VisionOptions(frames, 8), Q, null,
                 GenerationOptions.greedy(2), CompressionMethods.none(), null, null)).getMessage();
     }
 
     static String fidelityFails(float[] pixels, int frames) {
-        return assertThrows(IllegalArgumentException.class, () -> Fidelity.ofPixels(qa, pixels, frames, Q, 2, 8)).getMessage();
+        return assertThrows(IllegalArgumentException.class, () -> Fidelity.ofPixels(qa, pixels, new VisionOptions(frames, 8), Q, 2)).getMessage();
     }
 
     @Test
@@ -56,7 +56,7 @@ class PixelInputTest {
 
     @Test
     void theRightLengthIsAnswered() {
-        Answer a = qa.answerFromPixels(new float[2 * per], 2, Q, null, GenerationOptions.greedy(2), CompressionMethods.none(), null, null);
+        Answer a = qa.answerFromPixels(new float[2 * per], VisionOptions.of(2), Q, null, GenerationOptions.greedy(2), CompressionMethods.none(), null, null);
         assertEquals(2, a.stats().frames());
     }
 }

@@ -229,7 +229,7 @@ class SaliencyReferenceTest {
                     public void ids(String name, int[] v) {
                     }
                 };
-                qa.answerFromPixels(pixels, F, "What happens in this video?", null, GenerationOptions.greedy(1),
+                qa.answerFromPixels(pixels, VisionOptions.of(F), "What happens in this video?", null, GenerationOptions.greedy(1),
                         CompressionMethods.parse(m, java.util.Map.of("ratio", "0.5")), null, trace);
                 assertNotNull(saliency[0], m + " traces its saliency");
                 assertMatches("the saliency " + m + " ranks by", saliency[0], pooled, 1e-5);

@@ -68,7 +68,7 @@ class StagesTest {
         assertNotEquals(staged.get(0).stats().visualKept(), staged.get(1).stats().visualKept(), "DyCoke keeps fewer tokens than none");
         for (int i = 0; i < methods.size(); i++) {
             CompressionMethod comp = FollowUpTest.method(methods.get(i));
-            Answer want = qa.answerFromPixels(pixels, F, Q1, null, new GenerationOptions(8, 0f, 1f, 0, BATCH, false), comp, null, null);
+            Answer want = qa.answerFromPixels(pixels, new VisionOptions(F, BATCH), Q1, null, GenerationOptions.greedy(8), comp, null, null);
             Answer got = staged.get(i);
             assertArrayEquals(want.tokenIds(), got.tokenIds(), methods.get(i).toString());
             assertEquals(want.text(), got.text());

@@ -40,7 +40,7 @@ class StreamedVideoTest {
     /** The session on frames decoded first, uncached: what every streamed session must equal. */
     static VideoSession reference(List<RgbFrame> frames, CompressionMethod comp) {
         qa.clearCaches();
-        return qa.open(frames, 0, comp, BATCH);
+        return qa.open(frames, 0, new VisionOptions(frames.size(), BATCH), comp);
     }
 
     static void assertSameVideo(VideoSession want, VideoSession got) {
@@ -100,7 +100,7 @@ class StreamedVideoTest {
                 VideoSession want = reference(v.frames, comp);
                 qa.clearCaches();
                 long before = qa.visionFrames();
-                VideoSession got = qa.open(v, 8, comp, BATCH);
+                VideoSession got = qa.open(v, new VisionOptions(8, BATCH), comp);
                 String what = m + ", " + v.key;
                 assertEquals(c.first() + c.again(), qa.visionFrames() - before, what + ": frames through the vision tower");
                 assertFalse(got.visionCached());
@@ -124,9 +124,9 @@ class StreamedVideoTest {
         VideoSession want = reference(frames, comp);
         qa.clearCaches();
         FakeVideo first = new FakeVideo("clip", frames);
-        assertFalse(qa.open(first, 6, comp, BATCH).visionCached());
+        assertFalse(qa.open(first, new VisionOptions(6, BATCH), comp).visionCached());
         FakeVideo again = new FakeVideo("clip", frames);
-        VideoSession hit = qa.open(again, 6, comp, BATCH);
+        VideoSession hit = qa.open(again, new VisionOptions(6, BATCH), comp);
         assertTrue(hit.visionCached());
         assertEquals(0, again.decodes);
         assertEquals(List.of(6, 6), List.of(again.cachedCalls.getFirst()[0], again.cachedCalls.getFirst()[1]));
@@ -134,10 +134,10 @@ class StreamedVideoTest {
         assertSameVideo(want, hit);
 
         FakeVideo moreFrames = new FakeVideo("clip", frames); // another frame count is another key
-        assertFalse(qa.open(moreFrames, 8, comp, BATCH).visionCached());
+        assertFalse(qa.open(moreFrames, new VisionOptions(8, BATCH), comp).visionCached());
         assertEquals(1, moreFrames.decodes);
         FakeVideo shortHit = new FakeVideo("clip", frames);
-        assertTrue(qa.open(shortHit, 8, comp, BATCH).visionCached());
+        assertTrue(qa.open(shortHit, new VisionOptions(8, BATCH), comp).visionCached());
         assertArrayEquals(new int[]{8, 6}, shortHit.cachedCalls.getFirst(), "a hit says how many frames the video had");
     }
 
@@ -149,7 +149,7 @@ class StreamedVideoTest {
             qa.clearCaches();
             IllegalStateException boom = new IllegalStateException("clip.mp4: corrupt after frame " + after);
             FakeVideo v = new FakeVideo("bad" + after, frames).streaming(8, frames.subList(0, after)).failing(boom);
-            assertSame(boom, assertThrows(IllegalStateException.class, () -> qa.open(v, 8, comp, BATCH)));
+            assertSame(boom, assertThrows(IllegalStateException.class, () -> qa.open(v, new VisionOptions(8, BATCH), comp)));
             assertFalse(threadsLeft());
         }
         assertEquals(0, qa.visionCache().memory().size(), "nothing cached from a failed video");

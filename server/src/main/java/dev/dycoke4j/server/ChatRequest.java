@@ -5,6 +5,7 @@ import dev.dycoke4j.compress.CompressionMethod;
 import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.compress.InvalidOptionException;
 import dev.dycoke4j.pipeline.GenerationOptions;
+import dev.dycoke4j.pipeline.VisionOptions;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -20,9 +21,10 @@ import java.util.Set;
  * option keys, which {@link CompressionMethods#parse} checks). Every refusal is an {@link ApiError} naming the field.
  *
  * @param videoParam the field that holds the video URL, for the errors about it
+ * @param vision     the frames asked for, in the server's vision batch
  * @param stop       strings that end the answer where they appear (not included)
  */
-record ChatRequest(String model, String question, String videoUrl, String videoParam, GenerationOptions generation, int frames,
+record ChatRequest(String model, String question, String videoUrl, String videoParam, GenerationOptions generation, VisionOptions vision,
                    CompressionMethod compression, boolean stream, boolean includeUsage, List<String> stop) {
     private static final Set<String> TOP_LEVEL = Set.of("model", "messages", "max_tokens", "max_completion_tokens", "temperature",
             "top_p", "seed", "stop", "stream", "stream_options", "n", "tools", "tool_choice", "functions", "function_call", "user",
@@ -65,7 +67,7 @@ record ChatRequest(String model, String question, String videoUrl, String videoP
             if (!body.get("seed").canConvertToLong() || !body.get("seed").isIntegralNumber()) throw ApiError.invalid("seed", "seed must be an integer");
             seed = body.get("seed").asLong();
         }
-        GenerationOptions gen = new GenerationOptions(maxTokens, temperature, topP, seed, g.visionBatch(), false);
+        GenerationOptions gen = new GenerationOptions(maxTokens, temperature, topP, seed, false);
 
         boolean stream = body.hasNonNull("stream") && bool(body, "stream");
         boolean includeUsage = false;
@@ -82,7 +84,7 @@ record ChatRequest(String model, String question, String videoUrl, String videoP
         List<String> stop = stop(body.get("stop"));
 
         Engine e = engine(body.get("dycoke"), config);
-        return new ChatRequest(model, prompt.question, prompt.url, prompt.urlParam, gen, e.frames, e.compression, stream, includeUsage, stop);
+        return new ChatRequest(model, prompt.question, prompt.url, prompt.urlParam, gen, d.vision().withFrames(e.frames), e.compression, stream, includeUsage, stop);
     }
 
     private record Prompt(String question, String url, String urlParam) {

@@ -156,7 +156,7 @@ final class Scheduler implements AutoCloseable {
     private void start(Job j) {
         ChatRequest r = j.request;
         var comp = r.compression();
-        VisionOptions vo = new VisionOptions(r.frames(), r.generation().visionBatch(), CompressStage.needsSaliency(comp));
+        VisionOptions vo = r.vision().withSaliency(r.vision().saliency() || CompressStage.needsSaliency(comp));
         EncodedVideo encoded = qa.visionStage().encode(new VideoFileSource(j.media.file()), vo);
         CompressedVideo c = qa.compressStage().apply(encoded, comp);
         j.frames = c.frames();

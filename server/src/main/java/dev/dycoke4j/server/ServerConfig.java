@@ -2,6 +2,7 @@ package dev.dycoke4j.server;
 
 import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.pipeline.GenerationOptions;
+import dev.dycoke4j.pipeline.VisionOptions;
 
 /**
  * How the server runs.
@@ -41,6 +42,6 @@ public record ServerConfig(String host, int port, String modelName, String apiKe
     /** Loopback, a free port, no key, no media but data: URLs, 64 frames at most, 8 frames and no compression by default. */
     public static ServerConfig loopback(String modelName) {
         return new ServerConfig("127.0.0.1", 0, modelName, null, MediaPolicy.none(), 64, 64, 8, 256,
-                new Defaults(GenerationOptions.greedy(256), 8, CompressionMethods.none()));
+                new Defaults(GenerationOptions.greedy(256), VisionOptions.of(8), CompressionMethods.none()));
     }
 }

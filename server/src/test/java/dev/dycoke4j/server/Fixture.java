@@ -38,7 +38,7 @@ final class Fixture {
     static ServerConfig config() {
         ServerConfig c = ServerConfig.loopback(NAME);
         return new ServerConfig(c.host(), 0, NAME, null, MediaPolicy.none().withLocalRoot(CLIP.getParent()), 16, 64, 8, 256,
-                new Defaults(GenerationOptions.greedy(8), 8, CompressionMethods.none()));
+                new Defaults(GenerationOptions.greedy(8), VisionOptions.of(8), CompressionMethods.none()));
     }
 
     /** A running server and the lines it logged. */

@@ -6,6 +6,7 @@ import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
 import dev.dycoke4j.pipeline.VideoSource;
+import dev.dycoke4j.pipeline.VisionOptions;
 import dev.dycoke4j.testing.Oracle;
 import dev.dycoke4j.vision.FrameSink;
 import dev.dycoke4j.vision.RgbFrame;
@@ -82,9 +83,9 @@ class VideoFileSourceTest {
                 CompressionMethod comp = CompressionMethods.spec(m).defaults();
                 qa.clearCaches();
                 VideoFileSource first = sampler(video);
-                VideoSession decodedFirst = qa.open(first::frames, 8, comp, BATCH);
+                VideoSession decodedFirst = qa.open(first::frames, new VisionOptions(8, BATCH), comp);
                 qa.clearCaches();
-                VideoSession overlapped = qa.open(sampler(video), 8, comp, BATCH);
+                VideoSession overlapped = qa.open(sampler(video), new VisionOptions(8, BATCH), comp);
                 assertFalse(overlapped.visionCached());
                 assertEquals(decodedFirst.frames(), overlapped.frames());
                 assertEquals(decodedFirst.visualTokens(), overlapped.visualTokens());
@@ -99,28 +100,28 @@ class VideoFileSourceTest {
         CompressionMethod comp = CompressionMethods.none();
         Path a = Files.copy(clip, tmp.resolve("a.mp4"));
         qa.clearCaches();
-        VideoSession first = qa.open(sampler(a), 8, comp, BATCH);
+        VideoSession first = qa.open(sampler(a), new VisionOptions(8, BATCH), comp);
         assertFalse(first.visionCached());
 
-        VideoSession elsewhere = qa.open(sampler(Files.copy(a, tmp.resolve("copy-of-a.mp4"))), 8, comp, BATCH);
+        VideoSession elsewhere = qa.open(sampler(Files.copy(a, tmp.resolve("copy-of-a.mp4"))), new VisionOptions(8, BATCH), comp);
         assertTrue(elsewhere.visionCached(), "the same bytes at another path");
         assertEquals(0, elsewhere.videoSeconds().vision());
         assertArrayEquals(answer(first), answer(elsewhere));
 
-        assertFalse(qa.open(sampler(a), 9, comp, BATCH).visionCached(), "another frame count");
+        assertFalse(qa.open(sampler(a), new VisionOptions(9, BATCH), comp).visionCached(), "another frame count");
 
         byte[] bytes = Files.readAllBytes(a);
         bytes[bytes.length / 2] ^= 1;
         Path changed = Files.write(tmp.resolve("changed.mp4"), bytes);
-        assertFalse(qa.open(sampler(changed), 8, comp, BATCH).visionCached(), "one byte changed");
+        assertFalse(qa.open(sampler(changed), new VisionOptions(8, BATCH), comp).visionCached(), "one byte changed");
     }
 
     @Test
     void aCacheHitOfAShortVideoStillSaysItOnce() {
         Reports first = new Reports(), second = new Reports();
         qa.clearCaches();
-        assertFalse(qa.open(new VideoFileSource(shortClip, first), 40, CompressionMethods.none(), BATCH).visionCached());
-        assertTrue(qa.open(new VideoFileSource(shortClip, second), 40, CompressionMethods.none(), BATCH).visionCached());
+        assertFalse(qa.open(new VideoFileSource(shortClip, first), new VisionOptions(40, BATCH), CompressionMethods.none()).visionCached());
+        assertTrue(qa.open(new VideoFileSource(shortClip, second), new VisionOptions(40, BATCH), CompressionMethods.none()).visionCached());
         assertEquals(List.of(shortClip + " 36 40"), first.lines);
         assertEquals(List.of(shortClip + " 36 40"), second.lines);
     }
@@ -172,7 +173,7 @@ class VideoFileSourceTest {
                 real.cached(frames, used);
             }
         };
-        VideoException e = assertThrows(VideoException.class, () -> qa.open(failing, 8, CompressionMethods.none(), BATCH));
+        VideoException e = assertThrows(VideoException.class, () -> qa.open(failing, new VisionOptions(8, BATCH), CompressionMethods.none()));
         assertEquals(clip + ": corrupt frame after frame 3", e.getMessage());
         assertFalse(threadsLeft());
     }
@@ -181,10 +182,10 @@ class VideoFileSourceTest {
     void missingAndCorruptFilesAreTheUsualLines() throws Exception {
         Path missing = tmp.resolve("nope.mp4");
         assertEquals(missing + ": no such file",
-                assertThrows(VideoException.class, () -> qa.open(sampler(missing), 8, CompressionMethods.none(), BATCH)).getMessage());
+                assertThrows(VideoException.class, () -> qa.open(sampler(missing), new VisionOptions(8, BATCH), CompressionMethods.none())).getMessage());
         Path junk = Files.writeString(tmp.resolve("junk.mp4"), "not a video\n".repeat(100));
         assertEquals(junk + ": not a video FFmpeg can read (Invalid data found when processing input)",
-                assertThrows(VideoException.class, () -> qa.open(sampler(junk), 8, CompressionMethods.none(), BATCH)).getMessage());
+                assertThrows(VideoException.class, () -> qa.open(sampler(junk), new VisionOptions(8, BATCH), CompressionMethods.none())).getMessage());
         assertFalse(threadsLeft());
     }
 }
