@@ -21,7 +21,7 @@ public record MediaPolicy(Path localRoot, Set<String> domains, long maxBytes, Du
 
     public MediaPolicy {
         if (maxBytes < 1) throw new IllegalArgumentException("the media size cap must be at least 1 byte, got " + maxBytes);
-        domains = domains.stream().map(d -> d.strip().toLowerCase(Locale.ROOT)).filter(d -> !d.isEmpty()).collect(Collectors.toUnmodifiableSet());
+        domains = domains.stream().map(d -> d.strip().toLowerCase(Locale.ROOT).replaceAll("^\\[(.*)]$", "$1")).filter(d -> !d.isEmpty()).collect(Collectors.toUnmodifiableSet());
         if (localRoot != null) {
             try {
                 localRoot = localRoot.toRealPath();

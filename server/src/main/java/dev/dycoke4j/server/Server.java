@@ -159,8 +159,12 @@ public final class Server implements AutoCloseable {
             switch (e) {
                 case Job.Piece p -> {
                 }
-                case Job.Failed f -> throw f.error();
+                case Job.Failed f -> {
+                    job.media.close();
+                    throw f.error();
+                }
                 case Job.Done d -> {
+                    job.media.close(); // before the client can see the answer: nothing of the request is left once it is out
                     // written and completed here, not after the handler returns, so that a shutdown waiting for this thread finds it sent
                     byte[] bytes = ChatJson.completion(job.id, now(), config.modelName(), d.result()).toString().getBytes(StandardCharsets.UTF_8);
                     ctx.res().setStatus(200);
@@ -185,7 +189,10 @@ public final class Server implements AutoCloseable {
     private void stream(Context ctx, Job job) throws InterruptedException {
         ChatRequest r = job.request;
         Job.Event e = job.events.take();
-        if (e instanceof Job.Failed f) throw f.error();
+        if (e instanceof Job.Failed f) {
+            job.media.close();
+            throw f.error();
+        }
         ctx.res().setStatus(200);
         ctx.res().setContentType("text/event-stream");
         ctx.res().setCharacterEncoding("utf-8");
@@ -200,12 +207,14 @@ public final class Server implements AutoCloseable {
                 switch (e) {
                     case Job.Piece p -> event(out, ChatJson.chunk(job.id, created, model, p.text(), false, r.includeUsage()));
                     case Job.Failed f -> {
+                        job.media.close();
                         // the status is out already: the error goes in the stream, as OpenAI's does
                         event(out, f.error().json());
                         done(out);
                         return;
                     }
                     case Job.Done d -> {
+                        job.media.close();
                         event(out, ChatJson.finish(job.id, created, model, d.result().finishReason(), r.includeUsage()));
                         if (r.includeUsage()) event(out, ChatJson.usageChunk(job.id, created, model, d.result()));
                         done(out);
@@ -286,6 +295,11 @@ public final class Server implements AutoCloseable {
 
     private static long now() {
         return System.currentTimeMillis() / 1000;
+    }
+
+    /** Where fetched and decoded media wait while their request runs (for tests). */
+    Path tempDir() {
+        return tempDir;
     }
 
     /** Holds or resumes admission (for tests). */

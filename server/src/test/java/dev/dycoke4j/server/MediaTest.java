@@ -149,11 +149,30 @@ class MediaTest {
     }
 
     @Test
+    void aDataUrlIsAnsweredAsTheFileAndItsTemporaryCopyIsDeleted() throws Exception {
+        try (var s = server(MediaPolicy.none().withLocalRoot(Fixture.CLIP.getParent()))) {
+            JsonNode want = Fixture.json(ask(s, Fixture.fileUrl(Fixture.CLIP))).get("dycoke").get("token_ids");
+            String data = "data:video/x-matroska;base64," + java.util.Base64.getEncoder().encodeToString(clip);
+            for (boolean stream : new boolean[]{false, true}) {
+                var r = Fixture.post(s.url("/v1/chat/completions"), Fixture.chat(data, "What happens?", 4, Map.of("stream", stream)).toString());
+                assertEquals(200, r.statusCode(), r.body());
+                if (!stream) assertEquals(want, Fixture.json(r).get("dycoke").get("token_ids"));
+            }
+            try (var left = Files.list(s.server().tempDir())) {
+                assertEquals(List.of(), left.toList(), "no temporary video is left once its request is answered");
+            }
+        }
+    }
+
+    @Test
     void remoteVideosOverTheCapAre413WhileStreaming() throws Exception {
         try (var s = server(MediaPolicy.none().withDomains(List.of("127.0.0.1")).withMaxBytes(clip.length - 1))) {
             for (String path : List.of("/clip.mkv", "/chunked.mkv")) {
                 var r = ask(s, origin(path));
                 assertEquals(413, r.statusCode(), r.body());
+            }
+            try (var left = Files.list(s.server().tempDir())) {
+                assertEquals(List.of(), left.toList(), "a refused download leaves nothing behind");
             }
         }
     }
