@@ -5,23 +5,16 @@ import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.util.SocketAddressResolver;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -54,7 +47,7 @@ final class MediaFetcher implements AutoCloseable {
         http.setFollowRedirects(false);
         http.setConnectTimeout(policy.connectTimeout().toMillis());
         http.setIdleTimeout(policy.readTimeout().toMillis());
-        http.setSocketAddressResolver(new CheckedResolver());
+        http.setSocketAddressResolver(new CheckedResolver(policy.domains()));
         if (!policy.domains().isEmpty()) {
             try {
                 http.start();
@@ -229,7 +222,7 @@ final class MediaFetcher implements AutoCloseable {
 
     private ApiError refusedOrFailed(URI uri, Throwable cause, String param) {
         for (Throwable t = cause; t != null; t = t.getCause())
-            if (t instanceof RefusedAddress r) return ApiError.invalid(param, r.getMessage());
+            if (t instanceof CheckedResolver.Refused r) return ApiError.invalid(param, r.getMessage());
         log.accept("media fetch of " + uri.getHost() + " failed: " + cause);
         return ApiError.invalid(param, "the video could not be fetched");
     }
@@ -240,47 +233,6 @@ final class MediaFetcher implements AutoCloseable {
         if (h == null) return null;
         h = h.toLowerCase(Locale.ROOT);
         return h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
-    }
-
-    /** An address the rules refuse; its message names the host and why. */
-    private static final class RefusedAddress extends IOException {
-        RefusedAddress(String message) {
-            super(message);
-        }
-    }
-
-    /**
-     * Resolves a host for the HTTP client and hands it only the addresses that pass {@link AddressRules}, so the
-     * connection goes to an address that was checked (a second lookup can't rebind it). An IP address listed as an
-     * allowed domain is allowed whatever it is: the operator named it.
-     */
-    private final class CheckedResolver implements SocketAddressResolver {
-        @Override
-        public void resolve(String host, int port, Map<String, Object> context, org.eclipse.jetty.util.Promise<List<InetSocketAddress>> promise) {
-            String h = host.toLowerCase(Locale.ROOT);
-            if (h.startsWith("[") && h.endsWith("]")) h = h.substring(1, h.length() - 1);
-            try {
-                if (!policy.domains().contains(h)) throw new RefusedAddress("the host " + h + " is not among the server's allowed media domains");
-                InetAddress[] all = InetAddress.getAllByName(h);
-                boolean literal = isLiteral(h);
-                List<InetSocketAddress> ok = new ArrayList<>();
-                for (InetAddress a : all) {
-                    String why = literal ? null : AddressRules.refusal(a);
-                    if (why != null) throw new RefusedAddress("the host " + h + " resolves to " + why + " (" + a.getHostAddress() + "), which media URLs may not reach");
-                    ok.add(new InetSocketAddress(a, port));
-                }
-                promise.succeeded(ok);
-            } catch (RefusedAddress e) {
-                promise.failed(e);
-            } catch (UnknownHostException e) {
-                promise.failed(new IOException("unknown host " + h));
-            }
-        }
-    }
-
-    /** Whether {@code host} is an IPv4 or IPv6 address literal rather than a name. */
-    static boolean isLiteral(String host) {
-        return host.matches("[0-9.]+") && host.chars().filter(c -> c == '.').count() == 3 || host.contains(":");
     }
 
     private Path tempFile(String suffix) {

@@ -227,14 +227,14 @@ final class Scheduler implements AutoCloseable {
             result = new Job.Result(j.filter.text(), "stop", s.prompt().length, ids.length, null, ids);
         }
         metrics.tokens(result.promptTokens(), result.completionTokens());
+        ended(j, 200, result.completionTokens()); // counted before the client can see the answer
         j.events.add(new Job.Done(result));
-        ended(j, 200, result.completionTokens());
     }
 
     private void fail(Job j, ApiError e) {
         j.sequence = null;
-        j.events.add(new Job.Failed(e));
         ended(j, e.status(), 0);
+        j.events.add(new Job.Failed(e));
     }
 
     /** The error a client gets for {@code e}: a decoder's own text is logged, never sent. */

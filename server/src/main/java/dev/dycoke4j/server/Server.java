@@ -11,11 +11,8 @@ import io.javalin.http.HttpResponseException;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.function.Consumer;
@@ -33,10 +30,11 @@ public final class Server implements AutoCloseable {
     private final Consumer<String> log;
     private final ServerMetrics metrics = new ServerMetrics();
     private final Scheduler scheduler;
+    private final AnswerWriter answers;
     private final MediaFetcher media;
     private final Path tempDir;
     private final long maxBody;
-    private final byte[] keyDigest;
+    private final ApiKey apiKey;
     private final long created = System.currentTimeMillis() / 1000;
     private final Javalin app;
     /** Chat requests whose HTTP thread has not returned yet: shutdown waits for them to write their last bytes. */
@@ -45,12 +43,13 @@ public final class Server implements AutoCloseable {
     private Server(VideoQa qa, ServerConfig config, Consumer<String> log) throws IOException {
         this.config = config;
         this.log = log;
-        this.keyDigest = config.apiKey() == null ? null : sha256(config.apiKey());
+        this.apiKey = config.apiKey() == null ? null : new ApiKey(config.apiKey());
         this.tempDir = Files.createTempDirectory("dycoke-serve-");
         // a data: URL of the largest video, in base64, and room for the rest of the request
         this.maxBody = Math.max(1L << 20, config.media().maxBytes() / 3 * 4 + (256 << 10));
         this.media = new MediaFetcher(config.media(), tempDir, log);
         this.scheduler = new Scheduler(qa, config, metrics, log);
+        this.answers = new AnswerWriter(config.modelName(), scheduler);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -140,8 +139,8 @@ public final class Server implements AutoCloseable {
             throw e;
         }
         try {
-            if (job.request.stream()) stream(ctx, job);
-            else whole(ctx, job);
+            if (job.request.stream()) answers.stream(ctx, job);
+            else answers.whole(ctx, job);
         } finally {
             job.media.close();
         }
@@ -151,92 +150,6 @@ public final class Server implements AutoCloseable {
         byte[] b = new byte[12];
         IDS.nextBytes(b);
         return b;
-    }
-
-    private void whole(Context ctx, Job job) throws InterruptedException {
-        while (true) {
-            Job.Event e = job.events.take();
-            switch (e) {
-                case Job.Piece p -> {
-                }
-                case Job.Failed f -> {
-                    job.media.close();
-                    throw f.error();
-                }
-                case Job.Done d -> {
-                    job.media.close(); // before the client can see the answer: nothing of the request is left once it is out
-                    // written and completed here, not after the handler returns, so that a shutdown waiting for this thread finds it sent
-                    byte[] bytes = ChatJson.completion(job.id, now(), config.modelName(), d.result()).toString().getBytes(StandardCharsets.UTF_8);
-                    ctx.res().setStatus(200);
-                    ctx.res().setContentType("application/json");
-                    ctx.res().setContentLength(bytes.length);
-                    try (OutputStream out = ctx.res().getOutputStream()) {
-                        out.write(bytes);
-                    } catch (IOException gone) {
-                        // the client left; the answer was complete
-                    }
-                    return;
-                }
-            }
-        }
-    }
-
-    /**
-     * Server-Sent Events: {@code data: {chunk}} lines and {@code data: [DONE]}. The status is sent with the first
-     * piece of text, so a request that fails before (a video that can't be decoded) still gets its error status; a
-     * client that goes away is cancelled at the next write.
-     */
-    private void stream(Context ctx, Job job) throws InterruptedException {
-        ChatRequest r = job.request;
-        Job.Event e = job.events.take();
-        if (e instanceof Job.Failed f) {
-            job.media.close();
-            throw f.error();
-        }
-        ctx.res().setStatus(200);
-        ctx.res().setContentType("text/event-stream");
-        ctx.res().setCharacterEncoding("utf-8");
-        ctx.res().setHeader("Cache-Control", "no-cache");
-        ctx.res().setHeader("X-Accel-Buffering", "no");
-        long created = now();
-        String model = config.modelName();
-        try {
-            OutputStream out = ctx.res().getOutputStream();
-            event(out, ChatJson.chunk(job.id, created, model, "", true, r.includeUsage()));
-            while (true) {
-                switch (e) {
-                    case Job.Piece p -> event(out, ChatJson.chunk(job.id, created, model, p.text(), false, r.includeUsage()));
-                    case Job.Failed f -> {
-                        job.media.close();
-                        // the status is out already: the error goes in the stream, as OpenAI's does
-                        event(out, f.error().json());
-                        done(out);
-                        return;
-                    }
-                    case Job.Done d -> {
-                        job.media.close();
-                        event(out, ChatJson.finish(job.id, created, model, d.result().finishReason(), r.includeUsage()));
-                        if (r.includeUsage()) event(out, ChatJson.usageChunk(job.id, created, model, d.result()));
-                        done(out);
-                        return;
-                    }
-                }
-                e = job.events.take();
-            }
-        } catch (IOException gone) {
-            scheduler.cancel(job);
-        }
-    }
-
-    private static void event(OutputStream out, ObjectNode chunk) throws IOException {
-        out.write(("data: " + chunk + "\n\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
-    }
-
-    /** The last event, and the end of the response (its last chunk), before a shutdown can stop the connection. */
-    private static void done(OutputStream out) throws IOException {
-        out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-        out.close();
     }
 
     private void models(Context ctx) {
@@ -272,29 +185,13 @@ public final class Server implements AutoCloseable {
         }
     }
 
-    /** Checks the bearer token in constant time (of digests: the key's length does not show either). */
     private void authorize(Context ctx) {
-        if (keyDigest == null) return;
-        String h = ctx.header("Authorization");
-        String given = h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).strip() : "";
-        if (!MessageDigest.isEqual(keyDigest, sha256(given))) throw ApiError.unauthorized();
-    }
-
-    private static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
+        if (apiKey != null && !apiKey.accepts(ctx.header("Authorization"))) throw ApiError.unauthorized();
     }
 
     private void send(Context ctx, ApiError e) {
         if (e.status() == 401) ctx.header("WWW-Authenticate", "Bearer");
         ctx.status(e.status()).contentType("application/json").result(e.json().toString());
-    }
-
-    private static long now() {
-        return System.currentTimeMillis() / 1000;
     }
 
     /** Where fetched and decoded media wait while their request runs (for tests). */
