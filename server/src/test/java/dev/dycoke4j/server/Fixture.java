@@ -60,8 +60,11 @@ final class Fixture {
 
     /** The library's answer, as {@code dycoke run} computes it: the video through the caches' path, one session. */
     static Answer library(VideoQa qa, Path video, int frames, String question, int maxTokens, CompressionMethod comp) {
-        return qa.open(new VideoFileSource(video), new VisionOptions(frames, VisionOptions.DEFAULT_BATCH), comp)
-                .ask(question, GenerationOptions.greedy(maxTokens), null);
+        return library(qa, video, frames, question, GenerationOptions.greedy(maxTokens), comp);
+    }
+
+    static Answer library(VideoQa qa, Path video, int frames, String question, GenerationOptions gen, CompressionMethod comp) {
+        return qa.open(new VideoFileSource(video), new VisionOptions(frames, VisionOptions.DEFAULT_BATCH), comp).ask(question, gen, null);
     }
 
     /** A chat request about {@code url}, with {@code extra} fields merged in. */

@@ -118,6 +118,17 @@ class OpenAiClientTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // seed: deprecated by OpenAI, still part of the API vLLM and this server take
+    void sampledAnswersFollowTemperatureTopPAndSeed() {
+        var gen = new dev.dycoke4j.pipeline.GenerationOptions(10, 0.9f, 0.8f, 7, false);
+        Answer want = Fixture.library(reference, Fixture.CLIP, 8, Q, gen, CompressionMethods.none());
+        ChatCompletion c = client.chat().completions().create(params(Q, Fixture.fileUrl(Fixture.CLIP), 10).temperature(0.9).topP(0.8).seed(7).build());
+        assertEquals(want.text(), c.choices().getFirst().message().content().orElseThrow());
+        Answer greedy = Fixture.library(reference, Fixture.CLIP, 8, Q, 10, CompressionMethods.none());
+        assertFalse(java.util.Arrays.equals(greedy.tokenIds(), want.tokenIds()), "the sampled answer is not the greedy one");
+    }
+
+    @Test
     void modelsListsTheServedName() {
         List<Model> models = client.models().list().data();
         assertEquals(1, models.size());
