@@ -65,7 +65,7 @@ class FollowUpTest {
         return frames;
     }
 
-    /** The method called {@code name} with its defaults, but for the oracle's 3 layers: DP at L=2, FastV at K=1. */
+    /** The method called {@code name} with its defaults, but for the oracle's 3 layers: DP at L=2, FastV at K=1 (and VidCom2 below). */
     static CompressionMethod method(String name) {
         Map<String, String> o = new HashMap<>();
         List<String> keys = CompressionMethods.spec(name).keys();
