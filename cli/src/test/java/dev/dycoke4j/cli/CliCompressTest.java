@@ -105,7 +105,8 @@ class CliCompressTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"random, 0.5, 64", "uniform, 0.5, 64", "prumerge, 0.25, 32", "visionzip, 0.25, 32", "random, , 68", "uniform, , 68"})
+    @CsvSource({"random, 0.5, 64", "uniform, 0.5, 64", "prumerge, 0.25, 32", "visionzip, 0.25, 32", "random, , 68", "uniform, , 68",
+            "evs, 0.5, 64", "evs, , 68", "frames, 0.25, 32", "frames, , 64", "vidcom2, 0.5, 64"})
     void baselinesKeepTheirBudget(String method, String ratio, int kept) throws Exception {
         JsonNode j = ratio == null ? run("--compress", method) : run("--compress", method, "--ratio", ratio);
         JsonNode st = j.get("stats");
@@ -154,7 +155,7 @@ class CliCompressTest {
     void badCompressionOptions() {
         Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "zip");
         assertEquals(2, r.code());
-        assertEquals("dycoke: --compress takes none, dycoke, fastv, prumerge, visionzip, random, uniform; got 'zip'", r.problem());
+        assertEquals("dycoke: --compress takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs; got 'zip'", r.problem());
         r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "dycoke", "--dp-p", "1.5");
         assertEquals(2, r.code());
         assertEquals("dycoke: --dp-p must be in [0, 1), got 1.5", r.problem());
@@ -174,6 +175,22 @@ class CliCompressTest {
         assertEquals(1, r.code());
         assertEquals("dycoke: DyCoke's TTM can't keep only 38 of 128 visual tokens at 8 frames: it keeps its reference frames whole, "
                 + "at least 48 tokens (37.5%) with --ttm-windows official; use a larger --ratio or --ttm-windows full", r.problem());
+    }
+
+    @Test
+    void badArenaMethodOptionsGetOneLineEach() {
+        Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "vidcom2", "--ratio", "1.5");
+        assertEquals(2, r.code());
+        assertEquals("dycoke: --ratio must be in (0, 1], got 1.5", r.problem());
+        r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "evs", "--ratio", "0");
+        assertEquals(2, r.code());
+        assertEquals("dycoke: --ratio must be in (0, 1], got 0.0", r.problem());
+        r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "frames", "--ttm-windows", "half");
+        assertEquals(2, r.code());
+        assertEquals("dycoke: --ttm-windows takes official, full; got 'half'", r.problem());
+        r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "vidcom2", "--ttm-k", "1");
+        assertEquals(2, r.code());
+        assertEquals("dycoke: --ttm-k must be in [0, 1), got 1.0", r.problem());
     }
 
     /** A flag the chosen method does not take is not used, but a bad value in it is still refused, as before plug-ins. */

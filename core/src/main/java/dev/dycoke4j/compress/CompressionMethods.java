@@ -17,7 +17,10 @@ public final class CompressionMethods {
             PruMergeMethod.SPEC,
             VisionZipMethod.SPEC,
             RandomMethod.SPEC,
-            UniformMethod.SPEC);
+            UniformMethod.SPEC,
+            FramesMethod.SPEC,
+            VidCom2Method.SPEC,
+            EvsMethod.SPEC);
 
     private CompressionMethods() {
     }

@@ -24,7 +24,7 @@ class CompressionMethodsTest {
 
     @Test
     void theRegistryListsEveryMethodInOrder() {
-        assertEquals(List.of("none", "dycoke", "fastv", "prumerge", "visionzip", "random", "uniform"), CompressionMethods.names());
+        assertEquals(List.of("none", "dycoke", "fastv", "prumerge", "visionzip", "random", "uniform", "frames", "vidcom2", "evs"), CompressionMethods.names());
     }
 
     @ParameterizedTest
@@ -44,7 +44,13 @@ class CompressionMethodsTest {
                 "dp_mode", "official", "dp_store", "full", "dp_store_dtype", "int8"), CompressionMethods.spec("dycoke").defaults().options());
         assertEquals(Map.of("fastv_k", "2", "ttm_k", "0.7", "ttm_windows", "official"), CompressionMethods.spec("fastv").defaults().options());
         assertEquals(Map.of("ttm_k", "0.7", "ttm_windows", "official", "compress_seed", "0"), CompressionMethods.spec("random").defaults().options());
+        assertEquals(Map.of("ratio", "0.25"), CompressionMethods.spec("vidcom2").defaults().options(), "VidCom2's paper default");
+        assertEquals(Map.of("ttm_k", "0.7", "ttm_windows", "official"), CompressionMethods.spec("evs").defaults().options());
+        assertEquals(Map.of("ttm_k", "0.7", "ttm_windows", "official"), CompressionMethods.spec("frames").defaults().options());
         assertEquals(DyCokeMethod.defaults(), CompressionMethods.spec("dycoke").defaults());
+        assertEquals(VidCom2Method.defaults(), CompressionMethods.spec("vidcom2").defaults());
+        assertEquals(EvsMethod.defaults(), CompressionMethods.spec("evs").defaults());
+        assertEquals(FramesMethod.defaults(), CompressionMethods.spec("frames").defaults());
         assertEquals(FastVMethod.defaults(), CompressionMethods.spec("fastv").defaults());
     }
 
@@ -93,7 +99,14 @@ class CompressionMethodsTest {
             "random | compress_seed | 1.5 | compress_seed must be an integer, got '1.5'",
             "uniform | ttm_k | -0.1 | ttm_k must be in [0, 1), got -0.1",
             "fastv | fastv_k | 0 | fastv_k must be at least 1, got 0",
-            "fastv | ratio | half | ratio must be a number, got 'half'"})
+            "fastv | ratio | half | ratio must be a number, got 'half'",
+            "vidcom2 | ratio | 1.5 | ratio must be in (0, 1], got 1.5",
+            "vidcom2 | ratio | none | ratio must be a number, got 'none'",
+            "vidcom2 | ttm_k | 0.5 | ttm_k is not an option of vidcom2; it takes ratio",
+            "evs | ratio | 0 | ratio must be in (0, 1], got 0.0",
+            "evs | ttm_windows | all | ttm_windows takes official, full; got 'all'",
+            "frames | ratio | -1 | ratio must be in (0, 1], got -1.0",
+            "frames | compress_seed | 3 | compress_seed is not an option of frames; it takes ratio, ttm_k, ttm_windows"})
     void aBadValueIsNamedByItsKey(String method, String key, String value, String message) {
         var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse(method, Map.of(key, value)));
         assertEquals(key, e.key());
@@ -104,13 +117,13 @@ class CompressionMethodsTest {
     @Test
     void anUnknownMethodListsTheMethods() {
         var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.spec("zip"));
-        assertEquals("method takes none, dycoke, fastv, prumerge, visionzip, random, uniform; got 'zip'", e.getMessage());
+        assertEquals("method takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs; got 'zip'", e.getMessage());
     }
 
     @Test
     void withoutARatioTheBaselinesKeepWhatTtmKeeps() {
         // 8 frames of 16: TTM at K=0.7 (official windows) keeps frames 0, 4 and 6 whole and 4 tokens of the 5 others
-        for (String name : List.of("fastv", "prumerge", "visionzip", "random", "uniform")) {
+        for (String name : List.of("fastv", "prumerge", "visionzip", "random", "uniform", "evs", "frames")) {
             TokenBudget b = CompressionMethods.spec(name).defaults().budget();
             assertEquals(3 * 16 + 5 * 4, Budget.keep(b.ratioFor(8, 16), 8 * 16), name);
         }

@@ -65,12 +65,15 @@ class FollowUpTest {
         return frames;
     }
 
-    /** The method called {@code name} with its defaults, but for the oracle's 3 layers: DP at L=2, FastV at K=1. */
+    /** The method called {@code name} with its defaults, but for the oracle's 3 layers: DP at L=2, FastV at K=1 (and VidCom2 below). */
     static CompressionMethod method(String name) {
         Map<String, String> o = new HashMap<>();
         List<String> keys = CompressionMethods.spec(name).keys();
         if (keys.contains("dp_l")) o.put("dp_l", "2");
         if (keys.contains("fastv_k")) o.put("fastv_k", "1");
+        // VidCom2 at DyCoke's budget like the baselines (68 of 128 tokens at 8 frames of 16), not its paper's 25 %: there,
+        // on this random-weight clip, the bf16 cache's rounding flips a near-tied greedy token (the kept tokens are the same)
+        if (name.equals("vidcom2")) o.put("ratio", "0.53125");
         return CompressionMethods.parse(name, o);
     }
 
