@@ -49,7 +49,7 @@ class PackageRulesTest {
             Map.entry("bench", Set.of("kernel", "tensor", "parallel")),
             Map.entry("bench.jmh_generated", Set.of("bench")),
             // the OpenAI-compatible server: the stages, the method registry and the video adapter; never the CLI
-            Map.entry("server", Set.of("compress", "io", "pipeline", "video")),
+            Map.entry("server", Set.of("compress", "io", "llm", "pipeline", "video")),
             Map.entry("cli", Set.of("cache", "compress", "hub", "io", "kernel", "llm", "parallel", "peer", "pipeline", "platform",
                     "server", "tensor", "tokenizer", "video", "vision")));
 
