@@ -335,8 +335,10 @@ public final class PyLiteral {
                 pos += Character.charCount(s.codePointAt(pos));
             String name = s.substring(start, pos);
             if (pos < s.length() && (s.charAt(pos) == '\'' || s.charAt(pos) == '"') && name.length() <= 2
-                    && name.toLowerCase(java.util.Locale.ROOT).matches("r|u|b|f|br|rb|fr|rf"))
+                    && name.toLowerCase(java.util.Locale.ROOT).matches("r|u|b|f|br|rb|fr|rf")) {
+                pos = start;
                 return string(name.toLowerCase(java.util.Locale.ROOT));
+            }
             return new Tok(Kind.NAME, name, null, false, false);
         }
         if (c == '\'' || c == '"') return string("");

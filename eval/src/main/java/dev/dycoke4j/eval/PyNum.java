@@ -126,6 +126,7 @@ public final class PyNum {
      */
     public static double toFloat(Object x) {
         if (x instanceof Double d) return d;
+        if (x instanceof PyLiteral.Bytes b) return toFloat(asciiText(b, "could not convert string to float"));
         if (isInt(x)) return intToDouble(asBig(x));
         if (x instanceof String s) {
             String t = asciiDigits(PyStr.strip(s));
@@ -148,6 +149,7 @@ public final class PyNum {
      */
     public static BigInteger toInt(Object x) {
         if (isInt(x)) return asBig(x);
+        if (x instanceof PyLiteral.Bytes b) return toInt(asciiText(b, "invalid literal for int() with base 10"));
         if (x instanceof Double d) {
             if (Double.isInfinite(d)) throw new PyError("OverflowError", "cannot convert float infinity to integer");
             if (Double.isNaN(d)) throw new PyError("ValueError", "cannot convert float NaN to integer");
@@ -163,6 +165,16 @@ public final class PyNum {
             return t.startsWith("-") ? v.negate() : v;
         }
         throw new PyError("TypeError", "int() argument must be a string, a bytes-like object or a real number, not '" + PyRepr.typeName(x) + "'");
+    }
+
+    /** Bytes read as a number: ASCII only, and only ASCII whitespace around it (Python's {@code Py_ISSPACE}). */
+    private static String asciiText(PyLiteral.Bytes b, String error) {
+        String t = b.latin1();
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (c > 127 || (c >= 0x1C && c <= 0x1F)) throw new PyError("ValueError", error + ": " + PyRepr.reprStr(t));
+        }
+        return t;
     }
 
     /** Unicode decimal digits to ASCII, as CPython does before parsing a number from a string. */

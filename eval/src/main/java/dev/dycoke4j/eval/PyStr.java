@@ -47,24 +47,83 @@ public final class PyStr {
         return out;
     }
 
-    /** Python's {@code s.lower()} (full case mapping, final sigma). */
+    /** Python's {@code s.lower()}: each code point's full lower-case mapping, and CPython's final-sigma rule. */
     public static String lower(String s) {
-        return s.toLowerCase(Locale.ROOT);
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); ) {
+            int c = s.codePointAt(i);
+            lowerAt(s, i, c, sb);
+            i += Character.charCount(c);
+        }
+        return sb.toString();
+    }
+
+    private static void lowerAt(String s, int i, int c, StringBuilder sb) {
+        if (c == 0x03A3) sb.append(finalSigma(s, i) ? '\u03C2' : '\u03C3');
+        else sb.append(new String(Character.toChars(c)).toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * CPython's {@code handle_capital_sigma}: a cased letter before (skipping case-ignorable ones) and none after
+     * (skipping case-ignorable ones). Java's own rule differs around quotes, marks and format characters.
+     */
+    private static boolean finalSigma(String s, int i) {
+        int j = i;
+        int c = 0;
+        boolean found = false;
+        while (j > 0) {
+            c = s.codePointBefore(j);
+            j -= Character.charCount(c);
+            if (!isCaseIgnorable(c)) {
+                found = true;
+                break;
+            }
+        }
+        if (!found || !isCased(c)) return false;
+        j = i + 1;
+        while (j < s.length()) {
+            c = s.codePointAt(j);
+            if (!isCaseIgnorable(c)) return !isCased(c);
+            j += Character.charCount(c);
+        }
+        return true;
+    }
+
+    /** Unicode's Cased property. */
+    static boolean isCased(int c) {
+        return Character.isLowerCase(c) || Character.isUpperCase(c) || Character.isTitleCase(c);
+    }
+
+    /** Unicode's Case_Ignorable property: marks, format characters, modifier letters and symbols, and the mid-word punctuation. */
+    static boolean isCaseIgnorable(int c) {
+        switch (Character.getType(c)) {
+            case Character.NON_SPACING_MARK, Character.ENCLOSING_MARK, Character.FORMAT, Character.MODIFIER_LETTER, Character.MODIFIER_SYMBOL -> {
+                return true;
+            }
+            default -> {
+                return switch (c) {
+                    case 0x27, 0x2E, 0x3A, 0x5E, 0x60, 0xA8, 0xAD, 0xAF, 0xB4, 0xB7, 0xB8, 0x387, 0x55F, 0x5F4, 0x2018, 0x2019, 0x2024, 0x2027,
+                         0xFE13, 0xFE52, 0xFE55, 0xFF07, 0xFF0E, 0xFF1A, 0xFF3E, 0xFF40, 0xFFE3 -> true;
+                    default -> false;
+                };
+            }
+        }
     }
 
     /**
      * Python's {@code s.capitalize()} (3.8+): the first character in full title case ("ß" to "Ss", "ǆ" to "ǅ"), the rest
-     * lower-cased ("İ" to "i̇"). The rest is lowered in the context of the whole string, as CPython does for the final
-     * sigma.
+     * lower-cased ("İ" to "i̇") in the context of the whole string (the final sigma looks at the first character too).
      */
     public static String capitalize(String s) {
         if (s.isEmpty()) return s;
         int first = s.codePointAt(0);
-        int n = Character.charCount(first);
-        String firstLower = new String(Character.toChars(first)).toLowerCase(Locale.ROOT);
-        String wholeLower = s.toLowerCase(Locale.ROOT);
-        String rest = wholeLower.startsWith(firstLower) ? wholeLower.substring(firstLower.length()) : s.substring(n).toLowerCase(Locale.ROOT);
-        return title(first) + rest;
+        StringBuilder sb = new StringBuilder(s.length()).append(title(first));
+        for (int i = Character.charCount(first); i < s.length(); ) {
+            int c = s.codePointAt(i);
+            lowerAt(s, i, c, sb);
+            i += Character.charCount(c);
+        }
+        return sb.toString();
     }
 
     /** The full title-case mapping of one code point (SpecialCasing.txt's title column). */

@@ -25,6 +25,9 @@ class PythonSemanticsTest {
         assertEquals("Fi", PyStr.capitalize("\ufb01"));
         assertEquals("i\u0307", PyStr.capitalize("x\u0130").substring(1));
         assertEquals(" iphone usa", PyStr.capitalize(" iPhone USA"));
+        // CPython's final sigma: a quote or a format character after it is not a cased letter
+        assertEquals("\u03a3\u03b1\u03c2\"i\u0307?", PyStr.capitalize("\u03a3\u0391\u03a3\"\u0130?"));
+        assertEquals("\u03c3\u03c2\ufeff1", PyStr.lower("\u03a3\u03a3\ufeff1"));
     }
 
     @Test
@@ -57,6 +60,7 @@ class PythonSemanticsTest {
         assertEquals(BigInteger.valueOf(40), PyLiteral.literalEval("4_0"));
         assertEquals(Double.POSITIVE_INFINITY, PyLiteral.literalEval("1e999"));
         assertEquals("ab", PyLiteral.literalEval("'a' \"b\"  # two parts"));
+        assertEquals(Map.of("score", "4\\n", "x", new PyLiteral.Bytes("4")), PyLiteral.literalEval("{'score': r'4\\n', 'x': b'4'}"));
         assertEquals(Boolean.TRUE, PyLiteral.literalEval("True"));
         assertThrows(PyError.class, () -> PyLiteral.literalEval("true"));
         assertThrows(PyError.class, () -> PyLiteral.literalEval("{'score': 4} trailing"));
@@ -71,6 +75,8 @@ class PythonSemanticsTest {
         assertEquals(40.0, PyNum.toFloat("4_0"));
         assertEquals(Double.NEGATIVE_INFINITY, PyNum.toFloat("-Infinity"));
         assertEquals(BigInteger.valueOf(4), PyNum.toInt(4.8));
+        assertEquals(BigInteger.valueOf(4), PyNum.toInt(new PyLiteral.Bytes(" 4 ")));
+        assertEquals(4.5, PyNum.toFloat(new PyLiteral.Bytes("4.5")));
         assertEquals(BigInteger.ZERO, PyNum.toInt(-0.5));
         assertEquals("ValueError", assertThrows(PyError.class, () -> PyNum.toInt("3.5")).type());
         assertEquals("OverflowError", assertThrows(PyError.class, () -> PyNum.toInt(Double.POSITIVE_INFINITY)).type());
