@@ -33,11 +33,24 @@ final class Doc {
         throw new PyError("TypeError", "'" + PyRepr.typeName(x) + "' object is not subscriptable");
     }
 
-    /** A value that must be a list (iterated, indexed). */
+    /** A value iterated or indexed as Python does: a list, a tuple, a str (its characters) or a dict (its keys). */
     static List<?> list(Object x) {
         if (x instanceof List<?> l) return l;
         if (x instanceof PyTuple t) return t.items();
+        if (x instanceof String s) return s.codePoints().mapToObj(Character::toString).toList();
+        if (x instanceof Map<?, ?> m) return List.copyOf(m.keySet());
         throw new PyError("TypeError", "'" + PyRepr.typeName(x) + "' object is not iterable");
+    }
+
+    /** {@code a += b} for a str {@code b}: concatenation on a str, extension by its characters on a list. */
+    static Object iadd(Object a, String b) {
+        if (a instanceof String s) return s + b;
+        if (a instanceof List<?> l) {
+            List<Object> out = new java.util.ArrayList<>(l);
+            out.addAll(list(b));
+            return out;
+        }
+        throw new PyError("TypeError", "unsupported operand type(s) for +=: '" + PyRepr.typeName(a) + "' and 'str'");
     }
 
     /** {@code seq[i]} with Python's negative indexes; IndexError out of range, TypeError for a non-int index. */

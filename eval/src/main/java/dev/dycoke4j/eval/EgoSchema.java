@@ -48,7 +48,7 @@ public final class EgoSchema implements Task {
         Object post = kw.containsKey("post_prompt") ? kw.get("post_prompt") : "";
         Object question = Doc.get(doc, "question");
         if (doc.containsKey("option")) {
-            for (Object op : Doc.list(doc.get("option"))) question = PyStr.requireStr(question, "question") + "\n" + PyStr.requireStr(op, "option");
+            for (Object op : Doc.list(doc.get("option"))) question = Doc.iadd(question, "\n" + PyStr.requireStr(op, "option"));
             post = "\nAnswer with the option's letter from the given choices directly.";
         }
         return PyStr.str(pre) + PyStr.str(question) + PyStr.str(post);

@@ -41,7 +41,7 @@ public final class PerceptionTest implements Task {
             int index = 0;
             for (Object op : Doc.list(doc.get("options"))) {
                 String label = index == 0 ? "A. " : index == 1 ? "B. " : "C. ";
-                question = PyStr.requireStr(question, "question") + "\n" + label + PyStr.requireStr(op, "option");
+                question = Doc.iadd(question, "\n" + label + PyStr.requireStr(op, "option"));
                 index++;
             }
             post = "\nAnswer with the option's letter from the given choices directly.";
