@@ -53,6 +53,13 @@ final class Doc {
         throw new PyError("TypeError", "unsupported operand type(s) for +=: '" + PyRepr.typeName(a) + "' and 'str'");
     }
 
+    /** {@code x[i]} for an int {@code i}: a dict looks the key up (KeyError, JSON keys being strings), a sequence indexes. */
+    static Object subscript(Object x, int i) {
+        if (x instanceof Map<?, ?>) throw new PyError("KeyError", Integer.toString(i));
+        if (x instanceof List<?> || x instanceof PyTuple || x instanceof String) return index(list(x), java.math.BigInteger.valueOf(i));
+        throw new PyError("TypeError", "'" + PyRepr.typeName(x) + "' object is not subscriptable");
+    }
+
     /** {@code seq[i]} with Python's negative indexes; IndexError out of range, TypeError for a non-int index. */
     static Object index(List<?> seq, Object i) {
         if (!PyNum.isInt(i)) throw new PyError("TypeError", "list indices must be integers or slices, not " + PyRepr.typeName(i));

@@ -60,8 +60,8 @@ public final class EgoSchema implements Task {
 
     public static Parse parse(Map<String, Object> doc, String response, PyRandom random) {
         Map<String, String> index2ans = new LinkedHashMap<>();
-        List<?> options = Doc.list(Doc.get(doc, "option"));
-        for (int i = 0; i < 5; i++) index2ans.put(OPTIONS.get(i), PyStr.stripAttr(Doc.index(options, BigInteger.valueOf(i))));
+        Object options = Doc.get(doc, "option");
+        for (int i = 0; i < 5; i++) index2ans.put(OPTIONS.get(i), PyStr.stripAttr(Doc.subscript(options, i)));
         for (String ch : List.of(",", ".", "!", "?", ";", ":", "'")) response = PyStr.strip(response, ch);
         response = " " + response + " ";
         boolean indexAns = true;
