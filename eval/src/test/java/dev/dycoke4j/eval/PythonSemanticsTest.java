@@ -85,6 +85,13 @@ class PythonSemanticsTest {
     }
 
     @Test
+    void dumpsWritesTheJudgePayloadAsPythonsJsonDumps() {
+        Map<String, Object> payload = Kwargs.of("model", "m", "n", BigInteger.ZERO, "t", "caf\u00e9\n\"\u007f\ud83c\udf5c", "f", 4.0, "l", List.of(1e16, 0.1));
+        assertEquals("{\"model\": \"m\", \"n\": 0, \"t\": \"caf\\u00e9\\n\\\"\\u007f\\ud83c\\udf5c\", \"f\": 4.0, \"l\": [1e+16, 0.1]}",
+                PyJson.dumps(payload));
+    }
+
+    @Test
     void setOrderOfSmallIntsFollowsCPythonsTable() {
         assertEquals(List.of(0, 1, 2, 3), PySetOrder.order(List.of(3, 1, 2, 0, 3)));
         // 5 entries grow the table to 32 slots: 33 lands in slot 1
