@@ -10,7 +10,8 @@ import java.util.Map;
 @Command(name = "dycoke", mixinStandardHelpOptions = true, version = "dycoke 0.1.0",
         description = "Answers questions about videos with LLaVA-OneVision, in pure Java.",
         subcommands = {RunCommand.class, ChatCommand.class, DemoCommand.class, TraceCommand.class, TokenizeCommand.class, BenchCommand.class,
-                FidelityCommand.class, PullCommand.class, ModelsCommand.class, CompressCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+                FidelityCommand.class, PullCommand.class, ModelsCommand.class, CompressCommand.class, EvalCommand.class, ServeCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -28,7 +29,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: run, chat, demo, trace, tokenize, bench, fidelity, pull, models, compress or serve");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: run, chat, demo, trace, tokenize, bench, fidelity, pull, models, compress, eval or serve");
     }
 
     public static void main(String[] args) {

@@ -1,0 +1,139 @@
+package dev.dycoke4j.eval;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code longvideobench_val_v}, and the subtitle-interleaved prompt of {@code longvideobench_val_i}: the options that
+ * are not "N/A" lettered in order, then the instruction on its own line. Scoring uses {@link MmmuChoiceParser} over
+ * the options up to the first "N/A" (so the letters can disagree with the prompt's when "N/A" is not only at the end);
+ * the accuracy counts every sample once per duration group and once per question category, rounded to 5 places.
+ */
+public final class LongVideoBench implements Task {
+    private final boolean interleaved;
+
+    public LongVideoBench(boolean interleaved) {
+        this.interleaved = interleaved;
+    }
+
+    @Override
+    public String name() {
+        return interleaved ? "longvideobench_val_i" : "longvideobench_val_v";
+    }
+
+    @Override
+    public Map<String, Object> kwargs() {
+        Map<String, Object> def = Kwargs.of("pre_prompt", "", "post_prompt", "Answer with the option's letter from the given choices directly.\n");
+        if (interleaved) def.put("insert_interleave_subtitles", Boolean.TRUE);
+        return Kwargs.withDefault(Kwargs.of("default", def));
+    }
+
+    @Override
+    public GenerationSettings generation() {
+        return new GenerationSettings(32, 0.0, false, null, 1, List.of("\n\n"));
+    }
+
+    @Override
+    public List<String> metrics() {
+        return List.of("lvb_acc");
+    }
+
+    @Override
+    public String prompt(Map<String, Object> doc, Map<String, Object> kwargs, CacheFiles files) {
+        List<String> lines = new ArrayList<>();
+        int letter = 0;
+        for (int i = 0; i < 5; i++) {
+            Object c = doc.get("option" + i);
+            if (!PyNum.eq(c, "N/A")) lines.add((char) ('A' + letter++) + ". " + PyStr.requireStr(c, "option"));
+        }
+        String question = PyStr.requireStr(Doc.get(doc, "question"), "question") + "\n" + String.join("\n", lines);
+        Object pre = Doc.get(kwargs, "pre_prompt"), post = Doc.get(kwargs, "post_prompt");
+        Object interleave = kwargs.getOrDefault("insert_interleave_subtitles", Boolean.FALSE);
+        if (truthy(interleave)) {
+            String path = "longvideobench/subtitles/" + PyStr.str(Doc.get(doc, "subtitle_path"));
+            String text = files.text(path);
+            if (text == null) throw new PyError("FileNotFoundError", "No such file or directory: " + PyRepr.reprStr(path));
+            Object subtitles = JudgeReplies.json(text);
+            String prefix = LvbSubtitles.interleave(LvbSubtitles.frameTimestamps(Doc.get(doc, "duration"), 16), Doc.list(subtitles),
+                    Doc.get(doc, "starting_timestamp_for_subtitles"), Doc.get(doc, "duration"));
+            return PyStr.str(pre) + prefix + "\n" + question + "\n" + PyStr.str(post);
+        }
+        return PyStr.str(pre) + question + "\n" + PyStr.str(post);
+    }
+
+    private static boolean truthy(Object x) {
+        return switch (x) {
+            case null -> false;
+            case Boolean b -> b;
+            case String s -> !s.isEmpty();
+            case Double d -> d != 0;
+            case BigInteger b -> b.signum() != 0;
+            case List<?> l -> !l.isEmpty();
+            case Map<?, ?> m -> !m.isEmpty();
+            default -> true;
+        };
+    }
+
+    @Override
+    public Map<String, Object> results(Map<String, Object> doc, String pred, ScoringContext ctx) {
+        List<String> choices = new ArrayList<>();
+        Map<String, Object> index2ans = new LinkedHashMap<>();
+        for (int i = 0; i < 5; i++) {
+            Object option = doc.get("option" + i);
+            if (PyNum.eq(option, "N/A")) break;
+            String l = String.valueOf((char) ('A' + i));
+            index2ans.put(l, option);
+            choices.add(l);
+        }
+        String parsed = MmmuChoiceParser.parse(pred, choices, index2ans, ctx.random()).letter();
+        Object id = Doc.get(doc, "video_id");
+        Map<String, Object> acc = new LinkedHashMap<>();
+        acc.put("id", id);
+        acc.put("duration_group", Doc.get(doc, "duration_group"));
+        acc.put("question_category", Doc.get(doc, "question_category"));
+        Object correct = Doc.get(doc, "correct_choice");
+        if (!PyNum.isInt(correct)) throw new PyError("TypeError", "unsupported operand type(s) for +: 'int' and '" + PyRepr.typeName(correct) + "'");
+        int cp = 'A' + PyNum.asBig(correct).intValueExact();
+        if (cp < 0 || cp > 0x10FFFF) throw new PyError("ValueError", "chr() arg not in range(0x110000)");
+        acc.put("answer", new String(Character.toChars(cp)));
+        acc.put("parsed_pred", parsed);
+        Map<Object, Object> submission = new LinkedHashMap<>();
+        submission.put(id, pred);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("lvb_acc", acc);
+        out.put("submission", submission);
+        return out;
+    }
+
+    @Override
+    public Object aggregate(String metric, List<Object> items) {
+        if (!metric.equals("lvb_acc")) throw new PyError("KeyError", PyRepr.reprStr(metric));
+        Map<Object, List<Map<String, Object>>> subsets = new LinkedHashMap<>();
+        for (Object x : items) {
+            Map<String, Object> r = Doc.dict(x);
+            subsets.computeIfAbsent(PyNum.key(Doc.get(r, "duration_group")), k -> new ArrayList<>()).add(r);
+            subsets.computeIfAbsent(PyNum.key(Doc.get(r, "question_category")), k -> new ArrayList<>()).add(r);
+        }
+        double acc = 0;
+        long num = 0;
+        boolean any = false;
+        for (List<Map<String, Object>> samples : subsets.values()) {
+            long right = 0;
+            for (Map<String, Object> s : samples) {
+                Object gold = Doc.get(s, "answer"), pred = Doc.get(s, "parsed_pred");
+                PyNum.key(Doc.get(s, "id"));
+                boolean ok = gold instanceof List<?> l ? l.stream().anyMatch(a -> PyNum.eq(a, pred)) : PyNum.eq(gold, pred);
+                if (ok) right++;
+            }
+            double a = PyNum.truediv(BigInteger.valueOf(right), BigInteger.valueOf(samples.size()));
+            acc += a * samples.size();
+            num += samples.size();
+            any = true;
+        }
+        if (!any || num == 0) return PyNum.round(BigInteger.ZERO, 5);
+        return PyNum.round(acc / num, 5);
+    }
+}
