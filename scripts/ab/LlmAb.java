@@ -25,7 +25,7 @@ public class LlmAb {
         int[] prompt = new int[n];
         for (int i = 0; i < n; i++) prompt[i] = 100 + rnd.nextInt(50000);
         StringBuilder out = new StringBuilder("{");
-        for (String config : new String[]{"q8+bf16", "q8+f32+dp-compact"}) {
+        for (String config : (a.length > 2 ? a[2] : "q8+bf16,q8+f32+dp-compact").split(",")) {
             LoadOptions lo = config.contains("bf16") ? LoadOptions.q8().withKvCache(KvCache.Precision.BF16) : LoadOptions.q8();
             try (LlavaOneVision model = LlavaOneVision.load(dir, lo)) {
                 Qwen2Decoder dec = model.decoder();
