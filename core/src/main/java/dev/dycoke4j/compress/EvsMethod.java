@@ -1,6 +1,5 @@
 package dev.dycoke4j.compress;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -8,8 +7,8 @@ import java.util.Map;
  * vLLM's Efficient Video Sampling ({@link Evs}) at pruning rate {@code 1 - ratio}. Options: the {@link TokenBudget}'s
  * (DyCoke's budget by default). vLLM truncates its count, so it can keep one token fewer than {@code round(ratio·n)}.
  */
-public record EvsMethod(TokenBudget budget) implements CompressionMethod {
-    public static final MethodSpec SPEC = new MethodSpec("evs", List.of("ratio", "ttm_k", "ttm_windows"), EvsMethod::parse);
+public record EvsMethod(TokenBudget budget) implements BudgetedMethod {
+    public static final MethodSpec SPEC = new MethodSpec("evs", TokenBudget.KEYS, EvsMethod::parse);
 
     public EvsMethod {
         java.util.Objects.requireNonNull(budget, "budget");
@@ -30,14 +29,7 @@ public record EvsMethod(TokenBudget budget) implements CompressionMethod {
     }
 
     @Override
-    public Map<String, String> options() {
-        Map<String, String> m = new LinkedHashMap<>();
-        budget.write(m);
-        return m;
-    }
-
-    @Override
-    public Compressor preLlm() {
-        return pooled -> Evs.retaining(budget.ratioFor(pooled.frames(), pooled.tokensPerFrame())).compress(pooled);
+    public Compressor atRatio(double ratio) {
+        return Evs.retaining(ratio);
     }
 }

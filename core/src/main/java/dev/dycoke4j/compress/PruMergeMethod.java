@@ -1,12 +1,11 @@
 package dev.dycoke4j.compress;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /** LLaVA-PruMerge+, adapted to SigLIP: attention-outlier tokens plus spatial samples per frame, the rest merged in ({@link PruMergePlus}). Options: the {@link TokenBudget}'s. */
-public record PruMergeMethod(TokenBudget budget) implements CompressionMethod {
-    public static final MethodSpec SPEC = new MethodSpec("prumerge", List.of("ratio", "ttm_k", "ttm_windows"), PruMergeMethod::parse);
+public record PruMergeMethod(TokenBudget budget) implements BudgetedMethod {
+    public static final MethodSpec SPEC = new MethodSpec("prumerge", TokenBudget.KEYS, PruMergeMethod::parse);
 
     public PruMergeMethod {
         java.util.Objects.requireNonNull(budget, "budget");
@@ -27,19 +26,12 @@ public record PruMergeMethod(TokenBudget budget) implements CompressionMethod {
     }
 
     @Override
-    public Map<String, String> options() {
-        Map<String, String> m = new LinkedHashMap<>();
-        budget.write(m);
-        return m;
-    }
-
-    @Override
     public boolean needsVisionAttention() {
         return true;
     }
 
     @Override
-    public Compressor preLlm() {
-        return pooled -> new PruMergePlus(budget.ratioFor(pooled.frames(), pooled.tokensPerFrame())).compress(pooled);
+    public Compressor atRatio(double ratio) {
+        return new PruMergePlus(ratio);
     }
 }

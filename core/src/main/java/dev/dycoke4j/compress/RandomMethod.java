@@ -1,6 +1,6 @@
 package dev.dycoke4j.compress;
 
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -8,8 +8,14 @@ import java.util.Map;
  * A seeded random subset of the video's tokens ({@link RandomPruning}). Options: {@code compress_seed} (0 by default)
  * and the {@link TokenBudget}'s.
  */
-public record RandomMethod(TokenBudget budget, long seed) implements CompressionMethod {
-    public static final MethodSpec SPEC = new MethodSpec("random", List.of("ratio", "ttm_k", "ttm_windows", "compress_seed"), RandomMethod::parse);
+public record RandomMethod(TokenBudget budget, long seed) implements BudgetedMethod {
+    public static final MethodSpec SPEC = new MethodSpec("random", keys(), RandomMethod::parse);
+
+    private static List<String> keys() {
+        List<String> k = new ArrayList<>(TokenBudget.KEYS);
+        k.add("compress_seed");
+        return k;
+    }
 
     public RandomMethod {
         java.util.Objects.requireNonNull(budget, "budget");
@@ -32,14 +38,13 @@ public record RandomMethod(TokenBudget budget, long seed) implements Compression
 
     @Override
     public Map<String, String> options() {
-        Map<String, String> m = new LinkedHashMap<>();
-        budget.write(m);
+        Map<String, String> m = BudgetedMethod.super.options();
         m.put("compress_seed", Long.toString(seed));
         return m;
     }
 
     @Override
-    public Compressor preLlm() {
-        return pooled -> new RandomPruning(budget.ratioFor(pooled.frames(), pooled.tokensPerFrame()), seed).compress(pooled);
+    public Compressor atRatio(double ratio) {
+        return new RandomPruning(ratio, seed);
     }
 }

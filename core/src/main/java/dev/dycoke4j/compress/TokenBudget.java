@@ -1,5 +1,6 @@
 package dev.dycoke4j.compress;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -8,6 +9,9 @@ import java.util.Map;
  * the budget; otherwise {@code ttm_k} and {@code ttm_windows} (the paper's K = 0.7 and official windows by default).
  */
 public sealed interface TokenBudget {
+    /** The option keys {@link #read} takes, in the order {@link #write} gives them. */
+    List<String> KEYS = List.of("ratio", "ttm_k", "ttm_windows");
+
     /** The retained ratio for {@code frames} frames of {@code tokensPerFrame} pooled tokens. */
     double ratioFor(int frames, int tokensPerFrame);
 

@@ -1,12 +1,11 @@
 package dev.dycoke4j.compress;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /** A uniform stride over the video's tokens ({@link UniformPruning}). Options: the {@link TokenBudget}'s. */
-public record UniformMethod(TokenBudget budget) implements CompressionMethod {
-    public static final MethodSpec SPEC = new MethodSpec("uniform", List.of("ratio", "ttm_k", "ttm_windows"), UniformMethod::parse);
+public record UniformMethod(TokenBudget budget) implements BudgetedMethod {
+    public static final MethodSpec SPEC = new MethodSpec("uniform", TokenBudget.KEYS, UniformMethod::parse);
 
     public UniformMethod {
         java.util.Objects.requireNonNull(budget, "budget");
@@ -27,14 +26,7 @@ public record UniformMethod(TokenBudget budget) implements CompressionMethod {
     }
 
     @Override
-    public Map<String, String> options() {
-        Map<String, String> m = new LinkedHashMap<>();
-        budget.write(m);
-        return m;
-    }
-
-    @Override
-    public Compressor preLlm() {
-        return pooled -> new UniformPruning(budget.ratioFor(pooled.frames(), pooled.tokensPerFrame())).compress(pooled);
+    public Compressor atRatio(double ratio) {
+        return new UniformPruning(ratio);
     }
 }

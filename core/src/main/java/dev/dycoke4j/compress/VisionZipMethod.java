@@ -1,12 +1,11 @@
 package dev.dycoke4j.compress;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /** VisionZip, video variant: dominant tokens by attention plus merged contextual tokens, per frame ({@link VisionZip}). Options: the {@link TokenBudget}'s. */
-public record VisionZipMethod(TokenBudget budget) implements CompressionMethod {
-    public static final MethodSpec SPEC = new MethodSpec("visionzip", List.of("ratio", "ttm_k", "ttm_windows"), VisionZipMethod::parse);
+public record VisionZipMethod(TokenBudget budget) implements BudgetedMethod {
+    public static final MethodSpec SPEC = new MethodSpec("visionzip", TokenBudget.KEYS, VisionZipMethod::parse);
 
     public VisionZipMethod {
         java.util.Objects.requireNonNull(budget, "budget");
@@ -27,19 +26,12 @@ public record VisionZipMethod(TokenBudget budget) implements CompressionMethod {
     }
 
     @Override
-    public Map<String, String> options() {
-        Map<String, String> m = new LinkedHashMap<>();
-        budget.write(m);
-        return m;
-    }
-
-    @Override
     public boolean needsVisionAttention() {
         return true;
     }
 
     @Override
-    public Compressor preLlm() {
-        return pooled -> new VisionZip(budget.ratioFor(pooled.frames(), pooled.tokensPerFrame()), VisionZip.DEFAULT_DOMINANT_SHARE).compress(pooled);
+    public Compressor atRatio(double ratio) {
+        return new VisionZip(ratio, VisionZip.DEFAULT_DOMINANT_SHARE);
     }
 }
