@@ -110,7 +110,7 @@ public final class LongVideoBench implements Task {
 
     @Override
     public Object aggregate(String metric, List<Object> items) {
-        if (!metric.equals("lvb_acc")) throw new PyError("KeyError", PyRepr.reprStr(metric));
+        checkMetric(metric);
         Map<Object, List<Map<String, Object>>> subsets = new LinkedHashMap<>();
         for (Object x : items) {
             Map<String, Object> r = Doc.dict(x);

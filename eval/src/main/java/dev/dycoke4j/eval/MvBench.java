@@ -162,7 +162,7 @@ public final class MvBench implements Task {
 
     @Override
     public Object aggregate(String metric, List<Object> items) {
-        if (!metric.equals("mvbench_accuracy")) throw new PyError("KeyError", PyRepr.reprStr(metric));
+        checkMetric(metric);
         long answered = 0;
         Object correct = BigInteger.ZERO;
         for (Object x : items) {

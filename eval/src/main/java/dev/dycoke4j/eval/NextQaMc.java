@@ -62,7 +62,7 @@ public final class NextQaMc implements Task {
 
     @Override
     public Object aggregate(String metric, List<Object> items) {
-        if (!metric.equals("exact_match")) throw new PyError("KeyError", PyRepr.reprStr(metric));
+        checkMetric(metric);
         return mean(items);
     }
 

@@ -77,7 +77,7 @@ public final class PerceptionTest implements Task {
 
     @Override
     public Object aggregate(String metric, List<Object> items) {
-        if (!metric.equals("accuracy")) throw new PyError("KeyError", PyRepr.reprStr(metric));
+        checkMetric(metric);
         long yes = 0;
         for (Object x : items) if (PyNum.eq(Doc.get(Doc.dict(x), "correct"), BigInteger.ONE)) yes++;
         return PyNum.truediv(BigInteger.valueOf(yes), BigInteger.valueOf(items.size()));

@@ -37,4 +37,9 @@ public interface Task {
 
     /** The aggregation of {@code metric} over the per-document values, in order. */
     Object aggregate(String metric, List<Object> items);
+
+    /** Raises Python's {@code KeyError} (as the copy's aggregation lookup does) unless {@code metric} is one of {@link #metrics()}. */
+    default void checkMetric(String metric) {
+        if (!metrics().contains(metric)) throw new PyError("KeyError", PyRepr.reprStr(metric));
+    }
 }

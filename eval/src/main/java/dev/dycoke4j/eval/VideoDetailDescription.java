@@ -139,7 +139,7 @@ public final class VideoDetailDescription implements Task {
 
     @Override
     public Object aggregate(String metric, List<Object> items) {
-        if (!metric.equals("gpt_eval_score")) throw new PyError("KeyError", PyRepr.reprStr(metric));
+        checkMetric(metric);
         Object score = BigInteger.ZERO;
         for (Object x : items) {
             Object raw = Doc.get(Doc.dict(x), "score");

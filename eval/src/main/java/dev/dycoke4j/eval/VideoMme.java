@@ -103,7 +103,7 @@ public class VideoMme implements Task {
 
     @Override
     public Object aggregate(String metric, List<Object> items) {
-        if (!metric.equals("videomme_percetion_score")) throw new PyError("KeyError", PyRepr.reprStr(metric));
+        checkMetric(metric);
         // the copy keys its table by "duration_domain_subcategory_tasktype"; only the listed values exist
         Map<String, long[]> table = new HashMap<>();
         for (String v : VIDEO_TYPE)
