@@ -133,19 +133,26 @@ public final class FakeHub implements AutoCloseable {
         return true;
     }
 
-    private void api(HttpExchange ex, String rest) throws IOException {
-        int cut = rest.indexOf("/revision/");
-        String repoId = rest.substring(0, cut), rev = java.net.URLDecoder.decode(rest.substring(cut + 10), StandardCharsets.UTF_8);
+    /** The repo {@code repoId} at {@code rev}, or null once the answer (not found, or denied) is sent. */
+    private Repo repoAt(HttpExchange ex, String repoId, String rev) throws IOException {
         Repo repo = repos.get(repoId);
         if (repo == null) {
             error(ex, 404, "RepoNotFound", null);
-            return;
+            return null;
         }
-        if (denied(ex)) return;
+        if (denied(ex)) return null;
         if (!rev.equals("main") && !rev.equals(repo.commit())) {
             error(ex, 404, "RevisionNotFound", null);
-            return;
+            return null;
         }
+        return repo;
+    }
+
+    private void api(HttpExchange ex, String rest) throws IOException {
+        int cut = rest.indexOf("/revision/");
+        String repoId = rest.substring(0, cut), rev = java.net.URLDecoder.decode(rest.substring(cut + 10), StandardCharsets.UTF_8);
+        Repo repo = repoAt(ex, repoId, rev);
+        if (repo == null) return;
         ObjectNode root = new ObjectMapper().createObjectNode().put("id", repoId).put("sha", repo.commit());
         var sib = root.putArray("siblings");
         repo.files().keySet().forEach(f -> sib.addObject().put("rfilename", f));
@@ -164,16 +171,8 @@ public final class FakeHub implements AutoCloseable {
         String repoId = rest.substring(0, cut), tail = rest.substring(cut + 9);
         int slash = tail.indexOf('/');
         String rev = tail.substring(0, slash), file = java.net.URLDecoder.decode(tail.substring(slash + 1), StandardCharsets.UTF_8);
-        Repo repo = repos.get(repoId);
-        if (repo == null) {
-            error(ex, 404, "RepoNotFound", null);
-            return;
-        }
-        if (denied(ex)) return;
-        if (!rev.equals("main") && !rev.equals(repo.commit())) {
-            error(ex, 404, "RevisionNotFound", null);
-            return;
-        }
+        Repo repo = repoAt(ex, repoId, rev);
+        if (repo == null) return;
         byte[] data = repo.files().get(file);
         if (data == null) {
             error(ex, 404, "EntryNotFound", repo.commit());
