@@ -112,19 +112,14 @@ final class CompressOptions {
     private void checkGivenElsewhere(MethodSpec m) {
         for (OptionSpec o : spec.options()) {
             String key = key(o.longestName());
-            if (o.originalStringValues().isEmpty() || m.keys().contains(key) || !isMethodKey(key)) continue;
+            if (o.originalStringValues().isEmpty() || m.keys().contains(key)) continue;
             for (MethodSpec other : CompressionMethods.all())
                 if (other.keys().contains(key)) {
-                    Object value = o.getValue();
+                    Object value = o.getValue(); // an Object, so that String.valueOf is not its char[] overload
                     other.parse(Map.of(key, String.valueOf(value)));
                     break;
                 }
         }
-    }
-
-    private static boolean isMethodKey(String key) {
-        for (MethodSpec s : CompressionMethods.all()) if (s.keys().contains(key)) return true;
-        return false;
     }
 
     /** The method called {@code name}, given to {@code flag}. */
