@@ -52,7 +52,7 @@ class PackageRulesTest {
             Map.entry("eval", Set.of("cache", "compress", "hub", "io", "kernel", "llm", "parallel", "peer", "pipeline", "platform", "tensor",
                     "tokenizer", "vision")),
             // the OpenAI-compatible server: the stages, the method registry and the video adapter; never the CLI
-            Map.entry("server", Set.of("compress", "io", "llm", "pipeline", "video")),
+            Map.entry("server", Set.of("compress", "io", "pipeline", "video")),
             Map.entry("cli", Set.of("cache", "compress", "eval", "hub", "io", "kernel", "llm", "parallel", "peer", "pipeline", "platform",
                     "server", "tensor", "tokenizer", "video", "vision")));
 

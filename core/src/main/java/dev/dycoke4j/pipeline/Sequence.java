@@ -157,6 +157,11 @@ public final class Sequence {
         return g.cache();
     }
 
+    /** The bytes of KV entries this sequence holds now: its cache's live rows, float and compact. */
+    public long kvBytes() {
+        return g.cache().bytes() + g.cache().prunedBytes();
+    }
+
     /** Prefills what remains of the prompt in one chunk, decodes until done, and returns the answer. */
     public Answer complete() {
         prefill(Integer.MAX_VALUE);

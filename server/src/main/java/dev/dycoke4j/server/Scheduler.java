@@ -1,7 +1,6 @@
 package dev.dycoke4j.server;
 
 import dev.dycoke4j.compress.InvalidOptionException;
-import dev.dycoke4j.io.LlavaConfig;
 import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.CompressStage;
 import dev.dycoke4j.pipeline.CompressedVideo;
@@ -32,7 +31,6 @@ final class Scheduler implements AutoCloseable {
     private final ServerConfig config;
     private final ServerMetrics metrics;
     private final Consumer<String> log;
-    private final long kvBytesPerPosition;
     private final Object lock = new Object();
     private final Deque<Job> queue = new ArrayDeque<>();
     private final List<Job> running = new ArrayList<>();
@@ -46,8 +44,6 @@ final class Scheduler implements AutoCloseable {
         this.config = config;
         this.metrics = metrics;
         this.log = log;
-        LlavaConfig.TextConfig t = qa.model().config().text();
-        this.kvBytesPerPosition = 2L * t.numLayers() * t.numKvHeads() * t.headDim() * qa.model().kvCache().bytes;
         this.engine = Thread.ofPlatform().name("dycoke-engine").daemon(false).start(this::loop);
     }
 
@@ -257,9 +253,9 @@ final class Scheduler implements AutoCloseable {
     }
 
     private long kvBytes() {
-        long positions = 0;
-        for (Job j : running) if (j.sequence != null) positions += j.sequence.prefilledTokens() + j.sequence.tokens().length;
-        return positions * kvBytesPerPosition;
+        long bytes = 0;
+        for (Job j : running) if (j.sequence != null) bytes += j.sequence.kvBytes();
+        return bytes;
     }
 
     /**
