@@ -51,6 +51,8 @@ class PackageRulesTest {
             // the eval module: lmms-eval's task code (prompts, parsing, judging, scoring); it may use the engine below it
             Map.entry("eval", Set.of("cache", "compress", "hub", "io", "kernel", "llm", "parallel", "peer", "pipeline", "platform", "tensor",
                     "tokenizer", "vision")),
+            // the evaluation datasets: task documents and their videos, from the HF cache or an lmms-eval folder
+            Map.entry("eval.data", Set.of("eval", "cache", "hub", "io", "platform")),
             // the OpenAI-compatible server: the stages, the method registry and the video adapter; never the CLI
             Map.entry("server", Set.of("compress", "io", "pipeline", "video")),
             Map.entry("cli", Set.of("cache", "compress", "eval", "hub", "io", "kernel", "llm", "parallel", "peer", "pipeline", "platform",
