@@ -45,7 +45,8 @@ final class CompressOptions {
             description = "official: kept tokens in ascending similarity, as the code; raster: spatial order.")
     String ttmOrder;
 
-    @Option(names = "--dp", paramLabel = "on|off", defaultValue = "on", description = "DyCoke dynamic KV pruning while decoding (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dp", paramLabel = "on|off",
+            description = "DyCoke's dynamic KV pruning while decoding, with any method but fastv (default: on for dycoke, off for the others).")
     String dp;
 
     @Option(names = "--dp-l", paramLabel = "L", defaultValue = "3", description = "DP layer: layers L and above are pruned (default: ${DEFAULT-VALUE}).")
@@ -125,7 +126,7 @@ final class CompressOptions {
     /** The method called {@code name}, given to {@code flag}. */
     static MethodSpec spec(String name, String flag) {
         return CompressionMethods.find(name)
-                .orElseThrow(() -> new UsageException(flag + " takes " + String.join(", ", CompressionMethods.names()) + "; got '" + name + "'"));
+                .orElseThrow(() -> new UsageException(flag + " takes " + String.join(", ", CompressionMethods.names()) + " (or one of them but dycoke with +dp); got '" + name + "'"));
     }
 
     /** The flag of a method's option key: {@code dp_l} is {@code --dp-l}. */

@@ -155,7 +155,7 @@ class CliCompressTest {
     void badCompressionOptions() {
         Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "zip");
         assertEquals(2, r.code());
-        assertEquals("dycoke: --compress takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs; got 'zip'", r.problem());
+        assertEquals("dycoke: --compress takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs (or one of them but dycoke with +dp); got 'zip'", r.problem());
         r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "dycoke", "--dp-p", "1.5");
         assertEquals(2, r.code());
         assertEquals("dycoke: --dp-p must be in [0, 1), got 1.5", r.problem());
@@ -215,5 +215,22 @@ class CliCompressTest {
         var stats = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out()).get("stats");
         // full windows at 8 frames: frames 0 and 4 whole (32), 6 compared frames keep 1 each: the most within round(0.3·128) = 38
         assertEquals(38, stats.get("visual_tokens_kept").asInt());
+    }
+
+    @Test
+    void dpOnJoinsAPreLlmMethod() throws Exception {
+        JsonNode plain = run("--compress", "vidcom2", "--ratio", "0.5", "--dp-l", "2").get("stats");
+        JsonNode st = run("--compress", "vidcom2", "--ratio", "0.5", "--dp", "on", "--dp-l", "2").get("stats");
+        assertEquals("vidcom2", plain.get("method").asText());
+        assertEquals("vidcom2+dp", st.get("method").asText());
+        assertEquals(plain.get("visual_tokens_kept").asInt(), st.get("visual_tokens_kept").asInt());
+        assertEquals(plain.get("visual_tokens_kept").asDouble(), plain.get("visual_tokens_attended_mean").asDouble());
+        assertTrue(st.get("visual_tokens_attended_mean").asDouble() < st.get("visual_tokens_kept").asInt(), st.toString());
+        JsonNode named = run("--compress", "vidcom2+dp", "--ratio", "0.5", "--dp-l", "2").get("stats");
+        for (String k : new String[]{"method", "visual_tokens_kept", "visual_tokens_attended_mean", "prompt_tokens"})
+            assertEquals(st.get(k), named.get(k), k + " of vidcom2+dp and of vidcom2 --dp on");
+        Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "fastv", "--dp", "on");
+        assertEquals(2, r.code());
+        assertEquals("dycoke: --dp cannot be combined with fastv, which drops visual tokens from the KV cache inside the LLM at prefill", r.problem());
     }
 }

@@ -15,6 +15,14 @@ public interface CompressionMethod {
     /** The settings as options text, every key the method takes that applies, in a fixed order: the spec rebuilds it. */
     Map<String, String> options();
 
+    /**
+     * How reports name this method with its settings: the name, and for a combination its parts
+     * ({@code vidcom2+dp}).
+     */
+    default String label() {
+        return name();
+    }
+
     /** A deterministic identity of the method and its settings (prefix cache keys): the name and canonical options. */
     default String key() {
         return name() + options();
@@ -37,6 +45,20 @@ public interface CompressionMethod {
     /** The prefill hook of a request (FastV's), or null when the method prunes nothing at prefill. */
     default PrefillPruning prefill(RequestShape request) {
         return null;
+    }
+
+    /**
+     * Whether the method drops visual tokens from the KV cache inside the LLM at prefill (FastV), so that the layers
+     * above its layer cache fewer positions than those below: DP's selection over the visual span cannot run on such a
+     * cache.
+     */
+    default boolean prunesAtPrefill() {
+        return false;
+    }
+
+    /** Whether {@link #decode} gives a hook for some requests (DyCoke's DP when on). */
+    default boolean hasDecodeHook() {
+        return false;
     }
 
     /** The hook for a request's decode steps (DyCoke's dynamic pruning), or null when the method has none. */

@@ -1,8 +1,11 @@
 package dev.dycoke4j.compress;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The compression methods the engine runs, in the order front ends list them. Adding a method is a class that
@@ -10,7 +13,7 @@ import java.util.Optional;
  * {@code bench --methods} and {@code fidelity --methods} pick it up from this list.
  */
 public final class CompressionMethods {
-    private static final List<MethodSpec> ALL = List.of(
+    private static final List<MethodSpec> ALL = Stream.of(
             NoneMethod.SPEC,
             DyCokeMethod.SPEC,
             FastVMethod.SPEC,
@@ -20,7 +23,7 @@ public final class CompressionMethods {
             UniformMethod.SPEC,
             FramesMethod.SPEC,
             VidCom2Method.SPEC,
-            EvsMethod.SPEC);
+            EvsMethod.SPEC).map(CompressionMethods::withDpOption).toList();
 
     private CompressionMethods() {
     }
@@ -35,8 +38,29 @@ public final class CompressionMethods {
         return ALL.stream().map(MethodSpec::name).toList();
     }
 
+    /**
+     * The method called {@code name}: a name of {@link #names()}, or such a name with {@code +dp} ({@code vidcom2+dp}),
+     * the method with DyCoke's dynamic pruning on, for lists of methods where one flag cannot set it per method.
+     */
     public static Optional<MethodSpec> find(String name) {
+        if (name.endsWith(COMBINED)) {
+            String base = name.substring(0, name.length() - COMBINED.length());
+            return find(base).filter(s -> !s.name().equals(DyCokeMethod.SPEC.name())).map(CompressionMethods::withDpOn);
+        }
         return ALL.stream().filter(s -> s.name().equals(name)).findFirst();
+    }
+
+    /** The suffix of a method name that turns DP on ({@link #find}). */
+    private static final String COMBINED = "+dp";
+
+    private static MethodSpec withDpOn(MethodSpec s) {
+        List<String> keys = s.keys().stream().filter(k -> !k.equals("dp")).toList();
+        return new MethodSpec(s.name() + COMBINED, keys, options -> {
+            new OptionReader(s.name() + COMBINED, keys, options);
+            Map<String, String> on = new LinkedHashMap<>(options);
+            on.put("dp", "on");
+            return s.parse(on);
+        });
     }
 
     /**
@@ -45,12 +69,32 @@ public final class CompressionMethods {
      * @throws InvalidOptionException (key {@code method}) when there is none
      */
     public static MethodSpec spec(String name) {
-        return find(name).orElseThrow(() -> new InvalidOptionException("method", "takes " + String.join(", ", names()) + "; got '" + name + "'"));
+        return find(name).orElseThrow(() -> new InvalidOptionException("method", "takes " + String.join(", ", names())
+                + " (or one of them but dycoke with +dp); got '" + name + "'"));
     }
 
     /** The method called {@code name} with {@code options} (absent keys take the paper's defaults). */
     public static CompressionMethod parse(String name, Map<String, String> options) {
         return spec(name).parse(options);
+    }
+
+    /**
+     * The spec of a method without DP of its own, taking DP's options too: {@code dp} (off by default) adds DyCoke's
+     * dynamic pruning while decoding to it ({@link WithDynamicPruning}); the other DP keys are checked either way.
+     */
+    static MethodSpec withDpOption(MethodSpec base) {
+        if (base.keys().contains("dp")) return base;
+        List<String> keys = new ArrayList<>(base.keys());
+        keys.addAll(DynamicPruningOptions.KEYS);
+        return new MethodSpec(base.name(), keys, options -> {
+            new OptionReader(base.name(), keys, options); // names every key the combination takes
+            Map<String, String> own = new LinkedHashMap<>(), dp = new LinkedHashMap<>();
+            options.forEach((k, v) -> (DynamicPruningOptions.KEYS.contains(k) ? dp : own).put(k, v));
+            DynamicPruningOptions d = DynamicPruningOptions.read(new OptionReader(base.name(), DynamicPruningOptions.KEYS, dp),
+                    DynamicPruningOptions.off());
+            CompressionMethod method = base.parse(own);
+            return d.enabled() ? new WithDynamicPruning(method, d) : method;
+        });
     }
 
     /** No compression. */

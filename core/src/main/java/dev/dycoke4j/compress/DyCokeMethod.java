@@ -83,6 +83,11 @@ public record DyCokeMethod(double ttmK, Ttm.Windows ttmWindows, Ttm.Order ttmOrd
     }
 
     @Override
+    public boolean hasDecodeHook() {
+        return dp.enabled();
+    }
+
+    @Override
     public DecodePruning decode(RequestShape request) {
         return dp.hook(request);
     }

@@ -41,7 +41,11 @@ public record DynamicPruningOptions(boolean enabled, int layer, double p, Dynami
 
     /** The settings {@code r} gives, the paper's where it gives none. */
     public static DynamicPruningOptions read(OptionReader r) {
-        DynamicPruningOptions d = defaults();
+        return read(r, defaults());
+    }
+
+    /** The settings {@code r} gives, {@code d}'s where it gives none. */
+    public static DynamicPruningOptions read(OptionReader r, DynamicPruningOptions d) {
         return new DynamicPruningOptions(r.onOff("dp", d.enabled), r.integer("dp_l", d.layer), r.decimal("dp_p", d.p),
                 r.choice("dp_mode", DynamicPruning.Mode.class, d.mode), r.choice("dp_store", DynamicPruning.Store.class, d.store),
                 r.choice("dp_store_dtype", KvCache.CompactType.class, d.storeType));

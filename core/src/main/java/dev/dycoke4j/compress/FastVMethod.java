@@ -50,6 +50,11 @@ public record FastVMethod(int layer, TokenBudget budget) implements CompressionM
     }
 
     @Override
+    public boolean prunesAtPrefill() {
+        return true;
+    }
+
+    @Override
     public Compressor preLlm() {
         return Compressor.NONE;
     }

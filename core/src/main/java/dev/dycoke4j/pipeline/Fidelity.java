@@ -105,7 +105,7 @@ public final class Fidelity {
             kl[0] += d;
             kl[1] = Math.max(kl[1], d);
         });
-        return new Result(comp.name(), comp.budget() instanceof TokenBudget.Ratio r ? r.ratio() : Double.NaN, stats.visualTokens(), stats.visualKept(), stats.visualAttended(), steps,
+        return new Result(comp.label(), comp.budget() instanceof TokenBudget.Ratio r ? r.ratio() : Double.NaN, stats.visualTokens(), stats.visualKept(), stats.visualAttended(), steps,
                 (double) agree[0] / steps, kl[0] / steps, kl[1]);
     }
 

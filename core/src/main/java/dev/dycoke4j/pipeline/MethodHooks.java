@@ -65,7 +65,7 @@ final class MethodHooks {
 
     /** The method's id, as reported in {@link Stats#method}. */
     static String id(CompressionMethod comp) {
-        return comp.name();
+        return comp.label();
     }
 
     /** Whether the method ranks tokens by the attention they receive in the vision tower (the features' saliency). */

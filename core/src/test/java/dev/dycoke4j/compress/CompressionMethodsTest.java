@@ -77,11 +77,11 @@ class CompressionMethodsTest {
 
     @Test
     void aKeyTheMethodDoesNotTakeIsNamed() {
-        var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse("fastv", Map.of("dp_l", "2")));
-        assertEquals("dp_l", e.key());
-        assertEquals("dp_l is not an option of fastv; it takes fastv_k, ratio, ttm_k, ttm_windows", e.getMessage());
+        var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse("fastv", Map.of("compress_seed", "2")));
+        assertEquals("compress_seed", e.key());
+        assertEquals("compress_seed is not an option of fastv; it takes fastv_k, ratio, ttm_k, ttm_windows, dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype", e.getMessage());
         e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse("none", Map.of("ratio", "0.5")));
-        assertEquals("ratio is not an option of none, which takes no options", e.getMessage());
+        assertEquals("ratio is not an option of none; it takes dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype", e.getMessage());
     }
 
     @ParameterizedTest
@@ -102,11 +102,14 @@ class CompressionMethodsTest {
             "fastv | ratio | half | ratio must be a number, got 'half'",
             "vidcom2 | ratio | 1.5 | ratio must be in (0, 1], got 1.5",
             "vidcom2 | ratio | none | ratio must be a number, got 'none'",
-            "vidcom2 | ttm_k | 0.5 | ttm_k is not an option of vidcom2; it takes ratio",
+            "vidcom2 | ttm_k | 0.5 | ttm_k is not an option of vidcom2; it takes ratio, dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype",
             "evs | ratio | 0 | ratio must be in (0, 1], got 0.0",
             "evs | ttm_windows | all | ttm_windows takes official, full; got 'all'",
             "frames | ratio | -1 | ratio must be in (0, 1], got -1.0",
-            "frames | compress_seed | 3 | compress_seed is not an option of frames; it takes ratio, ttm_k, ttm_windows"})
+            "vidcom2 | dp | yes | dp must be on or off, got 'yes'",
+            "uniform | dp_p | 1 | dp_p must be in [0, 1), got 1.0",
+            "none | dp_store | fat | dp_store takes full, compact; got 'fat'",
+            "frames | compress_seed | 3 | compress_seed is not an option of frames; it takes ratio, ttm_k, ttm_windows, dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype"})
     void aBadValueIsNamedByItsKey(String method, String key, String value, String message) {
         var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse(method, Map.of(key, value)));
         assertEquals(key, e.key());
@@ -115,9 +118,40 @@ class CompressionMethodsTest {
     }
 
     @Test
+    void dpOnAddsDynamicPruningToAnyPreLlmMethod() {
+        CompressionMethod m = CompressionMethods.parse("vidcom2", Map.of("ratio", "0.5", "dp", "on", "dp_l", "2"));
+        assertEquals(new WithDynamicPruning(new VidCom2Method(0.5), DynamicPruningOptions.defaults().withLayer(2)), m);
+        assertEquals("vidcom2", m.name());
+        assertEquals("vidcom2+dp", m.label());
+        assertEquals("vidcom2{ratio=0.5, dp=on, dp_l=2, dp_p=0.7, dp_mode=official, dp_store=full, dp_store_dtype=int8}", m.key());
+        assertEquals(m, CompressionMethods.parse("vidcom2", m.options()), "the options text rebuilds the combination");
+        RequestShape shape = new RequestShape(4, 10, 64, 8, 16, 5);
+        assertInstanceOf(DynamicPruning.class, m.decode(shape));
+        // off, the default for every method but dycoke: the plain method, with its own cache key
+        CompressionMethod off = CompressionMethods.parse("vidcom2", Map.of("ratio", "0.5", "dp_l", "2"));
+        assertEquals(new VidCom2Method(0.5), off);
+        assertNull(off.decode(shape));
+        assertEquals("none+dp", CompressionMethods.parse("none", Map.of("dp", "on")).label());
+        assertEquals("dycoke", CompressionMethods.parse("dycoke", Map.of("dp", "on")).label(), "dycoke's own DP");
+        // in lists of methods, NAME+dp is the method with DP on
+        assertEquals(m, CompressionMethods.parse("vidcom2+dp", Map.of("ratio", "0.5", "dp_l", "2")));
+        var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse("vidcom2+dp", Map.of("dp", "off")));
+        assertEquals("dp is not an option of vidcom2+dp; it takes ratio, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype", e.getMessage());
+        assertTrue(CompressionMethods.find("dycoke+dp").isEmpty(), "dycoke has DP of its own");
+    }
+
+    @Test
+    void dpCannotJoinAMethodThatPrunesInsideTheLlmAtPrefill() {
+        var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse("fastv", Map.of("dp", "on")));
+        assertEquals("dp", e.key());
+        assertEquals("dp cannot be combined with fastv, which drops visual tokens from the KV cache inside the LLM at prefill", e.getMessage());
+        assertEquals(FastVMethod.defaults(), CompressionMethods.parse("fastv", Map.of("dp", "off")));
+    }
+
+    @Test
     void anUnknownMethodListsTheMethods() {
         var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.spec("zip"));
-        assertEquals("method takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs; got 'zip'", e.getMessage());
+        assertEquals("method takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs (or one of them but dycoke with +dp); got 'zip'", e.getMessage());
     }
 
     @Test

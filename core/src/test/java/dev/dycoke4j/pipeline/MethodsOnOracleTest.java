@@ -105,6 +105,33 @@ class MethodsOnOracleTest {
         if (m.equals("fastv")) assertEquals(64, s.visualAttended(), 0, "FastV at ratio 0.5 keeps 64 visual tokens above its layer");
     }
 
+    /** DP added to no compression is DyCoke with a TTM that merges nothing (K = 0, raster order): the same DP run. */
+    @org.junit.jupiter.api.Test
+    void dpOnAnotherMethodIsDyCokesDp() {
+        Run combined = run(CompressionMethods.parse("none", Map.of("dp", "on", "dp_l", "2")));
+        Run dycoke = run(CompressionMethods.parse("dycoke", Map.of("ttm_k", "0", "ttm_order", "raster", "dp_l", "2")));
+        Stats c = combined.answer().stats(), d = dycoke.answer().stats();
+        assertEquals("none+dp", c.method());
+        assertEquals(F * T, c.visualKept());
+        assertEquals(d.visualKept(), c.visualKept());
+        assertArrayEquals(dycoke.answer().tokenIds(), combined.answer().tokenIds());
+        assertEquals(d.visualAttended(), c.visualAttended(), 0);
+        assertTrue(c.visualAttended() < c.visualKept(), c.visualAttended() + " attended of " + c.visualKept());
+    }
+
+    /** Every pre-LLM method runs with DP: the same visual tokens enter the LLM, fewer are attended while decoding. */
+    @ParameterizedTest
+    @CsvSource({"uniform", "vidcom2", "evs", "frames", "visionzip", "prumerge", "random"})
+    void dpJoinsEveryPreLlmMethod(String m) {
+        Run plain = run(CompressionMethods.parse(m, Map.of("ratio", "0.5")));
+        Run withDp = run(CompressionMethods.parse(m, Map.of("ratio", "0.5", "dp", "on", "dp_l", "2")));
+        assertEquals(m + "+dp", withDp.answer().stats().method());
+        assertArrayEquals(plain.ids().get("kept_indices"), withDp.ids().get("kept_indices"));
+        assertEquals(plain.answer().stats().visualKept(), withDp.answer().stats().visualKept());
+        assertEquals(plain.answer().stats().visualKept(), plain.answer().stats().visualAttended(), 0);
+        assertTrue(withDp.answer().stats().visualAttended() < withDp.answer().stats().visualKept());
+    }
+
     @ParameterizedTest
     @CsvSource({"0.25", "0.35", "0.5", "0.9", "1.0"})
     void uniformKeepsAStride(double r) {
