@@ -70,6 +70,12 @@ final class CompressOptions {
     @Option(names = "--ratio", paramLabel = "R", description = "Retained ratio of visual tokens, for every method (default: what DyCoke's TTM keeps at --ttm-k; vidcom2: its paper's 0.25). For dycoke it picks the TTM K that keeps the most tokens within the budget.")
     Double ratio;
 
+    @Option(names = "--budget", paramLabel = "tokens|attended|flops|kv",
+            description = "What --ratio fixes, relative to no compression on the same video: visual tokens entering the LLM (the default), visual tokens "
+                    + "attended per decode step, prefill FLOPs or KV bytes of the video's positions; each method then runs at the largest ratio of its own "
+                    + "within it, and a budget it can't reach is refused with the range it can.")
+    String budget;
+
     @Option(names = "--fastv-k", paramLabel = "K", defaultValue = "2", description = "FastV's layer (default: ${DEFAULT-VALUE}).")
     int fastvLayer;
 

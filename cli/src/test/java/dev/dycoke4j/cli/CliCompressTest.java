@@ -233,4 +233,24 @@ class CliCompressTest {
         assertEquals(2, r.code());
         assertEquals("dycoke: --dp cannot be combined with fastv, which drops visual tokens from the KV cache inside the LLM at prefill", r.problem());
     }
+
+    @Test
+    void aBudgetInFlopsRunsEachMethodAtTheRatioThatMeetsIt() throws Exception {
+        JsonNode tokens = run("--compress", "uniform", "--ratio", "0.3").get("stats");
+        JsonNode flops = run("--compress", "uniform", "--ratio", "0.3", "--budget", "flops").get("stats");
+        assertEquals(38, tokens.get("visual_tokens_kept").asInt(), "round(0.3 · 128)");
+        // the oracle's LLM: 3 layers, d = 64, m = 128; the video's positions are the kept tokens and the newline
+        java.util.function.IntToDoubleFunction f = k -> dev.dycoke4j.compress.Flops.prefill(3, k + 1, 3, k + 1, 64, 128);
+        int k = flops.get("visual_tokens_kept").asInt();
+        assertTrue(f.applyAsDouble(k) <= 0.3 * f.applyAsDouble(128) && f.applyAsDouble(k + 1) > 0.3 * f.applyAsDouble(128),
+                k + " tokens: the most whose prefill FLOPs stay within 30%");
+        Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--frames", "8", "--compress", "dycoke", "--dp-l", "2",
+                "--ratio", "0.5", "--budget", "attended");
+        assertEquals(1, r.code(), "found on the video, as a layer outside the model is");
+        assertTrue(r.problem().matches("dycoke: --ratio dycoke reaches 0\\.\\d+ to 0\\.\\d+ of the visual tokens attended per decode step without "
+                + "compression on this video \\(budget attended\\); got 0\\.5"), r.problem());
+        r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "uniform", "--budget", "flops");
+        assertEquals(2, r.code());
+        assertEquals("dycoke: --budget of flops needs a ratio: the share of prefill FLOPs of the video's positions to keep", r.problem());
+    }
 }

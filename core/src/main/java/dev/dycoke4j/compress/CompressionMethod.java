@@ -42,6 +42,14 @@ public interface CompressionMethod {
      */
     Compressor preLlm();
 
+    /**
+     * The method as it runs on a video of {@code pooled} tokens on a model of {@code cost}: itself, unless its budget
+     * is set in another sense than tokens ({@link AtBudget}), which picks its ratio here.
+     */
+    default CompressionMethod resolve(VisualTokens pooled, ModelCost cost) {
+        return this;
+    }
+
     /** The prefill hook of a request (FastV's), or null when the method prunes nothing at prefill. */
     default PrefillPruning prefill(RequestShape request) {
         return null;

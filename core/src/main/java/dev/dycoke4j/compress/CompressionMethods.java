@@ -23,7 +23,7 @@ public final class CompressionMethods {
             UniformMethod.SPEC,
             FramesMethod.SPEC,
             VidCom2Method.SPEC,
-            EvsMethod.SPEC).map(CompressionMethods::withDpOption).toList();
+            EvsMethod.SPEC).map(CompressionMethods::withDpOption).map(CompressionMethods::withBudgetOption).toList();
 
     private CompressionMethods() {
     }
@@ -94,6 +94,28 @@ public final class CompressionMethods {
                     DynamicPruningOptions.off());
             CompressionMethod method = base.parse(own);
             return d.enabled() ? new WithDynamicPruning(method, d) : method;
+        });
+    }
+
+    /**
+     * The spec of a method, taking the {@code budget} option too: {@code tokens} (the default) leaves the method as it
+     * is; another {@link BudgetKind} makes its {@code ratio} fix that cost instead ({@link AtBudget}).
+     */
+    static MethodSpec withBudgetOption(MethodSpec base) {
+        List<String> keys = new ArrayList<>(base.keys());
+        keys.add("budget");
+        return new MethodSpec(base.name(), keys, options -> {
+            OptionReader r = new OptionReader(base.name(), keys, options);
+            BudgetKind kind = r.choice("budget", BudgetKind.class, BudgetKind.TOKENS);
+            Map<String, String> own = new LinkedHashMap<>(options);
+            own.remove("budget");
+            CompressionMethod method = base.parse(own);
+            if (kind == BudgetKind.TOKENS) return method;
+            if (!base.keys().contains("ratio"))
+                throw new InvalidOptionException("budget", "needs a ratio to fix, and " + base.name() + " takes none");
+            if (!own.containsKey("ratio"))
+                throw new InvalidOptionException("budget", "of " + kind.text() + " needs a ratio: the share of " + kind.meaning() + " to keep");
+            return new AtBudget(base, own, kind, r.decimal("ratio", Double.NaN));
         });
     }
 

@@ -9,4 +9,15 @@ import dev.dycoke4j.llm.AttentionHook;
 public interface DecodePruning extends AttentionHook {
     /** The mean over decode steps of the visual tokens attended above the probe layer (all of them when no step ran). */
     double attendedMean();
+
+    /** The layer L from which the layers attend to part of the visual tokens. */
+    int layer();
+
+    /** Visual tokens attended at a step that chooses a new selection. */
+    int attendedAtSelection();
+
+    /** The encoding of the store pruned entries move to, or null when they stay in the cache's own rows. */
+    default dev.dycoke4j.llm.KvCache.CompactType compactType() {
+        return null;
+    }
 }

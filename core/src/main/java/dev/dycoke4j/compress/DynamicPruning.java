@@ -116,6 +116,17 @@ public final class DynamicPruning implements DecodePruning {
         if (compact != null && reselected) cache.retier(layer, start, visual, active, compact);
     }
 
+    /** The official span leaves the last visual token out, so a selection attends to it besides the chosen ones. */
+    @Override
+    public int attendedAtSelection() {
+        return mode == Mode.OFFICIAL ? keepCount() + 1 : keepCount();
+    }
+
+    @Override
+    public KvCache.CompactType compactType() {
+        return compact;
+    }
+
     /** Where pruned entries live. */
     public Store store() {
         return compact == null ? Store.FULL : Store.COMPACT;
@@ -157,6 +168,7 @@ public final class DynamicPruning implements DecodePruning {
         return mode;
     }
 
+    @Override
     public int layer() {
         return layer;
     }

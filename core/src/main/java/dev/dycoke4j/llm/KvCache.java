@@ -17,6 +17,12 @@ public final class KvCache {
     /** The encoding of the compact store: int8 with a symmetric scale per (slot, kv head) row of K and of V, or bf16. */
     public enum CompactType { INT8, BF16 }
 
+    /** Bytes of one position's compact keys and values in one layer: int8 with a float scale per kv head for each, or bf16. */
+    public static long compactRowBytes(CompactType type, int kvHeads, int headDim) {
+        long kvDim = (long) kvHeads * headDim;
+        return type == CompactType.INT8 ? 2L * (kvDim + (long) kvHeads * Float.BYTES) : 2L * kvDim * Short.BYTES;
+    }
+
     /** The format of plain layers' entries: float32 or bfloat16. */
     public enum Precision {
         F32(Float.BYTES), BF16(Short.BYTES);

@@ -78,7 +78,7 @@ public final class TieredKvStorage extends KvStorage {
 
     /** Bytes of one compact row: K and V, with their scales for int8. */
     long compactRowBytes() {
-        return type == KvCache.CompactType.INT8 ? 2L * (kvDim + (long) kvHeads * Float.BYTES) : 2L * kvDim * Short.BYTES;
+        return KvCache.compactRowBytes(type, kvHeads, kvDim / kvHeads);
     }
 
     @Override

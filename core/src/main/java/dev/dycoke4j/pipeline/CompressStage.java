@@ -20,7 +20,10 @@ public final class CompressStage {
         return MethodHooks.needsSaliency(comp);
     }
 
-    /** Applies {@code comp}'s pre-LLM method to {@code video}. */
+    /**
+     * Applies {@code comp}'s pre-LLM method to {@code video}; a method whose budget is set in another sense than tokens
+     * runs at the ratio that meets it on this video, and the result names that method.
+     */
     public CompressedVideo apply(EncodedVideo video, CompressionMethod comp) {
         return apply(video, comp, null);
     }
@@ -35,6 +38,7 @@ public final class CompressStage {
             throw new IllegalArgumentException(MethodHooks.id(comp) + " ranks tokens by their saliency, but the video was encoded without it");
         VisualTokens all = video.tokens();
         long t0 = System.nanoTime();
+        comp = comp.resolve(all, MethodHooks.cost(model));
         VisualTokens kept = MethodHooks.preLlm(comp).compress(all);
         float[] embeds = model.withNewline(kept.features(), kept.count());
         double seconds = (System.nanoTime() - t0) / 1e9;

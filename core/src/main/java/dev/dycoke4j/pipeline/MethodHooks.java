@@ -4,6 +4,7 @@ import dev.dycoke4j.compress.CompressionMethod;
 import dev.dycoke4j.compress.Compressor;
 import dev.dycoke4j.compress.DecodePruning;
 import dev.dycoke4j.compress.Flops;
+import dev.dycoke4j.compress.ModelCost;
 import dev.dycoke4j.compress.NoneMethod;
 import dev.dycoke4j.compress.PrefillPruning;
 import dev.dycoke4j.compress.RequestShape;
@@ -61,6 +62,12 @@ final class MethodHooks {
         return prefill != null
                 ? Flops.prefill(layers, n, prefill.layer() + 1, n - kept + prefill.kept(), c.hiddenSize(), c.intermediateSize())
                 : Flops.prefill(layers, n, layers, n, c.hiddenSize(), c.intermediateSize());
+    }
+
+    /** What the budgets of the methods depend on in {@code model}'s language model. */
+    static ModelCost cost(LlavaOneVision model) {
+        LlavaConfig.TextConfig c = model.config().text();
+        return new ModelCost(c.numLayers(), c.hiddenSize(), c.intermediateSize(), c.numKvHeads(), c.headDim(), model.kvCache().bytes);
     }
 
     /** The method's id, as reported in {@link Stats#method}. */

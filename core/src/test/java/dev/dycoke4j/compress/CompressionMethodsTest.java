@@ -79,9 +79,9 @@ class CompressionMethodsTest {
     void aKeyTheMethodDoesNotTakeIsNamed() {
         var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse("fastv", Map.of("compress_seed", "2")));
         assertEquals("compress_seed", e.key());
-        assertEquals("compress_seed is not an option of fastv; it takes fastv_k, ratio, ttm_k, ttm_windows, dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype", e.getMessage());
+        assertEquals("compress_seed is not an option of fastv; it takes fastv_k, ratio, ttm_k, ttm_windows, dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype, budget", e.getMessage());
         e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse("none", Map.of("ratio", "0.5")));
-        assertEquals("ratio is not an option of none; it takes dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype", e.getMessage());
+        assertEquals("ratio is not an option of none; it takes dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype, budget", e.getMessage());
     }
 
     @ParameterizedTest
@@ -102,14 +102,14 @@ class CompressionMethodsTest {
             "fastv | ratio | half | ratio must be a number, got 'half'",
             "vidcom2 | ratio | 1.5 | ratio must be in (0, 1], got 1.5",
             "vidcom2 | ratio | none | ratio must be a number, got 'none'",
-            "vidcom2 | ttm_k | 0.5 | ttm_k is not an option of vidcom2; it takes ratio, dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype",
+            "vidcom2 | ttm_k | 0.5 | ttm_k is not an option of vidcom2; it takes ratio, dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype, budget",
             "evs | ratio | 0 | ratio must be in (0, 1], got 0.0",
             "evs | ttm_windows | all | ttm_windows takes official, full; got 'all'",
             "frames | ratio | -1 | ratio must be in (0, 1], got -1.0",
             "vidcom2 | dp | yes | dp must be on or off, got 'yes'",
             "uniform | dp_p | 1 | dp_p must be in [0, 1), got 1.0",
             "none | dp_store | fat | dp_store takes full, compact; got 'fat'",
-            "frames | compress_seed | 3 | compress_seed is not an option of frames; it takes ratio, ttm_k, ttm_windows, dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype"})
+            "frames | compress_seed | 3 | compress_seed is not an option of frames; it takes ratio, ttm_k, ttm_windows, dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype, budget"})
     void aBadValueIsNamedByItsKey(String method, String key, String value, String message) {
         var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse(method, Map.of(key, value)));
         assertEquals(key, e.key());
@@ -136,7 +136,7 @@ class CompressionMethodsTest {
         // in lists of methods, NAME+dp is the method with DP on
         assertEquals(m, CompressionMethods.parse("vidcom2+dp", Map.of("ratio", "0.5", "dp_l", "2")));
         var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse("vidcom2+dp", Map.of("dp", "off")));
-        assertEquals("dp is not an option of vidcom2+dp; it takes ratio, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype", e.getMessage());
+        assertEquals("dp is not an option of vidcom2+dp; it takes ratio, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype, budget", e.getMessage());
         assertTrue(CompressionMethods.find("dycoke+dp").isEmpty(), "dycoke has DP of its own");
     }
 

@@ -119,6 +119,24 @@ class MethodsOnOracleTest {
         assertTrue(c.visualAttended() < c.visualKept(), c.visualAttended() + " attended of " + c.visualKept());
     }
 
+    /**
+     * At an attended budget, DyCoke runs at the largest TTM budget whose DP selection stays within it: with a selection
+     * at every step ({@code dp_mode always}) the mean attended is that selection, int(kept·(1-P)), exactly.
+     */
+    @org.junit.jupiter.api.Test
+    void anAttendedBudgetFixesWhatDpAttends() {
+        Map<String, String> o = new HashMap<>(Map.of("ratio", "0.15", "budget", "attended", "dp_l", "2", "dp_mode", "always"));
+        Stats s = run(CompressionMethods.parse("dycoke", o)).answer().stats();
+        int kept = s.visualKept();
+        assertEquals((int) (kept * (1 - 0.7)), s.visualAttended(), 0);
+        assertTrue(s.visualAttended() <= 0.15 * F * T, s.visualAttended() + " within 15% of " + F * T);
+        o.remove("budget");
+        o.put("ratio", Double.toString((double) kept / (F * T)));
+        Stats plain = run(CompressionMethods.parse("dycoke", o)).answer().stats();
+        assertEquals(kept, plain.visualKept(), "the same as dycoke at the ratio it resolved to");
+        assertEquals(s.visualAttended(), plain.visualAttended(), 0);
+    }
+
     /** Every pre-LLM method runs with DP: the same visual tokens enter the LLM, fewer are attended while decoding. */
     @ParameterizedTest
     @CsvSource({"uniform", "vidcom2", "evs", "frames", "visionzip", "prumerge", "random"})

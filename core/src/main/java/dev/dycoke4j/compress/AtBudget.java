@@ -1,0 +1,124 @@
+package dev.dycoke4j.compress;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A method whose {@code ratio} fixes a budget other than the tokens entering the LLM ({@link BudgetKind}): on each
+ * video it runs at the largest ratio of its own whose cost, relative to no compression, is within {@code target}
+ * ({@link #resolve}). The cost depends on the video's token grid and the model, so nothing runs before that.
+ *
+ * @param spec    the method's spec (without the budget option), which rebuilds it at another ratio
+ * @param options its options, {@code ratio} included (the target)
+ */
+public record AtBudget(MethodSpec spec, Map<String, String> options, BudgetKind kind, double target) implements CompressionMethod {
+    public AtBudget {
+        java.util.Objects.requireNonNull(spec, "spec");
+        options = Map.copyOf(new LinkedHashMap<>(options));
+        java.util.Objects.requireNonNull(kind, "kind");
+        TokenBudget.checkRatio(target);
+    }
+
+    private CompressionMethod base() {
+        return spec.parse(options);
+    }
+
+    @Override
+    public String name() {
+        return base().name();
+    }
+
+    @Override
+    public String label() {
+        return base().label();
+    }
+
+    @Override
+    public Map<String, String> options() {
+        Map<String, String> m = new LinkedHashMap<>(base().options());
+        m.put("budget", kind.text());
+        return m;
+    }
+
+    @Override
+    public TokenBudget budget() {
+        return base().budget();
+    }
+
+    @Override
+    public boolean needsVisionAttention() {
+        return base().needsVisionAttention();
+    }
+
+    @Override
+    public boolean prunesAtPrefill() {
+        return base().prunesAtPrefill();
+    }
+
+    @Override
+    public boolean hasDecodeHook() {
+        return base().hasDecodeHook();
+    }
+
+    /** Runs only once resolved: the ratio that meets the budget depends on the video and the model. */
+    @Override
+    public Compressor preLlm() {
+        throw new IllegalStateException("a " + kind.text() + " budget is resolved on a video and a model first (CompressionMethod.resolve)");
+    }
+
+    /**
+     * The method at the largest ratio k/n of its own (n pooled tokens) whose cost is at most {@code target} times no
+     * compression's, searched by bisection as the cost grows with k.
+     *
+     * @throws InvalidOptionException (key {@code ratio}) when the target is outside the range the method reaches, naming it
+     */
+    @Override
+    public CompressionMethod resolve(VisualTokens pooled, ModelCost cost) {
+        int n = pooled.count();
+        double none = BudgetMeasure.of(kind, new NoneMethod(), pooled, cost);
+        int lo = smallestRunnable(n, pooled);
+        if (lo < 0) throw new InvalidOptionException("ratio", "no ratio of " + name() + " runs on this video");
+        double least = BudgetMeasure.of(kind, at(lo, n), pooled, cost) / none, most = BudgetMeasure.of(kind, at(n, n), pooled, cost) / none;
+        double goal = target * (1 + 1e-9);
+        if (goal < least || target > most * (1 + 1e-9))
+            throw new InvalidOptionException("ratio", String.format(Locale.ROOT,
+                    "%s reaches %.4g to %.4g of the %s without compression on this video (budget %s); got %s",
+                    label(), least, most, kind.meaning(), kind.text(), target));
+        int hi = n; // the largest k within the budget lies in [lo, hi]
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (BudgetMeasure.of(kind, at(mid, n), pooled, cost) / none <= goal) lo = mid;
+            else hi = mid - 1;
+        }
+        return at(lo, n);
+    }
+
+    /** The fewest tokens k for which the method runs at ratio k/n (DyCoke's TTM keeps its reference frames whole), or -1. */
+    private int smallestRunnable(int n, VisualTokens pooled) {
+        int lo = 1, hi = n;
+        if (!runs(n, n, pooled)) return -1;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (runs(mid, n, pooled)) hi = mid;
+            else lo = mid + 1;
+        }
+        return lo;
+    }
+
+    private boolean runs(int k, int n, VisualTokens pooled) {
+        try {
+            at(k, n).preLlm().compress(pooled);
+            return true;
+        } catch (InvalidOptionException e) {
+            return false;
+        }
+    }
+
+    /** The method at ratio k/n, which keeps exactly k of n tokens where it keeps {@code round(ratio·n)}. */
+    private CompressionMethod at(int k, int n) {
+        Map<String, String> o = new LinkedHashMap<>(options);
+        o.put("ratio", Double.toString((double) k / n));
+        return spec.parse(o);
+    }
+}

@@ -1,0 +1,52 @@
+package dev.dycoke4j.compress;
+
+import dev.dycoke4j.llm.KvCache;
+
+/**
+ * A method's cost on one video in the sense of a {@link BudgetKind}, from what its hooks would do: the pre-LLM step
+ * runs for real (so a method's own rounding counts), the in-LLM hooks are asked what they keep. Measured over the
+ * video's positions: its visual tokens and the newline token.
+ */
+final class BudgetMeasure {
+    private BudgetMeasure() {
+    }
+
+    /** The cost of {@code method} on {@code pooled}, every pooled token of a video. */
+    static double of(BudgetKind kind, CompressionMethod method, VisualTokens pooled, ModelCost cost) {
+        int kept = method.preLlm().compress(pooled).count();
+        if (kind == BudgetKind.TOKENS) return kept;
+        RequestShape shape = new RequestShape(cost.layers(), 0, kept, pooled.frames(), pooled.tokensPerFrame(), 1);
+        PrefillPruning prefill = method.prefill(shape);
+        DecodePruning decode = method.decode(shape);
+        int n = kept + 1;
+        return switch (kind) {
+            case TOKENS -> kept;
+            case ATTENDED -> decode != null ? decode.attendedAtSelection() : prefill != null ? prefill.kept() : kept;
+            case FLOPS -> prefill != null
+                    ? Flops.prefill(cost.layers(), n, prefill.layer() + 1, n - kept + prefill.kept(), cost.hidden(), cost.mlp())
+                    : Flops.prefill(cost.layers(), n, cost.layers(), n, cost.hidden(), cost.mlp());
+            case KV -> kvBytes(cost, kept, prefill, decode);
+        };
+    }
+
+    /**
+     * KV bytes of the video's positions after a re-selecting decode step: layers above FastV's layer hold only its kept
+     * rows; with DP's compact store, layers L and above hold the selection as float32 rows and the rest compact.
+     */
+    private static double kvBytes(ModelCost cost, int kept, PrefillPruning prefill, DecodePruning decode) {
+        int n = kept + 1;
+        KvCache.CompactType compact = decode != null ? decode.compactType() : null;
+        double bytes = 0;
+        for (int l = 0; l < cost.layers(); l++) {
+            int rows = prefill != null && l > prefill.layer() ? n - kept + prefill.kept() : n;
+            if (compact != null && l >= decode.layer()) {
+                int active = decode.attendedAtSelection();
+                bytes += (rows - kept + active) * (double) cost.rowBytes(Float.BYTES)
+                        + (kept - active) * (double) KvCache.compactRowBytes(compact, cost.kvHeads(), cost.headDim());
+            } else {
+                bytes += rows * (double) cost.rowBytes(cost.kvElementBytes());
+            }
+        }
+        return bytes;
+    }
+}

@@ -1,0 +1,114 @@
+package dev.dycoke4j.compress;
+
+import dev.dycoke4j.llm.KvCache;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code budget}: a ratio that fixes the attended tokens, the prefill FLOPs or the KV bytes instead of the tokens
+ * entering the LLM. The costs are checked against the formulas written out here, and each resolved ratio is the
+ * largest whose cost stays within the target.
+ */
+class BudgetKindTest {
+    static final int F = 8, T = 16, N = F * T;
+    static final ModelCost COST = new ModelCost(6, 64, 160, 2, 16, Float.BYTES);
+    static final VisualTokens VIDEO = Synthetic.video(F, T, 24, 3);
+
+    static double flops(long n, int from, long above) {
+        return Flops.prefill(COST.layers(), n, from, above, COST.hidden(), COST.mlp());
+    }
+
+    static CompressionMethod parse(String name, String... kv) {
+        Map<String, String> o = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) o.put(kv[i], kv[i + 1]);
+        return CompressionMethods.parse(name, o);
+    }
+
+    @Test
+    void theCostsAreThePapersFormulasOverTheVideosPositions() {
+        CompressionMethod uniform = parse("uniform", "ratio", "0.25");
+        int k = 32;
+        assertEquals(k, BudgetMeasure.of(BudgetKind.TOKENS, uniform, VIDEO, COST));
+        assertEquals(k, BudgetMeasure.of(BudgetKind.ATTENDED, uniform, VIDEO, COST));
+        assertEquals(flops(k + 1, COST.layers(), k + 1), BudgetMeasure.of(BudgetKind.FLOPS, uniform, VIDEO, COST));
+        assertEquals(COST.layers() * (k + 1) * 2.0 * 2 * 16 * 4, BudgetMeasure.of(BudgetKind.KV, uniform, VIDEO, COST));
+        // FastV keeps everything before the LLM and round(r·n) above its layer K
+        CompressionMethod fastv = parse("fastv", "ratio", "0.25", "fastv_k", "2");
+        assertEquals(N, BudgetMeasure.of(BudgetKind.TOKENS, fastv, VIDEO, COST));
+        assertEquals(k, BudgetMeasure.of(BudgetKind.ATTENDED, fastv, VIDEO, COST));
+        assertEquals(flops(N + 1, 3, k + 1), BudgetMeasure.of(BudgetKind.FLOPS, fastv, VIDEO, COST));
+        assertEquals((3 * (N + 1) + 3 * (k + 1)) * 2.0 * 2 * 16 * 4, BudgetMeasure.of(BudgetKind.KV, fastv, VIDEO, COST));
+        // DP (official) attends int((k-1)·(1-P)) + 1 at a selection; the compact store holds the rest at layers L and up
+        CompressionMethod dp = parse("uniform", "ratio", "0.25", "dp", "on", "dp_l", "2", "dp_store", "compact");
+        int sel = (int) ((k - 1) * (1 - 0.7)) + 1;
+        assertEquals(sel, BudgetMeasure.of(BudgetKind.ATTENDED, dp, VIDEO, COST));
+        assertEquals(flops(k + 1, COST.layers(), k + 1), BudgetMeasure.of(BudgetKind.FLOPS, dp, VIDEO, COST), "DP changes no prefill");
+        long compactRow = KvCache.compactRowBytes(KvCache.CompactType.INT8, 2, 16);
+        assertEquals(2 * (k + 1) * 2.0 * 2 * 16 * 4 + 4 * ((k + 1 - k + sel) * 2.0 * 2 * 16 * 4 + (k - sel) * (double) compactRow),
+                BudgetMeasure.of(BudgetKind.KV, dp, VIDEO, COST));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"uniform, flops, 0.3", "uniform, kv, 0.5", "vidcom2, flops, 0.25", "fastv, flops, 0.7", "fastv, attended, 0.2",
+            "dycoke, flops, 0.6", "dycoke, attended, 0.2", "uniform+dp, attended, 0.2", "evs+dp, kv, 0.6", "frames, flops, 0.4"})
+    void theResolvedRatioIsTheLargestWithinTheTarget(String name, String kind, double target) {
+        CompressionMethod m = parse(name, "ratio", Double.toString(target), "budget", kind, "dp_l", "2");
+        assertInstanceOf(AtBudget.class, m);
+        BudgetKind k = BudgetKind.valueOf(kind.toUpperCase(java.util.Locale.ROOT));
+        CompressionMethod at = m.resolve(VIDEO, COST);
+        double none = BudgetMeasure.of(k, CompressionMethods.none(), VIDEO, COST);
+        double got = BudgetMeasure.of(k, at, VIDEO, COST) / none;
+        assertTrue(got <= target * (1 + 1e-9), got + " within " + target);
+        double own = ((TokenBudget.Ratio) at.budget()).ratio();
+        int kept = (int) Math.round(own * N);
+        if (kept < N) {
+            Map<String, String> next = new LinkedHashMap<>(at.options());
+            next.put("ratio", Double.toString((kept + 1.0) / N));
+            double more = BudgetMeasure.of(k, CompressionMethods.parse(name.replace("+dp", ""), next), VIDEO, COST) / none;
+            assertTrue(more > target, "one token more, " + more + ", is over " + target);
+        }
+        assertEquals(name.endsWith("+dp") ? name : name.equals("dycoke") ? "dycoke" : name, at.label());
+    }
+
+    @Test
+    void aTargetOutsideTheReachableRangeNamesTheRange() {
+        // DP attends at most int((n-1)·0.3) + 1 of n tokens, so half of them is out of reach
+        var e = assertThrows(InvalidOptionException.class,
+                () -> parse("dycoke", "ratio", "0.5", "budget", "attended", "dp_l", "2").resolve(VIDEO, COST));
+        assertEquals("ratio", e.key());
+        assertTrue(e.getMessage().matches("ratio dycoke reaches 0\\.\\d+ to 0\\.30\\d* of the visual tokens attended per decode step "
+                + "without compression on this video \\(budget attended\\); got 0\\.5"), e.getMessage());
+        // TTM keeps its reference frames whole: 3 of 8 frames at least
+        e = assertThrows(InvalidOptionException.class, () -> parse("dycoke", "ratio", "0.05", "budget", "flops", "dp", "off").resolve(VIDEO, COST));
+        assertTrue(e.getMessage().contains("dycoke reaches 0.3"), e.getMessage());
+    }
+
+    @Test
+    void aBudgetNeedsARatio() {
+        var e = assertThrows(InvalidOptionException.class, () -> parse("uniform", "budget", "flops"));
+        assertEquals("budget", e.key());
+        assertEquals("budget of flops needs a ratio: the share of prefill FLOPs of the video's positions to keep", e.getMessage());
+        e = assertThrows(InvalidOptionException.class, () -> parse("none", "budget", "kv"));
+        assertEquals("budget needs a ratio to fix, and none takes none", e.getMessage());
+        e = assertThrows(InvalidOptionException.class, () -> parse("uniform", "budget", "joules", "ratio", "0.5"));
+        assertEquals("budget takes tokens, attended, flops, kv; got 'joules'", e.getMessage());
+        assertEquals(parse("uniform", "ratio", "0.5"), parse("uniform", "ratio", "0.5", "budget", "tokens"), "tokens: the method as it is");
+    }
+
+    @Test
+    void anUnresolvedBudgetDoesNotRun() {
+        CompressionMethod m = parse("uniform", "ratio", "0.5", "budget", "kv");
+        assertThrows(IllegalStateException.class, () -> m.preLlm());
+        assertEquals("kv", m.options().get("budget"));
+        assertEquals(m.key(), CompressionMethods.parse("uniform", m.options()).key(), "the options text rebuilds it");
+    }
+}
