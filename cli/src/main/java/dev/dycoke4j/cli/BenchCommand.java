@@ -155,8 +155,11 @@ final class BenchCommand implements Callable<Integer> {
         }
         double bandwidth = Math.max(bandwidthBefore, CopyBandwidth.measure(CopyBandwidth.BYTES, 7));
         var bound = new BenchReport.Bound(bandwidth, weightBytes);
-        List<String> table = BenchReport.markdown(rows, bound);
+        MachineInfo machine = MachineInfo.current();
+        List<String> table = new java.util.ArrayList<>(BenchReport.markdown(rows, bound));
+        table.addAll(List.of("", "Machine: " + machine.line()));
         ObjectNode root = new ObjectMapper().createObjectNode();
+        root.set("machine", new ObjectMapper().valueToTree(machine.asMap()));
         root.put("model", m.toString()).put("video", clip.toString()).put("threads", Parallel.threads())
                 .put("max_new_tokens", maxNewTokens).put("repeat", repeat);
         BenchReport.json(rows, bound, root);
@@ -184,7 +187,7 @@ final class BenchCommand implements Callable<Integer> {
         boolean repeatGiven = spec.commandLine().getParseResult().hasMatchedOption("--repeat");
         Path m = inputs.model();
         p.run(new PeerBenchmark.Request(m, BenchAssets.dir(inputs.cache), promptTokens, maxNewTokens, repeatGiven ? repeat : 1,
-                warmup, Parallel.threads(), json, load), out, err);
+                warmup, Parallel.threads(), json, load, MachineInfo.current().asMap()), out, err);
         return 0;
     }
 }

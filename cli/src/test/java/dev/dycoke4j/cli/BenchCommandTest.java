@@ -39,6 +39,14 @@ class BenchCommandTest {
         assertTrue(root.get("copy_bandwidth_bytes_per_s").asDouble() > 1e8, root.toString());
         assertTrue(root.get("decode_weight_bytes").asLong() > 0);
         assertTrue(root.get("huge_pages").isBoolean(), root.toString());
+        JsonNode machine = root.get("machine");
+        assertEquals(MachineInfo.cpuModel(), machine.get("cpu").asText());
+        assertEquals(Runtime.getRuntime().availableProcessors(), machine.get("logical_cores").asInt());
+        assertEquals(dev.dycoke4j.kernel.VectorWidth.bits(), machine.get("vector_bits").asInt());
+        assertTrue(machine.get("jdk").asText().startsWith(Runtime.version().toString()), machine.toString());
+        // the tests run from a git checkout (a clone in CI): its commit, and whether tracked files differ from it
+        assertTrue(machine.get("commit").asText().matches("[0-9a-f]{40}"), machine.toString());
+        assertTrue(machine.get("dirty").isBoolean(), machine.toString());
         assertEquals(OffHeap.hugePagesGranted(), root.get("huge_pages").asBoolean(), "whether this process's large blocks got huge pages");
         assertEquals(root.get("copy_bandwidth_bytes_per_s").asDouble() / root.get("decode_weight_bytes").asLong(), bound, 1e-9 * bound);
         for (JsonNode run : runs) {
@@ -78,6 +86,7 @@ class BenchCommandTest {
         assertTrue(r.out().contains("| none | 2 | 32 -> 32 |"), r.out());
         assertTrue(r.out().contains("| uniform | 2 | 32 -> "), r.out());
         assertTrue(r.out().contains("Decode bound: "), r.out());
+        assertTrue(r.out().contains("\nMachine: " + MachineInfo.cpuModel() + ", "), r.out());
         Path out = tmp.resolve("out");
         assertEquals(r.out().strip(), Files.readString(out.resolve("bench.md")).strip());
         assertEquals(2, new ObjectMapper().readTree(out.resolve("bench.json").toFile()).get("runs").size());

@@ -16,10 +16,11 @@ public interface PeerBenchmark {
      * What to run: our checkpoint directory (LLaVA-OneVision layout; the peer derives its own layout from it, with the
      * same weights, under {@code cacheDir}), the prompt length in token ids, the tokens to decode, timed runs, untimed
      * full-length runs of each engine before them, the threads each engine gets, and how our engine loads its weights
-     * (as stored, or int8 with {@code --weights q8}).
+     * (as stored, or int8 with {@code --weights q8}), and the machine and commit the figures belong to, which the
+     * peer's report carries ({@code machine} in its JSON).
      */
     record Request(Path model, Path cacheDir, int promptTokens, int newTokens, int repeat, int warmup, int threads, boolean json,
-                   dev.dycoke4j.pipeline.LoadOptions load) {
+                   dev.dycoke4j.pipeline.LoadOptions load, java.util.Map<String, Object> machine) {
     }
 
     /**

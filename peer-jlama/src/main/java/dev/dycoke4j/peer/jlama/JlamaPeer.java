@@ -72,7 +72,7 @@ public final class JlamaPeer implements PeerBenchmark {
         table.println(String.format(Locale.ROOT, "greedy tokens identical for the first %d of %d", agree, r.newTokens()));
         table.flush();
         if (r.json()) {
-            out.println(json(r.promptTokens(), op, pp, od, pd));
+            out.println(json(r.promptTokens(), op, pp, od, pd, r.machine()));
             out.flush();
         }
     }
@@ -84,9 +84,11 @@ public final class JlamaPeer implements PeerBenchmark {
     }
 
     /** The {@code --json} document: exactly these keys. */
-    static String json(int promptTokens, double ourPrefill, double peerPrefill, double ourDecode, double peerDecode) {
+    static String json(int promptTokens, double ourPrefill, double peerPrefill, double ourDecode, double peerDecode,
+                       java.util.Map<String, Object> machine) {
         ObjectNode root = new ObjectMapper().createObjectNode();
         root.put("peer", "jlama").put("prompt_tokens", promptTokens);
+        root.set("machine", new ObjectMapper().valueToTree(machine));
         root.putObject("prefill_tokens_per_s").put("dycoke", ourPrefill).put("jlama", peerPrefill);
         root.putObject("decode_tokens_per_s").put("dycoke", ourDecode).put("jlama", peerDecode);
         return root.toPrettyString();
