@@ -108,7 +108,7 @@ class JsonOutputTest {
     void benchOnTheOracleModel() throws Exception {
         JsonNode j = json("bench", "--model", MODEL, "--video", CLIP, "--out", tmp.resolve("out").toString(), "--frames", "2,4", "--repeat", "1",
                 "--max-new-tokens", "2", "--methods", "none,uniform", "--json");
-        assertEquals(List.of("model", "video", "threads", "max_new_tokens", "repeat", "copy_bandwidth_bytes_per_s", "decode_weight_bytes",
+        assertEquals(List.of("machine", "model", "video", "threads", "max_new_tokens", "repeat", "copy_bandwidth_bytes_per_s", "decode_weight_bytes",
                 "decode_bound_tokens_per_s", "huge_pages", "runs"), keys(j));
         assertEquals(4, j.get("runs").size(), "2 methods x 2 frame counts");
         assertEquals(STRICT.readTree(tmp.resolve("out/bench.json").toFile()), j, "the same document as bench.json");
