@@ -16,9 +16,11 @@ import java.nio.ByteOrder;
 /**
  * {@code y[m,n] = x[m,k] · W[n,k]ᵀ (+ bias[n])} for a {@link Q8Matrix} W: the int8 twin of {@link Gemm#linear}.
  *
- * <p>From {@value Gemm#PACK_MIN_ROWS} rows of x on (prefill) W is dequantized once into {@link PackedGemm}'s F32
- * panels, so prefill runs at the F32 speed. Below (decode) it is a matvec over the int8 quants as stored, which should
- * be bound by the bytes of W (1 + 4/32 bytes per weight against BF16's 2). It reads W in {@link Q8Matrix}'s grouped
+ * <p>Above {@value #MATVEC_MAX_ROWS} rows of x (prefill) W is dequantized once into {@link PackedGemm}'s F32
+ * panels, so prefill runs at the F32 speed. Up to it (decode, one row per sequence of a batch) it is a matvec over
+ * the int8 quants as stored, which should be bound by the bytes of W (1 + 4/32 bytes per weight against BF16's 2,
+ * and the F32 panels' 4): each block of W's rows is read from memory once for all the rows of x, and a group of
+ * quants once converted for four of them. It reads W in {@link Q8Matrix}'s grouped
  * byte order: L words of a group of 64 are one int-vector load, and byte j of each word, taken apart by two shifts
  * ({@code (w << 24-8j) >> 24}, arithmetic; one for j = 3), converted and multiplied into x, gives L consecutive
  * elements {@code 16j + c}, so x is read in order. Bytes 0 and 1 are the group's first block and bytes 2 and 3 its
@@ -39,13 +41,20 @@ public final class GemmQ8 {
     /** Int-vector loads per group. */
     static final int H = GROUPED ? 16 / L : 0;
 
+    /**
+     * The most rows of x that take the int8 matvec: a batch of decode tokens up to a server's usual batch. Above, the
+     * F32 panels' register tile does a quarter of the matvec's work per row and reads 3.6 times the bytes, so it pays
+     * once the rows are many (prefill).
+     */
+    static final int MATVEC_MAX_ROWS = 8;
+
     private GemmQ8() {
     }
 
     public static void linear(float[] x, int m, int k, Q8Matrix w, float[] bias, float[] y) {
         check(x, m, k, w, bias, y);
         int n = w.rows();
-        if (m >= Gemm.PACK_MIN_ROWS) {
+        if (m > MATVEC_MAX_ROWS) {
             PackedGemm.linear(x, m, k, PackedGemm.packed(w), bias, y);
             return;
         }
@@ -53,9 +62,9 @@ public final class GemmQ8 {
         Parallel.forRangeBalanced(n, 64, Gemm.blockRows(k), (lo, hi) -> matvec(x, m, k, q, s, bias, y, n, lo, hi));
     }
 
-    /** {@link Gemm#linearSameInput} for int8 weights: below {@value Gemm#PACK_MIN_ROWS} rows, one job over all their rows. */
+    /** {@link Gemm#linearSameInput} for int8 weights: up to {@value #MATVEC_MAX_ROWS} rows, one job over all their rows. */
     public static void linearSameInput(float[] x, int m, int k, Q8Matrix[] ws, float[][] biases, float[][] ys) {
-        if (m >= Gemm.PACK_MIN_ROWS) {
+        if (m > MATVEC_MAX_ROWS) {
             for (int i = 0; i < ws.length; i++) linear(x, m, k, ws[i], biases[i], ys[i]);
             return;
         }
@@ -78,9 +87,11 @@ public final class GemmQ8 {
     /** Rows {@code [j0, j1)} of y. */
     static void matvec(float[] x, int m, int k, MemorySegment q, MemorySegment s, float[] bias, float[] y, int n, int j0, int j1) {
         int blocks = k / BLOCK, whole = k / GROUP * GROUP;
+        int four = GROUPED ? m / 4 * 4 : 0;
+        for (int i = 0; i < four; i += 4) matvecGrouped4(x, i * k, k, q, s, y, i * n, n, j0, j1);
         for (int i = 0; i < m; i++) {
             int xo = i * k, yo = i * n;
-            if (GROUPED) matvecGrouped(x, xo, k, q, s, y, yo, j0, j1);
+            if (GROUPED && i >= four) matvecGrouped(x, xo, k, q, s, y, yo, j0, j1);
             for (int j = j0; j < j1; j++) {
                 long qo = (long) j * k, so = 4L * j * blocks;
                 float v = GROUPED ? y[yo + j] : dotScalar(x, xo, k, q, qo, s, so);
@@ -127,6 +138,77 @@ public final class GemmQ8 {
                 c1 = a1.fma(FloatVector.broadcast(F, s.get(Kernels.F32LE, so + 8L * g + 4)), c1);
             }
             y[yo + j] = c0.add(c1).reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /**
+     * {@link #matvecGrouped} for four consecutive rows of x at once ({@code xo} the first's offset, {@code yo} its
+     * output's; rows n apart in y): the words of a group are loaded and their bytes converted once for the four, and
+     * each row then sums exactly as {@link #matvecGrouped} sums it, so a row's result does not depend on the rows it
+     * shares a batch with. Eight accumulators, two partial sums per row and four converted quants: 21 vector
+     * registers, within AVX-512's 32 (AVX2's 16 spill a few to L1).
+     */
+    static void matvecGrouped4(float[] x, int xo, int k, MemorySegment q, MemorySegment s, float[] y, int yo, int n, int j0, int j1) {
+        int groups = k / GROUP, blocks = k / BLOCK, x1 = xo + k, x2 = x1 + k, x3 = x2 + k;
+        for (int j = j0; j < j1; j++) {
+            long qo = (long) j * k, so = 4L * j * blocks;
+            FloatVector c0 = FloatVector.zero(F), c1 = c0, d0 = c0, d1 = c0, e0 = c0, e1 = c0, f0 = c0, f1 = c0;
+            for (int g = 0; g < groups; g++) {
+                int ge = g * GROUP;
+                long qe = qo + ge;
+                IntVector w = IntVector.fromMemorySegment(I, q, qe, LE);
+                FloatVector p24 = part(w, 24), p8 = part(w, 8), p16 = part(w, 16), p0 = part(w, 0);
+                FloatVector a0 = p24.mul(FloatVector.fromArray(F, x, xo + ge)), a1 = p8.mul(FloatVector.fromArray(F, x, xo + ge + 32));
+                FloatVector b0 = p24.mul(FloatVector.fromArray(F, x, x1 + ge)), b1 = p8.mul(FloatVector.fromArray(F, x, x1 + ge + 32));
+                FloatVector h0 = p24.mul(FloatVector.fromArray(F, x, x2 + ge)), h1 = p8.mul(FloatVector.fromArray(F, x, x2 + ge + 32));
+                FloatVector i0 = p24.mul(FloatVector.fromArray(F, x, x3 + ge)), i1 = p8.mul(FloatVector.fromArray(F, x, x3 + ge + 32));
+                a0 = p16.fma(FloatVector.fromArray(F, x, xo + ge + 16), a0);
+                a1 = p0.fma(FloatVector.fromArray(F, x, xo + ge + 48), a1);
+                b0 = p16.fma(FloatVector.fromArray(F, x, x1 + ge + 16), b0);
+                b1 = p0.fma(FloatVector.fromArray(F, x, x1 + ge + 48), b1);
+                h0 = p16.fma(FloatVector.fromArray(F, x, x2 + ge + 16), h0);
+                h1 = p0.fma(FloatVector.fromArray(F, x, x2 + ge + 48), h1);
+                i0 = p16.fma(FloatVector.fromArray(F, x, x3 + ge + 16), i0);
+                i1 = p0.fma(FloatVector.fromArray(F, x, x3 + ge + 48), i1);
+                for (int h = 1; h < H; h++) { // the other words of the group where a vector holds fewer than 16
+                    w = IntVector.fromMemorySegment(I, q, qe + 4L * L * h, LE);
+                    p24 = part(w, 24);
+                    p8 = part(w, 8);
+                    p16 = part(w, 16);
+                    p0 = part(w, 0);
+                    int xh = ge + L * h;
+                    a0 = p24.fma(FloatVector.fromArray(F, x, xo + xh), a0);
+                    a1 = p8.fma(FloatVector.fromArray(F, x, xo + xh + 32), a1);
+                    a0 = p16.fma(FloatVector.fromArray(F, x, xo + xh + 16), a0);
+                    a1 = p0.fma(FloatVector.fromArray(F, x, xo + xh + 48), a1);
+                    b0 = p24.fma(FloatVector.fromArray(F, x, x1 + xh), b0);
+                    b1 = p8.fma(FloatVector.fromArray(F, x, x1 + xh + 32), b1);
+                    b0 = p16.fma(FloatVector.fromArray(F, x, x1 + xh + 16), b0);
+                    b1 = p0.fma(FloatVector.fromArray(F, x, x1 + xh + 48), b1);
+                    h0 = p24.fma(FloatVector.fromArray(F, x, x2 + xh), h0);
+                    h1 = p8.fma(FloatVector.fromArray(F, x, x2 + xh + 32), h1);
+                    h0 = p16.fma(FloatVector.fromArray(F, x, x2 + xh + 16), h0);
+                    h1 = p0.fma(FloatVector.fromArray(F, x, x2 + xh + 48), h1);
+                    i0 = p24.fma(FloatVector.fromArray(F, x, x3 + xh), i0);
+                    i1 = p8.fma(FloatVector.fromArray(F, x, x3 + xh + 32), i1);
+                    i0 = p16.fma(FloatVector.fromArray(F, x, x3 + xh + 16), i0);
+                    i1 = p0.fma(FloatVector.fromArray(F, x, x3 + xh + 48), i1);
+                }
+                FloatVector s0 = FloatVector.broadcast(F, s.get(Kernels.F32LE, so + 8L * g));
+                FloatVector s1 = FloatVector.broadcast(F, s.get(Kernels.F32LE, so + 8L * g + 4));
+                c0 = a0.fma(s0, c0);
+                c1 = a1.fma(s1, c1);
+                d0 = b0.fma(s0, d0);
+                d1 = b1.fma(s1, d1);
+                e0 = h0.fma(s0, e0);
+                e1 = h1.fma(s1, e1);
+                f0 = i0.fma(s0, f0);
+                f1 = i1.fma(s1, f1);
+            }
+            y[yo + j] = c0.add(c1).reduceLanes(VectorOperators.ADD);
+            y[yo + n + j] = d0.add(d1).reduceLanes(VectorOperators.ADD);
+            y[yo + 2 * n + j] = e0.add(e1).reduceLanes(VectorOperators.ADD);
+            y[yo + 3 * n + j] = f0.add(f1).reduceLanes(VectorOperators.ADD);
         }
     }
 

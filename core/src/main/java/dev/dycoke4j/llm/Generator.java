@@ -1,6 +1,8 @@
 package dev.dycoke4j.llm;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -138,12 +140,40 @@ public final class Generator {
 
     /** Runs the decode step of the token chosen last, which gives the next {@link #logits}; nothing when the loop is over. */
     public void feed() {
-        if (!unfed) {
-            if (done()) return;
-            throw new IllegalStateException("no token chosen to feed");
+        feed(List.of(this));
+    }
+
+    /**
+     * {@link #feed} for several loops over the same decoder as one batch ({@link Qwen2Decoder#decode}): each linear
+     * layer reads its weights once for all their tokens. Loops that are over are left out.
+     *
+     * @throws IllegalArgumentException when the loops run on different decoders
+     * @throws IllegalStateException    when a loop that is not over has no token chosen
+     */
+    public static void feed(List<Generator> loops) {
+        List<Generator> run = new ArrayList<>(loops.size());
+        for (Generator g : loops) {
+            if (g.dec != loops.getFirst().dec) throw new IllegalArgumentException("loops on different decoders cannot step as one batch");
+            if (g.unfed) run.add(g);
+            else if (!g.done()) throw new IllegalStateException("no token chosen to feed");
         }
-        unfed = false;
-        next = dec.forward(dec.embed(new int[]{out[n - 1]}), 1, cache, 1, hook);
+        if (run.isEmpty()) return;
+        int B = run.size();
+        int[] tokens = new int[B];
+        KvCache[] caches = new KvCache[B];
+        AttentionHook[] hooks = new AttentionHook[B];
+        for (int b = 0; b < B; b++) {
+            Generator g = run.get(b);
+            tokens[b] = g.out[g.n - 1];
+            caches[b] = g.cache;
+            hooks[b] = g.hook;
+        }
+        Qwen2Decoder dec = run.getFirst().dec;
+        float[][] logits = dec.decode(dec.embed(tokens), caches, hooks);
+        for (int b = 0; b < B; b++) {
+            run.get(b).unfed = false;
+            run.get(b).next = logits[b];
+        }
     }
 
     /** Whether the loop is over: a stop token, {@code maxNewTokens} tokens, or a full cache. */

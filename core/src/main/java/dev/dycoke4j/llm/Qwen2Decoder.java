@@ -9,6 +9,8 @@ import dev.dycoke4j.kernel.Linear;
 import dev.dycoke4j.tensor.Tensor;
 import dev.dycoke4j.io.Weights;
 
+import java.util.Arrays;
+
 /**
  * The Qwen2 language model: token embeddings, decoder blocks, final RMSNorm and the (possibly tied) LM head. Loaded
  * with int8 weights, every linear layer and the head are int8; embedding lookups still read the stored rows (one row
@@ -102,27 +104,18 @@ public final class Qwen2Decoder {
 
     /**
      * As above, and with a prefill hook (FastV) that drops rows after its layer when T &gt; 1. The logits are those of
-     * the last {@code logitRows} rows that reach the top (fewer when the prefill hook dropped some).
+     * the last {@code logitRows} rows that reach the top (fewer when the prefill hook dropped some). A single token is
+     * the decode step of a batch of one ({@link #decode}).
      */
     public float[] forward(float[] x, int T, KvCache cache, int logitRows, AttentionHook hook, PrefillHook prefill) {
+        if (T == 1 && logitRows == 1) return decode(x, new KvCache[]{cache}, new AttentionHook[]{hook})[0];
         int d = c.hiddenSize(), pos0 = cache.length();
         int[] positions = new int[T];
         for (int t = 0; t < T; t++) positions[t] = pos0 + t;
-        if (hook != null && T == 1) {
-            int probe = checkLayer(hook.probeLayer(), "attention hook");
-            float[] probs = new float[cache.length(probe) + 1];
-            int[] active = null;
-            for (int i = 0; i < layers.length; i++) {
-                layers[i].forward(x, 1, positions, cache, rope, i > probe ? active : null, i == probe ? probs : null);
-                if (i == probe) {
-                    active = hook.select(probs, probs.length);
-                    hook.afterSelect(cache, active);
-                }
-            }
-        } else if (prefill != null && T > 1) {
+        if (prefill != null && T > 1) {
             int at = checkLayer(prefill.layer(), "prefill hook");
             float[] probs = new float[cache.length(at) + T];
-            for (int i = 0; i <= at; i++) layers[i].forward(x, T, positions, cache, rope, null, i == at ? probs : null);
+            for (int i = 0; i <= at; i++) layers[i].forward(x, rope, new Qwen2Layer.Rows(cache, T, positions, null, i == at ? probs : null));
             int[] keep = prefill.keep(probs, T);
             if (keep.length == 0 || keep[keep.length - 1] != T - 1)
                 throw new IllegalStateException("a prefill hook must keep the last row");
@@ -135,16 +128,57 @@ public final class Qwen2Decoder {
             x = kx;
             positions = kp;
             T = keep.length;
-            for (int i = at + 1; i < layers.length; i++) layers[i].forward(x, T, positions, cache, rope, null, null);
+            for (int i = at + 1; i < layers.length; i++) layers[i].forward(x, rope, new Qwen2Layer.Rows(cache, T, positions, null, null));
             logitRows = Math.min(logitRows, T);
         } else {
-            for (Qwen2Layer l : layers) l.forward(x, T, positions, cache, rope, null, null);
+            for (Qwen2Layer l : layers) l.forward(x, rope, new Qwen2Layer.Rows(cache, T, positions, null, null));
         }
-        int first = T - logitRows;
-        float[] h = new float[logitRows * d];
-        System.arraycopy(x, first * d, h, 0, logitRows * d);
-        Norms.rmsNorm(h, norm, (float) c.rmsNormEps(), h, logitRows, d);
-        return head.apply(h, logitRows);
+        return logits(x, T - logitRows, logitRows);
+    }
+
+    /**
+     * One decode step of B sequences at once: row b of {@code x [B, d]} is the input embedding of sequence b's new
+     * token, which follows the {@code caches[b].length()} positions cached and is attended under {@code hooks[b]}
+     * (null: none). Each linear layer multiplies all B rows in one call, so the weights are read once for the batch;
+     * RoPE, attention and the hooks are each sequence's own. Returns each sequence's next-token logits {@code [vocab]}.
+     */
+    public float[][] decode(float[] x, KvCache[] caches, AttentionHook[] hooks) {
+        int B = caches.length, d = c.hiddenSize();
+        if (hooks.length != B || x.length < B * d)
+            throw new IllegalArgumentException(B + " caches, " + hooks.length + " hooks and " + x.length / d + " rows of input: one each per sequence");
+        int[] probe = new int[B];
+        int[][] positions = new int[B][], active = new int[B][];
+        float[][] probs = new float[B][];
+        for (int b = 0; b < B; b++) {
+            positions[b] = new int[]{caches[b].length()};
+            probe[b] = hooks[b] == null ? -1 : checkLayer(hooks[b].probeLayer(), "attention hook");
+            if (hooks[b] != null) probs[b] = new float[caches[b].length(probe[b]) + 1];
+        }
+        Qwen2Layer.Rows[] rows = new Qwen2Layer.Rows[B];
+        for (int i = 0; i < layers.length; i++) {
+            for (int b = 0; b < B; b++)
+                rows[b] = new Qwen2Layer.Rows(caches[b], 1, positions[b], i > probe[b] ? active[b] : null, i == probe[b] ? probs[b] : null);
+            layers[i].forward(x, rope, rows);
+            for (int b = 0; b < B; b++)
+                if (i == probe[b]) {
+                    active[b] = hooks[b].select(probs[b], probs[b].length);
+                    hooks[b].afterSelect(caches[b], active[b]);
+                }
+        }
+        float[] logits = logits(x, 0, B);
+        if (B == 1) return new float[][]{logits};
+        int vocab = c.vocabSize();
+        float[][] each = new float[B][];
+        for (int b = 0; b < B; b++) each[b] = Arrays.copyOfRange(logits, b * vocab, (b + 1) * vocab);
+        return each;
+    }
+
+    /** The final norm and the LM head over rows {@code [first, first + n)} of x: {@code [n, vocab]}. */
+    private float[] logits(float[] x, int first, int n) {
+        int d = c.hiddenSize();
+        float[] h = Arrays.copyOfRange(x, first * d, (first + n) * d);
+        Norms.rmsNorm(h, norm, (float) c.rmsNormEps(), h, n, d);
+        return head.apply(h, n);
     }
 
     /** The last hidden state after every layer for the last position: for tests. */
@@ -154,7 +188,7 @@ public final class Qwen2Decoder {
         for (int t = 0; t < T; t++) positions[t] = pos0 + t;
         float[] out = new float[layers.length * d];
         for (int i = 0; i < layers.length; i++) {
-            layers[i].forward(x, T, positions, cache, rope, null, null);
+            layers[i].forward(x, rope, new Qwen2Layer.Rows(cache, T, positions, null, null));
             System.arraycopy(x, (T - 1) * d, out, i * d, d);
         }
         return out;

@@ -7,6 +7,8 @@ import dev.dycoke4j.kernel.Rope;
 import dev.dycoke4j.kernel.Linear;
 import dev.dycoke4j.io.Weights;
 
+import java.util.Arrays;
+
 /** One Qwen2 block: x += o(attn(rope(q), rope(k), v)) over RMSNorm(x); x += down(silu(gate)·up) over RMSNorm(x). */
 final class Qwen2Layer {
     private final TextConfig c;
@@ -36,30 +38,53 @@ final class Qwen2Layer {
     }
 
     /**
-     * Runs T tokens at absolute positions {@code positions[0..T)} (ascending); x {@code [T, d]} is updated in place.
-     * Their keys and values go into this layer's next cache slots; attention, by the kernel of the layer's
-     * {@link KvStorage}, is causal over the layer's slots. For a single decode token, {@code active} restricts the
-     * slots attended (null: all). If {@code probs} is not null it receives the last row's attention probabilities over
-     * the slots, averaged over query heads.
+     * One sequence's consecutive rows of a layer's input: {@code count} tokens at absolute positions
+     * {@code positions[0..count)} (ascending) whose keys and values go into {@code cache}'s next slots of the layer.
+     * For a single decode token, {@code active} restricts the slots attended (null: all). If {@code probs} is not null
+     * it receives the last row's attention probabilities over the slots, averaged over query heads.
      */
-    void forward(float[] x, int T, int[] positions, KvCache cache, Rope rope, int[] active, float[] probs) {
-        int d = c.hiddenSize(), hd = c.headDim(), H = c.numHeads(), KVH = c.numKvHeads(), kvDim = KVH * hd;
-        int slot0 = cache.length(index);
-        cache.reserve(index, T);
+    record Rows(KvCache cache, int count, int[] positions, int[] active, float[] probs) {
+    }
+
+    /**
+     * Runs the rows of one or more sequences, {@code x [Σ count, d]} (each sequence's rows in turn), updated in place.
+     * Every linear layer takes all the rows at once, so a batch of decode tokens reads each weight once; RoPE, the
+     * cache writes and attention (by the kernel of the layer's {@link KvStorage}, causal over the layer's slots) are
+     * each sequence's own.
+     */
+    void forward(float[] x, Rope rope, Rows... seqs) {
+        int d = c.hiddenSize(), T = 0;
+        for (Rows s : seqs) T += s.count;
         float[] xb = new float[T * d];
         Norms.rmsNorm(x, inNorm, (float) c.rmsNormEps(), xb, T, d);
         float[][] qkv = Linear.applySameInput(xb, T, q, k, v);
-        float[] qs = qkv[0], ks = qkv[1], vs = qkv[2];
-        float[] cos = new float[hd / 2], sin = new float[hd / 2];
-        for (int t = 0; t < T; t++) {
-            rope.apply(qs, t * H * hd, H, positions[t], cos, sin);
-            rope.apply(ks, t * kvDim, KVH, positions[t], cos, sin);
+        float[] att = new float[T * c.numHeads() * c.headDim()];
+        int row = 0;
+        for (Rows s : seqs) {
+            attend(s, row, qkv[0], qkv[1], qkv[2], rope, att);
+            row += s.count;
         }
-        cache.put(index, slot0, T, ks, 0, vs, 0);
-        float[] att = new float[T * H * hd];
-        cache.storage(index).attend(qs, T, slot0, H, (float) Math.pow(hd, -0.5), active, att, probs);
-        cache.advance(index, T);
         afterAttention(x, xb, att, T);
+    }
+
+    /** RoPE, the cache write and attention of one sequence's rows, from {@code row} on in q, k, v and att. */
+    private void attend(Rows s, int row, float[] qs, float[] ks, float[] vs, Rope rope, float[] att) {
+        int hd = c.headDim(), H = c.numHeads(), KVH = c.numKvHeads(), kvDim = KVH * hd, qDim = H * hd, n = s.count;
+        float[] cos = new float[hd / 2], sin = new float[hd / 2];
+        for (int t = 0; t < n; t++) {
+            rope.apply(qs, (row + t) * qDim, H, s.positions[t], cos, sin);
+            rope.apply(ks, (row + t) * kvDim, KVH, s.positions[t], cos, sin);
+        }
+        KvCache cache = s.cache;
+        int slot0 = cache.length(index);
+        cache.reserve(index, n);
+        cache.put(index, slot0, n, ks, row * kvDim, vs, row * kvDim);
+        boolean all = n * qDim == qs.length; // one sequence: its rows are the whole arrays
+        float[] q1 = all ? qs : Arrays.copyOfRange(qs, row * qDim, (row + n) * qDim);
+        float[] out = all ? att : new float[n * qDim];
+        cache.storage(index).attend(q1, n, slot0, H, (float) Math.pow(hd, -0.5), s.active, out, s.probs);
+        if (!all) System.arraycopy(out, 0, att, row * qDim, n * qDim);
+        cache.advance(index, n);
     }
 
     /** The attention output projection and residual, then the MLP block and its residual; xb is scratch. */

@@ -119,7 +119,10 @@ public final class AnswerStage {
 
     /**
      * One decode step for each of {@code sequences} that is prefilled and not done: each chooses its token (sampled
-     * by its own sampler), then each runs it through the model on its own KV cache with its own method state.
+     * by its own sampler, streamed, checked against its stop ids and token limit), then those not done by it run
+     * through the model as one batch: each weight matrix multiplies all their rows at once, while RoPE, attention over
+     * its own KV cache and its method's state (DyCoke's DP) stay each sequence's own. A batch of one is
+     * {@link Sequence#step}.
      *
      * @throws IllegalArgumentException when a sequence was started by another stage
      */
@@ -128,7 +131,7 @@ public final class AnswerStage {
             if (s.stage() != this) throw new IllegalArgumentException("a sequence started by another answer stage");
         List<Sequence> running = sequences.stream().filter(s -> s.prefillDone() && !s.done()).toList();
         for (Sequence s : running) s.choose(-1);
-        for (Sequence s : running) s.feed();
+        Sequence.feed(running);
     }
 
     private int firstVideoPosition(int[] prompt) {

@@ -128,9 +128,19 @@ public final class Sequence {
 
     /** Runs the token chosen last through the model. */
     void feed() {
+        feed(List.of(this));
+    }
+
+    /**
+     * Runs the tokens the sequences chose last through the model as one batch ({@link Generator#feed(List)}); each
+     * sequence run counts the whole step in its decode time, the time its token took. Those done need no step.
+     */
+    static void feed(List<Sequence> batch) {
+        List<Sequence> run = batch.stream().filter(s -> !s.done()).toList();
         long t0 = System.nanoTime();
-        g.feed();
-        decodeNanos += System.nanoTime() - t0;
+        Generator.feed(run.stream().map(s -> s.g).toList());
+        long took = System.nanoTime() - t0;
+        for (Sequence s : run) s.decodeNanos += took;
     }
 
     /** Whether the answer is complete: a stop token, the token limit, or a full context. */
