@@ -41,12 +41,7 @@ public final class EvalDatasets {
         List<String> missingIds = new ArrayList<>();
         int missing = 0;
         for (Path file : dataFiles(spec, snapshot)) {
-            List<Map<String, Object>> rows = Rows.read(file);
-            for (int i = 0; i < rows.size(); i++) {
-                Map<String, Object> doc = rows.get(i);
-                for (String f : spec.fields())
-                    if (!doc.containsKey(f))
-                        throw new DataException(file + ": row " + i + ": no field '" + f + "', which " + task + " needs (" + String.join(", ", spec.fields()) + ")");
+            for (Map<String, Object> doc : Rows.read(file, new Rows.Need(task, spec.fields()))) {
                 Path video = video(spec, doc);
                 if (video == null) {
                     missing++;

@@ -43,22 +43,30 @@ final class Rows {
     private Rows() {
     }
 
-    /** The rows of a .parquet, .json or .jsonl file. */
-    static List<Map<String, Object>> read(Path file) {
+    /** What a task needs of every row: its name and the fields it reads. */
+    record Need(String task, List<String> fields) {
+        DataException missing(Path file, String where, String field) {
+            return new DataException(file + ": " + where + "no field '" + field + "', which " + task + " needs (" + String.join(", ", fields) + ")");
+        }
+    }
+
+    /** The rows of a .parquet, .json or .jsonl file; a row without a needed field is a {@link DataException} naming it. */
+    static List<Map<String, Object>> read(Path file, Need need) {
         String name = file.getFileName().toString();
         if (!Files.isRegularFile(file)) throw new DataException(file + ": no such dataset file");
-        if (name.endsWith(".parquet")) return parquet(file);
-        if (name.endsWith(".json") || name.endsWith(".jsonl")) return json(file);
+        if (name.endsWith(".parquet")) return parquet(file, need);
+        if (name.endsWith(".json") || name.endsWith(".jsonl")) return json(file, need);
         throw new DataException(file + ": not a dataset file (parquet, json or jsonl)");
     }
 
-    static List<Map<String, Object>> parquet(Path file) {
+    static List<Map<String, Object>> parquet(Path file, Need need) {
         String sql = "SELECT *, file_row_number AS " + ROW + " FROM read_parquet('" + file.toAbsolutePath().toString().replace("'", "''")
                 + "', file_row_number = true) ORDER BY " + ROW;
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             ResultSetMetaData md = rs.getMetaData();
             List<String> columns = new ArrayList<>();
             for (int i = 1; i <= md.getColumnCount(); i++) columns.add(md.getColumnLabel(i));
+            for (String f : need.fields()) if (!columns.contains(f)) throw need.missing(file, "", f);
             List<Map<String, Object>> rows = new ArrayList<>();
             while (rs.next()) {
                 Map<String, Object> row = new LinkedHashMap<>();
@@ -105,7 +113,7 @@ final class Rows {
         };
     }
 
-    static List<Map<String, Object>> json(Path file) {
+    static List<Map<String, Object>> json(Path file, Need need) {
         List<Object> values = new ArrayList<>();
         try {
             String text = Files.readString(file, StandardCharsets.UTF_8);
@@ -138,6 +146,7 @@ final class Rows {
         for (int i = 0; i < values.size(); i++) {
             if (!(values.get(i) instanceof Map<?, ?> m)) throw new DataException(file + ": row " + i + ": not a JSON object");
             @SuppressWarnings("unchecked") Map<String, Object> row = (Map<String, Object>) m;
+            for (String f : need.fields()) if (!row.containsKey(f)) throw need.missing(file, "row " + i + ": ", f);
             columns.addAll(row.keySet());
             rows.add(row);
         }
