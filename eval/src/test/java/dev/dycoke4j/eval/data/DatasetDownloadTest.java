@@ -75,7 +75,7 @@ class DatasetDownloadTest {
             assertEquals("1-1", ts.samples().getFirst().doc().get("question_id"));
 
             long heads = hub.count("HEAD", "/resolve/");
-            assertEquals(new VideoArchives.Extracted(0, 3, List.of()), dl.prepare("videomme_w_subtitle"));
+            assertEquals(new VideoArchives.Extracted(0, 3), dl.prepare("videomme_w_subtitle"));
             assertEquals(heads, hub.count("HEAD", "/resolve/"), "files in the cache are not asked for again");
         }
     }
