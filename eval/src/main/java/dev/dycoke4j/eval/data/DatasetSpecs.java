@@ -84,7 +84,7 @@ public final class DatasetSpecs {
         return s;
     }
 
-    /** Every task with a dataset, in the order of {@link Tasks#names()}. */
+    /** Every task with a dataset: the Video-MME tasks, the MVBench sub-tasks, then the others. */
     public static List<String> tasks() {
         return List.copyOf(ALL.keySet());
     }
