@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 
 /**
  * The Hub's HTTP protocol, as huggingface_hub speaks it: the revision API for the commit and the file list, a HEAD on
- * {@code {endpoint}/{repo}/resolve/{commit}/{file}} for a file's metadata (redirects are not followed, so that the
+ * {@code {endpoint}/{repo}/resolve/{commit}/{file}} ({@code {endpoint}/datasets/{repo}/...} for a dataset) for a file's metadata (redirects are not followed, so that the
  * {@code X-Linked-Etag}, {@code X-Linked-Size} and {@code X-Repo-Commit} of an LFS file are read from the first answer),
  * and ranged GETs on the location it gives. {@code HF_TOKEN} goes in the Authorization header, and only to the
  * endpoint's host; it never appears in a message.
@@ -44,7 +44,7 @@ public final class HubClient {
 
     /** The commit a revision points to, and the repo's files. */
     public RepoInfo revision(ModelRef ref) {
-        URI uri = URI.create(env.endpoint() + "/api/models/" + ref.repo() + "/revision/" + encode(ref.revision()));
+        URI uri = URI.create(env.endpoint() + "/" + ref.apiPath() + "/revision/" + encode(ref.revision()));
         HttpResponse<String> r = send(ref, null, request(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) throw error(ref, null, r.statusCode(), r.headers().firstValue("X-Error-Code").orElse(""));
         try {
@@ -61,7 +61,7 @@ public final class HubClient {
 
     /** HEAD on {@code resolve/{commit}/{file}}: location, etag, size and commit, without following the redirect. */
     public FileMeta head(ModelRef ref, String commit, String file) {
-        URI uri = resolveUri(ref.repo(), commit, file);
+        URI uri = resolveUri(ref, commit, file);
         HttpResponse<Void> r = send(ref, file, request(uri).method("HEAD", HttpRequest.BodyPublishers.noBody())
                 .header("Accept-Encoding", "identity").build(), HttpResponse.BodyHandlers.discarding());
         int code = r.statusCode();
@@ -109,10 +109,10 @@ public final class HubClient {
         throw new HubException(HubException.Kind.PROTOCOL, ref + ": " + file + ": too many redirects from " + env.endpoint());
     }
 
-    URI resolveUri(String repo, String commit, String file) {
+    URI resolveUri(ModelRef ref, String commit, String file) {
         StringBuilder path = new StringBuilder();
         for (String part : file.split("/")) path.append('/').append(encode(part));
-        return URI.create(env.endpoint() + "/" + repo + "/resolve/" + encode(commit) + path);
+        return URI.create(env.endpoint() + "/" + ref.urlPath() + "/resolve/" + encode(commit) + path);
     }
 
     /** A request with the user agent, and the token only when the URI is on the endpoint's host (never to a CDN). */

@@ -5,16 +5,32 @@ import java.util.regex.Pattern;
 /**
  * A model on the Hub: {@code org/name}, optionally {@code @revision} (a branch, tag or commit; {@code main} by
  * default). {@link #folder()} is the cache folder name, {@code models--org--name}, as huggingface_hub names it.
+ * A dataset repo ({@link Type#DATASET}) is the same but for its URLs ({@code /api/datasets/...},
+ * {@code /datasets/org/name/resolve/...}) and its cache folder, {@code datasets--org--name}.
  */
-public record ModelRef(String repo, String revision) {
+public record ModelRef(String repo, String revision, Type type) {
+    /** The kind of Hub repo, as huggingface_hub's {@code repo_type}. */
+    public enum Type { MODEL, DATASET }
+
     public static final String DEFAULT_REVISION = "main";
     private static final Pattern PART = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,95}");
     private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
 
     public ModelRef {
-        if (!isRepoId(repo)) throw new IllegalArgumentException("'" + repo + "' is not a Hugging Face model id (org/name)");
+        if (type == null) throw new IllegalArgumentException("no repo type for " + repo);
+        if (!isRepoId(repo)) throw new IllegalArgumentException("'" + repo + "' is not a Hugging Face " + (type == Type.DATASET ? "dataset" : "model") + " id (org/name)");
         if (revision == null || revision.isBlank() || revision.contains("..") || revision.startsWith("/") || revision.contains("\\"))
             throw new IllegalArgumentException("'" + revision + "' is not a valid revision for " + repo);
+    }
+
+    /** A model repo. */
+    public ModelRef(String repo, String revision) {
+        this(repo, revision, Type.MODEL);
+    }
+
+    /** A dataset repo at a revision. */
+    public static ModelRef dataset(String repo, String revision) {
+        return new ModelRef(repo, revision, Type.DATASET);
     }
 
     /** Parses {@code org/name} or {@code org/name@revision}. */
@@ -45,12 +61,22 @@ public record ModelRef(String repo, String revision) {
     }
 
     public ModelRef withRevision(String rev) {
-        return new ModelRef(repo, rev);
+        return new ModelRef(repo, rev, type);
     }
 
-    /** {@code models--org--name}. */
+    /** {@code models--org--name}, or {@code datasets--org--name} for a dataset. */
     public String folder() {
-        return "models--" + repo.replace("/", "--");
+        return (type == Type.DATASET ? "datasets--" : "models--") + repo.replace("/", "--");
+    }
+
+    /** The repo's path in Hub URLs: {@code org/name}, or {@code datasets/org/name} for a dataset. */
+    String urlPath() {
+        return type == Type.DATASET ? "datasets/" + repo : repo;
+    }
+
+    /** The revision API's path: {@code api/models/org/name}, or {@code api/datasets/org/name}. */
+    String apiPath() {
+        return (type == Type.DATASET ? "api/datasets/" : "api/models/") + repo;
     }
 
     /** The repo id from a cache folder name, or null when the folder is not a model's. */
@@ -62,6 +88,7 @@ public record ModelRef(String repo, String revision) {
 
     @Override
     public String toString() {
-        return revision.equals(DEFAULT_REVISION) ? repo : repo + "@" + revision;
+        String name = type == Type.DATASET ? "dataset " + repo : repo;
+        return revision.equals(DEFAULT_REVISION) ? name : name + "@" + revision;
     }
 }

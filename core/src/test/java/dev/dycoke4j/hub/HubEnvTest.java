@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,6 +36,20 @@ class HubEnvTest {
         assertTrue(withToken.hasToken());
         assertFalse(withToken.toString().contains("hf_abcdef"));
         assertThrows(IllegalStateException.class, () -> new HubClient(HubEnv.from(Map.of("HF_HUB_OFFLINE", "1"), HOME)));
+    }
+
+    @Test
+    void datasetReposHaveTheirOwnUrlsAndCacheFolder() {
+        ModelRef d = ModelRef.dataset("lmms-lab/Video-MME", "main");
+        assertEquals("datasets--lmms-lab--Video-MME", d.folder());
+        assertEquals("api/datasets/lmms-lab/Video-MME", d.apiPath());
+        assertEquals("datasets/lmms-lab/Video-MME", d.urlPath());
+        assertEquals("dataset lmms-lab/Video-MME@v2", d.withRevision("v2").toString());
+        ModelRef m = ModelRef.parse("org/name");
+        assertEquals("api/models/org/name", m.apiPath());
+        assertEquals("org/name", m.urlPath());
+        assertEquals(ModelRef.Type.MODEL, m.type());
+        assertNull(ModelRef.repoOfFolder("datasets--org--name"), "a dataset folder is not listed as a model");
     }
 
     @Test

@@ -24,8 +24,9 @@ import java.util.concurrent.Executors;
 
 /**
  * A Hugging Face Hub on loopback, answering as the real one does: the revision API; HEAD/GET on
- * {@code /{repo}/resolve/{rev}/{file}} with {@code X-Repo-Commit} and {@code ETag} for small files, and for LFS files
- * ({@code *.safetensors}) a 302 to a "CDN" path with {@code X-Linked-Etag} (the sha256) and {@code X-Linked-Size};
+ * {@code /{repo}/resolve/{rev}/{file}} (dataset repos under {@code /api/datasets/} and {@code /datasets/{repo}/resolve/})
+ * with {@code X-Repo-Commit} and {@code ETag} for small files, and for LFS files ({@code *.safetensors},
+ * {@code *.parquet}, {@code *.zip}) a 302 to a "CDN" path with {@code X-Linked-Etag} (the sha256) and {@code X-Linked-Size};
  * ranged GETs answered with 206 and {@code Content-Range}; errors with {@code X-Error-Code}. It records every request,
  * and can drop a connection after some bytes, serve corrupt bytes, or demand a token. Shared by every module's tests
  * (core's test jar).
@@ -40,6 +41,8 @@ public final class FakeHub implements AutoCloseable {
     }
 
     public final Map<String, Repo> repos = new ConcurrentHashMap<>();
+    /** The dataset repos, a namespace apart from the models'. */
+    public final Map<String, Repo> datasets = new ConcurrentHashMap<>();
     public final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
     /** sha256 -> bytes after which the next CDN GET of that blob drops the connection (once each). */
     public final Map<String, Long> dropAfter = new ConcurrentHashMap<>();
@@ -68,6 +71,10 @@ public final class FakeHub implements AutoCloseable {
         repos.put(repo, new Repo(commit, new LinkedHashMap<>(files)));
     }
 
+    public void addDataset(String repo, String commit, Map<String, byte[]> files) {
+        datasets.put(repo, new Repo(commit, new LinkedHashMap<>(files)));
+    }
+
     /** A repo's files from a folder: every regular file in it, by name. */
     public static Map<String, byte[]> files(Path dir) throws IOException {
         Map<String, byte[]> files = new LinkedHashMap<>();
@@ -85,7 +92,7 @@ public final class FakeHub implements AutoCloseable {
     }
 
     public static boolean lfs(String file) {
-        return file.endsWith(".safetensors");
+        return file.endsWith(".safetensors") || file.endsWith(".parquet") || file.endsWith(".zip");
     }
 
     public static String sha256(byte[] b) {
@@ -118,8 +125,10 @@ public final class FakeHub implements AutoCloseable {
         requests.add(new Request(ex.getRequestMethod(), path, ex.getRequestHeaders().getFirst("Range"), ex.getRequestHeaders().getFirst("Authorization")));
         try (ex) {
             if (path.startsWith("/cdn/")) cdn(ex, path.substring(5));
-            else if (path.startsWith("/api/models/")) api(ex, path.substring(12));
-            else resolve(ex, path.substring(1));
+            else if (path.startsWith("/api/models/")) api(ex, path.substring(12), repos);
+            else if (path.startsWith("/api/datasets/")) api(ex, path.substring(14), datasets);
+            else if (path.startsWith("/datasets/")) resolve(ex, path.substring(10), datasets);
+            else resolve(ex, path.substring(1), repos);
         }
     }
 
@@ -134,8 +143,8 @@ public final class FakeHub implements AutoCloseable {
     }
 
     /** The repo {@code repoId} at {@code rev}, or null once the answer (not found, or denied) is sent. */
-    private Repo repoAt(HttpExchange ex, String repoId, String rev) throws IOException {
-        Repo repo = repos.get(repoId);
+    private Repo repoAt(HttpExchange ex, Map<String, Repo> in, String repoId, String rev) throws IOException {
+        Repo repo = in.get(repoId);
         if (repo == null) {
             error(ex, 404, "RepoNotFound", null);
             return null;
@@ -148,10 +157,10 @@ public final class FakeHub implements AutoCloseable {
         return repo;
     }
 
-    private void api(HttpExchange ex, String rest) throws IOException {
+    private void api(HttpExchange ex, String rest, Map<String, Repo> in) throws IOException {
         int cut = rest.indexOf("/revision/");
         String repoId = rest.substring(0, cut), rev = java.net.URLDecoder.decode(rest.substring(cut + 10), StandardCharsets.UTF_8);
-        Repo repo = repoAt(ex, repoId, rev);
+        Repo repo = repoAt(ex, in, repoId, rev);
         if (repo == null) return;
         ObjectNode root = new ObjectMapper().createObjectNode().put("id", repoId).put("sha", repo.commit());
         var sib = root.putArray("siblings");
@@ -162,7 +171,7 @@ public final class FakeHub implements AutoCloseable {
         ex.getResponseBody().write(body);
     }
 
-    private void resolve(HttpExchange ex, String rest) throws IOException {
+    private void resolve(HttpExchange ex, String rest, Map<String, Repo> in) throws IOException {
         int cut = rest.indexOf("/resolve/");
         if (cut < 0) {
             ex.sendResponseHeaders(404, -1);
@@ -171,7 +180,7 @@ public final class FakeHub implements AutoCloseable {
         String repoId = rest.substring(0, cut), tail = rest.substring(cut + 9);
         int slash = tail.indexOf('/');
         String rev = tail.substring(0, slash), file = java.net.URLDecoder.decode(tail.substring(slash + 1), StandardCharsets.UTF_8);
-        Repo repo = repoAt(ex, repoId, rev);
+        Repo repo = repoAt(ex, in, repoId, rev);
         if (repo == null) return;
         byte[] data = repo.files().get(file);
         if (data == null) {
@@ -198,7 +207,7 @@ public final class FakeHub implements AutoCloseable {
         String sha = query.substring(query.indexOf("sha=") + 4);
         String file = rest.substring(rest.indexOf('/') + 1);
         byte[] data = null;
-        for (Repo r : repos.values()) {
+        for (Repo r : java.util.stream.Stream.concat(repos.values().stream(), datasets.values().stream()).toList()) {
             byte[] d = r.files().get(file);
             if (d != null && sha256(d).equals(sha)) data = d;
         }
