@@ -90,7 +90,7 @@ class BenchCommandTest {
     void unknownMethod() {
         Cli r = Cli.run("bench", "--methods", "none,zap");
         assertEquals(2, r.code());
-        assertEquals("dycoke: --methods takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs; got 'zap'", r.problem());
+        assertEquals("dycoke: --methods takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs, holitom; got 'zap'", r.problem());
     }
 
     @Test

@@ -101,7 +101,7 @@ public final class Qwen2Decoder {
     }
 
     /**
-     * As above, and with a prefill hook (FastV) that drops rows after its layer when T &gt; 1. The logits are those of
+     * As above, and with a prefill hook (FastV, HoliTom's merge) that drops rows after its layer when T &gt; 1. The logits are those of
      * the last {@code logitRows} rows that reach the top (fewer when the prefill hook dropped some).
      */
     public float[] forward(float[] x, int T, KvCache cache, int logitRows, AttentionHook hook, PrefillHook prefill) {
@@ -123,7 +123,7 @@ public final class Qwen2Decoder {
             int at = checkLayer(prefill.layer(), "prefill hook");
             float[] probs = new float[cache.length(at) + T];
             for (int i = 0; i <= at; i++) layers[i].forward(x, T, positions, cache, rope, null, i == at ? probs : null);
-            int[] keep = prefill.keep(probs, T);
+            int[] keep = prefill.keep(probs, x, T, d);
             if (keep.length == 0 || keep[keep.length - 1] != T - 1)
                 throw new IllegalStateException("a prefill hook must keep the last row");
             float[] kx = new float[keep.length * d];
