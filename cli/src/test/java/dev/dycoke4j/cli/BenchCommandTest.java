@@ -23,7 +23,7 @@ class BenchCommandTest {
     String[] args(String... more) {
         var o = Oracle.root();
         String[] base = {"bench", "--model", o.resolve("tiny-llava-ov").toString(), "--video", o.resolve("golden/clip.mkv").toString(),
-                "--out", tmp.resolve("out").toString(), "--dp-l", "2", "--fastv-k", "1"};
+                "--out", tmp.resolve("out").toString(), "--dp-l", "2", "--fastv-k", "1", "--holitom-k", "2"};
         String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
         System.arraycopy(more, 0, all, base.length, more.length);
         return all;
