@@ -51,6 +51,8 @@ public final class HoliTom implements Compressor {
      */
     public HoliTom(double ratio, double tau, double beta, double d, int knn, int maxWindow) {
         Budget.checkRatio("holitom", ratio);
+        if (!(d >= 0 && d < 1)) throw new IllegalArgumentException("holitom: d must be in [0, 1), got " + d);
+        if (knn < 1 || maxWindow < 1) throw new IllegalArgumentException("holitom: knn and maxWindow must be at least 1, got " + knn + " and " + maxWindow);
         this.ratio = ratio;
         this.tau = tau;
         this.beta = beta;
