@@ -67,7 +67,7 @@ final class CompressOptions {
             description = "Encoding of the compact store: int8 with a scale per (token, kv head) row, or bf16 (default: ${DEFAULT-VALUE}).")
     String dpStoreType;
 
-    @Option(names = "--ratio", paramLabel = "R", description = "Retained ratio of visual tokens, for every method (default: what DyCoke's TTM keeps at --ttm-k; vidcom2: its paper's 0.25). For dycoke it picks the TTM K that keeps the most tokens within the budget.")
+    @Option(names = "--ratio", paramLabel = "R", description = "Retained ratio of visual tokens, for every method (default: what DyCoke's TTM keeps at --ttm-k; vidcom2: its paper's 0.25; holitom: its paper's 0.1). For dycoke it picks the TTM K that keeps the most tokens within the budget.")
     Double ratio;
 
     @Option(names = "--budget", paramLabel = "tokens|attended|flops|kv",
@@ -78,6 +78,27 @@ final class CompressOptions {
 
     @Option(names = "--fastv-k", paramLabel = "K", defaultValue = "2", description = "FastV's layer (default: ${DEFAULT-VALUE}).")
     int fastvLayer;
+
+    @Option(names = "--holitom-tau", paramLabel = "T", description = "HoliTom: cosine to the previous frame above which a token is static (default: 0.65 at a ratio of 0.1 or less, else 0.8).")
+    Double holitomTau;
+
+    @Option(names = "--holitom-beta", paramLabel = "B", description = "HoliTom: the cluster centre's weight in a merge (default: 0.6).")
+    Double holitomBeta;
+
+    @Option(names = "--holitom-d", paramLabel = "D", description = "HoliTom: share of each frame's dynamic tokens merged instead of selected by attention (default: 0).")
+    Double holitomD;
+
+    @Option(names = "--holitom-knn", paramLabel = "N", description = "HoliTom: neighbours in the merges' density (default: 7).")
+    Integer holitomKnn;
+
+    @Option(names = "--holitom-max-window", paramLabel = "FRAMES", description = "HoliTom: the longest static window (default: 1024).")
+    Integer holitomMaxWindow;
+
+    @Option(names = "--holitom-k", paramLabel = "K", description = "HoliTom: the LLM layer from which merged rows are gone (default: 18).")
+    Integer holitomK;
+
+    @Option(names = "--holitom-r", paramLabel = "R", description = "HoliTom: share of the video's rows merged at layer K, 0 for none (default: 0.5).")
+    Double holitomR;
 
     @Option(names = "--compress-seed", paramLabel = "N", defaultValue = "0", description = "Seed of the random baseline (default: ${DEFAULT-VALUE}).")
     long seed;

@@ -35,7 +35,7 @@ import java.util.concurrent.Callable;
         description = "Run the cases of a golden file (its __metadata__ 'cases', on its inputs) and write the results under the same keys.")
 final class CompressReplayCommand implements Callable<Integer> {
     /** The methods whose cases this engine replays, by the prefix of the case names. */
-    private static final List<String> REPLAYED = List.of("vidcom2", "evs");
+    private static final List<String> REPLAYED = List.of("vidcom2", "evs", "holitom");
 
     @Spec
     CommandSpec spec;
@@ -65,7 +65,7 @@ final class CompressReplayCommand implements Callable<Integer> {
                 if (c.has("error")) notRun.add(name);
                 else if (!REPLAYED.contains(method)) skipped.add(name);
                 else {
-                    int n = replay(name, method, c, input(g, name, c), w);
+                    int n = replay(name, method, c, g, input(g, name, c), w);
                     replayedCases.set(name, c);
                     stdout.println(name + ": " + n + " tokens");
                 }
@@ -84,7 +84,7 @@ final class CompressReplayCommand implements Callable<Integer> {
     }
 
     /** Runs case {@code name} of {@code method} and adds its tensors to {@code w}; returns the tokens it keeps. */
-    private static int replay(String name, String method, JsonNode c, VisualTokens in, SafetensorsWriter w) {
+    private static int replay(String name, String method, JsonNode c, Safetensors g, VisualTokens in, SafetensorsWriter w) {
         int[] kept;
         switch (method) {
             case "vidcom2" -> {
@@ -102,6 +102,9 @@ final class CompressReplayCommand implements Callable<Integer> {
                     throw new IllegalArgumentException(name + ": video_size_thw " + thw + " does not match the input's " + in.frames() + " frames of "
                             + in.tokensPerFrame() + " tokens");
                 kept = new Evs(number(name, c, "q")).kept(in);
+            }
+            case "holitom" -> {
+                return HoliTomCase.replay(name, c, g, in, w);
             }
             default -> throw new IllegalStateException(method);
         }
@@ -134,7 +137,7 @@ final class CompressReplayCommand implements Callable<Integer> {
         return VisualTokens.pooled(t.toFloatArray(), t.dim(0), t.dim(1), t.dim(2));
     }
 
-    private static double number(String name, JsonNode c, String key) {
+    static double number(String name, JsonNode c, String key) {
         JsonNode v = c.get(key);
         if (v == null || !v.isNumber()) throw new IllegalArgumentException(name + ": " + key + " must be a number, got " + v);
         return v.asDouble();

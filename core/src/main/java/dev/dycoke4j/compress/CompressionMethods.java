@@ -23,7 +23,8 @@ public final class CompressionMethods {
             UniformMethod.SPEC,
             FramesMethod.SPEC,
             VidCom2Method.SPEC,
-            EvsMethod.SPEC).map(CompressionMethods::withDpOption).map(CompressionMethods::withBudgetOption).toList();
+            EvsMethod.SPEC,
+            HoliTomMethod.SPEC).map(CompressionMethods::withDpOption).map(CompressionMethods::withBudgetOption).toList();
 
     private CompressionMethods() {
     }

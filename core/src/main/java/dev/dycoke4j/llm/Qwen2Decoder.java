@@ -103,9 +103,9 @@ public final class Qwen2Decoder {
     }
 
     /**
-     * As above, and with a prefill hook (FastV) that drops rows after its layer when T &gt; 1. The logits are those of
-     * the last {@code logitRows} rows that reach the top (fewer when the prefill hook dropped some). A single token is
-     * the decode step of a batch of one ({@link #decode}).
+     * As above, and with a prefill hook (FastV, HoliTom's merge) that drops rows after its layer when T &gt; 1. The
+     * logits are those of the last {@code logitRows} rows that reach the top (fewer when the prefill hook dropped some).
+     * A single token is the decode step of a batch of one ({@link #decode}).
      */
     public float[] forward(float[] x, int T, KvCache cache, int logitRows, AttentionHook hook, PrefillHook prefill) {
         if (T == 1 && logitRows == 1) return decode(x, new KvCache[]{cache}, new AttentionHook[]{hook})[0];
@@ -116,7 +116,7 @@ public final class Qwen2Decoder {
             int at = checkLayer(prefill.layer(), "prefill hook");
             float[] probs = new float[cache.length(at) + T];
             for (int i = 0; i <= at; i++) layers[i].forward(x, rope, new Qwen2Layer.Rows(cache, T, positions, null, i == at ? probs : null));
-            int[] keep = prefill.keep(probs, T);
+            int[] keep = prefill.keep(probs, x, T, d);
             if (keep.length == 0 || keep[keep.length - 1] != T - 1)
                 throw new IllegalStateException("a prefill hook must keep the last row");
             float[] kx = new float[keep.length * d];

@@ -24,7 +24,7 @@ class CompressionMethodsTest {
 
     @Test
     void theRegistryListsEveryMethodInOrder() {
-        assertEquals(List.of("none", "dycoke", "fastv", "prumerge", "visionzip", "random", "uniform", "frames", "vidcom2", "evs"), CompressionMethods.names());
+        assertEquals(List.of("none", "dycoke", "fastv", "prumerge", "visionzip", "random", "uniform", "frames", "vidcom2", "evs", "holitom"), CompressionMethods.names());
     }
 
     @ParameterizedTest
@@ -52,6 +52,10 @@ class CompressionMethodsTest {
         assertEquals(EvsMethod.defaults(), CompressionMethods.spec("evs").defaults());
         assertEquals(FramesMethod.defaults(), CompressionMethods.spec("frames").defaults());
         assertEquals(FastVMethod.defaults(), CompressionMethods.spec("fastv").defaults());
+        assertEquals(Map.of("ratio", "0.1", "holitom_tau", "0.65", "holitom_beta", "0.6", "holitom_d", "0.0", "holitom_knn", "7",
+                "holitom_max_window", "1024", "holitom_k", "18", "holitom_r", "0.5"), CompressionMethods.spec("holitom").defaults().options(), "HoliTom's scripts");
+        assertEquals(HoliTomMethod.defaults(), CompressionMethods.spec("holitom").defaults());
+        assertEquals(0.8, ((HoliTomMethod) CompressionMethods.parse("holitom", Map.of("ratio", "0.25"))).tau(), "the scripts' τ above 10 %");
     }
 
     @Test
@@ -109,7 +113,16 @@ class CompressionMethodsTest {
             "vidcom2 | dp | yes | dp must be on or off, got 'yes'",
             "uniform | dp_p | 1 | dp_p must be in [0, 1), got 1.0",
             "none | dp_store | fat | dp_store takes full, compact; got 'fat'",
-            "frames | compress_seed | 3 | compress_seed is not an option of frames; it takes ratio, ttm_k, ttm_windows, dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype, budget"})
+            "frames | compress_seed | 3 | compress_seed is not an option of frames; it takes ratio, ttm_k, ttm_windows, dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype, budget",
+            "holitom | ratio | 0 | ratio must be in (0, 1], got 0.0",
+            "holitom | holitom_tau | 1.5 | holitom_tau must be in [-1, 1], got 1.5",
+            "holitom | holitom_beta | -0.1 | holitom_beta must be in [0, 1], got -0.1",
+            "holitom | holitom_d | 1 | holitom_d must be in [0, 1), got 1.0",
+            "holitom | holitom_knn | 0 | holitom_knn must be at least 1, got 0",
+            "holitom | holitom_max_window | 2.5 | holitom_max_window must be an integer, got '2.5'",
+            "holitom | holitom_k | 0 | holitom_k must be at least 1, got 0",
+            "holitom | holitom_r | 1 | holitom_r must be in [0, 1), got 1.0",
+            "holitom | ttm_k | 0.5 | ttm_k is not an option of holitom; it takes ratio, holitom_tau, holitom_beta, holitom_d, holitom_knn, holitom_max_window, holitom_k, holitom_r, dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype, budget"})
     void aBadValueIsNamedByItsKey(String method, String key, String value, String message) {
         var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse(method, Map.of(key, value)));
         assertEquals(key, e.key());
@@ -146,12 +159,15 @@ class CompressionMethodsTest {
         assertEquals("dp", e.key());
         assertEquals("dp cannot be combined with fastv, which drops visual tokens from the KV cache inside the LLM at prefill", e.getMessage());
         assertEquals(FastVMethod.defaults(), CompressionMethods.parse("fastv", Map.of("dp", "off")));
+        e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse("holitom", Map.of("dp", "on")));
+        assertEquals("dp cannot be combined with holitom, which drops visual tokens from the KV cache inside the LLM at prefill", e.getMessage());
+        assertEquals("holitom+dp", CompressionMethods.parse("holitom", Map.of("dp", "on", "holitom_r", "0")).label(), "without its merge");
     }
 
     @Test
     void anUnknownMethodListsTheMethods() {
         var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.spec("zip"));
-        assertEquals("method takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs (or one of them but dycoke with +dp); got 'zip'", e.getMessage());
+        assertEquals("method takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs, holitom (or one of them but dycoke with +dp); got 'zip'", e.getMessage());
     }
 
     @Test
@@ -181,14 +197,19 @@ class CompressionMethodsTest {
     void eachMethodPlacesItsOwnHooks() {
         RequestShape shape = new RequestShape(3, 14, 128, 8, 16, 12);
         for (String name : CompressionMethods.names()) {
-            CompressionMethod m = CompressionMethods.parse(name, name.equals("dycoke") ? Map.of("dp_l", "2") : Map.of());
-            assertEquals(name.equals("prumerge") || name.equals("visionzip"), m.needsVisionAttention(), name);
-            if (!name.equals("fastv")) assertNull(m.prefill(shape), name);
+            CompressionMethod m = CompressionMethods.parse(name, name.equals("dycoke") ? Map.of("dp_l", "2") : name.equals("holitom") ? Map.of("holitom_k", "2") : Map.of());
+            assertEquals(name.equals("prumerge") || name.equals("visionzip") || name.equals("holitom"), m.needsVisionAttention(), name);
+            if (!name.equals("fastv") && !name.equals("holitom")) assertNull(m.prefill(shape), name);
             if (!name.equals("dycoke")) assertNull(m.decode(shape), name);
         }
         FastV fastv = assertInstanceOf(FastV.class, CompressionMethods.parse("fastv", Map.of("fastv_k", "1", "ratio", "0.25")).prefill(shape));
         assertEquals(1, fastv.layer());
         assertEquals(32, fastv.kept());
+        // HoliTom's merge at K = 2 ranks by layer 1's attention; it keeps round(129 · 0.5) = 64 rows of the video and its newline
+        HoliTomMerge merge = assertInstanceOf(HoliTomMerge.class, CompressionMethods.parse("holitom", Map.of("holitom_k", "2")).prefill(shape));
+        assertEquals(1, merge.layer());
+        assertEquals(63, merge.kept());
+        assertNull(CompressionMethods.parse("holitom", Map.of("holitom_k", "2", "holitom_r", "0")).prefill(shape), "holitom_r 0: the outer part alone");
         DynamicPruning dp = assertInstanceOf(DynamicPruning.class, DyCokeMethod.defaults().withDpLayer(2).decode(shape));
         assertEquals(2, dp.layer());
         assertEquals(DynamicPruning.Store.FULL, dp.store());

@@ -69,10 +69,11 @@ class MethodsOnOracleTest {
         return new Run(a, floats, ids);
     }
 
-    /** The method at retained ratio {@code ratio} (NaN: DyCoke's budget), with DP at L=2 where it applies. */
+    /** The method at retained ratio {@code ratio} (NaN: DyCoke's budget), with DP at L=2 and HoliTom's merge at K=2 where they apply. */
     static CompressionMethod opts(String name, double ratio) {
         Map<String, String> o = new HashMap<>();
         if (CompressionMethods.spec(name).keys().contains("dp_l")) o.put("dp_l", "2");
+        if (CompressionMethods.spec(name).keys().contains("holitom_k")) o.put("holitom_k", "2");
         if (!Double.isNaN(ratio)) o.put("ratio", Double.toString(ratio));
         return CompressionMethods.parse(name, o);
     }
@@ -96,7 +97,7 @@ class MethodsOnOracleTest {
         int kept = switch (m) {
             case "none", "fastv" -> F * T;
             case "frames" -> 4 * T;
-            case "vidcom2" -> r.ids().get("kept_indices").length;
+            case "vidcom2", "holitom" -> r.ids().get("kept_indices").length;
             default -> 3 * T + 5 * 4;
         };
         assertEquals(kept, s.visualKept());
