@@ -15,7 +15,7 @@ export function renderKeptMap(box, kept, video, frames) {
   box.append(head);
   const legend = el('p', 'legend');
   for (const f of ['k', 'm', 'd']) {
-    const sw = el('span', `cell ${NAMES[f]} swatch`);
+    const sw = el('span', `swatch ${NAMES[f]}`);
     legend.append(sw, document.createTextNode(` ${NAMES[f]}  `));
   }
   box.append(legend);
