@@ -74,7 +74,7 @@ final class MediaFetcher implements AutoCloseable {
             case "file" -> file(uri, param);
             case "http", "https" -> remote(uri, param);
             case "dycoke" -> videos.media(uri, param);
-            default -> throw ApiError.invalid(param, "the video URL must be file://, http://, https://, dycoke://video/<id> or data:video/...;base64, (got '"
+            default -> throw ApiError.invalid(param, "the video URL must be file://, http://, https:// or data:video/...;base64, or an upload's dycoke://video/<id> (got '"
                     + (scheme.isEmpty() ? "no scheme" : scheme) + "')");
         };
     }
