@@ -19,8 +19,9 @@ import java.util.function.Consumer;
 
 /**
  * The OpenAI-compatible HTTP server: {@code POST /v1/chat/completions} (whole answers and Server-Sent Events),
- * {@code GET /v1/models}, {@code GET /health} and {@code GET /metrics}, and the web page with its API ({@link WebRoutes}). HTTP requests run on virtual threads, which
- * parse, fetch the media and wait on their request's events; the model is the {@link Scheduler}'s alone.
+ * {@code GET /v1/models}, {@code GET /health} and {@code GET /metrics}, and the web page with its API
+ * ({@link WebRoutes}). HTTP requests run on virtual threads, which parse, fetch the media and wait on their request's
+ * events; the model is the {@link Scheduler}'s alone.
  */
 public final class Server implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
