@@ -47,6 +47,11 @@ public record AtBudget(MethodSpec spec, Map<String, String> options, BudgetKind 
     }
 
     @Override
+    public boolean merges() {
+        return base().merges();
+    }
+
+    @Override
     public boolean needsVisionAttention() {
         return base().needsVisionAttention();
     }

@@ -64,6 +64,14 @@ public interface CompressionMethod {
         return false;
     }
 
+    /**
+     * Whether the pooled tokens the pre-LLM step does not keep are merged into kept ones (TTM, PruMerge+, VisionZip's
+     * contextual tokens, HoliTom) rather than dropped: what a display of the kept tokens calls them.
+     */
+    default boolean merges() {
+        return false;
+    }
+
     /** Whether {@link #decode} gives a hook for some requests (DyCoke's DP when on). */
     default boolean hasDecodeHook() {
         return false;

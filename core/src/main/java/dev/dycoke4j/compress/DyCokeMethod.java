@@ -51,6 +51,11 @@ public record DyCokeMethod(double ttmK, Ttm.Windows ttmWindows, Ttm.Order ttmOrd
     }
 
     @Override
+    public boolean merges() {
+        return true;
+    }
+
+    @Override
     public String name() {
         return SPEC.name();
     }

@@ -62,6 +62,11 @@ public record HoliTomMethod(double ratio, double tau, double beta, double d, int
     }
 
     @Override
+    public boolean merges() {
+        return true;
+    }
+
+    @Override
     public String name() {
         return SPEC.name();
     }

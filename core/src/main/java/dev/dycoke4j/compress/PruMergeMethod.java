@@ -21,6 +21,11 @@ public record PruMergeMethod(TokenBudget budget) implements BudgetedMethod {
     }
 
     @Override
+    public boolean merges() {
+        return true;
+    }
+
+    @Override
     public String name() {
         return SPEC.name();
     }

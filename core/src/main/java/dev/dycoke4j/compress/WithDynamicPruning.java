@@ -42,6 +42,11 @@ public record WithDynamicPruning(CompressionMethod base, DynamicPruningOptions d
     }
 
     @Override
+    public boolean merges() {
+        return base.merges();
+    }
+
+    @Override
     public boolean needsVisionAttention() {
         return base.needsVisionAttention();
     }

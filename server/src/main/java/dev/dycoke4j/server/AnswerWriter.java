@@ -33,7 +33,9 @@ final class AnswerWriter {
                 }
                 case Job.Done d -> {
                     job.media.close(); // before the client can see the answer: nothing of the request is left once it is out
-                    byte[] bytes = ChatJson.completion(job.id, now(), model, d.result()).toString().getBytes(StandardCharsets.UTF_8);
+                    ObjectNode completion = ChatJson.completion(job.id, now(), model, d.result());
+                    job.trace.addTo(completion);
+                    byte[] bytes = completion.toString().getBytes(StandardCharsets.UTF_8);
                     ctx.res().setStatus(200);
                     ctx.res().setContentType("application/json");
                     ctx.res().setContentLength(bytes.length);
@@ -82,7 +84,11 @@ final class AnswerWriter {
                     case Job.Done d -> {
                         job.media.close();
                         event(out, ChatJson.finish(job.id, created, model, d.result().finishReason(), r.includeUsage()));
-                        if (r.includeUsage()) event(out, ChatJson.usageChunk(job.id, created, model, d.result()));
+                        if (r.includeUsage()) {
+                            ObjectNode usage = ChatJson.usageChunk(job.id, created, model, d.result());
+                            job.trace.addTo(usage);
+                            event(out, usage);
+                        }
                         done(out);
                         return;
                     }

@@ -45,6 +45,8 @@ final class Job {
     /** When the request arrived ({@link System#nanoTime}): time to first token counts from here, queueing included. */
     final long arrived;
     final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    /** What the method kept, for the answer's {@code dycoke.kept}: the engine thread fills it before {@link Done}. */
+    final TokenTrace trace;
     private volatile boolean cancelled;
 
     // the engine thread's
@@ -53,8 +55,9 @@ final class Job {
     long firstToken, lastToken;
     int visualKept = -1, frames = -1;
 
-    Job(String id, ChatRequest request, Media media, long arrived) {
+    Job(String id, ChatRequest request, Media media, long arrived, TokenTrace trace) {
         this.id = id;
+        this.trace = trace;
         this.request = request;
         this.media = media;
         this.arrived = arrived;

@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
 /**
  * Turns a {@code video_url} into a file, as {@link MediaPolicy} allows: {@code file://} below the allowed folder (its
  * real path: no {@code ..} or symbolic link leads out), {@code data:video/...;base64,} and {@code http(s)://} to the
- * allowed hosts into a temporary file under the size cap. An http(s) host is resolved here and every address it
+ * allowed hosts into a temporary file under the size cap, {@code dycoke://video/<id>} to a {@link VideoStore}'s video. An http(s) host is resolved here and every address it
  * resolves to must be public (unless the host is an IP address listed as allowed); the connection goes to the
  * addresses that were checked (the HTTP client's resolver is this check), and every redirect hop is checked again.
  * Refusals are {@link ApiError}s naming the field; a remote server's own text is never passed on. Thread-safe.
@@ -35,12 +35,14 @@ final class MediaFetcher implements AutoCloseable {
     private static final int MAX_REDIRECTS = 5;
 
     private final MediaPolicy policy;
+    private final VideoStore videos;
     private final Path tempDir;
     private final Consumer<String> log;
     private final HttpClient http;
 
-    MediaFetcher(MediaPolicy policy, Path tempDir, Consumer<String> log) {
+    MediaFetcher(MediaPolicy policy, Path tempDir, VideoStore videos, Consumer<String> log) {
         this.policy = policy;
+        this.videos = videos;
         this.tempDir = tempDir;
         this.log = log;
         this.http = new HttpClient();
@@ -71,7 +73,8 @@ final class MediaFetcher implements AutoCloseable {
         return switch (scheme) {
             case "file" -> file(uri, param);
             case "http", "https" -> remote(uri, param);
-            default -> throw ApiError.invalid(param, "the video URL must be file://, http://, https:// or data:video/...;base64, (got '"
+            case "dycoke" -> videos.media(uri, param);
+            default -> throw ApiError.invalid(param, "the video URL must be file://, http://, https:// or data:video/...;base64, or an upload's dycoke://video/<id> (got '"
                     + (scheme.isEmpty() ? "no scheme" : scheme) + "')");
         };
     }

@@ -154,7 +154,7 @@ final class Scheduler implements AutoCloseable {
         var comp = r.compression();
         VisionOptions vo = r.vision().withSaliency(r.vision().saliency() || CompressStage.needsSaliency(comp));
         EncodedVideo encoded = qa.visionStage().encode(new VideoFileSource(j.media.file()), vo);
-        CompressedVideo c = qa.compressStage().apply(encoded, comp);
+        CompressedVideo c = j.trace.watch(qa.compressStage().apply(encoded, comp));
         j.frames = c.frames();
         j.visualKept = c.kept().count();
         j.sequence = qa.answerStage().start(c, r.question(), null, r.generation(), piece -> {

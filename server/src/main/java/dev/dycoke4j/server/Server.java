@@ -19,8 +19,9 @@ import java.util.function.Consumer;
 
 /**
  * The OpenAI-compatible HTTP server: {@code POST /v1/chat/completions} (whole answers and Server-Sent Events),
- * {@code GET /v1/models}, {@code GET /health} and {@code GET /metrics}. HTTP requests run on virtual threads, which
- * parse, fetch the media and wait on their request's events; the model is the {@link Scheduler}'s alone.
+ * {@code GET /v1/models}, {@code GET /health} and {@code GET /metrics}, and the web page with its API
+ * ({@link WebRoutes}). HTTP requests run on virtual threads, which parse, fetch the media and wait on their request's
+ * events; the model is the {@link Scheduler}'s alone.
  */
 public final class Server implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,7 +48,9 @@ public final class Server implements AutoCloseable {
         this.tempDir = Files.createTempDirectory("dycoke-serve-");
         // a data: URL of the largest video, in base64, and room for the rest of the request
         this.maxBody = Math.max(1L << 20, config.media().maxBytes() / 3 * 4 + (256 << 10));
-        this.media = new MediaFetcher(config.media(), tempDir, log);
+        VideoStore videos = new VideoStore(config.media(), tempDir);
+        this.media = new MediaFetcher(config.media(), tempDir, videos, log);
+        WebRoutes web = new WebRoutes(config, videos, new FrameThumbnails(log), this::authorize);
         this.scheduler = new Scheduler(qa, config, metrics, log);
         this.answers = new AnswerWriter(config.modelName(), scheduler);
         this.app = Javalin.create(cfg -> {
@@ -61,6 +64,7 @@ public final class Server implements AutoCloseable {
             cfg.routes.post("/v1/chat/completions", this::chat);
             cfg.routes.get("/v1/models", this::models);
             cfg.routes.get("/health", this::health);
+            web.install(cfg);
             cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
             cfg.routes.exception(ApiError.class, (e, ctx) -> send(ctx, e));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, new ApiError(e.getStatus(), "invalid_request_error", null, null,
@@ -124,9 +128,11 @@ public final class Server implements AutoCloseable {
         Job job;
         try {
             authorize(ctx);
-            ChatRequest r = ChatRequest.parse(body(ctx), config);
+            JsonNode body = body(ctx);
+            boolean traceKept = TokenTrace.takeFlag(body);
+            ChatRequest r = ChatRequest.parse(body, config);
             Media m = media.fetch(r.videoUrl(), r.videoParam());
-            job = new Job(id, r, m, arrived);
+            job = new Job(id, r, m, arrived, new TokenTrace(traceKept));
             try {
                 scheduler.submit(job);
             } catch (ApiError e) {
