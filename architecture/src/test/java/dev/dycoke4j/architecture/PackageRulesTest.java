@@ -53,8 +53,9 @@ class PackageRulesTest {
                     "tokenizer", "vision")),
             // the evaluation datasets: task documents and their videos, from the HF cache or an lmms-eval folder
             Map.entry("eval.data", Set.of("eval", "cache", "hub", "io", "platform")),
-            // the OpenAI-compatible server: the stages, the method registry and the video adapter; never the CLI
-            Map.entry("server", Set.of("compress", "io", "pipeline", "video")),
+            // the OpenAI-compatible server: the stages, the method registry, the chat template's messages and the video
+            // adapter; never the CLI
+            Map.entry("server", Set.of("compress", "io", "pipeline", "tokenizer", "video")),
             Map.entry("cli", Set.of("cache", "compress", "eval", "hub", "io", "kernel", "llm", "parallel", "peer", "pipeline", "platform",
                     "server", "tensor", "tokenizer", "video", "vision")));
 
