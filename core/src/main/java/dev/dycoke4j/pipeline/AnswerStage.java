@@ -137,8 +137,11 @@ public final class AnswerStage {
         Sequence.Prefix prefix = null;
         int reused = 0;
         String featureKey = video.encoded().featureKey();
-        if (hooks.prefixReusable() && cacheable && trace == null && featureKey != null) {
-            int[] prefixIds = ChatTemplate.videoPrefixIds(tokenizer, visual + 1);
+        int[] prefixIds = ChatTemplate.videoPrefixIds(tokenizer, visual + 1);
+        // only a prompt that opens with the video's turn (as far as its last line break, which a question starting
+        // with one merges with) shares its prefix; another (a system message first) would store a useless one
+        boolean opensWithVideo = KvSnapshot.commonPrefix(prefixIds, prompt) >= prefixIds.length - 1;
+        if (hooks.prefixReusable() && cacheable && opensWithVideo && trace == null && featureKey != null) {
             String key = prefixKey(featureKey, comp, prefixIds);
             KvSnapshot snap = prefixCache.get(key);
             if (snap != null) {

@@ -58,6 +58,21 @@ class ConversationTest {
     }
 
     @Test
+    void aConversationOpeningWithASystemMessageLeavesTheVideosPrefixToTheQuestions() {
+        qa.clearCaches();
+        CompressedVideo v = qa.compressStage().apply(qa.visionStage().encode(new FakeVideo("system", FollowUpTest.clip(8, 12)), new VisionOptions(8, 3)),
+                FollowUpTest.method("none"));
+        var conversation = List.of(new ChatTemplate.Message("system", false, List.of("Be brief.")),
+                new ChatTemplate.Message("user", true, List.of("What happens?")));
+        assertEquals(0, qa.answerStage().start(v, conversation, GenerationOptions.greedy(2), null).complete().stats().prefixCachedTokens());
+        assertEquals(0, qa.answerStage().start(v, conversation, GenerationOptions.greedy(2), null).complete().stats().prefixCachedTokens(),
+                "no prefix of its own: it shares only <|im_start|> with the video's turn");
+        qa.answerStage().start(v, "What happens?", GenerationOptions.greedy(2)).complete();
+        int reused = qa.answerStage().start(v, "Why?", GenerationOptions.greedy(2)).complete().stats().prefixCachedTokens();
+        assertTrue(reused > v.videoPositions(), "a question reuses the video's whole turn: " + reused);
+    }
+
+    @Test
     void aConversationAboutTheVideoIsItsTemplatesIdsThroughThePrefixCache() {
         qa.clearCaches();
         CompressedVideo v = qa.compressStage().apply(qa.visionStage().encode(new FakeVideo("conv", FollowUpTest.clip(8, 11)), new VisionOptions(8, 3)),
