@@ -53,9 +53,10 @@ class PackageRulesTest {
                     "tokenizer", "vision")),
             // the evaluation datasets: task documents and their videos, from the HF cache or an lmms-eval folder
             Map.entry("eval.data", Set.of("eval", "cache", "hub", "io", "platform")),
-            // the OpenAI-compatible server: the stages, the method registry and the video adapter; never the CLI. Its web
-            // page's routes read decoded frames (vision) for thumbnails and wrap the methods' LLM hooks (llm) to trace them
-            Map.entry("server", Set.of("compress", "io", "llm", "pipeline", "video", "vision")),
+            // the OpenAI-compatible server: the stages, the method registry, the chat template's messages and the video
+            // adapter; never the CLI. Its web page's routes read decoded frames (vision) for thumbnails and wrap the
+            // methods' LLM hooks (llm) to trace them
+            Map.entry("server", Set.of("compress", "io", "llm", "pipeline", "tokenizer", "video", "vision")),
             Map.entry("cli", Set.of("cache", "compress", "eval", "hub", "io", "kernel", "llm", "parallel", "peer", "pipeline", "platform",
                     "server", "tensor", "tokenizer", "video", "vision")));
 

@@ -3,6 +3,7 @@ package dev.dycoke4j.pipeline;
 import dev.dycoke4j.cache.CacheKey;
 import dev.dycoke4j.cache.TieredCache;
 import dev.dycoke4j.compress.CompressionMethod;
+import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.llm.Generator;
 import dev.dycoke4j.llm.KvCache;
 import dev.dycoke4j.llm.KvSnapshot;
@@ -82,9 +83,46 @@ public final class AnswerStage {
      */
     public Sequence start(CompressedVideo video, String question, int[] ids, GenerationOptions opts, Consumer<String> out, Trace trace) {
         long tStart = System.nanoTime();
+        int[] prompt = ids != null ? ids : promptIds(question, video.videoPositions());
+        return start(video, prompt, ids == null, opts, out, trace, tStart);
+    }
+
+    /**
+     * A sequence answering the conversation {@code messages} (the chat template around them), one of which holds
+     * {@code video}; the prefix cache serves it as it serves {@link #start(CompressedVideo, String, GenerationOptions)}.
+     *
+     * @throws IllegalArgumentException when no message or several hold the video, or the prompt does not fit
+     */
+    public Sequence start(CompressedVideo video, List<ChatTemplate.Message> messages, GenerationOptions opts, Consumer<String> out) {
+        long tStart = System.nanoTime();
+        if (messages.stream().noneMatch(ChatTemplate.Message::video)) throw new IllegalArgumentException("no message holds the video");
+        return start(video, ChatTemplate.promptIds(tokenizer, messages, video.videoPositions()), true, opts, out, null, tStart);
+    }
+
+    /**
+     * A sequence answering the conversation {@code messages}, which holds no video: the chat template around them, the
+     * language model alone. Its answer's stats count no frames, visual tokens or video seconds, and name no method.
+     *
+     * @throws IllegalArgumentException when a message holds a video or the prompt does not fit
+     */
+    public Sequence startText(List<ChatTemplate.Message> messages, GenerationOptions opts, Consumer<String> out) {
+        long tStart = System.nanoTime();
+        if (messages.stream().anyMatch(ChatTemplate.Message::video)) throw new IllegalArgumentException("a message holds a video: use start with the video");
+        int[] prompt = ChatTemplate.promptIds(tokenizer, messages, 0);
+        int ctx = model.config().text().maxPositions();
+        if (prompt.length >= ctx)
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens, more than the model's context of " + ctx);
+        int maxNew = Math.min(opts.maxNewTokens(), ctx - prompt.length);
+        MethodHooks hooks = MethodHooks.forRequest(model, CompressionMethods.none(), 0, 0, 0, maxNew);
+        Generator g = new Generator(model.decoder(), model.newCache(prompt.length + maxNew), model.inputsEmbeds(prompt, null), prompt.length,
+                new Sampler(opts.temperature(), opts.topP(), opts.seed()), maxNew, opts.ignoreStop() ? Set.of() : stopIds, null, null);
+        return new Sequence(this, null, prompt, g, hooks, 0, null, out, null, tStart, 0);
+    }
+
+    private Sequence start(CompressedVideo video, int[] prompt, boolean cacheable, GenerationOptions opts, Consumer<String> out, Trace trace,
+                           long tStart) {
         int dt = model.config().text().hiddenSize();
         int visual = video.kept().count();
-        int[] prompt = ids != null ? ids : promptIds(question, visual + 1);
         int ctx = model.config().text().maxPositions();
         if (prompt.length >= ctx)
             throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens (" + (visual + 1)
@@ -99,8 +137,11 @@ public final class AnswerStage {
         Sequence.Prefix prefix = null;
         int reused = 0;
         String featureKey = video.encoded().featureKey();
-        if (hooks.prefixReusable() && ids == null && trace == null && featureKey != null) {
-            int[] prefixIds = ChatTemplate.videoPrefixIds(tokenizer, visual + 1);
+        int[] prefixIds = ChatTemplate.videoPrefixIds(tokenizer, visual + 1);
+        // only a prompt that opens with the video's turn (as far as its last line break, which a question starting
+        // with one merges with) shares its prefix; another (a system message first) would store a useless one
+        boolean opensWithVideo = KvSnapshot.commonPrefix(prefixIds, prompt) >= prefixIds.length - 1;
+        if (hooks.prefixReusable() && cacheable && opensWithVideo && trace == null && featureKey != null) {
             String key = prefixKey(featureKey, comp, prefixIds);
             KvSnapshot snap = prefixCache.get(key);
             if (snap != null) {

@@ -1,6 +1,7 @@
 package dev.dycoke4j.pipeline;
 
 import dev.dycoke4j.cache.TieredCache;
+import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.llm.Generator;
 import dev.dycoke4j.llm.KvCache;
 import dev.dycoke4j.llm.KvSnapshot;
@@ -23,6 +24,7 @@ public final class Sequence {
     }
 
     private final AnswerStage stage;
+    /** The video the question is about, or null for a conversation without one. */
     private final CompressedVideo video;
     private final int[] prompt;
     private final Generator g;
@@ -202,15 +204,22 @@ public final class Sequence {
             trace.ids("generated_ids", tokens);
         }
         var c = stage.model().config().text();
-        int kept = video.kept().count();
-        EncodedVideo e = video.encoded();
-        var seconds = new Stats.Seconds(e.decode(), e.preprocess(), e.vision(), e.projectPool(), video.compress(),
-                restore + prefillNanos / 1e9, decodeNanos / 1e9, e.overlapped());
-        double ttft = video.seconds() + (firstToken - tStart) / 1e9;
         KvCache cache = g.cache();
-        Stats stats = new Stats(MethodHooks.id(video.compression()), video.frames(), video.all().count(), kept, hooks.attended(kept),
-                prompt.length, tokens.length, seconds, cache.bytes(), cache.prunedBytes(), hooks.prefillFlops(c, prompt.length, kept),
-                Bytes.peakRss(), video.visionCached(), reused, ttft);
+        Stats stats;
+        if (video == null) { // a conversation without a video
+            var seconds = new Stats.Seconds(0, 0, 0, 0, 0, restore + prefillNanos / 1e9, decodeNanos / 1e9, 0);
+            stats = new Stats(MethodHooks.id(CompressionMethods.none()), 0, 0, 0, 0, prompt.length, tokens.length, seconds, cache.bytes(),
+                    cache.prunedBytes(), hooks.prefillFlops(c, prompt.length, 0), Bytes.peakRss(), false, reused, (firstToken - tStart) / 1e9);
+        } else {
+            int kept = video.kept().count();
+            EncodedVideo e = video.encoded();
+            var seconds = new Stats.Seconds(e.decode(), e.preprocess(), e.vision(), e.projectPool(), video.compress(),
+                    restore + prefillNanos / 1e9, decodeNanos / 1e9, e.overlapped());
+            double ttft = video.seconds() + (firstToken - tStart) / 1e9;
+            stats = new Stats(MethodHooks.id(video.compression()), video.frames(), video.all().count(), kept, hooks.attended(kept),
+                    prompt.length, tokens.length, seconds, cache.bytes(), cache.prunedBytes(), hooks.prefillFlops(c, prompt.length, kept),
+                    Bytes.peakRss(), video.visionCached(), reused, ttft);
+        }
         answer = new Answer(text.toString(), tokens, stats);
         return answer;
     }

@@ -20,7 +20,10 @@ final class VisionEncoder {
     }
 
     /** A batch's vision hidden states and projected rows, for a trace. */
-    private interface BatchTrace {
+    interface BatchTrace {
+        BatchTrace NONE = (f0, hidden, projected) -> {
+        };
+
         void batch(int f0, float[] hidden, float[] projected);
     }
 
@@ -62,8 +65,7 @@ final class VisionEncoder {
         long t0 = System.nanoTime();
         long[] projectPoolNanos = new long[1];
         try (px) {
-            encodeInto(nb -> px.next(), out, batch, projectPoolNanos, (f0, hidden, proj) -> {
-            });
+            encodeInto(nb -> px.next(), out, batch, projectPoolNanos, BatchTrace.NONE);
         } finally {
             double projectPool = projectPoolNanos[0] / 1e9;
             sec.preprocess += px.busySeconds();
@@ -139,27 +141,35 @@ final class VisionEncoder {
      * that fails part way keeps those before). Adds the projector and pooling time to {@code projectPoolNanos[0]}.
      */
     private void encodeInto(IntFunction<float[]> nextBatch, FrameFeatures out, int batch, long[] projectPoolNanos, BatchTrace trace) {
-        var vc = model.config().vision();
-        int per = 3 * vc.imageSize() * vc.imageSize(), P = vc.numPatches(), frames = out.frames;
+        int frames = out.frames;
         for (int f0 = 0; f0 < frames; f0 += batch) {
             int nb = Math.min(batch, frames - f0);
             progress.update("vision", f0, frames);
-            float[] px = nextBatch.apply(nb);
-            if (px.length != nb * per)
-                throw new IllegalArgumentException("frames preprocess to " + px.length / (3 * nb) + " pixels, the vision tower takes "
-                        + vc.imageSize() + "x" + vc.imageSize());
-            float[] rec = out.received != null ? new float[nb * P] : null;
-            float[] hidden = model.visionHidden(px, nb, rec);
-            visionFrames += nb;
-            if (rec != null) System.arraycopy(rec, 0, out.received, f0 * P, nb * P);
-            long tp = System.nanoTime();
-            float[] proj = model.project(hidden, nb * P);
-            float[] pool = model.pool(proj, nb);
-            projectPoolNanos[0] += System.nanoTime() - tp;
-            System.arraycopy(pool, 0, out.pooled, f0 * out.rowsPerFrame, pool.length);
-            trace.batch(f0, hidden, proj);
-            out.done = f0 + nb;
+            encodeBatch(nextBatch.apply(nb), out, nb, projectPoolNanos, trace);
         }
         progress.update("vision", frames, frames);
+    }
+
+    /**
+     * The next {@code nb} frames of {@code out} (from frame {@code out.done}) through the vision tower, projector and
+     * pooling, from their pixel values {@code px}; adds the projector and pooling time to {@code projectPoolNanos[0]}.
+     */
+    void encodeBatch(float[] px, FrameFeatures out, int nb, long[] projectPoolNanos, BatchTrace trace) {
+        var vc = model.config().vision();
+        int per = 3 * vc.imageSize() * vc.imageSize(), P = vc.numPatches(), f0 = out.done;
+        if (px.length != nb * per)
+            throw new IllegalArgumentException("frames preprocess to " + px.length / (3 * nb) + " pixels, the vision tower takes "
+                    + vc.imageSize() + "x" + vc.imageSize());
+        float[] rec = out.received != null ? new float[nb * P] : null;
+        float[] hidden = model.visionHidden(px, nb, rec);
+        visionFrames += nb;
+        if (rec != null) System.arraycopy(rec, 0, out.received, f0 * P, nb * P);
+        long tp = System.nanoTime();
+        float[] proj = model.project(hidden, nb * P);
+        float[] pool = model.pool(proj, nb);
+        projectPoolNanos[0] += System.nanoTime() - tp;
+        System.arraycopy(pool, 0, out.pooled, f0 * out.rowsPerFrame, pool.length);
+        trace.batch(f0, hidden, proj);
+        out.done = f0 + nb;
     }
 }

@@ -1,7 +1,6 @@
 package dev.dycoke4j.pipeline;
 
 import dev.dycoke4j.cache.TieredCache;
-import dev.dycoke4j.vision.FrameSink;
 import dev.dycoke4j.vision.Preprocessor;
 import dev.dycoke4j.vision.RgbFrame;
 
@@ -54,41 +53,21 @@ public final class VisionStage {
      * is decoded first and keyed by its frames.
      */
     public EncodedVideo encode(VideoSource video, VisionOptions opts) {
-        long t0 = System.nanoTime();
-        int frames = opts.frames(), batch = opts.visionBatch();
-        String content = video.contentKey(frames);
-        if (content == null) {
-            List<RgbFrame> sampled = video.decode(frames, FrameSink.NONE);
-            return encode(sampled, (System.nanoTime() - t0) / 1e9, opts);
-        }
-        double hashing = (System.nanoTime() - t0) / 1e9;
-        long t1 = System.nanoTime();
-        Found found = lookup(s -> FeatureKeys.contentFeatureKey(modelId, preprocessor.config(), content, batch, s), opts.saliency());
-        VisionEncoder.Seconds sec = new VisionEncoder.Seconds();
-        sec.preprocess = (System.nanoTime() - t1) / 1e9;
-        if (found.features() != null) {
-            video.cached(frames, found.features().frames());
-            return encoded(found.features(), found.key(), true, hashing, sec, 0, t0);
-        }
-        VisionFeatures features;
-        double decode;
-        try (StreamedFrames stream = new StreamedFrames(video, frames, batch)) {
-            int expected = stream.expected();
-            FrameFeatures first = expected > 0 ? encoder.frameFeatures(expected, opts.saliency()) : null;
-            if (first != null) {
-                try {
-                    encoder.encodeFrames(new PrefetchedPixels(preprocessor, expected, batch, stream::take), first, batch, sec);
-                } catch (StreamedFrames.SamplingChanged e) {
-                    // fewer frames than the container said: the frames encoded so far are kept for the sample below
-                }
+        try (VisionEncoding e = start(video, opts)) {
+            while (!e.step()) {
+                // the units back to back
             }
-            List<RgbFrame> sampled = stream.result();
-            boolean right = first != null && first.done == expected && stream.handedOver(sampled);
-            features = encoder.features(right ? first : encoder.reencode(stream.taken(), first, sampled, batch, opts.saliency(), sec));
-            decode = hashing + stream.decodeSeconds();
+            return e.result();
         }
-        cache.put(found.key(), features);
-        return encoded(features, found.key(), false, decode, sec, 0, t0);
+    }
+
+    /**
+     * {@link #encode(VideoSource, VisionOptions)} in units of work that the caller runs one at a time
+     * ({@link VisionEncoding#step}), doing other work between them; nothing runs until the first step. The
+     * stage's other methods and other encodings may run between the steps, on the same thread.
+     */
+    public VisionEncoding start(VideoSource video, VisionOptions opts) {
+        return new VisionEncoding(this, encoder, video, opts);
     }
 
     /**
@@ -169,14 +148,14 @@ public final class VisionStage {
     }
 
     /** A cache key and what the vision-feature cache holds under it (null: nothing). */
-    private record Found(String key, VisionFeatures features) {
+    record Found(String key, VisionFeatures features) {
     }
 
     /**
      * The features under {@code keyOf.apply(saliency)}, or, when the saliency is not wanted, those computed with it
      * (without it); the key is that of a miss when neither is there.
      */
-    private Found lookup(Function<Boolean, String> keyOf, boolean saliency) {
+    Found lookup(Function<Boolean, String> keyOf, boolean saliency) {
         String key = keyOf.apply(saliency);
         VisionFeatures features = cache.get(key);
         if (features == null && !saliency) {
@@ -185,6 +164,14 @@ public final class VisionStage {
             if (f != null) return new Found(withSaliency, new VisionFeatures(f.frames(), f.tokensPerFrame(), f.dim(), f.pooled(), null));
         }
         return new Found(key, features);
+    }
+
+    String modelId() {
+        return modelId;
+    }
+
+    Preprocessor preprocessor() {
+        return preprocessor;
     }
 
     /** How many frames have gone through the vision tower since this stage was made (for tests of the reuse). */

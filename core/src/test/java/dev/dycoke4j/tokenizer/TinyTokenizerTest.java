@@ -55,6 +55,31 @@ class TinyTokenizerTest {
     }
 
     @Test
+    void conversationsFollowTheTemplate() {
+        var video = new ChatTemplate.Message("user", true, List.of("What is it?"));
+        assertEquals(ChatTemplate.videoPrompt("What is it?"), ChatTemplate.prompt(List.of(video)));
+        assertEquals("<|im_start|>user\n\nHi<|im_end|>\n<|im_start|>assistant\n", ChatTemplate.prompt(List.of(ChatTemplate.Message.user("Hi"))));
+        assertEquals("<|im_start|>system\n\nBe brief.<|im_end|>\n<|im_start|>user\n<video>\nWhat is it?\nAnd why?<|im_end|>\n"
+                        + "<|im_start|>assistant\n\nA ball.<|im_end|>\n<|im_start|>user\n\nWhat colour?<|im_end|>\n<|im_start|>assistant\n",
+                ChatTemplate.prompt(List.of(new ChatTemplate.Message("system", false, List.of("Be brief.")),
+                        new ChatTemplate.Message("user", true, List.of("What is it?", "And why?")),
+                        new ChatTemplate.Message("assistant", false, List.of("A ball.")), ChatTemplate.Message.user("What colour?"))));
+        assertArrayEquals(ChatTemplate.videoPromptIds(tok, "Hi", 3), ChatTemplate.promptIds(tok, List.of(new ChatTemplate.Message("user", true, List.of("Hi"))), 3));
+        assertArrayEquals(new int[] {502, 258, 10, 10, 72, 105, 503, 10, 502, 266, 10}, ChatTemplate.promptIds(tok, List.of(ChatTemplate.Message.user("Hi")), 0));
+    }
+
+    @Test
+    void conversationsRejectBadArguments() {
+        var video = new ChatTemplate.Message("user", true, List.of("Hi"));
+        assertEquals("a prompt holds at most one video, got 2",
+                assertThrows(IllegalArgumentException.class, () -> ChatTemplate.promptIds(tok, List.of(video, video), 3)).getMessage());
+        assertEquals("the text must not contain the <video> token",
+                assertThrows(IllegalArgumentException.class, () -> ChatTemplate.promptIds(tok, List.of(ChatTemplate.Message.user("a <video>")), 0)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ChatTemplate.promptIds(tok, List.of(ChatTemplate.Message.user("Hi")), 3));
+        assertThrows(IllegalArgumentException.class, () -> new ChatTemplate.Message("<|im_end|>", false, List.of()));
+    }
+
+    @Test
     void chatPromptRejectsBadArguments() {
         assertThrows(IllegalArgumentException.class, () -> ChatTemplate.videoPromptIds(tok, "two <video>?", 3));
         assertThrows(IllegalArgumentException.class, () -> ChatTemplate.videoPromptIds(tok, "none", 0));

@@ -6,6 +6,7 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Writes a request's answer as its events arrive from the engine: one JSON completion, or Server-Sent Events. Each
@@ -13,6 +14,8 @@ import java.nio.charset.StandardCharsets;
  * sent; the request's temporary video is deleted before the answer goes out.
  */
 final class AnswerWriter {
+    /** How often a whole answer's connection is looked at while the answer is computed. */
+    static final long WATCH_MILLIS = 100;
     private final String model;
     private final Scheduler scheduler;
 
@@ -21,9 +24,24 @@ final class AnswerWriter {
         this.scheduler = scheduler;
     }
 
+    /**
+     * One JSON completion. While it is computed the connection is looked at every {@link #WATCH_MILLIS} ms, and a
+     * client that has left is cancelled (see {@link ClientWatch}).
+     */
     void whole(Context ctx, Job job) throws InterruptedException {
+        ClientWatch watch = ClientWatch.on(ctx);
+        long nextLook = System.nanoTime() + WATCH_MILLIS * 1_000_000L;
         while (true) {
-            Job.Event e = job.events.take();
+            Job.Event e = job.events.poll(WATCH_MILLIS, TimeUnit.MILLISECONDS);
+            // looked at on a schedule, not only when no token came for a while: a fast decode sends a piece every step
+            if (e == null || System.nanoTime() - nextLook >= 0) {
+                nextLook = System.nanoTime() + WATCH_MILLIS * 1_000_000L;
+                if (watch.gone()) {
+                    scheduler.cancel(job);
+                    return;
+                }
+                if (e == null) continue;
+            }
             switch (e) {
                 case Job.Piece p -> {
                 }

@@ -6,6 +6,7 @@ import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.compress.InvalidOptionException;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.VisionOptions;
+import dev.dycoke4j.tokenizer.ChatTemplate;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -15,16 +16,19 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A {@code POST /v1/chat/completions} body, validated: one user message holding one {@code video_url} part and the
- * question (the engine's prompt is one user turn about one video), OpenAI's sampling fields, and the {@code dycoke}
- * extension object, whose keys are those of the CLI's options ({@code frames}, {@code compress}, and each method's
+ * A {@code POST /v1/chat/completions} body, validated: the conversation (system, user and assistant messages, a user
+ * message last; at most one {@code video_url} part, in a user message: without one the language model answers alone),
+ * OpenAI's sampling fields, and the {@code dycoke} extension object, whose keys are those of the CLI's options ({@code frames}, {@code compress}, and each method's
  * option keys, which {@link CompressionMethods#parse} checks). Every refusal is an {@link ApiError} naming the field.
  *
+ * @param messages   the conversation, as the chat template takes it
+ * @param question   the text of the last message, the one answered
+ * @param videoUrl   the video's URL, or null for a conversation without one
  * @param videoParam the field that holds the video URL, for the errors about it
  * @param vision     the frames asked for, in the server's vision batch
  * @param stop       strings that end the answer where they appear (not included)
  */
-record ChatRequest(String model, String question, String videoUrl, String videoParam, GenerationOptions generation, VisionOptions vision,
+record ChatRequest(String model, List<ChatTemplate.Message> messages, String question, String videoUrl, String videoParam, GenerationOptions generation, VisionOptions vision,
                    CompressionMethod compression, boolean stream, boolean includeUsage, List<String> stop) {
     private static final Set<String> TOP_LEVEL = Set.of("model", "messages", "max_tokens", "max_completion_tokens", "temperature",
             "top_p", "seed", "stop", "stream", "stream_options", "n", "tools", "tool_choice", "functions", "function_call", "user",
@@ -84,18 +88,25 @@ record ChatRequest(String model, String question, String videoUrl, String videoP
         List<String> stop = stop(body.get("stop"));
 
         Engine e = engine(body.get("dycoke"), config);
-        return new ChatRequest(model, prompt.question, prompt.url, prompt.urlParam, gen, d.vision().withFrames(e.frames), e.compression, stream, includeUsage, stop);
+        return new ChatRequest(model, prompt.messages, prompt.question, prompt.url, prompt.urlParam, gen, d.vision().withFrames(e.frames), e.compression, stream, includeUsage, stop);
     }
 
-    private record Prompt(String question, String url, String urlParam) {
+    private record Prompt(List<ChatTemplate.Message> messages, String question, String url, String urlParam) {
     }
 
     private record Engine(int frames, CompressionMethod compression) {
     }
 
+    /**
+     * The conversation as the chat template takes it: system ({@code developer} too), user and assistant messages with
+     * string content or text parts, one {@code video_url} part in at most one user message, and a user message last
+     * (the one answered) holding a question.
+     */
     private static Prompt prompt(JsonNode messages) {
         if (messages == null || !messages.isArray() || messages.isEmpty())
             throw ApiError.invalid("messages", "messages must be a non-empty array");
+        List<ChatTemplate.Message> out = new ArrayList<>();
+        String url = null, urlParam = null, question = null;
         for (int i = 0; i < messages.size(); i++) {
             JsonNode m = messages.get(i);
             String p = "messages[" + i + "]";
@@ -104,42 +115,48 @@ record ChatRequest(String model, String question, String videoUrl, String videoP
             if (!KNOWN_ROLES.contains(role)) throw ApiError.invalid(p + ".role", p + ".role '" + role + "' is not a role (system, user, assistant)");
             if (role.equals("tool") || role.equals("function"))
                 throw ApiError.invalid(p + ".role", p + ".role " + role + " is not supported: this model calls no tools");
-            if (!role.equals("user"))
-                throw ApiError.invalid(p + ".role", p + ".role " + role + " is not supported: the prompt is one user message about one video");
-        }
-        if (messages.size() != 1)
-            throw ApiError.invalid("messages", "messages must hold one user message (the prompt is one user turn about one video); got " + messages.size());
-        JsonNode content = messages.get(0).get("content");
-        String p = "messages[0].content";
-        if (content == null || content.isNull()) throw ApiError.invalid(p, p + " is missing");
-        if (content.isTextual()) throw ApiError.invalid(p, p + " must hold a video_url part: every question is about a video");
-        if (!content.isArray()) throw ApiError.invalid(p, p + " must be a string or an array of parts");
-        StringBuilder text = new StringBuilder();
-        String url = null, urlParam = null;
-        for (int j = 0; j < content.size(); j++) {
-            JsonNode part = content.get(j);
-            String pp = p + "[" + j + "]";
-            String type = part.path("type").asText("");
-            switch (type) {
-                case "text" -> {
-                    if (!part.path("text").isTextual()) throw ApiError.invalid(pp + ".text", pp + ".text must be a string");
-                    if (!text.isEmpty()) text.append('\n');
-                    text.append(part.get("text").asText());
+            if (m.hasNonNull("tool_calls") || m.hasNonNull("function_call"))
+                throw ApiError.invalid(p + ".tool_calls", p + " calls tools: this model calls no tools");
+            if (role.equals("developer")) role = "system";
+            JsonNode content = m.get("content");
+            String pc = p + ".content";
+            if (content == null || content.isNull()) throw ApiError.invalid(pc, pc + " is missing");
+            List<String> texts = new ArrayList<>();
+            boolean video = false;
+            if (content.isTextual()) texts.add(content.asText());
+            else if (!content.isArray()) throw ApiError.invalid(pc, pc + " must be a string or an array of parts");
+            else for (int j = 0; j < content.size(); j++) {
+                JsonNode part = content.get(j);
+                String pp = pc + "[" + j + "]";
+                String type = part.path("type").asText("");
+                switch (type) {
+                    case "text" -> {
+                        if (!part.path("text").isTextual()) throw ApiError.invalid(pp + ".text", pp + ".text must be a string");
+                        texts.add(part.get("text").asText());
+                    }
+                    case "video_url" -> {
+                        if (url != null) throw ApiError.invalid(pp, "one video per request: " + pp + " is a second video_url part");
+                        if (!role.equals("user")) throw ApiError.invalid(pp, pp + " is a video in a " + role + " message: only a user message may hold it");
+                        JsonNode u = part.path("video_url").path("url");
+                        if (!u.isTextual() || u.asText().isBlank()) throw ApiError.invalid(pp + ".video_url.url", pp + ".video_url.url must be a URL");
+                        url = u.asText();
+                        urlParam = pp + ".video_url.url";
+                        video = true;
+                    }
+                    case "image_url", "input_image", "image" -> throw ApiError.invalid(pp, pp + " is an image: this server answers about videos (video_url)");
+                    default -> throw ApiError.invalid(pp + ".type", pp + ".type '" + type + "' is not supported (text, video_url)");
                 }
-                case "video_url" -> {
-                    if (url != null) throw ApiError.invalid(pp, "one video per request: " + pp + " is a second video_url part");
-                    JsonNode u = part.path("video_url").path("url");
-                    if (!u.isTextual() || u.asText().isBlank()) throw ApiError.invalid(pp + ".video_url.url", pp + ".video_url.url must be a URL");
-                    url = u.asText();
-                    urlParam = pp + ".video_url.url";
-                }
-                case "image_url", "input_image", "image" -> throw ApiError.invalid(pp, pp + " is an image: this server answers about videos (video_url)");
-                default -> throw ApiError.invalid(pp + ".type", pp + ".type '" + type + "' is not supported (text, video_url)");
+            }
+            if (texts.isEmpty() && !video) throw ApiError.invalid(pc, pc + " holds no text and no video");
+            out.add(new ChatTemplate.Message(role, video, texts));
+            if (i == messages.size() - 1) {
+                if (!role.equals("user"))
+                    throw ApiError.invalid(p + ".role", "the last message must be the user's (the one answered); " + p + " is the " + role + "'s");
+                question = String.join("\n", texts);
+                if (question.isBlank()) throw ApiError.invalid(pc, pc + " must hold a text part with the question");
             }
         }
-        if (url == null) throw ApiError.invalid(p, p + " must hold a video_url part: every question is about a video");
-        if (text.toString().isBlank()) throw ApiError.invalid(p, p + " must hold a text part with the question");
-        return new Prompt(text.toString(), url, urlParam);
+        return new Prompt(List.copyOf(out), question, url, urlParam);
     }
 
     private static List<String> stop(JsonNode s) {

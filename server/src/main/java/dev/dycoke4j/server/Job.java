@@ -2,6 +2,7 @@ package dev.dycoke4j.server;
 
 import dev.dycoke4j.pipeline.Sequence;
 import dev.dycoke4j.pipeline.Stats;
+import dev.dycoke4j.pipeline.VisionEncoding;
 
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -50,6 +51,8 @@ final class Job {
     private volatile boolean cancelled;
 
     // the engine thread's
+    /** The video being encoded, a unit per turn, until the sequence starts. */
+    VisionEncoding encoding;
     Sequence sequence;
     StopFilter filter;
     long firstToken, lastToken;
@@ -62,6 +65,12 @@ final class Job {
         this.media = media;
         this.arrived = arrived;
         this.filter = new StopFilter(request.stop());
+    }
+
+    /** Stops the video's encoding, if one is under way (its background threads with it). */
+    void closeEncoding() {
+        if (encoding != null) encoding.close();
+        encoding = null;
     }
 
     /** The client is gone: the engine drops the job at its next step. */

@@ -218,7 +218,7 @@ final class MediaFetcher implements AutoCloseable {
         } catch (IOException e) {
             req.abort(e);
             log.accept("media fetch of " + uri.getHost() + " failed: " + e);
-            throw ApiError.invalid(param, "the video could not be fetched");
+            throw ApiError.invalid(param, timedOut(e) ? "the video URL stopped sending before the video was complete (timed out)" : "the video could not be fetched");
         }
         return null;
     }
@@ -227,7 +227,15 @@ final class MediaFetcher implements AutoCloseable {
         for (Throwable t = cause; t != null; t = t.getCause())
             if (t instanceof CheckedResolver.Refused r) return ApiError.invalid(param, r.getMessage());
         log.accept("media fetch of " + uri.getHost() + " failed: " + cause);
+        if (timedOut(cause)) return ApiError.invalid(param, "the video URL did not answer in time");
         return ApiError.invalid(param, "the video could not be fetched");
+    }
+
+    /** Whether {@code e} or a cause is a connect or read timeout (the client's own wording varies). */
+    private static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause())
+            if (t instanceof TimeoutException || t instanceof java.net.SocketTimeoutException) return true;
+        return false;
     }
 
     /** The host of {@code uri} in lower case, without an IPv6 literal's brackets, or null. */

@@ -7,6 +7,7 @@ import dev.dycoke4j.pipeline.CompressedVideo;
 import dev.dycoke4j.pipeline.EncodedVideo;
 import dev.dycoke4j.pipeline.Sequence;
 import dev.dycoke4j.pipeline.VideoQa;
+import dev.dycoke4j.pipeline.VisionEncoding;
 import dev.dycoke4j.pipeline.VisionOptions;
 import dev.dycoke4j.video.VideoException;
 import dev.dycoke4j.video.VideoFileSource;
@@ -21,7 +22,8 @@ import java.util.function.Consumer;
 /**
  * The one engine thread, which alone touches the model and its caches. Each turn of its loop admits queued requests
  * (first come, first served) up to the batch size, gives the oldest admitted request that is not yet decoding one unit
- * of work (its vision encoding and compression, or one chunk of its prefill), then runs one decode step for every
+ * of work (one batch of its video's frames through the vision tower, or one chunk of its prefill: a new video delays
+ * the running streams by one unit per token, not by its whole vision tower), then runs one decode step for every
  * sequence that is decoding and hands their text to the waiting HTTP threads. A cancelled request is dropped at the
  * top of the next turn, its sequence and KV cache with it. The vision-feature and prefix caches are the
  * {@link VideoQa}'s, shared by every request.
@@ -38,6 +40,7 @@ final class Scheduler implements AutoCloseable {
     /** Whether admission is held (tests that need a full queue). */
     private boolean held;
     private final Thread engine;
+    private volatile Consumer<String> turns;
 
     Scheduler(VideoQa qa, ServerConfig config, ServerMetrics metrics, Consumer<String> log) {
         this.qa = qa;
@@ -129,17 +132,27 @@ final class Scheduler implements AutoCloseable {
                 it.remove();
                 ended(j, 499, j.sequence == null ? 0 : j.sequence.tokens().length);
                 j.sequence = null;
+                j.closeEncoding();
             }
         }
     }
 
-    /** One unit of work for the oldest admitted request that is not decoding yet: its video, or a prefill chunk. */
+    /**
+     * One unit of work for the oldest admitted request that is not decoding yet: a batch of its video's frames through
+     * the vision tower (the first unit looks the video up in the cache; the last compresses it and starts the
+     * sequence), or a prefill chunk.
+     */
     private void advanceOldest() {
         for (Job j : running) {
             if (j.sequence != null && j.sequence.prefillDone()) continue;
             try {
-                if (j.sequence == null) start(j);
-                else j.sequence.prefill(config.prefillChunk());
+                if (j.sequence == null) {
+                    turn("vision", List.of(j));
+                    start(j);
+                } else {
+                    turn("prefill", List.of(j));
+                    j.sequence.prefill(config.prefillChunk());
+                }
             } catch (RuntimeException | OutOfMemoryError e) {
                 running.remove(j);
                 fail(j, error(j, e));
@@ -148,19 +161,34 @@ final class Scheduler implements AutoCloseable {
         }
     }
 
-    /** Encodes (through the vision-feature cache), compresses and starts {@code j}'s sequence. */
+    /**
+     * One unit of {@code j}'s video (see {@link VisionEncoding}); once it is encoded, compresses it and starts the
+     * sequence. A request without a video starts its sequence at once.
+     */
     private void start(Job j) {
         ChatRequest r = j.request;
+        Consumer<String> out = piece -> {
+            String text = j.filter.push(piece);
+            if (!text.isEmpty()) j.events.add(new Job.Piece(text));
+        };
+        if (r.videoUrl() == null) {
+            j.frames = 0;
+            j.visualKept = 0;
+            j.sequence = qa.answerStage().startText(r.messages(), r.generation(), out);
+            return;
+        }
         var comp = r.compression();
-        VisionOptions vo = r.vision().withSaliency(r.vision().saliency() || CompressStage.needsSaliency(comp));
-        EncodedVideo encoded = qa.visionStage().encode(new VideoFileSource(j.media.file()), vo);
+        if (j.encoding == null) {
+            VisionOptions vo = r.vision().withSaliency(r.vision().saliency() || CompressStage.needsSaliency(comp));
+            j.encoding = qa.visionStage().start(new VideoFileSource(j.media.file()), vo);
+        }
+        if (!j.encoding.step()) return;
+        EncodedVideo encoded = j.encoding.result();
+        j.encoding = null;
         CompressedVideo c = j.trace.watch(qa.compressStage().apply(encoded, comp));
         j.frames = c.frames();
         j.visualKept = c.kept().count();
-        j.sequence = qa.answerStage().start(c, r.question(), null, r.generation(), piece -> {
-            String out = j.filter.push(piece);
-            if (!out.isEmpty()) j.events.add(new Job.Piece(out));
-        }, null);
+        j.sequence = qa.answerStage().start(c, r.messages(), r.generation(), out);
     }
 
     /** One decode step for every sequence that is prefilled, then the answers that are complete. */
@@ -174,6 +202,7 @@ final class Scheduler implements AutoCloseable {
             }
         if (!seqs.isEmpty()) {
             try {
+                turn("decode", ready);
                 qa.answerStage().step(seqs);
             } catch (RuntimeException | OutOfMemoryError e) {
                 log.accept("decode step failed: " + e);
@@ -229,6 +258,7 @@ final class Scheduler implements AutoCloseable {
 
     private void fail(Job j, ApiError e) {
         j.sequence = null;
+        j.closeEncoding();
         ended(j, e.status(), 0);
         j.events.add(new Job.Failed(e));
     }
@@ -250,6 +280,23 @@ final class Scheduler implements AutoCloseable {
         metrics.request(status);
         double ttft = j.firstToken == 0 ? -1 : (j.firstToken - j.arrived) / 1e9;
         log.accept(RequestLog.line(j.id, j.frames, j.visualKept, ttft, tokens, status));
+    }
+
+    /** Tells the listener of turns (tests) what unit of work runs next and for which requests. */
+    private void turn(String what, List<Job> jobs) {
+        Consumer<String> l = turns;
+        if (l == null) return;
+        StringBuilder b = new StringBuilder(what);
+        for (Job j : jobs) b.append(' ').append(j.id);
+        l.accept(b.toString());
+    }
+
+    /**
+     * Listens to the engine's units of work, each named before it runs: {@code vision ID}, {@code prefill ID} or
+     * {@code decode ID ID...} (for tests that count what ran between what, without timing).
+     */
+    void turns(Consumer<String> listener) {
+        turns = listener;
     }
 
     private long kvBytes() {

@@ -131,7 +131,7 @@ public final class Server implements AutoCloseable {
             JsonNode body = body(ctx);
             boolean traceKept = TokenTrace.takeFlag(body);
             ChatRequest r = ChatRequest.parse(body, config);
-            Media m = media.fetch(r.videoUrl(), r.videoParam());
+            Media m = r.videoUrl() == null ? Media.NONE : media.fetch(r.videoUrl(), r.videoParam());
             job = new Job(id, r, m, arrived, new TokenTrace(traceKept));
             try {
                 scheduler.submit(job);
@@ -203,6 +203,11 @@ public final class Server implements AutoCloseable {
     /** Where fetched and decoded media wait while their request runs (for tests). */
     Path tempDir() {
         return tempDir;
+    }
+
+    /** Listens to the engine's units of work (for tests; see {@link Scheduler#turns}). */
+    void turns(Consumer<String> listener) {
+        scheduler.turns(listener);
     }
 
     /** Holds or resumes admission (for tests). */

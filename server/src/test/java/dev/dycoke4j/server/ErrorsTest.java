@@ -95,8 +95,9 @@ class ErrorsTest {
         ((com.fasterxml.jackson.databind.node.ArrayNode) body.get("messages")).insertObject(0).put("role", "tool").put("content", "x");
         assertEquals("messages[0].role", error(Fixture.post(server.url("/v1/chat/completions"), body.toString()), 400).get("param").asText());
 
-        String noVideo = "{\"model\":\"" + Fixture.NAME + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
-        assertEquals("messages[0].content", error(Fixture.post(server.url("/v1/chat/completions"), noVideo), 400).get("param").asText());
+        String lastIsAssistant = "{\"model\":\"" + Fixture.NAME + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"},"
+                + "{\"role\":\"assistant\",\"content\":\"Hello\"}]}";
+        assertEquals("messages[1].role", error(Fixture.post(server.url("/v1/chat/completions"), lastIsAssistant), 400).get("param").asText());
 
         JsonNode e = error(Fixture.post(server.url("/v1/chat/completions"), "{not json"), 400);
         assertTrue(e.get("param").isNull());

@@ -9,10 +9,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -173,6 +176,78 @@ class MediaTest {
             }
             try (var left = Files.list(s.server().tempDir())) {
                 assertEquals(List.of(), left.toList(), "a refused download leaves nothing behind");
+            }
+        }
+    }
+
+    /** Loopback allowed, and timeouts short enough for a test to wait them out. */
+    static MediaPolicy impatient() {
+        return new MediaPolicy(null, Set.of("127.0.0.1"), MediaPolicy.DEFAULT_MAX_BYTES, java.time.Duration.ofMillis(500), java.time.Duration.ofMillis(500));
+    }
+
+    /** A local server that accepts a connection, reads the request, and then sends only {@code head} (maybe nothing), never closing. */
+    static ServerSocket mute(byte[] head, List<Socket> held) throws Exception {
+        ServerSocket ss = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().start(() -> {
+            try {
+                while (true) {
+                    Socket sock = ss.accept();
+                    held.add(sock);
+                    var in = sock.getInputStream();
+                    for (int run = 0, b; run < 4 && (b = in.read()) >= 0; ) run = (b == '\r' || b == '\n') ? run + 1 : 0; // the request head
+                    sock.getOutputStream().write(head);
+                    sock.getOutputStream().flush();
+                }
+            } catch (java.io.IOException e) {
+                // closed by the test
+            }
+        });
+        return ss;
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aServerThatNeverAnswersOrStallsRunsIntoTheTimeouts() throws Exception {
+        List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        byte[] stall = ("HTTP/1.1 200 OK\r\nContent-Length: " + clip.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try (var s = server(impatient()); ServerSocket silent = mute(new byte[0], held); ServerSocket stalling = mute(stall, held)) {
+            String m = refused(ask(s, "http://127.0.0.1:" + silent.getLocalPort() + "/clip.mkv"));
+            assertTrue(m.contains("did not answer in time"), m);
+            m = refused(ask(s, "http://127.0.0.1:" + stalling.getLocalPort() + "/clip.mkv"));
+            assertTrue(m.contains("timed out"), m + s.log());
+            try (var left = Files.list(s.server().tempDir())) {
+                assertEquals(List.of(), left.toList(), "a download that timed out leaves nothing behind");
+            }
+            assertEquals(200, ask(s, origin("/clip.mkv")).statusCode(), "the server goes on fetching");
+        } finally {
+            for (Socket sock : held) sock.close();
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aServerThatNeverAcceptsRunsIntoTheConnectTimeout() throws Exception {
+        // a listening socket that never accepts: once its queue of pending connections is full, the kernel drops
+        // further connection attempts, which then wait until the connect timeout
+        try (ServerSocket full = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            List<Socket> fill = new ArrayList<>();
+            try {
+                while (fill.size() < 64) {
+                    Socket sock = new Socket();
+                    fill.add(sock);
+                    try {
+                        sock.connect(full.getLocalSocketAddress(), 300);
+                    } catch (java.net.SocketTimeoutException e) {
+                        break; // the queue is full
+                    }
+                }
+                org.junit.jupiter.api.Assumptions.assumeTrue(fill.size() < 64, "this system accepts connections beyond the listen queue");
+                try (var s = server(impatient())) {
+                    String m = refused(ask(s, "http://127.0.0.1:" + full.getLocalPort() + "/clip.mkv"));
+                    assertTrue(m.contains("did not answer in time"), m);
+                }
+            } finally {
+                for (Socket sock : fill) sock.close();
             }
         }
     }

@@ -150,6 +150,44 @@ class SchedulerTest {
         }
     }
 
+    /**
+     * A new video is encoded a batch of frames per turn: between every two of its vision units, the running stream
+     * gets one decode step (counted from the engine's turns, not timed).
+     */
+    @Test
+    void aNewVideoIsEncodedBetweenTheDecodeStepsOfARunningStream() throws Exception {
+        var c = Fixture.config();
+        int frames = 8, batch = 2;
+        var defaults = new Defaults(c.defaults().generation(), new dev.dycoke4j.pipeline.VisionOptions(frames, batch), c.defaults().compression());
+        try (var s = Fixture.start(qa, new ServerConfig(c.host(), 0, c.modelName(), null, MediaPolicy.none().withLocalRoot(dir), c.maxFrames(), 64, 4,
+                256, defaults))) {
+            List<String> turns = new java.util.concurrent.CopyOnWriteArrayList<>();
+            s.server().turns(turns::add);
+            String running = Fixture.chat(Fixture.fileUrl(dir.resolve("a.mp4")), "Tell me everything.", 3500, Map.of("stream", true)).toString();
+            HttpResponse<InputStream> r = Fixture.HTTP.send(HttpRequest.newBuilder(URI.create(s.url("/v1/chat/completions")))
+                    .POST(HttpRequest.BodyPublishers.ofString(running)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            assertEquals(200, r.statusCode());
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null && !line.startsWith("data: {"); ) {
+                    // until the stream's first event: it is decoding
+                }
+                String streamId = turns.stream().filter(t -> t.startsWith("decode ")).findFirst().orElseThrow().substring(7);
+                var admitted = Fixture.post(s.url("/v1/chat/completions"), Fixture.chat(Fixture.fileUrl(dir.resolve("b.mp4")), "What?", 2, Map.of()).toString());
+                assertEquals(200, admitted.statusCode(), admitted.body());
+                String newId = Fixture.json(admitted).get("id").asText();
+                List<String> seen = List.copyOf(turns);
+                List<Integer> vision = new ArrayList<>();
+                for (int i = 0; i < seen.size(); i++) if (seen.get(i).equals("vision " + newId)) vision.add(i);
+                assertEquals(1 + frames / batch, vision.size(), "the lookup, then a unit per batch of frames: " + seen);
+                for (int k = 1; k < vision.size(); k++) {
+                    List<String> between = seen.subList(vision.get(k - 1) + 1, vision.get(k));
+                    assertEquals(List.of("decode " + streamId), between, "one decode step of the running stream between two vision units");
+                }
+            }
+            await(() -> Fixture.metric(s.server().metricsText(), "dycoke_running_sequences") == 0, "the stream left is cancelled");
+        }
+    }
+
     @Test
     void aStopStringEndsTheAnswerBeforeIt() throws Exception {
         try (var s = server(qa, 64, 4, 256)) {

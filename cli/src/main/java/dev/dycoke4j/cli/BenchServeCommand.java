@@ -1,0 +1,286 @@
+package dev.dycoke4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dycoke4j.compress.CompressionMethods;
+import dev.dycoke4j.parallel.Parallel;
+import dev.dycoke4j.pipeline.GenerationOptions;
+import dev.dycoke4j.pipeline.VideoQa;
+import dev.dycoke4j.pipeline.VisionOptions;
+import dev.dycoke4j.server.Defaults;
+import dev.dycoke4j.server.MediaPolicy;
+import dev.dycoke4j.server.Server;
+import dev.dycoke4j.server.ServerConfig;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * {@code dycoke bench serve}: {@code dycoke serve} in this process on 127.0.0.1, on the benchmark checkpoint and clip
+ * by default, driven by streaming clients at each concurrency with text-only and video questions. Per concurrency and
+ * kind: requests per second, time to first token and the gap between pieces of text (inter-token latency) at p50 and
+ * p99, and the aggregate decode rate (tokens after each answer's first, over the level's wall time). Then the
+ * admission of a new video while text streams run (the streams' gaps from its arrival to its first token, p99 over
+ * median), and a follow-up question's time to first token against the first question's about a video not seen before.
+ * The video questions of the levels are about the same clip, so after the first its features and prompt prefix come
+ * from the caches, as a server answering questions about a few videos sees it.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Load-test dycoke serve in this process: requests/s, TTFT, inter-token latency and aggregate decode tokens/s at each concurrency, "
+                + "a new video admitted while streams run, and a follow-up question's TTFT.")
+final class BenchServeCommand implements Callable<Integer> {
+    static final String TEXT_QUESTION = "Write a short story about a red ball that rolls down a hill.";
+    static final String[] VIDEO_QUESTIONS = {"What happens in this video?", "Describe the main object.", "What colour is the background?",
+            "How does the scene change?"};
+    static final String FOLLOW_UP = "What is the main object doing?";
+    static final String NAME = "bench";
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    BenchInputs inputs;
+
+    @Option(names = "--concurrency", paramLabel = "N,N", split = ",", defaultValue = "1,2,4,8", description = "Concurrent clients per level (default: ${DEFAULT-VALUE}).")
+    int[] concurrency;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "2", description = "Requests per client at each level and kind (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "32", description = "Tokens per answer (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--frames", paramLabel = "N", defaultValue = "8", description = "Frames of the levels' video questions (default: ${DEFAULT-VALUE}).")
+    int frames;
+
+    @Option(names = "--admit-frames", paramLabel = "N", defaultValue = "8", description = "Frames of the video admitted while streams run (default: ${DEFAULT-VALUE}).")
+    int admitFrames;
+
+    @Option(names = "--admit-streams", paramLabel = "N", defaultValue = "4", description = "Text streams running while the new video is admitted (default: ${DEFAULT-VALUE}).")
+    int admitStreams;
+
+    @Option(names = "--admit-tokens", paramLabel = "N", defaultValue = "256",
+            description = "Tokens of each of those streams: enough to outlast the new video's vision tower (default: ${DEFAULT-VALUE}).")
+    int admitTokens;
+
+    @Option(names = "--chart", paramLabel = "FILE", description = "Write a PNG chart of the aggregate decode rate and TTFT against concurrency (.png is added when missing).")
+    Path chart;
+
+    @Option(names = "--json", description = "Print the results as JSON instead of the table.")
+    boolean json;
+
+    @Mixin
+    WeightOptions weights;
+
+    @Mixin
+    CommonOptions common;
+
+    @Override
+    public Integer call() throws Exception {
+        common.apply();
+        var load = weights.options(spec.commandLine().getErr());
+        if (concurrency.length == 0) throw new UsageException("--concurrency needs at least one level");
+        for (int c : concurrency) if (c < 1) throw new UsageException("--concurrency must be at least 1, got " + c);
+        if (rounds < 1) throw new UsageException("--rounds must be at least 1, got " + rounds);
+        if (maxTokens < 2) throw new UsageException("--max-tokens must be at least 2, got " + maxTokens);
+        if (frames < 1) throw new UsageException("--frames must be at least 1, got " + frames);
+        if (admitFrames < 1) throw new UsageException("--admit-frames must be at least 1, got " + admitFrames);
+        if (admitStreams < 1) throw new UsageException("--admit-streams must be at least 1, got " + admitStreams);
+        if (admitTokens < 2) throw new UsageException("--admit-tokens must be at least 2, got " + admitTokens);
+        inputs.checkVideo();
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        Path m = inputs.model(), clip = inputs.video().toAbsolutePath();
+        int maxBatch = Math.max(Arrays.stream(concurrency).max().orElseThrow(), admitStreams + 1);
+        ObjectNode root = new ObjectMapper().createObjectNode();
+        root.put("model", m.toString()).put("video", clip.toString()).put("threads", Parallel.threads()).put("max_tokens", maxTokens)
+                .put("frames", frames).put("rounds", rounds).put("max_batch", maxBatch);
+        try (VideoQa qa = VideoQa.load(m, load)) {
+            qa.progress(VideoQa.Progress.NONE);
+            ServerConfig config = new ServerConfig("127.0.0.1", 0, NAME, null, MediaPolicy.none().withLocalRoot(clip.getParent()),
+                    Math.max(frames, admitFrames), 4 * maxBatch, maxBatch, 256,
+                    new Defaults(GenerationOptions.greedy(maxTokens), VisionOptions.of(frames), CompressionMethods.none()));
+            try (Server server = Server.start(qa, config, line -> {
+                if (!line.startsWith("request ")) err.println("dycoke bench serve: " + line);
+            })) {
+                ServeLoad client = new ServeLoad(server.address(), NAME);
+                String url = clip.toUri().toString();
+                // one untimed request of each kind: the JIT compiles the engine's code, and the clip's features are cached
+                client.send(client.body(TEXT_QUESTION, null, 2, 0), null);
+                client.send(client.body(VIDEO_QUESTIONS[0], url, 2, 0), null);
+                ArrayNode levels = root.putArray("levels");
+                for (String kind : List.of("text", "video")) {
+                    for (int c : concurrency) {
+                        err.println("dycoke bench serve: " + kind + " questions at concurrency " + c);
+                        err.flush();
+                        List<String> bodies = new ArrayList<>();
+                        for (int i = 0; i < c * rounds; i++)
+                            bodies.add(kind.equals("text") ? client.body(TEXT_QUESTION, null, maxTokens, 0)
+                                    : client.body(VIDEO_QUESTIONS[i % VIDEO_QUESTIONS.length], url, maxTokens, 0));
+                        levels.add(level(kind, c, client.run(bodies, c)));
+                    }
+                }
+                qa.clearCaches(); // the engine is idle between levels: the admitted video and the follow-up's first question are new to it
+                root.set("admission", admission(client, url));
+                qa.clearCaches();
+                root.set("follow_up", followUp(client, url));
+            }
+        }
+        speedUps(root);
+        if (chart != null) chart(root, chart);
+        if (json) out.println(BenchReport.json(root));
+        else table(root).forEach(out::println);
+        out.flush();
+        return 0;
+    }
+
+    /** The figures of one level: {@code timings} of {@code concurrency} clients asking {@code kind} questions. */
+    static ObjectNode level(String kind, int concurrency, List<ServeLoad.Timing> timings) {
+        ObjectNode n = new ObjectMapper().createObjectNode();
+        n.put("kind", kind).put("concurrency", concurrency).put("requests", timings.size());
+        List<ServeLoad.Timing> ok = timings.stream().filter(ServeLoad.Timing::ok).toList();
+        n.put("completed", ok.size());
+        for (ServeLoad.Timing t : timings) if (!t.ok()) n.withArray("errors").add(t.error() == null ? "no text" : t.error());
+        if (ok.isEmpty()) return n;
+        long start = ok.stream().mapToLong(ServeLoad.Timing::sent).min().orElseThrow(), end = ok.stream().mapToLong(ServeLoad.Timing::end).max().orElseThrow();
+        double wall = (end - start) / 1e9;
+        List<Double> ttft = ok.stream().map(ServeLoad.Timing::ttft).toList(), gaps = new ArrayList<>();
+        long decodeTokens = 0;
+        for (ServeLoad.Timing t : ok) {
+            gaps.addAll(t.gaps());
+            decodeTokens += Math.max(0, t.tokens() - 1);
+        }
+        n.put("seconds", wall).put("requests_per_s", ok.size() / wall).put("ttft_p50_s", percentile(ttft, 50)).put("ttft_p99_s", percentile(ttft, 99));
+        if (!gaps.isEmpty()) n.put("itl_p50_s", percentile(gaps, 50)).put("itl_p99_s", percentile(gaps, 99));
+        n.put("completion_tokens", ok.stream().mapToInt(ServeLoad.Timing::tokens).sum()).put("decode_tokens_per_s", decodeTokens / wall);
+        return n;
+    }
+
+    /**
+     * {@code --admit-streams} text streams of {@code --admit-tokens} tokens run; once each has sent two pieces, a
+     * question about a video not in the cache, at {@code --admit-frames} frames, arrives. The streams' gaps that end
+     * between its arrival and its first token are those it may stretch.
+     */
+    private ObjectNode admission(ServeLoad client, String url) throws Exception {
+        List<List<Long>> arrivals = new ArrayList<>();
+        List<CompletableFuture<ServeLoad.Timing>> streams = new ArrayList<>();
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(admitStreams);
+        for (int i = 0; i < admitStreams; i++) {
+            List<Long> mine = new CopyOnWriteArrayList<>();
+            arrivals.add(mine);
+            String body = client.body(TEXT_QUESTION, null, admitTokens, 0);
+            streams.add(CompletableFuture.supplyAsync(() -> client.send(body, t -> {
+                mine.add(t);
+                if (mine.size() == 2) started.countDown();
+            }), r -> Thread.ofVirtual().start(r)).whenComplete((t, e) -> {
+                if (mine.size() < 2) started.countDown(); // ended (or failed) before its second piece: waited for no longer
+            }));
+        }
+        ObjectNode n = new ObjectMapper().createObjectNode();
+        n.put("running_streams", admitStreams).put("frames", admitFrames);
+        if (!started.await(10, java.util.concurrent.TimeUnit.MINUTES)) throw new IllegalStateException("bench serve: the text streams did not start");
+        ServeLoad.Timing admitted = client.send(client.body(VIDEO_QUESTIONS[0], url, 2, admitFrames), null);
+        List<ServeLoad.Timing> done = new ArrayList<>();
+        for (var f : streams) done.add(f.get());
+        n.put("completed", (admitted.ok() ? 1 : 0) + (int) done.stream().filter(ServeLoad.Timing::ok).count()).put("requests", admitStreams + 1);
+        if (!admitted.ok()) return n.put("error", admitted.error());
+        long from = admitted.sent(), to = admitted.arrivals().getFirst();
+        List<Double> during = new ArrayList<>(), outside = new ArrayList<>();
+        for (List<Long> a : arrivals)
+            for (int i = 1; i < a.size(); i++) (a.get(i) > from && a.get(i - 1) < to ? during : outside).add((a.get(i) - a.get(i - 1)) / 1e9);
+        n.put("admitted_ttft_s", admitted.ttft()).put("gaps_during", during.size());
+        if (!during.isEmpty()) {
+            double median = percentile(during, 50), p99 = percentile(during, 99);
+            n.put("itl_p50_s", median).put("itl_p99_s", p99).put("itl_p99_over_p50", p99 / median);
+        }
+        if (!outside.isEmpty()) n.put("itl_p50_before_after_s", percentile(outside, 50));
+        return n;
+    }
+
+    /** A question about the clip at {@code --frames}, uncached, then a second one about it. */
+    private ObjectNode followUp(ServeLoad client, String url) {
+        ServeLoad.Timing first = client.send(client.body(VIDEO_QUESTIONS[0], url, maxTokens, 0), null);
+        ServeLoad.Timing second = client.send(client.body(FOLLOW_UP, url, maxTokens, 0), null);
+        ObjectNode n = new ObjectMapper().createObjectNode();
+        n.put("completed", (first.ok() ? 1 : 0) + (second.ok() ? 1 : 0)).put("requests", 2);
+        if (first.ok() && second.ok())
+            n.put("first_ttft_s", first.ttft()).put("follow_up_ttft_s", second.ttft()).put("first_over_follow_up", first.ttft() / second.ttft());
+        return n;
+    }
+
+    /** Each level's aggregate decode rate over the same kind's at the lowest concurrency. */
+    private static void speedUps(ObjectNode root) {
+        for (var level : root.get("levels")) {
+            ObjectNode l = (ObjectNode) level;
+            for (var base : root.get("levels"))
+                if (base.get("kind").equals(l.get("kind")) && base.has("decode_tokens_per_s") && l.has("decode_tokens_per_s")) {
+                    l.put("decode_speedup_vs_first_level", l.get("decode_tokens_per_s").asDouble() / base.get("decode_tokens_per_s").asDouble());
+                    break;
+                }
+        }
+    }
+
+    /** The nearest-rank {@code p}-th percentile of {@code values}. */
+    static double percentile(List<Double> values, double p) {
+        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int rank = (int) Math.ceil(p / 100 * v.length);
+        return v[Math.max(0, Math.min(v.length - 1, rank - 1))];
+    }
+
+    private static List<String> table(ObjectNode root) {
+        List<String> t = new ArrayList<>();
+        t.add("| kind | clients | requests | req/s | TTFT p50 | TTFT p99 | ITL p50 | ITL p99 | decode tok/s | vs first level |");
+        t.add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (var l : root.get("levels"))
+            t.add(String.format(Locale.ROOT, "| %s | %d | %d/%d | %.2f | %.3f s | %.3f s | %.1f ms | %.1f ms | %.1f | %.2fx |", l.get("kind").asText(),
+                    l.get("concurrency").asInt(), l.get("completed").asInt(), l.get("requests").asInt(), l.path("requests_per_s").asDouble(),
+                    l.path("ttft_p50_s").asDouble(), l.path("ttft_p99_s").asDouble(), 1e3 * l.path("itl_p50_s").asDouble(), 1e3 * l.path("itl_p99_s").asDouble(),
+                    l.path("decode_tokens_per_s").asDouble(), l.path("decode_speedup_vs_first_level").asDouble()));
+        var a = root.get("admission");
+        t.add("");
+        t.add(String.format(Locale.ROOT, "A new %d-frame video admitted while %d streams run: their inter-token latency p50 %.1f ms, p99 %.1f ms (p99/p50 %.2f) "
+                        + "over %d gaps; its TTFT %.3f s", a.get("frames").asInt(), a.get("running_streams").asInt(), 1e3 * a.path("itl_p50_s").asDouble(),
+                1e3 * a.path("itl_p99_s").asDouble(), a.path("itl_p99_over_p50").asDouble(), a.path("gaps_during").asInt(), a.path("admitted_ttft_s").asDouble()));
+        var f = root.get("follow_up");
+        t.add(String.format(Locale.ROOT, "Follow-up question: TTFT %.3f s against %.3f s for the first question (%.1fx)", f.path("follow_up_ttft_s").asDouble(),
+                f.path("first_ttft_s").asDouble(), f.path("first_over_follow_up").asDouble()));
+        return t;
+    }
+
+    /** Aggregate decode tokens/s and TTFT p50 against concurrency, one line per kind. */
+    private static void chart(ObjectNode root, Path png) throws java.io.IOException {
+        XYChart c = new XYChartBuilder().width(900).height(560).title("dycoke bench serve: aggregate decode rate and TTFT")
+                .xAxisTitle("concurrent clients").yAxisTitle("decode tokens/s (TTFT p50 in ms / 10)").build();
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        for (String kind : List.of("text", "video")) {
+            List<Double> x = new ArrayList<>(), rate = new ArrayList<>(), ttft = new ArrayList<>();
+            for (var l : root.get("levels"))
+                if (l.get("kind").asText().equals(kind) && l.has("decode_tokens_per_s")) {
+                    x.add(l.get("concurrency").asDouble());
+                    rate.add(l.get("decode_tokens_per_s").asDouble());
+                    ttft.add(l.get("ttft_p50_s").asDouble() * 100);
+                }
+            if (x.isEmpty()) continue;
+            c.addSeries(kind + ": decode tokens/s", x, rate);
+            c.addSeries(kind + ": TTFT p50 (ms / 10)", x, ttft);
+        }
+        BitmapEncoder.saveBitmap(c, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+}

@@ -1,0 +1,61 @@
+package dev.dycoke4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dycoke4j.testing.Oracle;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code dycoke bench serve} on the oracle model with tiny settings: the JSON's shape, every request completed, the chart written. */
+class BenchServeCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void everyLevelAdmissionAndFollowUpCompleteWithTheirFigures() throws Exception {
+        var o = Oracle.root();
+        Path png = tmp.resolve("serve.png");
+        Cli r = Cli.run("bench", "serve", "--model", o.resolve("tiny-llava-ov").toString(), "--video", o.resolve("golden/clip.mkv").toString(),
+                "--concurrency", "1,2", "--rounds", "1", "--max-tokens", "3", "--frames", "4", "--admit-frames", "8", "--admit-streams", "2",
+                "--admit-tokens", "24", "--json", "--chart", png.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = new ObjectMapper().readTree(r.out()); // stdout is the JSON alone
+        assertEquals(3, root.get("max_batch").asInt(), "the most clients, or the admission's streams and video");
+        JsonNode levels = root.get("levels");
+        assertEquals(4, levels.size(), "text and video at 1 and 2 clients");
+        List<String> kinds = List.of("text", "text", "video", "video");
+        for (int i = 0; i < 4; i++) {
+            JsonNode l = levels.get(i);
+            assertEquals(kinds.get(i), l.get("kind").asText());
+            assertEquals(i % 2 == 0 ? 1 : 2, l.get("concurrency").asInt());
+            assertEquals(l.get("requests").asInt(), l.get("completed").asInt(), l.toString());
+            assertEquals(l.get("concurrency").asInt(), l.get("requests").asInt(), "one round");
+            for (String k : List.of("requests_per_s", "ttft_p50_s", "ttft_p99_s", "itl_p50_s", "itl_p99_s", "decode_tokens_per_s", "decode_speedup_vs_first_level"))
+                assertTrue(l.get(k).isNumber(), k + " in " + l);
+            assertEquals(3 * l.get("requests").asInt(), l.get("completion_tokens").asInt(), "every answer ran to --max-tokens: " + l);
+        }
+        JsonNode a = root.get("admission");
+        assertEquals(3, a.get("requests").asInt());
+        assertEquals(3, a.get("completed").asInt(), a.toString());
+        assertEquals(8, a.get("frames").asInt());
+        assertTrue(a.get("admitted_ttft_s").isNumber(), a.toString());
+        JsonNode f = root.get("follow_up");
+        assertEquals(2, f.get("completed").asInt(), f.toString());
+        for (String k : List.of("first_ttft_s", "follow_up_ttft_s", "first_over_follow_up")) assertTrue(f.get(k).isNumber(), k + " in " + f);
+        assertTrue(Files.size(png) > 0, "the chart is written");
+    }
+
+    @Test
+    void badOptionsAreOneLine() {
+        Cli r = Cli.run("bench", "serve", "--concurrency", "0");
+        assertEquals(2, r.code(), r.err());
+        assertEquals("dycoke: --concurrency must be at least 1, got 0", r.problem());
+    }
+}
