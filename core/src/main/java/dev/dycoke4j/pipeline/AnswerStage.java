@@ -71,6 +71,15 @@ public final class AnswerStage {
     }
 
     /**
+     * As {@link #start(CompressedVideo, String, GenerationOptions)}, with a system turn before the question
+     * ({@link ChatTemplate#videoPrompt(String, String)}; null: none), through the prefix cache as any templated
+     * prompt; text is streamed to {@code out} (may be null).
+     */
+    public Sequence start(CompressedVideo video, String system, String question, GenerationOptions opts, Consumer<String> out) {
+        return start(video, system, question, null, opts, out, null);
+    }
+
+    /**
      * A sequence answering about {@code video}: its prompt is {@code ids} when given (with the video token once per
      * video position), otherwise the chat template around {@code question}; it must leave room in the model's
      * context, and up to {@code opts.maxNewTokens()} tokens are generated as far as the context allows. Text is
@@ -81,10 +90,14 @@ public final class AnswerStage {
      * @throws IllegalArgumentException when the prompt does not fit, or has no video token
      */
     public Sequence start(CompressedVideo video, String question, int[] ids, GenerationOptions opts, Consumer<String> out, Trace trace) {
+        return start(video, null, question, ids, opts, out, trace);
+    }
+
+    private Sequence start(CompressedVideo video, String system, String question, int[] ids, GenerationOptions opts, Consumer<String> out, Trace trace) {
         long tStart = System.nanoTime();
         int dt = model.config().text().hiddenSize();
         int visual = video.kept().count();
-        int[] prompt = ids != null ? ids : promptIds(question, visual + 1);
+        int[] prompt = ids != null ? ids : ChatTemplate.videoPromptIds(tokenizer, system, question, visual + 1);
         int ctx = model.config().text().maxPositions();
         if (prompt.length >= ctx)
             throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens (" + (visual + 1)
@@ -100,7 +113,7 @@ public final class AnswerStage {
         int reused = 0;
         String featureKey = video.encoded().featureKey();
         if (hooks.prefixReusable() && ids == null && trace == null && featureKey != null) {
-            int[] prefixIds = ChatTemplate.videoPrefixIds(tokenizer, visual + 1);
+            int[] prefixIds = ChatTemplate.videoPrefixIds(tokenizer, system, visual + 1);
             String key = prefixKey(featureKey, comp, prefixIds);
             KvSnapshot snap = prefixCache.get(key);
             if (snap != null) {

@@ -66,6 +66,16 @@ public class VideoMme implements Task {
         return OPTION_PROMPT + "\n" + question + "\n" + post;
     }
 
+    @Override
+    public List<String> choices(Map<String, Object> doc) {
+        return List.of("A", "B", "C", "D");
+    }
+
+    @Override
+    public boolean parseFailed(Map<String, Object> doc, String response) {
+        return extractLetter(PyStr.strip(response)).isEmpty();
+    }
+
     /** {@code extract_characters_regex}: the first capital A-D after the prefixes are removed, else "". */
     public static String extractLetter(String s) {
         s = PyStr.strip(s);
