@@ -2,6 +2,8 @@ package dev.dycoke4j.eval.run;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dycoke4j.compress.InvalidOptionException;
+import dev.dycoke4j.compress.RequestShape;
 import dev.dycoke4j.compress.UnreachableBudgetException;
 import dev.dycoke4j.eval.GenerationSettings;
 import dev.dycoke4j.eval.JudgedTask;
@@ -113,6 +115,7 @@ public final class EvalRunner {
                     fail(failures, s, where + ": cannot build its prompt (" + e.getMessage() + ", as lmms-eval would raise); skipped");
                 }
             }
+            checkCells(unreachable);
             Map<String, int[]> progress = new HashMap<>();
             for (Cell c : cells) {
                 int done = 0;
@@ -146,6 +149,21 @@ public final class EvalRunner {
         RunSummary summary = new RunSummary(predicted, resumed, dropped, encoded, cached, List.copyOf(failures), Map.copyOf(unreachable));
         Report.write(out, runInfo(summary));
         return summary;
+    }
+
+    /** Cells whose settings this model cannot take (a layer it does not have) are reported once and skipped. */
+    private void checkCells(Map<String, String> unusable) {
+        RequestShape shape = new RequestShape(qa.model().config().text().numLayers(), 0, 1, 1, qa.model().tokensPerFrame(), 1);
+        for (Cell c : cells) {
+            try {
+                c.compression().decode(shape);
+                c.compression().prefill(shape);
+            } catch (InvalidOptionException e) {
+                String why = e.message(k -> k);
+                unusable.put(c.id(), why);
+                listener.problem(c.id() + ": cannot run on this model (" + why + "); the cell is skipped");
+            }
+        }
     }
 
     private void fail(List<RunSummary.Failure> failures, EvalSample s, String why) {
