@@ -54,7 +54,7 @@ class PackageRulesTest {
             // the evaluation datasets: task documents and their videos, from the HF cache or an lmms-eval folder
             Map.entry("eval.data", Set.of("eval", "cache", "hub", "io", "platform")),
             // evaluation runs: the cells over the samples on the stages, videos decoded by the video module, then scored
-            Map.entry("eval.run", Set.of("eval", "eval.data", "compress", "pipeline", "video")),
+            Map.entry("eval.run", Set.of("eval", "eval.data", "compress", "io", "pipeline", "tokenizer", "video")),
             // the OpenAI-compatible server: the stages, the method registry and the video adapter; never the CLI
             Map.entry("server", Set.of("compress", "io", "pipeline", "video")),
             Map.entry("cli", Set.of("cache", "compress", "eval", "hub", "io", "kernel", "llm", "parallel", "peer", "pipeline", "platform",
