@@ -57,7 +57,7 @@ class PackageRulesTest {
             Map.entry("eval.run", Set.of("eval", "eval.data", "compress", "io", "pipeline", "tokenizer", "video")),
             // the OpenAI-compatible server: the stages, the method registry and the video adapter; never the CLI
             Map.entry("server", Set.of("compress", "io", "pipeline", "video")),
-            Map.entry("cli", Set.of("cache", "compress", "eval", "hub", "io", "kernel", "llm", "parallel", "peer", "pipeline", "platform",
+            Map.entry("cli", Set.of("cache", "compress", "eval", "eval.data", "eval.run", "hub", "io", "kernel", "llm", "parallel", "peer", "pipeline", "platform",
                     "server", "tensor", "tokenizer", "video", "vision")));
 
     private static JavaClasses main;
