@@ -292,10 +292,10 @@ public final class EvalRunner {
         if (!(task instanceof JudgedTask)) {
             try {
                 for (var m : task.processResults(doc, response, ScoringContext.seeded(null)).entrySet()) r.set(m.getKey(), PyJson.toJson(m.getValue()));
+                r.put("parse_failed", !ll && task.parseFailed(doc, response));
             } catch (PyError e) {
                 r.put("scoring_error", e.getMessage());
             }
-            r.put("parse_failed", !ll && task.parseFailed(doc, response));
         }
         if (ref != null) r.put("first_token_kl", FirstToken.kl(ref, first));
         else if (cell.isNone()) r.put("first_token_kl", 0.0);
