@@ -53,11 +53,13 @@ class PackageRulesTest {
                     "tokenizer", "vision")),
             // the evaluation datasets: task documents and their videos, from the HF cache or an lmms-eval folder
             Map.entry("eval.data", Set.of("eval", "cache", "hub", "io", "platform")),
+            // evaluation runs: the cells over the samples on the stages, videos decoded by the video module, then scored
+            Map.entry("eval.run", Set.of("eval", "eval.data", "compress", "io", "pipeline", "tokenizer", "video")),
             // the OpenAI-compatible server: the stages, the method registry, the chat template's messages and the video
             // adapter; never the CLI. Its web page's routes read decoded frames (vision) for thumbnails and wrap the
             // methods' LLM hooks (llm) to trace them
             Map.entry("server", Set.of("compress", "io", "llm", "pipeline", "tokenizer", "video", "vision")),
-            Map.entry("cli", Set.of("cache", "compress", "eval", "hub", "io", "kernel", "llm", "parallel", "peer", "pipeline", "platform",
+            Map.entry("cli", Set.of("cache", "compress", "eval", "eval.data", "eval.run", "hub", "io", "kernel", "llm", "parallel", "peer", "pipeline", "platform",
                     "server", "tensor", "tokenizer", "video", "vision")));
 
     private static JavaClasses main;

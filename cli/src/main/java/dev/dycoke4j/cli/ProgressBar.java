@@ -36,6 +36,15 @@ final class ProgressBar implements VideoQa.Progress {
         err.flush();
     }
 
+    /** A bar for one part of a longer job: its label, done of total, and the time left at the rate so far. */
+    void eta(String label, int done, int total, double secondsLeft) {
+        if (!enabled || total <= 0) return;
+        int width = 24, fill = (int) ((long) width * Math.min(done, total) / total);
+        String eta = Double.isFinite(secondsLeft) ? String.format(Locale.ROOT, "ETA %d:%02d:%02d", (long) secondsLeft / 3600, (long) secondsLeft / 60 % 60, (long) secondsLeft % 60) : "ETA --:--:--";
+        err.print(String.format(Locale.ROOT, "\r%-28s [%s%s] %d/%d  %s  ", label.length() > 28 ? label.substring(0, 28) : label, "#".repeat(fill), " ".repeat(width - fill), done, total, eta));
+        err.flush();
+    }
+
     void message(String text) {
         if (enabled) {
             err.print("\r" + text);

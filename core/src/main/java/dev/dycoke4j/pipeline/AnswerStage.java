@@ -72,6 +72,15 @@ public final class AnswerStage {
     }
 
     /**
+     * As {@link #start(CompressedVideo, String, GenerationOptions)}, with a system turn before the question
+     * ({@link ChatTemplate#videoPrompt(String, String)}; null: none), through the prefix cache as any templated
+     * prompt; text is streamed to {@code out} (may be null).
+     */
+    public Sequence start(CompressedVideo video, String system, String question, GenerationOptions opts, Consumer<String> out) {
+        return start(video, system, question, null, opts, out, null);
+    }
+
+    /**
      * A sequence answering about {@code video}: its prompt is {@code ids} when given (with the video token once per
      * video position), otherwise the chat template around {@code question}; it must leave room in the model's
      * context, and up to {@code opts.maxNewTokens()} tokens are generated as far as the context allows. Text is
@@ -82,9 +91,14 @@ public final class AnswerStage {
      * @throws IllegalArgumentException when the prompt does not fit, or has no video token
      */
     public Sequence start(CompressedVideo video, String question, int[] ids, GenerationOptions opts, Consumer<String> out, Trace trace) {
+        return start(video, null, question, ids, opts, out, trace);
+    }
+
+    private Sequence start(CompressedVideo video, String system, String question, int[] ids, GenerationOptions opts, Consumer<String> out, Trace trace) {
         long tStart = System.nanoTime();
-        int[] prompt = ids != null ? ids : promptIds(question, video.videoPositions());
-        return start(video, prompt, ids == null, opts, out, trace, tStart);
+        int n = video.videoPositions();
+        int[] prompt = ids != null ? ids : ChatTemplate.videoPromptIds(tokenizer, system, question, n);
+        return start(video, prompt, ids == null ? ChatTemplate.videoPrefixIds(tokenizer, system, n) : null, opts, out, trace, tStart);
     }
 
     /**
@@ -96,7 +110,12 @@ public final class AnswerStage {
     public Sequence start(CompressedVideo video, List<ChatTemplate.Message> messages, GenerationOptions opts, Consumer<String> out) {
         long tStart = System.nanoTime();
         if (messages.stream().noneMatch(ChatTemplate.Message::video)) throw new IllegalArgumentException("no message holds the video");
-        return start(video, ChatTemplate.promptIds(tokenizer, messages, video.videoPositions()), true, opts, out, null, tStart);
+        int[] prompt = ChatTemplate.promptIds(tokenizer, messages, video.videoPositions());
+        int[] prefixIds = ChatTemplate.videoPrefixIds(tokenizer, video.videoPositions());
+        // only a conversation that opens with the video's turn (as far as its last line break, which a question starting
+        // with one merges with) shares that prefix; another (a system message first) would store a useless one
+        boolean opensWithVideo = KvSnapshot.commonPrefix(prefixIds, prompt) >= prefixIds.length - 1;
+        return start(video, prompt, opensWithVideo ? prefixIds : null, opts, out, null, tStart);
     }
 
     /**
@@ -119,7 +138,8 @@ public final class AnswerStage {
         return new Sequence(this, null, prompt, g, hooks, 0, null, out, null, tStart, 0);
     }
 
-    private Sequence start(CompressedVideo video, int[] prompt, boolean cacheable, GenerationOptions opts, Consumer<String> out, Trace trace,
+    /** The sequence of {@code prompt}; {@code prefixIds} (null: none) is the part of it the prefix cache may serve. */
+    private Sequence start(CompressedVideo video, int[] prompt, int[] prefixIds, GenerationOptions opts, Consumer<String> out, Trace trace,
                            long tStart) {
         int dt = model.config().text().hiddenSize();
         int visual = video.kept().count();
@@ -137,11 +157,7 @@ public final class AnswerStage {
         Sequence.Prefix prefix = null;
         int reused = 0;
         String featureKey = video.encoded().featureKey();
-        int[] prefixIds = ChatTemplate.videoPrefixIds(tokenizer, visual + 1);
-        // only a prompt that opens with the video's turn (as far as its last line break, which a question starting
-        // with one merges with) shares its prefix; another (a system message first) would store a useless one
-        boolean opensWithVideo = KvSnapshot.commonPrefix(prefixIds, prompt) >= prefixIds.length - 1;
-        if (hooks.prefixReusable() && cacheable && opensWithVideo && trace == null && featureKey != null) {
+        if (hooks.prefixReusable() && prefixIds != null && trace == null && featureKey != null) {
             String key = prefixKey(featureKey, comp, prefixIds);
             KvSnapshot snap = prefixCache.get(key);
             if (snap != null) {

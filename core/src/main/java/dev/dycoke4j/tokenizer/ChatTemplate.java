@@ -39,7 +39,20 @@ public final class ChatTemplate {
 
     /** {@code <|im_start|>user\n<video>\n{question}<|im_end|>\n<|im_start|>assistant\n}. */
     public static String videoPrompt(String question) {
-        return prompt(List.of(new Message("user", true, List.of(question))));
+        return videoPrompt(null, question);
+    }
+
+    /**
+     * As {@link #videoPrompt(String)}, after a system turn {@code <|im_start|>system\n{system}<|im_end|>\n} when
+     * {@code system} is not null (LLaVA's {@code qwen_1_5} conversation, which lmms-eval's {@code llava_onevision} uses,
+     * has one).
+     */
+    public static String videoPrompt(String system, String question) {
+        return prefix(system) + question + "<|im_end|>\n<|im_start|>assistant\n";
+    }
+
+    private static String prefix(String system) {
+        return (system == null ? "" : "<|im_start|>system\n" + system + "<|im_end|>\n") + "<|im_start|>user\n" + VIDEO_TOKEN + "\n";
     }
 
     /** The prompt of a conversation, ready for the assistant's answer. */
@@ -80,7 +93,12 @@ public final class ChatTemplate {
      * (a prompt starts with these ids unless its question starts with a line break, which merges with the last one).
      */
     public static int[] videoPrefixIds(Tokenizer tok, int videoTokens) {
-        return expand(tok, tok.encode("<|im_start|>user\n" + VIDEO_TOKEN + "\n"), videoTokens);
+        return videoPrefixIds(tok, null, videoTokens);
+    }
+
+    /** As {@link #videoPrefixIds(Tokenizer, int)}, with the system turn of {@link #videoPrompt(String, String)}. */
+    public static int[] videoPrefixIds(Tokenizer tok, String system, int videoTokens) {
+        return expand(tok, tok.encode(prefix(system)), videoTokens);
     }
 
     /**
@@ -90,7 +108,12 @@ public final class ChatTemplate {
      *     the question itself holds a {@code <video>} token (the prompt must have exactly one video)
      */
     public static int[] videoPromptIds(Tokenizer tok, String question, int videoTokens) {
-        return expand(tok, tok.encode(videoPrompt(question)), videoTokens);
+        return videoPromptIds(tok, null, question, videoTokens);
+    }
+
+    /** As {@link #videoPromptIds(Tokenizer, String, int)}, with the system turn of {@link #videoPrompt(String, String)}. */
+    public static int[] videoPromptIds(Tokenizer tok, String system, String question, int videoTokens) {
+        return expand(tok, tok.encode(videoPrompt(system, question)), videoTokens);
     }
 
     /** {@code ids} with its one {@code <video>} id repeated {@code videoTokens} times. */

@@ -12,7 +12,7 @@ import java.util.Map;
  * The prompt capitalizes the question the Python way and always appends "?"; the judge sees the raw question; the
  * reply is read with {@code ast.literal_eval} and {@code float(score)}; every failure scores {@code ["no", 0]}.
  */
-public final class ActivityNetQa implements Task {
+public final class ActivityNetQa implements JudgedTask {
     private static final String SYSTEM = "You are an intelligent chatbot designed for evaluating the correctness of generative outputs for question-answer pairs. "
             + "Your task is to compare the predicted answer with the correct answer and determine if they match meaningfully. Here's how you can accomplish the task:"
             + "------"
@@ -104,6 +104,16 @@ public final class ActivityNetQa implements Task {
 
     /** {@code parse_score}: {@code [pred, float(score)]} from the reply, or {@code ["no", 0]} on any failure. */
     public static List<Object> parseScore(String review) {
+        List<Object> parsed = readScore(review);
+        if (parsed != null) return parsed;
+        List<Object> out = new ArrayList<>();
+        out.add("no");
+        out.add(BigInteger.ZERO);
+        return out;
+    }
+
+    /** {@code parse_score} when the reply reads, else null. */
+    private static List<Object> readScore(String review) {
         try {
             Object d = PyLiteral.literalEval(review);
             if (!(d instanceof Map<?, ?> m)) throw new PyError("AttributeError", "no attribute 'get'");
@@ -114,11 +124,22 @@ public final class ActivityNetQa implements Task {
             out.add(PyNum.toFloat(score));
             return out;
         } catch (PyError e) {
-            List<Object> out = new ArrayList<>();
-            out.add("no");
-            out.add(BigInteger.ZERO);
-            return out;
+            return null;
         }
+    }
+
+    @Override
+    public Judgement judge(Map<String, Object> doc, String response, Judge judge) {
+        String pred = PyStr.strip(response);
+        String review;
+        try {
+            review = getEval(judge, Doc.get(doc, "question"), Doc.get(doc, "answer"), pred, 64);
+        } catch (PyError e) {
+            return Judgement.failed("no usable reply in " + Judge.RETRIES + " tries");
+        }
+        if (review.isEmpty()) return Judgement.failed("the last reply was not JSON");
+        List<Object> scores = readScore(review);
+        return new Judgement(entries(doc, pred, scores != null ? scores : parseScore(review)), null, scores == null);
     }
 
     @Override
@@ -131,6 +152,10 @@ public final class ActivityNetQa implements Task {
         } catch (PyError e) {
             scores = List.of("no", BigInteger.ZERO);
         }
+        return entries(doc, pred, scores);
+    }
+
+    private static Map<String, Object> entries(Map<String, Object> doc, String pred, List<Object> scores) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("gpt_eval_score", entry(doc, pred, scores));
         out.put("gpt_eval_accuracy", entry(doc, pred, scores));

@@ -58,6 +58,16 @@ public final class EgoSchema implements Task {
     public record Parse(String letter, boolean matched) {
     }
 
+    @Override
+    public List<String> choices(Map<String, Object> doc) {
+        return OPTIONS;
+    }
+
+    @Override
+    public boolean parseFailed(Map<String, Object> doc, String response) {
+        return !parse(doc, PyStr.strip(response), new PyRandom(0)).matched();
+    }
+
     public static Parse parse(Map<String, Object> doc, String response, PyRandom random) {
         Map<String, String> index2ans = new LinkedHashMap<>();
         Object options = Doc.get(doc, "option");

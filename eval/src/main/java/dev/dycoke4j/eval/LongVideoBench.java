@@ -64,6 +64,27 @@ public final class LongVideoBench implements Task {
         return PyStr.str(pre) + question + "\n" + PyStr.str(post);
     }
 
+    @Override
+    public Object target(Map<String, Object> doc) {
+        return Doc.get(doc, "correct_choice");
+    }
+
+    /** The letters scoring reads: one per option before the first "N/A". */
+    @Override
+    public List<String> choices(Map<String, Object> doc) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < 5 && !PyNum.eq(doc.get("option" + i), "N/A"); i++) out.add(String.valueOf((char) ('A' + i)));
+        return out;
+    }
+
+    @Override
+    public boolean parseFailed(Map<String, Object> doc, String response) {
+        List<String> choices = choices(doc);
+        Map<String, Object> index2ans = new LinkedHashMap<>();
+        for (String l : choices) index2ans.put(l, doc.get("option" + (l.charAt(0) - 'A')));
+        return MmmuChoiceParser.parse(PyStr.strip(response), choices, index2ans, new PyRandom(0)).fallback();
+    }
+
     private static boolean truthy(Object x) {
         return switch (x) {
             case null -> false;

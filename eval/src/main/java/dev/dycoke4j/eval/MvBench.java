@@ -61,6 +61,21 @@ public final class MvBench implements Task {
                 + PyStr.requireStr(Doc.get(kwargs, "post_prompt"), "post_prompt");
     }
 
+    @Override
+    public List<String> choices(Map<String, Object> doc) {
+        int n = Math.min(Doc.list(Doc.get(doc, "candidates")).size(), UPPER.length());
+        List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) out.add(String.valueOf(UPPER.charAt(i)));
+        return out;
+    }
+
+    /** {@code mcq_acc} reads a letter A-E out of the answer, else compares the whole processed text. */
+    @Override
+    public boolean parseFailed(Map<String, Object> doc, String response) {
+        String p = process(PyStr.strip(response));
+        return !(p.length() == 1 && "ABCDE".contains(p));
+    }
+
     /** {@code mcq_acc(answer, pred)}: 1 when both process to the same letter (or text), else 0. */
     static int mcqAcc(Object answer, String pred) {
         String p = process(pred);

@@ -45,6 +45,16 @@ public final class NextQaMc implements Task {
         return q;
     }
 
+    @Override
+    public List<String> choices(Map<String, Object> doc) {
+        return OPTIONS;
+    }
+
+    @Override
+    public boolean parseFailed(Map<String, Object> doc, String response) {
+        return parse(doc, PyStr.strip(response), new PyRandom(0)).fallback();
+    }
+
     /** The parser's own return value: the letter. */
     public static MmmuChoiceParser.Parse parse(Map<String, Object> doc, String response, PyRandom random) {
         Map<String, String> index2ans = new LinkedHashMap<>();

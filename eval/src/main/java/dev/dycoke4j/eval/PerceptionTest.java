@@ -49,6 +49,23 @@ public final class PerceptionTest implements Task {
         return PyStr.str(pre) + PyStr.str(question) + PyStr.str(post);
     }
 
+    @Override
+    public Object target(Map<String, Object> doc) {
+        return Doc.get(doc, "answer_id");
+    }
+
+    /** A, B and C: every option after the second is labelled C. */
+    @Override
+    public List<String> choices(Map<String, Object> doc) {
+        int n = Math.min(Doc.list(Doc.get(doc, "options")).size(), 3);
+        return List.of("A", "B", "C").subList(0, n);
+    }
+
+    @Override
+    public boolean parseFailed(Map<String, Object> doc, String response) {
+        return letter(PyStr.strip(response)).isEmpty();
+    }
+
     /** The first capital A-D standing alone as a word, or "". */
     static String letter(String pred) {
         for (int i = 0; i < pred.length(); i++) {

@@ -38,6 +38,27 @@ public interface Task {
     /** The aggregation of {@code metric} over the per-document values, in order. */
     Object aggregate(String metric, List<Object> items);
 
+    /** {@code doc_to_target(doc)}: the document's answer as lmms-eval logs it with each sample ({@code doc["answer"]} unless the task says otherwise). */
+    default Object target(Map<String, Object> doc) {
+        return Doc.get(doc, "answer");
+    }
+
+    /**
+     * The option letters of a multiple-choice document, in order, each of which scores as a whole answer; null when the
+     * task is not multiple choice. Scoring by log-likelihood picks one of them.
+     */
+    default List<String> choices(Map<String, Object> doc) {
+        return null;
+    }
+
+    /**
+     * Whether the task's parser finds no answer in the raw {@code response}: it falls back to a guess
+     * ({@code random.choice}) or to nothing. Always false for tasks that are not parsed (the judged ones).
+     */
+    default boolean parseFailed(Map<String, Object> doc, String response) {
+        return false;
+    }
+
     /** Raises Python's {@code KeyError} (as the copy's aggregation lookup does) unless {@code metric} is one of {@link #metrics()}. */
     default void checkMetric(String metric) {
         if (!metrics().contains(metric)) throw new PyError("KeyError", PyRepr.reprStr(metric));

@@ -12,7 +12,7 @@ import java.util.Map;
  * "repetitive patterns" check after a failed try reads the reply body as an OpenAI error, so a reply that is not one
  * (an empty or null content, an HTTP error with a non-JSON body) aborts the judgement after one request.
  */
-public final class VideoDetailDescription implements Task {
+public final class VideoDetailDescription implements JudgedTask {
     static final String FAILED = "Failed to Get a Proper Review.";
     private static final String REPETITIVE = "Sorry! We've encountered an issue with repetitive patterns in your prompt. Please try again with a different prompt.";
     private static final String SYSTEM = "You are an intelligent chatbot designed for evaluating the detail orientation of generative outputs for video-based question-answer pairs. "
@@ -101,14 +101,34 @@ public final class VideoDetailDescription implements Task {
 
     /** {@code parse_score}: {@code int(score)} of the reply's dict, 0 on any failure. */
     public static BigInteger parseScore(String review) {
+        BigInteger s = readScore(review);
+        return s != null ? s : BigInteger.ZERO;
+    }
+
+    /** {@code parse_score} when the reply reads, else null. */
+    private static BigInteger readScore(String review) {
         try {
             Object d = PyLiteral.literalEval(review);
             if (!(d instanceof Map<?, ?> m)) throw new PyError("AttributeError", "no attribute 'get'");
             Object score = m.containsKey("score") ? m.get("score") : BigInteger.ZERO;
             return PyNum.toInt(score);
         } catch (PyError e) {
-            return BigInteger.ZERO;
+            return null;
         }
+    }
+
+    @Override
+    public Judgement judge(Map<String, Object> doc, String response, Judge judge) {
+        String pred = PyStr.strip(response);
+        String review;
+        try {
+            review = getEvalGeneric(judge, Doc.get(doc, "question"), Doc.get(doc, "answer"), pred, 64);
+        } catch (PyError e) {
+            return Judgement.failed("no usable reply (" + e.type() + " reading the failed reply as an OpenAI error)");
+        }
+        if (review.isEmpty()) return Judgement.failed("no usable reply in " + Judge.RETRIES + " tries");
+        BigInteger score = readScore(review);
+        return new Judgement(entries(doc, pred, score != null ? score : BigInteger.ZERO, review), null, score == null);
     }
 
     @Override
@@ -125,6 +145,10 @@ public final class VideoDetailDescription implements Task {
             review = FAILED;
             score = BigInteger.ZERO;
         }
+        return entries(d, pred, score, review);
+    }
+
+    private static Map<String, Object> entries(Map<String, Object> d, String pred, Object score, String review) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("video_name", Doc.get(d, "video_name"));
         m.put("question", Doc.get(d, "question"));

@@ -1,10 +1,11 @@
 package dev.dycoke4j.eval;
 
 import java.math.BigInteger;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code videomme}: four options inserted as {@code str(options)} (Python's list repr), the subtitles instruction even
@@ -23,6 +24,18 @@ public class VideoMme implements Task {
     static final List<String> TASK_CATEGORIES = List.of("Temporal Perception", "Spatial Perception", "Attribute Perception", "Action Recognition",
             "Object Recognition", "OCR Problems", "Counting Problem", "Temporal Reasoning", "Spatial Reasoning", "Action Reasoning", "Object Reasoning",
             "Information Synopsis");
+    /** The keys of the copy's table, "duration_domain_subcategory_tasktype": only the listed values exist. */
+    private static final Set<String> TABLE = table();
+
+    private static Set<String> table() {
+        Set<String> t = new HashSet<>();
+        for (String v : VIDEO_TYPE)
+            for (String c : CATEGORIES)
+                for (String s : SUB_CATEGORIES)
+                    for (String k : TASK_CATEGORIES) t.add(v + "_" + c + "_" + s + "_" + k);
+        return Set.copyOf(t);
+    }
+
     /**
      * The copy's prefixes; two pairs lack a comma in the source, so Python concatenated them into one string each
      * ("The best option isThe correct option is", "Best answer:Best option:").
@@ -66,6 +79,16 @@ public class VideoMme implements Task {
         return OPTION_PROMPT + "\n" + question + "\n" + post;
     }
 
+    @Override
+    public List<String> choices(Map<String, Object> doc) {
+        return List.of("A", "B", "C", "D");
+    }
+
+    @Override
+    public boolean parseFailed(Map<String, Object> doc, String response) {
+        return extractLetter(PyStr.strip(response)).isEmpty();
+    }
+
     /** {@code extract_characters_regex}: the first capital A-D after the prefixes are removed, else "". */
     public static String extractLetter(String s) {
         s = PyStr.strip(s);
@@ -104,19 +127,12 @@ public class VideoMme implements Task {
     @Override
     public Object aggregate(String metric, List<Object> items) {
         checkMetric(metric);
-        // the copy keys its table by "duration_domain_subcategory_tasktype"; only the listed values exist
-        Map<String, long[]> table = new HashMap<>();
-        for (String v : VIDEO_TYPE)
-            for (String c : CATEGORIES)
-                for (String s : SUB_CATEGORIES)
-                    for (String t : TASK_CATEGORIES) table.put(v + "_" + c + "_" + s + "_" + t, new long[2]);
         long correct = 0, answered = 0;
         for (Object x : items) {
             Map<String, Object> r = Doc.dict(x);
             String key = PyStr.str(Doc.get(r, "duration")) + "_" + PyStr.str(Doc.get(r, "category")) + "_"
                     + PyStr.str(Doc.get(r, "sub_category")) + "_" + PyStr.str(Doc.get(r, "task_category"));
-            long[] cell = table.get(key);
-            if (cell == null) throw new PyError("KeyError", PyRepr.reprStr(key));
+            if (!TABLE.contains(key)) throw new PyError("KeyError", PyRepr.reprStr(key));
             answered++;
             if (PyNum.eq(Doc.get(r, "pred_answer"), Doc.get(r, "answer"))) correct++;
         }

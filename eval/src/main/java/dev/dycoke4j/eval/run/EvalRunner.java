@@ -1,0 +1,342 @@
+package dev.dycoke4j.eval.run;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dycoke4j.compress.InvalidOptionException;
+import dev.dycoke4j.compress.RequestShape;
+import dev.dycoke4j.compress.UnreachableBudgetException;
+import dev.dycoke4j.eval.GenerationSettings;
+import dev.dycoke4j.eval.JudgedTask;
+import dev.dycoke4j.eval.PyError;
+import dev.dycoke4j.eval.PyJson;
+import dev.dycoke4j.eval.PyStr;
+import dev.dycoke4j.eval.ScoringContext;
+import dev.dycoke4j.eval.Task;
+import dev.dycoke4j.eval.Tasks;
+import dev.dycoke4j.eval.data.EvalSample;
+import dev.dycoke4j.pipeline.Answer;
+import dev.dycoke4j.pipeline.CompressStage;
+import dev.dycoke4j.pipeline.CompressedVideo;
+import dev.dycoke4j.pipeline.EncodedVideo;
+import dev.dycoke4j.pipeline.GenerationOptions;
+import dev.dycoke4j.pipeline.Sequence;
+import dev.dycoke4j.pipeline.StatsJson;
+import dev.dycoke4j.pipeline.VideoQa;
+import dev.dycoke4j.pipeline.VisionOptions;
+import dev.dycoke4j.video.VideoFileSource;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Runs every cell (method at budget) over a list of samples. Samples are grouped by video; each video is decoded and
+ * encoded once (the vision stage, through its feature cache) and compressed once per cell, and the questions about it
+ * reuse the prompt's video prefix (the prefix cache). Each answer is appended to {@value #PREDICTIONS} as soon as it
+ * is made, so a restarted run skips what is there and a killed one loses only the answer in flight; the results are
+ * then scored from that file ({@link Report}).
+ *
+ * <p>Prompts are lmms-eval's for {@code llava_onevision} as DyCoke ran it ({@code conv_template=qwen_1_5}): the
+ * system turn "You are a helpful assistant.", then the user turn with the video, a line break and the task's
+ * {@code doc_to_text}; the task's {@code max_new_tokens}, greedy. Like the copy's model file, the task's {@code until}
+ * strings are not used: generation stops at the end-of-turn token. {@code none} always runs, first: it is the
+ * reference of the label-free fidelity (agreement of the answers, KL of the first answer token's distribution).
+ */
+public final class EvalRunner {
+    /** The file of predictions in the output folder. */
+    public static final String PREDICTIONS = "predictions.jsonl";
+    /** The system turn of LLaVA's {@code qwen_1_5} conversation. */
+    public static final String SYSTEM = "You are a helpful assistant.";
+
+    private final VideoQa qa;
+    private final List<Cell> cells;
+    private final RunOptions opts;
+    private final Path out;
+    private final RunListener listener;
+
+    /**
+     * @param cells the methods at their budgets; {@code none} is added first when missing, and duplicates are dropped
+     * @param out   the output folder (created), which holds {@value #PREDICTIONS} from earlier runs to resume
+     */
+    public EvalRunner(VideoQa qa, List<Cell> cells, RunOptions opts, Path out, RunListener listener) {
+        this.qa = Objects.requireNonNull(qa, "qa");
+        this.opts = Objects.requireNonNull(opts, "opts");
+        this.out = Objects.requireNonNull(out, "out");
+        this.listener = listener == null ? RunListener.NONE : listener;
+        Map<String, Cell> byId = new LinkedHashMap<>();
+        byId.put("none", Cell.none());
+        for (Cell c : cells) byId.putIfAbsent(c.id(), c);
+        this.cells = List.copyOf(byId.values());
+    }
+
+    /** The cells run, {@code none} first. */
+    public List<Cell> cells() {
+        return cells;
+    }
+
+    /** A sample ready to answer: its task, prompt and target. */
+    private record Prepared(EvalSample sample, Task task, String context, Object target) {
+        String key(Cell c) {
+            return JsonLog.key(sample.task(), sample.docId(), c.id());
+        }
+    }
+
+    /**
+     * Answers every sample in every cell not already in the predictions, then writes the results. A sample whose video
+     * cannot be decoded, or whose prompt cannot be built, is reported (one line naming it) and left out; the others go on.
+     *
+     * @throws IllegalArgumentException for a sample of an unknown task, before anything runs
+     */
+    public RunSummary run(List<EvalSample> samples) {
+        for (EvalSample s : samples) Tasks.get(s.task());
+        List<RunSummary.Failure> failures = new ArrayList<>();
+        Map<String, String> unreachable = new LinkedHashMap<>();
+        int predicted = 0, resumed = 0, encoded = 0, cached = 0, dropped;
+        try (JsonLog log = JsonLog.open(out.resolve(PREDICTIONS))) {
+            dropped = log.droppedPartial();
+            if (dropped > 0) listener.problem(log.file() + ": the last line was cut off mid-write (a killed run); it was dropped and will be redone");
+            Map<Path, List<Prepared>> byVideo = new LinkedHashMap<>();
+            for (EvalSample s : samples) {
+                Task task = Tasks.get(s.task());
+                String where = s.task() + " doc " + s.docId();
+                if (!s.hasVideo()) {
+                    fail(failures, s, where + ": no video file; skipped");
+                    continue;
+                }
+                try {
+                    String context = task.prompt(s.doc(), task.kwargs(), opts.files());
+                    Object target = task.target(s.doc());
+                    byVideo.computeIfAbsent(s.video().toAbsolutePath().normalize(), v -> new ArrayList<>()).add(new Prepared(s, task, context, target));
+                } catch (PyError e) {
+                    fail(failures, s, where + ": cannot build its prompt (" + e.getMessage() + ", as lmms-eval would raise); skipped");
+                }
+            }
+            checkCells(unreachable);
+            Map<String, int[]> progress = new HashMap<>();
+            for (Cell c : cells) {
+                int done = 0;
+                for (List<Prepared> g : byVideo.values()) for (Prepared p : g) if (log.has(p.key(c))) done++;
+                progress.put(c.id(), new int[]{done, samples.size()});
+                resumed += done;
+                listener.progress(c, done, samples.size());
+            }
+            boolean saliency = cells.stream().anyMatch(c -> CompressStage.needsSaliency(c.compression()));
+            VisionOptions vo = new VisionOptions(opts.frames(), opts.visionBatch(), saliency);
+            for (var e : byVideo.entrySet()) {
+                List<Prepared> group = e.getValue();
+                boolean any = false;
+                for (Cell c : cells) if (!unreachable.containsKey(c.id())) for (Prepared p : group) any |= !log.has(p.key(c));
+                if (!any) continue;
+                EncodedVideo video;
+                try {
+                    video = qa.visionStage().encode(new VideoFileSource(e.getKey()), vo);
+                } catch (RuntimeException ex) {
+                    String why = e.getKey() + ": cannot decode (" + rootMessage(ex) + "); its " + group.size() + " sample" + (group.size() == 1 ? "" : "s")
+                            + " (" + ids(group) + ") are skipped, the run goes on";
+                    listener.problem(why);
+                    for (Prepared p : group) failures.add(new RunSummary.Failure(p.sample().task(), p.sample().docId(), e.getKey().toString(), why));
+                    continue;
+                }
+                if (video.cached()) cached++;
+                else encoded++;
+                predicted += runVideo(log, group, video, e.getKey(), progress, failures, unreachable);
+            }
+        }
+        RunSummary summary = new RunSummary(predicted, resumed, dropped, encoded, cached, List.copyOf(failures), Map.copyOf(unreachable));
+        Report.write(out, runInfo(summary));
+        return summary;
+    }
+
+    /** Cells whose settings this model cannot take (a layer it does not have) are reported once and skipped. */
+    private void checkCells(Map<String, String> unusable) {
+        RequestShape shape = new RequestShape(qa.model().config().text().numLayers(), 0, 1, 1, qa.model().tokensPerFrame(), 1);
+        for (Cell c : cells) {
+            try {
+                c.compression().decode(shape);
+                c.compression().prefill(shape);
+            } catch (InvalidOptionException e) {
+                String why = e.message(k -> k);
+                unusable.put(c.id(), why);
+                listener.problem(c.id() + ": cannot run on this model (" + why + "); the cell is skipped");
+            }
+        }
+    }
+
+    private void fail(List<RunSummary.Failure> failures, EvalSample s, String why) {
+        listener.problem(why);
+        failures.add(new RunSummary.Failure(s.task(), s.docId(), s.video() == null ? null : s.video().toString(), why));
+    }
+
+    /** Every cell on one encoded video: {@code none} first, keeping its first-token distributions for the others. */
+    private int runVideo(JsonLog log, List<Prepared> group, EncodedVideo video, Path path, Map<String, int[]> progress,
+                         List<RunSummary.Failure> failures, Map<String, String> unreachable) {
+        int made = 0;
+        Map<Integer, double[]> reference = new HashMap<>();
+        for (Cell cell : cells) {
+            if (unreachable.containsKey(cell.id())) continue;
+            boolean pendingHere = false;
+            for (int i = 0; i < group.size(); i++) {
+                Prepared p = group.get(i);
+                pendingHere |= !log.has(p.key(cell)) || cell.isNone() && needsReference(log, p);
+            }
+            if (!pendingHere) continue;
+            CompressedVideo compressed;
+            try {
+                compressed = qa.compressStage().apply(video, cell.compression());
+            } catch (UnreachableBudgetException ex) {
+                String why = ex.message(k -> k);
+                unreachable.put(cell.id(), why);
+                listener.problem(cell.id() + ": cannot run at this budget (" + why + "); the cell is skipped");
+                continue;
+            }
+            for (int i = 0; i < group.size(); i++) {
+                Prepared p = group.get(i);
+                boolean pending = !log.has(p.key(cell));
+                if (!pending && !(cell.isNone() && needsReference(log, p))) continue;
+                // the group's first sample carries the video's cost in every cell, as if each cell ran alone
+                CompressedVideo v = i == 0 ? compressed : compressed.paid();
+                try {
+                    if (!pending) {
+                        reference.put(i, firstTokenOnly(p, v));
+                        continue;
+                    }
+                    ObjectNode line = answer(p, cell, v, path, reference.get(i), cell.isNone() ? reference : null, i);
+                    log.append(line);
+                    made++;
+                    int[] pr = progress.get(cell.id());
+                    pr[0]++;
+                    listener.progress(cell, pr[0], pr[1]);
+                    listener.predicted(cell, p.sample().task(), p.sample().docId());
+                } catch (IllegalArgumentException | IllegalStateException ex) {
+                    String why = p.sample().task() + " doc " + p.sample().docId() + " (" + cell.id() + "): " + ex.getMessage() + "; skipped";
+                    listener.problem(why);
+                    failures.add(new RunSummary.Failure(p.sample().task(), p.sample().docId(), path.toString(), why));
+                }
+            }
+        }
+        return made;
+    }
+
+    /** Whether some compressed cell still needs {@code none}'s first-token distribution for this sample. */
+    private boolean needsReference(JsonLog log, Prepared p) {
+        for (Cell c : cells) if (!c.isNone() && !log.has(p.key(c))) return true;
+        return false;
+    }
+
+    private GenerationOptions generation(Task task, int maxNew) {
+        GenerationSettings g = task.generation();
+        if (!g.doSample() || g.temperature() == 0) return GenerationOptions.greedy(maxNew);
+        return new GenerationOptions(maxNew, (float) g.temperature(), g.topP() == null ? 1f : g.topP().floatValue(), 0, false);
+    }
+
+    private int maxNew(Task task) {
+        int m = task.generation().maxNewTokens();
+        return opts.maxNewTokens() == null ? m : Math.min(m, opts.maxNewTokens());
+    }
+
+    private boolean loglik(Prepared p) {
+        return opts.mcScoring() == McScoring.LOGLIK && p.task().choices(p.sample().doc()) != null;
+    }
+
+    /** {@code none}'s first answer token's distribution for a sample answered in an earlier run: one prefill. */
+    private double[] firstTokenOnly(Prepared p, CompressedVideo v) {
+        Sequence seq = qa.answerStage().start(v, SYSTEM, p.context(), GenerationOptions.greedy(1), null);
+        seq.prefill(Integer.MAX_VALUE);
+        return FirstToken.logSoftmax(seq.logits());
+    }
+
+    /** Answers one sample in one cell: the prediction line. */
+    private ObjectNode answer(Prepared p, Cell cell, CompressedVideo v, Path path, double[] ref, Map<Integer, double[]> keepRef, int index) {
+        Task task = p.task();
+        Map<String, Object> doc = p.sample().doc();
+        boolean ll = loglik(p);
+        Sequence seq = qa.answerStage().start(v, SYSTEM, p.context(), ll ? GenerationOptions.greedy(1) : generation(task, maxNew(task)), null);
+        seq.prefill(Integer.MAX_VALUE);
+        double[] first = FirstToken.logSoftmax(seq.logits());
+        if (keepRef != null && cells.size() > 1) keepRef.put(index, first);
+        ObjectNode r = JsonLog.JSON.createObjectNode();
+        String response = null;
+        if (ll) {
+            ObjectNode scores = JsonLog.JSON.createObjectNode();
+            String best = null;
+            double bestLp = Double.NEGATIVE_INFINITY;
+            for (String letter : task.choices(doc)) {
+                int[] ids = qa.tokenizer().encode(letter);
+                if (ids.length != 1) throw new IllegalStateException("option letter '" + letter + "' is " + ids.length + " tokens, not one; score it with generate");
+                double lp = first[ids[0]];
+                scores.put(letter, lp);
+                if (lp > bestLp) {
+                    bestLp = lp;
+                    best = letter;
+                }
+            }
+            response = best;
+            r.set("loglik", scores);
+        }
+        while (!seq.done()) seq.step();
+        Answer a = seq.answer();
+        if (!ll) response = PyStr.strip(a.text());
+        r.put("task", task.name()).put("doc_id", p.sample().docId()).put("cell", cell.id()).put("method", cell.method());
+        if (cell.ratio() == null) r.putNull("ratio");
+        else r.put("ratio", cell.ratio());
+        r.put("mc_scoring", ll ? McScoring.LOGLIK.id() : McScoring.GENERATE.id());
+        r.set("doc", PyJson.toJson(doc));
+        r.set("target", PyJson.toJson(p.target()));
+        r.putArray("arguments").add(p.context());
+        r.putArray("resps").addArray().add(response);
+        r.putArray("filtered_resps").add(response);
+        if (!(task instanceof JudgedTask)) {
+            try {
+                for (var m : task.processResults(doc, response, ScoringContext.seeded(null)).entrySet()) r.set(m.getKey(), PyJson.toJson(m.getValue()));
+                r.put("parse_failed", !ll && task.parseFailed(doc, response));
+            } catch (PyError e) {
+                r.put("scoring_error", e.getMessage());
+            }
+        }
+        if (ref != null) r.put("first_token_kl", FirstToken.kl(ref, first));
+        else if (cell.isNone()) r.put("first_token_kl", 0.0);
+        r.put("video", path.toString());
+        r.put("video_cost_paid", index == 0);
+        ObjectNode stats = StatsJson.of(a.stats());
+        r.set("stats", stats);
+        return r;
+    }
+
+    private static String ids(List<Prepared> group) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < group.size() && i < 5; i++) sb.append(i > 0 ? ", " : "").append(group.get(i).sample().task()).append(" doc ").append(group.get(i).sample().docId());
+        if (group.size() > 5) sb.append(", ...");
+        return sb.toString();
+    }
+
+    static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c && (c.getMessage() == null || c instanceof java.util.concurrent.ExecutionException
+                || c instanceof java.util.concurrent.CompletionException)) c = c.getCause();
+        String m = c.getMessage();
+        return m == null ? c.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+    }
+
+    /** What results.json says about the run: its settings, failures and unreachable cells. */
+    private ObjectNode runInfo(RunSummary s) {
+        ObjectNode run = JsonLog.JSON.createObjectNode();
+        run.put("model", qa.model().dir().toString());
+        run.put("frames", opts.frames());
+        run.put("mc_scoring", opts.mcScoring().id());
+        if (opts.maxNewTokens() != null) run.put("max_new_tokens_cap", opts.maxNewTokens());
+        ArrayNode cs = run.putArray("cells");
+        for (Cell c : cells) cs.add(c.id());
+        run.put("predicted", s.predicted()).put("resumed", s.resumed()).put("dropped_partial_lines", s.droppedPartial())
+                .put("videos_encoded", s.videosEncoded()).put("videos_from_cache", s.videosCached());
+        ArrayNode f = run.putArray("failed_samples");
+        for (RunSummary.Failure x : s.failures())
+            f.addObject().put("task", x.task()).put("doc_id", x.docId()).put("video", x.video()).put("problem", x.problem());
+        ObjectNode u = run.putObject("unreachable_cells");
+        s.unreachable().forEach(u::put);
+        return run;
+    }
+}
