@@ -24,7 +24,7 @@ class CompressionMethodsTest {
 
     @Test
     void theRegistryListsEveryMethodInOrder() {
-        assertEquals(List.of("none", "dycoke", "fastv", "prumerge", "visionzip", "random", "uniform", "frames", "vidcom2", "evs"), CompressionMethods.names());
+        assertEquals(List.of("none", "dycoke", "fastv", "prumerge", "visionzip", "random", "uniform", "frames", "vidcom2", "evs", "flashvid"), CompressionMethods.names());
     }
 
     @ParameterizedTest
@@ -52,6 +52,8 @@ class CompressionMethodsTest {
         assertEquals(EvsMethod.defaults(), CompressionMethods.spec("evs").defaults());
         assertEquals(FramesMethod.defaults(), CompressionMethods.spec("frames").defaults());
         assertEquals(FastVMethod.defaults(), CompressionMethods.spec("fastv").defaults());
+        assertEquals(Map.of("ratio", "0.25", "flashvid_layer", "20"), CompressionMethods.spec("flashvid").defaults().options(), "FlashVID's paper defaults");
+        assertEquals(FlashVidMethod.defaults(), CompressionMethods.spec("flashvid").defaults());
     }
 
     @Test
@@ -106,7 +108,12 @@ class CompressionMethodsTest {
             "evs | ratio | 0 | ratio must be in (0, 1], got 0.0",
             "evs | ttm_windows | all | ttm_windows takes official, full; got 'all'",
             "frames | ratio | -1 | ratio must be in (0, 1], got -1.0",
-            "frames | compress_seed | 3 | compress_seed is not an option of frames; it takes ratio, ttm_k, ttm_windows"})
+            "frames | compress_seed | 3 | compress_seed is not an option of frames; it takes ratio, ttm_k, ttm_windows",
+            "flashvid | ratio | 0.9 | ratio must be at most 0.8 for flashvid, whose vision side keeps 1.25 times it; got 0.9",
+            "flashvid | ratio | 0 | ratio must be in (0, 1], got 0.0",
+            "flashvid | flashvid_layer | 0 | flashvid_layer must be at least 1, got 0",
+            "flashvid | flashvid_layer | 2.5 | flashvid_layer must be an integer, got '2.5'",
+            "flashvid | ttm_k | 0.5 | ttm_k is not an option of flashvid; it takes ratio, flashvid_layer"})
     void aBadValueIsNamedByItsKey(String method, String key, String value, String message) {
         var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse(method, Map.of(key, value)));
         assertEquals(key, e.key());
@@ -117,7 +124,7 @@ class CompressionMethodsTest {
     @Test
     void anUnknownMethodListsTheMethods() {
         var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.spec("zip"));
-        assertEquals("method takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs; got 'zip'", e.getMessage());
+        assertEquals("method takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs, flashvid; got 'zip'", e.getMessage());
     }
 
     @Test
@@ -148,13 +155,17 @@ class CompressionMethodsTest {
         RequestShape shape = new RequestShape(3, 14, 128, 8, 16, 12);
         for (String name : CompressionMethods.names()) {
             CompressionMethod m = CompressionMethods.parse(name, name.equals("dycoke") ? Map.of("dp_l", "2") : Map.of());
-            assertEquals(name.equals("prumerge") || name.equals("visionzip"), m.needsVisionAttention(), name);
-            if (!name.equals("fastv")) assertNull(m.prefill(shape), name);
+            assertEquals(name.equals("prumerge") || name.equals("visionzip") || name.equals("flashvid"), m.needsVisionAttention(), name);
+            if (!name.equals("fastv") && !name.equals("flashvid")) assertNull(m.prefill(shape), name);
             if (!name.equals("dycoke")) assertNull(m.decode(shape), name);
         }
         FastV fastv = assertInstanceOf(FastV.class, CompressionMethods.parse("fastv", Map.of("fastv_k", "1", "ratio", "0.25")).prefill(shape));
         assertEquals(1, fastv.layer());
         assertEquals(32, fastv.kept());
+        // FlashVID prunes from its layer P on, ranking at layer P - 1, and keeps ceil(0.3·n) (round would keep 38 of 128)
+        PrefillPruning flashvid = CompressionMethods.parse("flashvid", Map.of("flashvid_layer", "2")).prefill(shape);
+        assertEquals(1, flashvid.layer());
+        assertEquals(39, flashvid.kept());
         DynamicPruning dp = assertInstanceOf(DynamicPruning.class, DyCokeMethod.defaults().withDpLayer(2).decode(shape));
         assertEquals(2, dp.layer());
         assertEquals(DynamicPruning.Store.FULL, dp.store());
@@ -166,6 +177,8 @@ class CompressionMethodsTest {
         RequestShape shape = new RequestShape(3, 14, 128, 8, 16, 12);
         var e = assertThrows(InvalidOptionException.class, () -> DyCokeMethod.defaults().decode(shape));
         assertEquals("dp_l 3 is outside 1..2 for this 3-layer model", e.getMessage());
+        e = assertThrows(InvalidOptionException.class, () -> FlashVidMethod.defaults().prefill(shape));
+        assertEquals("flashvid_layer 20 is outside 1..2 for this 3-layer model", e.getMessage());
         e = assertThrows(InvalidOptionException.class, () -> FastVMethod.defaults().withLayer(3).prefill(shape));
         assertEquals("fastv_k 3 is outside 1..2 for this 3-layer model", e.getMessage());
     }
