@@ -149,13 +149,23 @@ public final class FlashVid implements Compressor {
         int remaining = 0;
         for (int[] p : positions) remaining += p.length;
         double share = (double) merged / remaining;
+        int[] clusters = new int[L];
+        float[][] draws = new float[L][];
         for (int f = 0; f < L; f++) {
-            int n = positions[f].length, clusters = (int) Math.ceil(n * share);
-            if (clusters > 0 && share < 1) {
-                FlashVidClustering.Clusters c = FlashVidClustering.cluster(rows[f], clusters, noise.apply(n));
-                for (int i = 0; i < clusters; i++) out.add(new Token((f0 + f) * T + positions[f][c.centres()[i]], MERGED, c.means()[i]));
+            clusters[f] = (int) Math.ceil(positions[f].length * share);
+            // drawn frame by frame in order, as the official code draws them, before the frames are clustered in parallel
+            if (clusters[f] > 0 && share < 1) draws[f] = noise.apply(positions[f].length);
+        }
+        FlashVidClustering.Clusters[] done = new FlashVidClustering.Clusters[L];
+        double[][][] frameRows = rows;
+        dev.dycoke4j.parallel.Parallel.forRange(L, 1, (lo, hi) -> {
+            for (int f = lo; f < hi; f++) if (draws[f] != null) done[f] = FlashVidClustering.cluster(frameRows[f], clusters[f], draws[f]);
+        });
+        for (int f = 0; f < L; f++) {
+            if (done[f] != null) {
+                for (int i = 0; i < clusters[f]; i++) out.add(new Token((f0 + f) * T + positions[f][done[f].centres()[i]], MERGED, done[f].means()[i]));
             } else {
-                for (int i = 0; i < n; i++) out.add(new Token((f0 + f) * T + positions[f][i], MERGED, rows[f][i]));
+                for (int i = 0; i < positions[f].length; i++) out.add(new Token((f0 + f) * T + positions[f][i], MERGED, rows[f][i]));
             }
         }
     }

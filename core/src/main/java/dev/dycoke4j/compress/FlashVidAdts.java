@@ -28,7 +28,10 @@ final class FlashVidAdts {
             for (int t = 0; t < T; t++) for (int d = 0; d < D; d++) mean[d] += x[(f * T + t) * D + d];
         for (int d = 0; d < D; d++) mean[d] /= (double) frames * T;
         int[][] kept = new int[frames][];
-        for (int f = 0; f < frames; f++) kept[f] = frame(x, attention, (f0 + f) * T, T, D, mean, k);
+        // frames are independent: one per task
+        dev.dycoke4j.parallel.Parallel.forRange(frames, 1, (lo, hi) -> {
+            for (int f = lo; f < hi; f++) kept[f] = frame(x, attention, (f0 + f) * T, T, D, mean, k);
+        });
         return kept;
     }
 
