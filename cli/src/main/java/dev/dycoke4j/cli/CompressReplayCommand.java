@@ -128,13 +128,8 @@ final class CompressReplayCommand implements Callable<Integer> {
         FlashVid.Config config = new FlashVid.Config(number(name, c, "retention_ratio"), number(name, c, "expansion"), number(name, c, "alpha"),
                 number(name, c, "temporal_threshold"), c.path("do_segment").asBoolean(true), number(name, c, "segment_threshold"),
                 (int) number(name, c, "min_segment_num"), c.path("complementary_segment").asBoolean(true));
-        TorchUniform rng = new TorchUniform(0);
-        List<float[]> draws = new ArrayList<>();
-        FlashVid.Result r = new FlashVid(config).run(in, n -> {
-            float[] d = rng.next(n);
-            draws.add(d);
-            return d;
-        });
+        FlashVid.Result r = new FlashVid(config).run(in, new TorchUniform(0)::next);
+        List<float[]> draws = r.noise();
         VisualTokens o = r.tokens();
         w.addLongs(name + "_src_idx", longs(o.sourceIndex()), o.count());
         w.addLongs(name + "_kind", longs(r.kind()), o.count());

@@ -70,10 +70,10 @@ public final class FlashVid implements Compressor {
 
     /**
      * What the vision side returns: the tokens (each with the position it stands for, which may repeat), each one's
-     * kind ({@link #ADTS} or {@link #MERGED}), and the segments' lengths in frames (0 where the official code cuts
-     * twice at one transition).
+     * kind ({@link #ADTS} or {@link #MERGED}), the segments' lengths in frames (0 where the official code cuts twice at
+     * one transition), and the tie-break noise each clustering drew, in order.
      */
-    public record Result(VisualTokens tokens, int[] kind, int[] segments) {
+    public record Result(VisualTokens tokens, int[] kind, int[] segments, List<float[]> noise) {
     }
 
     private final Config config;
@@ -95,14 +95,20 @@ public final class FlashVid implements Compressor {
     /**
      * The vision side on every pooled token of a video, with its saliency as the attention the tokens receive.
      *
-     * @param noise n uniforms in [0, 1) for each clustering of n tokens, in order (the official {@code torch.rand})
+     * @param source n uniforms in [0, 1) for each clustering of n tokens, in order (the official {@code torch.rand})
      */
-    public Result run(VisualTokens in, IntFunction<float[]> noise) {
+    public Result run(VisualTokens in, IntFunction<float[]> source) {
         int F = in.frames(), T = in.tokensPerFrame(), D = in.dim();
         if (in.count() != F * T) throw new IllegalArgumentException("FlashVID needs every pooled token, got " + in.count() + " of " + F * T);
         if (in.saliency() == null)
             throw new IllegalArgumentException("FlashVID needs vision attention (the tokens' saliency), but the tokens have none");
         float[] x = in.features();
+        List<float[]> drawn = new ArrayList<>();
+        IntFunction<float[]> noise = n -> {
+            float[] d = source.apply(n);
+            drawn.add(d);
+            return d;
+        };
         int[] segments = config.segment ? segments(x, F, T, D) : new int[]{F};
         int budget = config.budget(T), chosen = config.alpha > 0 ? config.chosen(T) : 0, rest = budget - chosen;
 
@@ -124,7 +130,7 @@ public final class FlashVid implements Compressor {
             src[i] = t.src;
             kind[i] = t.kind;
         }
-        return new Result(new VisualTokens(features, out.size(), D, src, F, T, null), kind, segments);
+        return new Result(new VisualTokens(features, out.size(), D, src, F, T, null), kind, segments, List.copyOf(drawn));
     }
 
     private record Token(int src, int kind, double[] row) {

@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -67,13 +66,8 @@ class FlashVidGoldenTest {
         assertEquals(c.get("num_attn_div_tokens").asInt(), config.chosen(in.tokensPerFrame()), "ADTS tokens per frame");
         assertEquals(c.get("num_sttm_tokens").asInt(), config.budget(in.tokensPerFrame()) - config.chosen(in.tokensPerFrame()), "merged tokens per frame");
 
-        TorchUniform rng = new TorchUniform(0);
-        List<float[]> draws = new ArrayList<>();
-        FlashVid.Result r = new FlashVid(config).run(in, n -> {
-            float[] d = rng.next(n);
-            draws.add(d);
-            return d;
-        });
+        FlashVid.Result r = new FlashVid(config).run(in, new TorchUniform(0)::next);
+        List<float[]> draws = r.noise();
         assertArrayEquals(golden.get(name + "_segments").toIntArray(), r.segments(), name + " segments");
 
         int[] shapes = golden.get(name + "_dpc_noise_shapes").toIntArray();
