@@ -67,7 +67,7 @@ final class CompressOptions {
             description = "Encoding of the compact store: int8 with a scale per (token, kv head) row, or bf16 (default: ${DEFAULT-VALUE}).")
     String dpStoreType;
 
-    @Option(names = "--ratio", paramLabel = "R", description = "Retained ratio of visual tokens, for every method (default: what DyCoke's TTM keeps at --ttm-k; vidcom2: its paper's 0.25; holitom: its paper's 0.1). For dycoke it picks the TTM K that keeps the most tokens within the budget.")
+    @Option(names = "--ratio", paramLabel = "R", description = "Retained ratio of visual tokens, for every method (default: what DyCoke's TTM keeps at --ttm-k; vidcom2 and flashvid: their papers' 0.25; holitom: its paper's 0.1). For dycoke it picks the TTM K that keeps the most tokens within the budget.")
     Double ratio;
 
     @Option(names = "--budget", paramLabel = "tokens|attended|flops|kv",
@@ -99,6 +99,9 @@ final class CompressOptions {
 
     @Option(names = "--holitom-r", paramLabel = "R", description = "HoliTom: share of the video's rows merged at layer K, 0 for none (default: 0.5).")
     Double holitomR;
+    @Option(names = "--flashvid-layer", paramLabel = "P", defaultValue = "20",
+            description = "FlashVID's layer in the LLM: layers P and above see 30% of the visual tokens, ranked at layer P - 1 (default: ${DEFAULT-VALUE}, the paper's).")
+    int flashvidLayer;
 
     @Option(names = "--compress-seed", paramLabel = "N", defaultValue = "0", description = "Seed of the random baseline (default: ${DEFAULT-VALUE}).")
     long seed;

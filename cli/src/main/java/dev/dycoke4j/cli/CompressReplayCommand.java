@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dycoke4j.compress.Evs;
+import dev.dycoke4j.compress.FlashVid;
+import dev.dycoke4j.compress.TorchUniform;
 import dev.dycoke4j.compress.VidCom2;
 import dev.dycoke4j.compress.VisualTokens;
 import dev.dycoke4j.io.Safetensors;
@@ -35,7 +37,7 @@ import java.util.concurrent.Callable;
         description = "Run the cases of a golden file (its __metadata__ 'cases', on its inputs) and write the results under the same keys.")
 final class CompressReplayCommand implements Callable<Integer> {
     /** The methods whose cases this engine replays, by the prefix of the case names. */
-    private static final List<String> REPLAYED = List.of("vidcom2", "evs", "holitom");
+    private static final List<String> REPLAYED = List.of("vidcom2", "evs", "holitom", "flashvid");
 
     @Spec
     CommandSpec spec;
@@ -65,7 +67,7 @@ final class CompressReplayCommand implements Callable<Integer> {
                 if (c.has("error")) notRun.add(name);
                 else if (!REPLAYED.contains(method)) skipped.add(name);
                 else {
-                    int n = replay(name, method, c, g, input(g, name, c), w);
+                    int n = replay(name, method, c, g, input(g, name, c, method.equals("flashvid")), w);
                     replayedCases.set(name, c);
                     stdout.println(name + ": " + n + " tokens");
                 }
@@ -106,12 +108,53 @@ final class CompressReplayCommand implements Callable<Integer> {
             case "holitom" -> {
                 return HoliTomCase.replay(name, c, g, in, w);
             }
+            case "flashvid" -> {
+                return flashvid(name, c, in, w);
+            }
             default -> throw new IllegalStateException(method);
         }
         VisualTokens o = in.select(kept);
         w.addLongs(name + "_kept_idx", longs(kept), kept.length);
-        w.add(name + "_output", DType.F32, java.util.Arrays.copyOf(o.features(), o.count() * o.dim()), o.count(), o.dim());
+        output(w, name, o);
         return kept.length;
+    }
+
+    private static void output(SafetensorsWriter w, String name, VisualTokens o) {
+        w.add(name + "_output", DType.F32, java.util.Arrays.copyOf(o.features(), o.count() * o.dim()), o.count(), o.dim());
+    }
+
+    /** FlashVID's vision side, with the noise torch draws after {@code manual_seed(0)}, which it also writes. */
+    private static int flashvid(String name, JsonNode c, VisualTokens in, SafetensorsWriter w) {
+        String selection = c.path("token_selection_method").asText("attn_div_v2");
+        if (!selection.equals("attn_div_v2"))
+            throw new IllegalArgumentException(name + ": token_selection_method " + selection + " is not implemented here (attn_div_v2 is)");
+        FlashVid.Config config = new FlashVid.Config(number(name, c, "retention_ratio"), number(name, c, "expansion"), number(name, c, "alpha"),
+                number(name, c, "temporal_threshold"), c.path("do_segment").asBoolean(true), number(name, c, "segment_threshold"),
+                (int) number(name, c, "min_segment_num"), c.path("complementary_segment").asBoolean(true));
+        FlashVid.Result r = new FlashVid(config).run(in, new TorchUniform(0)::next);
+        List<float[]> draws = r.noise();
+        VisualTokens o = r.tokens();
+        w.addLongs(name + "_src_idx", longs(o.sourceIndex()), o.count());
+        w.addLongs(name + "_kind", longs(r.kind()), o.count());
+        w.addLongs(name + "_segments", longs(r.segments()), r.segments().length);
+        long[] shapes = new long[2 * draws.size()];
+        int total = 0;
+        for (int i = 0; i < draws.size(); i++) {
+            shapes[2 * i] = 1;
+            shapes[2 * i + 1] = draws.get(i).length;
+            total += draws.get(i).length;
+        }
+        float[] noise = new float[total];
+        int at = 0;
+        for (float[] d : draws) {
+            System.arraycopy(d, 0, noise, at, d.length);
+            at += d.length;
+        }
+        w.add(name + "_dpc_noise", DType.F32, noise, total);
+        // no clustering: an empty [0, 1], as the golden generator stores an empty list of shapes
+        w.addLongs(name + "_dpc_noise_shapes", shapes, draws.size(), draws.isEmpty() ? 1 : 2);
+        output(w, name, o);
+        return o.count();
     }
 
     private static JsonNode cases(Safetensors g) {
@@ -126,15 +169,22 @@ final class CompressReplayCommand implements Callable<Integer> {
         }
     }
 
-    /** The case's input, {@code input_NAME} [frames, tokens per frame, dim]. */
-    private static VisualTokens input(Safetensors g, String name, JsonNode c) {
+    /** The case's input, {@code input_NAME} [frames, tokens per frame, dim], with {@code attn_NAME} [frames, tokens] when {@code attention}. */
+    private static VisualTokens input(Safetensors g, String name, JsonNode c, boolean attention) {
         if (!c.has("input")) throw new IllegalArgumentException(name + ": the case names no input");
         String key = "input_" + c.get("input").asText();
         if (!g.tensors().containsKey(key)) throw new IllegalArgumentException(name + ": its input " + key + " is not in " + g.file());
         Tensor t = g.get(key);
         if (t.rank() != 3 || t.dtype() != DType.F32)
             throw new IllegalArgumentException(key + " must be F32 [frames, tokens per frame, dim], got " + t.dtype() + " " + java.util.Arrays.toString(t.shape()));
-        return VisualTokens.pooled(t.toFloatArray(), t.dim(0), t.dim(1), t.dim(2));
+        float[] attn = null;
+        if (attention) {
+            String a = "attn_" + c.get("input").asText();
+            if (!g.tensors().containsKey(a)) throw new IllegalArgumentException(name + ": its attention " + a + " is not in " + g.file());
+            attn = g.get(a).toFloatArray();
+            if (attn.length != t.dim(0) * t.dim(1)) throw new IllegalArgumentException(a + " must be [frames, tokens per frame] of " + key);
+        }
+        return VisualTokens.pooled(t.toFloatArray(), t.dim(0), t.dim(1), t.dim(2), attn);
     }
 
     static double number(String name, JsonNode c, String key) {

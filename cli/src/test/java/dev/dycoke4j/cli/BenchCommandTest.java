@@ -23,7 +23,7 @@ class BenchCommandTest {
     String[] args(String... more) {
         var o = Oracle.root();
         String[] base = {"bench", "--model", o.resolve("tiny-llava-ov").toString(), "--video", o.resolve("golden/clip.mkv").toString(),
-                "--out", tmp.resolve("out").toString(), "--dp-l", "2", "--fastv-k", "1", "--holitom-k", "2"};
+                "--out", tmp.resolve("out").toString(), "--dp-l", "2", "--fastv-k", "1", "--holitom-k", "2", "--flashvid-layer", "2"};
         String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
         System.arraycopy(more, 0, all, base.length, more.length);
         return all;
@@ -99,7 +99,7 @@ class BenchCommandTest {
     void unknownMethod() {
         Cli r = Cli.run("bench", "--methods", "none,zap");
         assertEquals(2, r.code());
-        assertEquals("dycoke: --methods takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs, holitom (or one of them but dycoke with +dp); got 'zap'", r.problem());
+        assertEquals("dycoke: --methods takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs, holitom, flashvid (or one of them but dycoke with +dp); got 'zap'", r.problem());
     }
 
     @Test

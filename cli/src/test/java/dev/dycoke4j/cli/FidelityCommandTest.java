@@ -33,7 +33,8 @@ class FidelityCommandTest {
             "agreement", "kl_mean", "kl_max");
 
     static String[] args(String... more) {
-        String[] base = {"fidelity", "--model", MODEL.toString(), "--video", CLIP.toString(), "--frames", "8", "--dp-l", "2", "--fastv-k", "1", "--holitom-k", "2"};
+        String[] base = {"fidelity", "--model", MODEL.toString(), "--video", CLIP.toString(), "--frames", "8", "--dp-l", "2", "--fastv-k", "1", "--holitom-k", "2",
+                "--flashvid-layer", "2"};
         String[] all = Arrays.copyOf(base, base.length + more.length);
         System.arraycopy(more, 0, all, base.length, more.length);
         return all;
@@ -95,12 +96,13 @@ class FidelityCommandTest {
                     String what = m + " at " + ratio + ": " + row;
                     assertEquals(m, row.get("method").asText(), what);
                     assertEquals(keys.contains("ratio") ? ratio : 1.0, row.get("ratio").asDouble(), what);
-                    // the command's defaults, with args()' --dp-l 2, --fastv-k 1 and --holitom-k 2
+                    // the command's defaults, with args()' --dp-l 2, --fastv-k 1, --holitom-k 2 and --flashvid-layer 2
                     Map<String, String> options = new HashMap<>();
                     if (keys.contains("ratio")) options.put("ratio", Double.toString(ratio));
                     if (keys.contains("dp_l")) options.put("dp_l", "2");
                     if (keys.contains("fastv_k")) options.put("fastv_k", "1");
                     if (keys.contains("holitom_k")) options.put("holitom_k", "2");
+                    if (keys.contains("flashvid_layer")) options.put("flashvid_layer", "2");
                     Fidelity.Result want;
                     try {
                         want = fid.measure(CompressionMethods.parse(m, options));
@@ -123,6 +125,7 @@ class FidelityCommandTest {
         for (JsonNode row : rows) if (row.get("method").asText().equals("uniform") && row.get("ratio").asDouble() == 0.5) uniform50 = row;
         assertTrue(dycoke25.get("unreachable").asText().contains("at least 48 tokens (37.5%)"), dycoke25.toString());
         assertEquals(128, none.get("visual_tokens_kept").asInt());
+        assertEquals("uniform", uniform50.get("method").asText());
         assertEquals(64, uniform50.get("visual_tokens_kept").asInt(), "uniform at 50% of 128");
     }
 

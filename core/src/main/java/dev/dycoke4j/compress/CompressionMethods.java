@@ -24,7 +24,8 @@ public final class CompressionMethods {
             FramesMethod.SPEC,
             VidCom2Method.SPEC,
             EvsMethod.SPEC,
-            HoliTomMethod.SPEC).map(CompressionMethods::withDpOption).map(CompressionMethods::withBudgetOption).toList();
+            HoliTomMethod.SPEC,
+            FlashVidMethod.SPEC).map(CompressionMethods::withDpOption).map(CompressionMethods::withBudgetOption).toList();
 
     private CompressionMethods() {
     }

@@ -24,7 +24,7 @@ class CompressionMethodsTest {
 
     @Test
     void theRegistryListsEveryMethodInOrder() {
-        assertEquals(List.of("none", "dycoke", "fastv", "prumerge", "visionzip", "random", "uniform", "frames", "vidcom2", "evs", "holitom"), CompressionMethods.names());
+        assertEquals(List.of("none", "dycoke", "fastv", "prumerge", "visionzip", "random", "uniform", "frames", "vidcom2", "evs", "holitom", "flashvid"), CompressionMethods.names());
     }
 
     @ParameterizedTest
@@ -56,6 +56,8 @@ class CompressionMethodsTest {
                 "holitom_max_window", "1024", "holitom_k", "18", "holitom_r", "0.5"), CompressionMethods.spec("holitom").defaults().options(), "HoliTom's scripts");
         assertEquals(HoliTomMethod.defaults(), CompressionMethods.spec("holitom").defaults());
         assertEquals(0.8, ((HoliTomMethod) CompressionMethods.parse("holitom", Map.of("ratio", "0.25"))).tau(), "the scripts' τ above 10 %");
+        assertEquals(Map.of("ratio", "0.25", "flashvid_layer", "20"), CompressionMethods.spec("flashvid").defaults().options(), "FlashVID's paper defaults");
+        assertEquals(FlashVidMethod.defaults(), CompressionMethods.spec("flashvid").defaults());
     }
 
     @Test
@@ -122,7 +124,12 @@ class CompressionMethodsTest {
             "holitom | holitom_max_window | 2.5 | holitom_max_window must be an integer, got '2.5'",
             "holitom | holitom_k | 0 | holitom_k must be at least 1, got 0",
             "holitom | holitom_r | 1 | holitom_r must be in [0, 1), got 1.0",
-            "holitom | ttm_k | 0.5 | ttm_k is not an option of holitom; it takes ratio, holitom_tau, holitom_beta, holitom_d, holitom_knn, holitom_max_window, holitom_k, holitom_r, dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype, budget"})
+            "holitom | ttm_k | 0.5 | ttm_k is not an option of holitom; it takes ratio, holitom_tau, holitom_beta, holitom_d, holitom_knn, holitom_max_window, holitom_k, holitom_r, dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype, budget",
+            "flashvid | ratio | 0.9 | ratio must be at most 0.8 for flashvid, whose vision side keeps 1.25 times it; got 0.9",
+            "flashvid | ratio | 0 | ratio must be in (0, 1], got 0.0",
+            "flashvid | flashvid_layer | 0 | flashvid_layer must be at least 1, got 0",
+            "flashvid | flashvid_layer | 2.5 | flashvid_layer must be an integer, got '2.5'",
+            "flashvid | ttm_k | 0.5 | ttm_k is not an option of flashvid; it takes ratio, flashvid_layer, dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype, budget"})
     void aBadValueIsNamedByItsKey(String method, String key, String value, String message) {
         var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse(method, Map.of(key, value)));
         assertEquals(key, e.key());
@@ -162,12 +169,14 @@ class CompressionMethodsTest {
         e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse("holitom", Map.of("dp", "on")));
         assertEquals("dp cannot be combined with holitom, which drops visual tokens from the KV cache inside the LLM at prefill", e.getMessage());
         assertEquals("holitom+dp", CompressionMethods.parse("holitom", Map.of("dp", "on", "holitom_r", "0")).label(), "without its merge");
+        e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse("flashvid+dp", Map.of()));
+        assertEquals("dp cannot be combined with flashvid, which drops visual tokens from the KV cache inside the LLM at prefill", e.getMessage());
     }
 
     @Test
     void anUnknownMethodListsTheMethods() {
         var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.spec("zip"));
-        assertEquals("method takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs, holitom (or one of them but dycoke with +dp); got 'zip'", e.getMessage());
+        assertEquals("method takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs, holitom, flashvid (or one of them but dycoke with +dp); got 'zip'", e.getMessage());
     }
 
     @Test
@@ -197,9 +206,9 @@ class CompressionMethodsTest {
     void eachMethodPlacesItsOwnHooks() {
         RequestShape shape = new RequestShape(3, 14, 128, 8, 16, 12);
         for (String name : CompressionMethods.names()) {
-            CompressionMethod m = CompressionMethods.parse(name, name.equals("dycoke") ? Map.of("dp_l", "2") : name.equals("holitom") ? Map.of("holitom_k", "2") : Map.of());
-            assertEquals(name.equals("prumerge") || name.equals("visionzip") || name.equals("holitom"), m.needsVisionAttention(), name);
-            if (!name.equals("fastv") && !name.equals("holitom")) assertNull(m.prefill(shape), name);
+            CompressionMethod m = CompressionMethods.parse(name, name.equals("dycoke") ? Map.of("dp_l", "2") : name.equals("holitom") ? Map.of("holitom_k", "2") : name.equals("flashvid") ? Map.of("flashvid_layer", "2") : Map.of());
+            assertEquals(name.equals("prumerge") || name.equals("visionzip") || name.equals("holitom") || name.equals("flashvid"), m.needsVisionAttention(), name);
+            if (!name.equals("fastv") && !name.equals("holitom") && !name.equals("flashvid")) assertNull(m.prefill(shape), name);
             if (!name.equals("dycoke")) assertNull(m.decode(shape), name);
         }
         FastV fastv = assertInstanceOf(FastV.class, CompressionMethods.parse("fastv", Map.of("fastv_k", "1", "ratio", "0.25")).prefill(shape));
@@ -210,6 +219,10 @@ class CompressionMethodsTest {
         assertEquals(1, merge.layer());
         assertEquals(63, merge.kept());
         assertNull(CompressionMethods.parse("holitom", Map.of("holitom_k", "2", "holitom_r", "0")).prefill(shape), "holitom_r 0: the outer part alone");
+        // FlashVID prunes from its layer P on, ranking at layer P - 1, and keeps ceil(0.3·n) (round would keep 38 of 128)
+        PrefillPruning flashvid = CompressionMethods.parse("flashvid", Map.of("flashvid_layer", "2")).prefill(shape);
+        assertEquals(1, flashvid.layer());
+        assertEquals(39, flashvid.kept());
         DynamicPruning dp = assertInstanceOf(DynamicPruning.class, DyCokeMethod.defaults().withDpLayer(2).decode(shape));
         assertEquals(2, dp.layer());
         assertEquals(DynamicPruning.Store.FULL, dp.store());
@@ -221,6 +234,8 @@ class CompressionMethodsTest {
         RequestShape shape = new RequestShape(3, 14, 128, 8, 16, 12);
         var e = assertThrows(InvalidOptionException.class, () -> DyCokeMethod.defaults().decode(shape));
         assertEquals("dp_l 3 is outside 1..2 for this 3-layer model", e.getMessage());
+        e = assertThrows(InvalidOptionException.class, () -> FlashVidMethod.defaults().prefill(shape));
+        assertEquals("flashvid_layer 20 is outside 1..2 for this 3-layer model", e.getMessage());
         e = assertThrows(InvalidOptionException.class, () -> FastVMethod.defaults().withLayer(3).prefill(shape));
         assertEquals("fastv_k 3 is outside 1..2 for this 3-layer model", e.getMessage());
     }

@@ -85,7 +85,11 @@ class MethodsOnOracleTest {
     @ParameterizedTest
     @MethodSource("methods")
     void everyMethodRunsEndToEnd(String m) {
-        CompressionMethod comp = m.equals("fastv") ? CompressionMethods.parse(m, Map.of("ratio", "0.5", "fastv_k", "1")) : opts(m, Double.NaN);
+        CompressionMethod comp = switch (m) {
+            case "fastv" -> CompressionMethods.parse(m, Map.of("ratio", "0.5", "fastv_k", "1"));
+            case "flashvid" -> CompressionMethods.parse(m, Map.of("flashvid_layer", "2")); // the paper's 20 is below this 3-layer model
+            default -> opts(m, Double.NaN);
+        };
         Run r = run(comp);
         Stats s = r.answer().stats();
         assertEquals(m, s.method());
@@ -94,10 +98,12 @@ class MethodsOnOracleTest {
         assertTrue(s.flopsLlm() > 0);
         // the baselines run at DyCoke's budget: TTM at K=0.7 keeps frames 0, 4 and 6 whole and 4 tokens of the others;
         // frame subsampling rounds those 68 tokens to 4 whole frames; VidCom2 runs at its paper's 25 % (per-frame rounding)
+        // and FlashVID at its paper's 25 %, keeping ceil(T·0.25·1.25) tokens per frame before the LLM
         int kept = switch (m) {
             case "none", "fastv" -> F * T;
             case "frames" -> 4 * T;
             case "vidcom2", "holitom" -> r.ids().get("kept_indices").length;
+            case "flashvid" -> F * (int) Math.ceil(T * 0.25 * 1.25);
             default -> 3 * T + 5 * 4;
         };
         assertEquals(kept, s.visualKept());
