@@ -35,7 +35,7 @@ import java.util.concurrent.Callable;
         description = "Run the cases of a golden file (its __metadata__ 'cases', on its inputs) and write the results under the same keys.")
 final class CompressReplayCommand implements Callable<Integer> {
     /** The methods whose cases this engine replays, by the prefix of the case names. */
-    private static final List<String> REPLAYED = List.of("vidcom2", "evs");
+    private static final List<String> REPLAYED = List.of("vidcom2", "evs", "fastvid");
 
     @Spec
     CommandSpec spec;
@@ -65,7 +65,7 @@ final class CompressReplayCommand implements Callable<Integer> {
                 if (c.has("error")) notRun.add(name);
                 else if (!REPLAYED.contains(method)) skipped.add(name);
                 else {
-                    int n = replay(name, method, c, input(g, name, c), w);
+                    int n = method.equals("fastvid") ? FastVidReplay.replay(name, c, input(g, name, c), g, w) : replay(name, method, c, input(g, name, c), w);
                     replayedCases.set(name, c);
                     stdout.println(name + ": " + n + " tokens");
                 }

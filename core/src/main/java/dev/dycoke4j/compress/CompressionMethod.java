@@ -29,6 +29,14 @@ public interface CompressionMethod {
     }
 
     /**
+     * Whether the method needs each frame's signals from SigLIP's attention-pooling head (FastVID's); its pre-LLM hook
+     * is then a {@link FrameSignalCompressor}.
+     */
+    default boolean needsFrameSignals() {
+        return false;
+    }
+
+    /**
      * The pre-LLM hook, on every pooled token of a video ({@link VisualTokens#frames()} frames). It must not depend on
      * the question, so that its result can be cached per video.
      */

@@ -20,7 +20,8 @@ public final class CompressionMethods {
             UniformMethod.SPEC,
             FramesMethod.SPEC,
             VidCom2Method.SPEC,
-            EvsMethod.SPEC);
+            EvsMethod.SPEC,
+            FastVidMethod.SPEC);
 
     private CompressionMethods() {
     }

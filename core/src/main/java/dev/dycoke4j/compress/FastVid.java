@@ -19,7 +19,7 @@ import java.util.TreeSet;
  *   {@code w = max(1/(count+1), β)}.</li>
  * </ol>
  * The output is sorted by source index (FastVID keeps the original positions for RoPE). Distances and scores are
- * computed in double. Where the official code raises (fewer than three tokens retained per frame, so no anchor; a
+ * computed in double. Where the official code raises (too few tokens retained per frame for any anchor; a
  * frame asked for more anchors than it has non-salient tokens; {@code c - 1} above the frame gaps), this one refuses
  * the first and caps the others: with fewer frames than c every gap is cut, and a frame gives at most all its
  * non-salient tokens as anchors.
@@ -98,9 +98,13 @@ public final class FastVid {
             throw new IllegalArgumentException("fastvid's frame signals cover " + signals.frames() + " frames and " + signals.probeAttention().length
                     + " tokens, the video " + F + " frames of " + T);
         Counts k = counts(T);
-        if (k.context < 1)
-            throw new IllegalArgumentException("fastvid at ratio " + params.ratio + " retains " + k.retain + " of " + T
-                    + " tokens per frame, which leaves no anchor (it needs int(T·ratio) - int(int(T·ratio)·d) < int(T·ratio))");
+        if (k.context < 1) {
+            int least = 1;
+            while (least <= T && (int) (least * params.d) < 1) least++;
+            throw new InvalidOptionException("ratio", String.format(java.util.Locale.ROOT,
+                    "%s keeps int(%d·%s) = %d tokens per frame, which leaves no anchor at stprune_d %s: fastvid needs at least %d of %d per frame (ratio ≥ %.4f)",
+                    params.ratio, T, params.ratio, k.retain, params.d, least, T, (double) least / T));
+        }
         int n = T - k.salient;
         if (noise != null && noise.length != F * n) throw new IllegalArgumentException("fastvid's noise has " + noise.length + " values, not " + F * n);
         float[] x = in.features();

@@ -4,6 +4,7 @@ import dev.dycoke4j.cache.TieredCache;
 import dev.dycoke4j.vision.FrameSink;
 import dev.dycoke4j.vision.Preprocessor;
 import dev.dycoke4j.vision.RgbFrame;
+import dev.dycoke4j.vision.SiglipPoolingHead;
 
 import java.util.List;
 import java.util.function.Function;
@@ -63,7 +64,7 @@ public final class VisionStage {
         }
         double hashing = (System.nanoTime() - t0) / 1e9;
         long t1 = System.nanoTime();
-        Found found = lookup(s -> FeatureKeys.contentFeatureKey(modelId, preprocessor.config(), content, batch, s), opts.saliency());
+        Found found = lookup(s -> FeatureKeys.contentFeatureKey(modelId, preprocessor.config(), content, batch, s), opts);
         VisionEncoder.Seconds sec = new VisionEncoder.Seconds();
         sec.preprocess = (System.nanoTime() - t1) / 1e9;
         if (found.features() != null) {
@@ -74,7 +75,7 @@ public final class VisionStage {
         double decode;
         try (StreamedFrames stream = new StreamedFrames(video, frames, batch)) {
             int expected = stream.expected();
-            FrameFeatures first = expected > 0 ? encoder.frameFeatures(expected, opts.saliency()) : null;
+            FrameFeatures first = expected > 0 ? encoder.frameFeatures(expected, opts) : null;
             if (first != null) {
                 try {
                     encoder.encodeFrames(new PrefetchedPixels(preprocessor, expected, batch, stream::take), first, batch, sec);
@@ -84,7 +85,7 @@ public final class VisionStage {
             }
             List<RgbFrame> sampled = stream.result();
             boolean right = first != null && first.done == expected && stream.handedOver(sampled);
-            features = encoder.features(right ? first : encoder.reencode(stream.taken(), first, sampled, batch, opts.saliency(), sec));
+            features = encoder.features(right ? first : encoder.reencode(stream.taken(), first, sampled, batch, opts, sec));
             decode = hashing + stream.decodeSeconds();
         }
         cache.put(found.key(), features);
@@ -124,7 +125,7 @@ public final class VisionStage {
         int batch = opts.visionBatch();
         long t0 = System.nanoTime();
         Found found = cached
-                ? lookup(s -> FeatureKeys.featureKey(modelId, preprocessor.config(), frameList, batch, s), opts.saliency()) : new Found(null, null);
+                ? lookup(s -> FeatureKeys.featureKey(modelId, preprocessor.config(), frameList, batch, s), opts) : new Found(null, null);
         VisionEncoder.Seconds sec = new VisionEncoder.Seconds();
         if (found.features() != null) {
             sec.preprocess = (System.nanoTime() - t0) / 1e9;
@@ -136,7 +137,7 @@ public final class VisionStage {
             return encodedPixels(pixels, opts.withFrames(frameList.size()), trace, sec, decodeSeconds, t0);
         }
         sec.preprocess = (System.nanoTime() - t0) / 1e9;
-        VisionFeatures features = encoder.encodeFrames(frameList, batch, opts.saliency(), sec);
+        VisionFeatures features = encoder.encodeFrames(frameList, batch, opts, sec);
         if (found.key() != null) cache.put(found.key(), features);
         return encoded(features, found.key(), false, decodeSeconds, sec, decodeSeconds, t0);
     }
@@ -144,7 +145,7 @@ public final class VisionStage {
     private EncodedVideo encodedPixels(float[] pixels, VisionOptions opts, Trace trace, VisionEncoder.Seconds sec, double before, long t0) {
         int img = model.config().vision().imageSize();
         if (trace != null) trace.floats("pixel_values", pixels, 1, opts.frames(), 3, img, img);
-        VisionFeatures features = encoder.encodePixels(pixels, opts.frames(), opts.visionBatch(), opts.saliency(), trace, sec);
+        VisionFeatures features = encoder.encodePixels(pixels, opts.frames(), opts.visionBatch(), opts, trace, sec);
         return encoded(features, null, false, before, sec, before, t0);
     }
 
@@ -174,9 +175,15 @@ public final class VisionStage {
 
     /**
      * The features under {@code keyOf.apply(saliency)}, or, when the saliency is not wanted, those computed with it
-     * (without it); the key is that of a miss when neither is there.
+     * (without it); the key is that of a miss when neither is there. Features with the frame signals are keyed apart,
+     * by the pooling head's weights.
      */
-    private Found lookup(Function<Boolean, String> keyOf, boolean saliency) {
+    private Found lookup(Function<Boolean, String> keyOf, VisionOptions opts) {
+        boolean saliency = opts.saliency();
+        if (opts.frameSignals()) {
+            String key = keyOf.apply(saliency) + "+" + (encoder.head == null ? "no-head" : encoder.head.id());
+            return new Found(key, cache.get(key));
+        }
         String key = keyOf.apply(saliency);
         VisionFeatures features = cache.get(key);
         if (features == null && !saliency) {
@@ -185,6 +192,12 @@ public final class VisionStage {
             if (f != null) return new Found(withSaliency, new VisionFeatures(f.frames(), f.tokensPerFrame(), f.dim(), f.pooled(), null));
         }
         return new Found(key, features);
+    }
+
+    /** Uses {@code head}, SigLIP's attention-pooling head (null: none), for the frame signals from now on. */
+    public VisionStage poolingHead(SiglipPoolingHead head) {
+        encoder.head = head;
+        return this;
     }
 
     /** How many frames have gone through the vision tower since this stage was made (for tests of the reuse). */

@@ -101,8 +101,10 @@ class FastVidGoldenTest {
     void aRatioThatLeavesNoAnchorIsRefusedWhereTheOfficialCodeRaises() {
         // int(16·0.1) = 1 retained, 1 salient, 0 anchors: the official code's argmax over no anchors raises
         JsonNode c = cases.get("fastvid_clip_r0.1");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        InvalidOptionException e = assertThrows(InvalidOptionException.class,
                 () -> new FastVid(params(c)).run(input(c), signals("clip"), null));
-        assertTrue(e.getMessage().contains("no anchor"), e.getMessage());
+        assertEquals("ratio", e.key());
+        assertEquals("ratio 0.1 keeps int(16·0.1) = 1 tokens per frame, which leaves no anchor at stprune_d 0.4: fastvid needs at least 3 of 16 per frame"
+                + " (ratio ≥ 0.1875)", e.getMessage());
     }
 }
