@@ -24,7 +24,7 @@ class CompressionMethodsTest {
 
     @Test
     void theRegistryListsEveryMethodInOrder() {
-        assertEquals(List.of("none", "dycoke", "fastv", "prumerge", "visionzip", "random", "uniform", "frames", "vidcom2", "evs"), CompressionMethods.names());
+        assertEquals(List.of("none", "dycoke", "fastv", "prumerge", "visionzip", "random", "uniform", "frames", "vidcom2", "evs", "fastvid"), CompressionMethods.names());
     }
 
     @ParameterizedTest
@@ -52,6 +52,9 @@ class CompressionMethodsTest {
         assertEquals(EvsMethod.defaults(), CompressionMethods.spec("evs").defaults());
         assertEquals(FramesMethod.defaults(), CompressionMethods.spec("frames").defaults());
         assertEquals(FastVMethod.defaults(), CompressionMethods.spec("fastv").defaults());
+        assertEquals(Map.of("ratio", "0.1", "dyseg_c", "8", "dyseg_tau", "0.9", "stprune_d", "0.4", "dtm_p", "4", "dtm_beta", "0.6"),
+                CompressionMethods.spec("fastvid").defaults().options(), "FastVID's scripts/eval.sh");
+        assertEquals(FastVidMethod.defaults(), CompressionMethods.spec("fastvid").defaults());
     }
 
     @Test
@@ -106,6 +109,12 @@ class CompressionMethodsTest {
             "evs | ratio | 0 | ratio must be in (0, 1], got 0.0",
             "evs | ttm_windows | all | ttm_windows takes official, full; got 'all'",
             "frames | ratio | -1 | ratio must be in (0, 1], got -1.0",
+            "fastvid | dyseg_c | 0 | dyseg_c must be at least 1, got 0",
+            "fastvid | dyseg_tau | 1.5 | dyseg_tau must be a cosine similarity in [-1, 1], got 1.5",
+            "fastvid | stprune_d | 0 | stprune_d must be in (0, 1), got 0.0 (the anchors' share of each frame's tokens)",
+            "fastvid | dtm_p | two | dtm_p must be an integer, got 'two'",
+            "fastvid | dtm_beta | 2 | dtm_beta must be in [0, 1], got 2.0",
+            "fastvid | ttm_k | 0.5 | ttm_k is not an option of fastvid; it takes ratio, dyseg_c, dyseg_tau, stprune_d, dtm_p, dtm_beta",
             "frames | compress_seed | 3 | compress_seed is not an option of frames; it takes ratio, ttm_k, ttm_windows"})
     void aBadValueIsNamedByItsKey(String method, String key, String value, String message) {
         var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse(method, Map.of(key, value)));
@@ -117,7 +126,7 @@ class CompressionMethodsTest {
     @Test
     void anUnknownMethodListsTheMethods() {
         var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.spec("zip"));
-        assertEquals("method takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs; got 'zip'", e.getMessage());
+        assertEquals("method takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs, fastvid; got 'zip'", e.getMessage());
     }
 
     @Test
