@@ -29,7 +29,7 @@ final class Prologue {
         VideoQa qa = load(model, weights);
         if (!comp.needsFrameSignals()) return qa;
         try {
-            return qa.poolingHead(PoolingHeads.load(comp.name(), model.hub.env(Main.env(model.command)), qa.model().config().vision(),
+            return qa.poolingHead(PoolingHeadLoader.load(comp.name(), model.hub.env(Main.env(model.command)), qa.model().config().vision(),
                     model.command.commandLine().getErr()));
         } catch (RuntimeException e) {
             qa.close();

@@ -102,8 +102,8 @@ public final class FastVid {
             int least = 1;
             while (least <= T && (int) (least * params.d) < 1) least++;
             throw new InvalidOptionException("ratio", String.format(java.util.Locale.ROOT,
-                    "%s keeps int(%d·%s) = %d tokens per frame, which leaves no anchor at stprune_d %s: fastvid needs at least %d of %d per frame (ratio ≥ %.4f)",
-                    params.ratio, T, params.ratio, k.retain, params.d, least, T, (double) least / T));
+                    "%s keeps int(%d·%s) = %d tokens per frame, too few for an anchor: fastvid needs at least %d of %d per frame (ratio ≥ %.4f)",
+                    params.ratio, T, params.ratio, k.retain, least, T, (double) least / T));
         }
         int n = T - k.salient;
         if (noise != null && noise.length != F * n) throw new IllegalArgumentException("fastvid's noise has " + noise.length + " values, not " + F * n);

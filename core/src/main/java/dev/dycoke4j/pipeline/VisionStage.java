@@ -174,24 +174,25 @@ public final class VisionStage {
     }
 
     /**
-     * The features under {@code keyOf.apply(saliency)}, or, when the saliency is not wanted, those computed with it
-     * (without it); the key is that of a miss when neither is there. Features with the frame signals are keyed apart,
-     * by the pooling head's weights.
+     * The features under {@code keyOf.apply(saliency)} (with the frame signals, that key and the pooling head's id), or
+     * else those computed with more than asked (the saliency, the frame signals), without what was not asked; the key
+     * is that of a miss when none is there.
      */
     private Found lookup(Function<Boolean, String> keyOf, VisionOptions opts) {
-        boolean saliency = opts.saliency();
-        if (opts.frameSignals()) {
-            String key = keyOf.apply(saliency) + "+" + (encoder.head == null ? "no-head" : encoder.head.id());
-            return new Found(key, cache.get(key));
-        }
-        String key = keyOf.apply(saliency);
+        boolean saliency = opts.saliency(), signals = opts.frameSignals();
+        String head = "+" + (encoder.head == null ? "no-head" : encoder.head.id());
+        String key = keyOf.apply(saliency) + (signals ? head : "");
         VisionFeatures features = cache.get(key);
-        if (features == null && !saliency) {
-            String withSaliency = keyOf.apply(true);
-            VisionFeatures f = cache.get(withSaliency);
-            if (f != null) return new Found(withSaliency, new VisionFeatures(f.frames(), f.tokensPerFrame(), f.dim(), f.pooled(), null));
-        }
-        return new Found(key, features);
+        if (features != null) return new Found(key, features);
+        for (boolean s : saliency ? new boolean[]{true} : new boolean[]{false, true})
+            for (boolean g : signals || encoder.head == null ? new boolean[]{signals} : new boolean[]{false, true}) {
+                String k = keyOf.apply(s) + (g ? head : "");
+                VisionFeatures f = k.equals(key) ? null : cache.get(k);
+                if (f != null)
+                    return new Found(k, new VisionFeatures(f.frames(), f.tokensPerFrame(), f.dim(), f.pooled(), saliency ? f.saliency() : null,
+                            signals ? f.signals() : null));
+            }
+        return new Found(key, null);
     }
 
     /** Uses {@code head}, SigLIP's attention-pooling head (null: none), for the frame signals from now on. */

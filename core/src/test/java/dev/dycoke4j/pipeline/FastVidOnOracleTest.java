@@ -106,6 +106,30 @@ class FastVidOnOracleTest {
         }
     }
 
+    /** The methods that run on the checkpoint alone, without SigLIP's pooling head. */
+    static java.util.List<String> alone() {
+        return CompressionMethods.names().stream().filter(m -> !CompressionMethods.spec(m).defaults().needsFrameSignals()).toList();
+    }
+
+    @Test
+    void followUpsReuseTheFramesSignalsAndEqualFreshRuns() {
+        java.util.List<dev.dycoke4j.vision.RgbFrame> frames = FollowUpTest.clip(8, 1);
+        CompressionMethod comp = CompressionMethods.parse("fastvid", Map.of("ratio", "0.5", "dyseg_c", "3"));
+        qa.clearCaches();
+        VideoSession s = qa.open(frames, 0, VisionOptions.of(frames.size()), comp);
+        assertEquals(false, s.visionCached());
+        for (String q : new String[]{"What happens?", "What colour is it?"}) {
+            Answer a = s.ask(q, GenerationOptions.greedy(6), null);
+            Answer fresh = qa.ask(n -> frames, VisionOptions.of(frames.size()), q, GenerationOptions.greedy(6), comp, null);
+            assertArrayEquals(fresh.tokenIds(), a.tokenIds(), q);
+            assertEquals(fresh.stats().visualKept(), a.stats().visualKept());
+        }
+        VideoSession again = qa.open(frames, 0, VisionOptions.of(frames.size()), comp);
+        assertTrue(again.visionCached(), "the frame signals come from the vision-feature cache");
+        assertTrue(qa.open(frames, 0, VisionOptions.of(frames.size()), CompressionMethods.none()).visionCached(),
+                "features encoded with the frame signals serve a method that does not need them");
+    }
+
     @Test
     void withoutThePoolingHeadFastvidSaysWhatIsMissing() {
         VideoQa bare = VideoQa.load(Oracle.model());

@@ -16,12 +16,12 @@ import java.nio.file.Path;
  * head, so it comes from the SigLIP checkpoint the vision tower came from, by Hub id, through the Hugging Face cache:
  * the checkpoint file is downloaded once (the Hub client fetches whole files) and only the head's tensors are read.
  */
-final class PoolingHeads {
+final class PoolingHeadLoader {
     /** The SigLIP checkpoint LLaVA-OneVision's vision tower came from. */
     static final String REPO = "google/siglip-so400m-patch14-384";
     static final String FILE = "model.safetensors";
 
-    private PoolingHeads() {
+    private PoolingHeadLoader() {
     }
 
     /**
