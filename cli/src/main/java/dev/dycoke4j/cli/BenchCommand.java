@@ -66,7 +66,7 @@ final class BenchCommand implements Callable<Integer> {
     int maxNewTokens;
 
     @Option(names = "--methods", paramLabel = "M,M", split = ",", completionCandidates = CompressOptions.MethodNames.class,
-            description = "Methods to compare, with the method options below (defaults: DyCoke K=0.7, L=3, P=0.7; baselines at DyCoke's budget) (default: every method: ${COMPLETION-CANDIDATES}).")
+            description = "Methods to compare, with the method options below (defaults: DyCoke K=0.7, L=3, P=0.7; baselines at DyCoke's budget) (default: every method that runs on the checkpoint alone: all of ${COMPLETION-CANDIDATES} but fastvid, which needs SigLIP's pooling head).")
     String[] methods;
 
     @Mixin
@@ -104,7 +104,12 @@ final class BenchCommand implements Callable<Integer> {
         for (int f : frames) if (f < 1) throw new UsageException("--frames must be at least 1, got " + f);
         if (peer != null) return comparePeer(spec.commandLine().getOut(), spec.commandLine().getErr(), load);
         List<CompressionMethod> comps = new ArrayList<>();
-        for (String name : methods != null ? List.of(methods) : CompressionMethods.names()) comps.add(compress.method(name, "--methods"));
+        for (String name : methods != null ? List.of(methods) : CompressionMethods.names()) {
+            CompressionMethod c = compress.method(name, "--methods");
+            // by default, the methods that run on the checkpoint alone; those that need SigLIP's pooling head when named
+            if (methods != null || !c.needsFrameSignals()) comps.add(c);
+        }
+        boolean signals = comps.stream().anyMatch(CompressionMethod::needsFrameSignals);
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new UsageException(outDir + ": --out must be a directory");
         inputs.checkVideo();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
@@ -125,12 +130,15 @@ final class BenchCommand implements Callable<Integer> {
         double bandwidthBefore = CopyBandwidth.measure(CopyBandwidth.BYTES, 7);
         try (VideoQa qa = VideoQa.load(m, load)) {
             weightBytes = qa.model().decoder().decodeWeightBytes();
+            if (signals)
+                qa.poolingHead(PoolingHeadLoader.load(comps.stream().filter(CompressionMethod::needsFrameSignals).findFirst().orElseThrow().name(),
+                        inputs.hub.env(Main.env(spec)), qa.model().config().vision(), err));
             err.println("dycoke bench: " + m + ", " + clip + ", " + Parallel.threads() + " threads, " + maxNewTokens
                     + " new tokens, medians of " + repeat + " runs after a warm-up pass at " + fs[0] + " frames");
             err.flush();
             for (int pass = -1; pass < fs.length * repeat; pass++) {
                 int f = pass < 0 ? fs[0] : fs[pass / repeat];
-                VisionOptions vision = VisionOptions.of(f);
+                VisionOptions vision = VisionOptions.of(f).withFrameSignals(signals);
                 qa.clearCaches();
                 VideoSession encoded = qa.open(sampler, vision, encoder);
                 Stats.Seconds vs = encoded.videoSeconds();

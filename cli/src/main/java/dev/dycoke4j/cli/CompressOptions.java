@@ -67,7 +67,7 @@ final class CompressOptions {
             description = "Encoding of the compact store: int8 with a scale per (token, kv head) row, or bf16 (default: ${DEFAULT-VALUE}).")
     String dpStoreType;
 
-    @Option(names = "--ratio", paramLabel = "R", description = "Retained ratio of visual tokens, for every method (default: what DyCoke's TTM keeps at --ttm-k; vidcom2 and flashvid: their papers' 0.25; holitom: its paper's 0.1). For dycoke it picks the TTM K that keeps the most tokens within the budget.")
+    @Option(names = "--ratio", paramLabel = "R", description = "Retained ratio of visual tokens, for every method (default: what DyCoke's TTM keeps at --ttm-k; vidcom2 and flashvid: their papers' 0.25; holitom: its paper's 0.1; fastvid: its paper's 0.1, per frame). For dycoke it picks the TTM K that keeps the most tokens within the budget.")
     Double ratio;
 
     @Option(names = "--budget", paramLabel = "tokens|attended|flops|kv",
@@ -99,9 +99,30 @@ final class CompressOptions {
 
     @Option(names = "--holitom-r", paramLabel = "R", description = "HoliTom: share of the video's rows merged at layer K, 0 for none (default: 0.5).")
     Double holitomR;
+
     @Option(names = "--flashvid-layer", paramLabel = "P", defaultValue = "20",
             description = "FlashVID's layer in the LLM: layers P and above see 30% of the visual tokens, ranked at layer P - 1 (default: ${DEFAULT-VALUE}, the paper's).")
     int flashvidLayer;
+
+    @Option(names = "--dyseg-c", paramLabel = "C", defaultValue = "8",
+            description = "FastVID's segments at least: cuts at the C-1 lowest frame similarities (default: ${DEFAULT-VALUE}).")
+    int dysegC;
+
+    @Option(names = "--dyseg-tau", paramLabel = "TAU", defaultValue = "0.9",
+            description = "FastVID's frame similarity below which a segment ends (default: ${DEFAULT-VALUE}).")
+    double dysegTau;
+
+    @Option(names = "--stprune-d", paramLabel = "D", defaultValue = "0.4",
+            description = "FastVID's share of each frame's retained tokens that are merged anchors (default: ${DEFAULT-VALUE}).")
+    double stpruneD;
+
+    @Option(names = "--dtm-p", paramLabel = "P", defaultValue = "4",
+            description = "FastVID's anchor-frame stride in a segment (default: ${DEFAULT-VALUE}).")
+    int dtmP;
+
+    @Option(names = "--dtm-beta", paramLabel = "B", defaultValue = "0.6",
+            description = "FastVID's lowest weight of an anchor against the tokens merged into it (default: ${DEFAULT-VALUE}).")
+    double dtmBeta;
 
     @Option(names = "--compress-seed", paramLabel = "N", defaultValue = "0", description = "Seed of the random baseline (default: ${DEFAULT-VALUE}).")
     long seed;

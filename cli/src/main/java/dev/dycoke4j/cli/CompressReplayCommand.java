@@ -37,7 +37,7 @@ import java.util.concurrent.Callable;
         description = "Run the cases of a golden file (its __metadata__ 'cases', on its inputs) and write the results under the same keys.")
 final class CompressReplayCommand implements Callable<Integer> {
     /** The methods whose cases this engine replays, by the prefix of the case names. */
-    private static final List<String> REPLAYED = List.of("vidcom2", "evs", "holitom", "flashvid");
+    private static final List<String> REPLAYED = List.of("vidcom2", "evs", "holitom", "flashvid", "fastvid");
 
     @Spec
     CommandSpec spec;
@@ -67,7 +67,8 @@ final class CompressReplayCommand implements Callable<Integer> {
                 if (c.has("error")) notRun.add(name);
                 else if (!REPLAYED.contains(method)) skipped.add(name);
                 else {
-                    int n = replay(name, method, c, g, input(g, name, c, method.equals("flashvid")), w);
+                    int n = method.equals("fastvid") ? FastVidReplay.replay(name, c, input(g, name, c, false), g, w)
+                            : replay(name, method, c, g, input(g, name, c, method.equals("flashvid")), w);
                     replayedCases.set(name, c);
                     stdout.println(name + ": " + n + " tokens");
                 }

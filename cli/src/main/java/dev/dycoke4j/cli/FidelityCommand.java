@@ -81,7 +81,9 @@ final class FidelityCommand implements Callable<Integer> {
         for (double r : ratios) if (!(r > 0 && r <= 1)) throw new UsageException("--ratios must be in (0, 1], got " + r);
         List<MethodSpec> ms = new ArrayList<>();
         if (methods != null) for (String name : methods) ms.add(CompressOptions.spec(name, "--methods"));
-        else for (MethodSpec spec : CompressionMethods.all()) if (!spec.name().equals("none")) ms.add(spec);
+        // by default, the methods that run on the checkpoint alone; those that need SigLIP's pooling head when named
+        else for (MethodSpec spec : CompressionMethods.all()) if (!spec.name().equals("none") && !spec.defaults().needsFrameSignals()) ms.add(spec);
+        String signals = ms.stream().filter(s -> s.defaults().needsFrameSignals()).map(MethodSpec::name).findFirst().orElse(null);
         for (MethodSpec method : ms) for (double r : ratios) compress.method(method.name(), "--methods", r); // bad options before the model loads
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         inputs.checkVideo();
@@ -93,7 +95,9 @@ final class FidelityCommand implements Callable<Integer> {
                     + (second ? ", methods on " + load.weights().id() + " weights with a " + load.kvCache().id()
                     + " KV cache against none as stored with an f32 one" : ""));
             err.flush();
-            Fidelity fid = Fidelity.of(qa, sampled.frames(), VisionOptions.of(frames), prompt, steps);
+            if (signals != null)
+                qa.poolingHead(PoolingHeadLoader.load(signals, inputs.hub.env(Main.env(spec)), qa.model().config().vision(), err));
+            Fidelity fid = Fidelity.of(qa, sampled.frames(), VisionOptions.of(frames).withFrameSignals(signals != null), prompt, steps);
             root.put("model", m.toString()).put("weights", load.weights().id()).put("kv_cache", load.kvCache().id()).put("video", v.toString()).put("frames", sampled.frames().size()).put("steps", steps);
             ArrayNode ref = root.putArray("reference_tokens");
             for (int t : fid.reference()) ref.add(t);

@@ -1,5 +1,6 @@
 package dev.dycoke4j.cli;
 
+import dev.dycoke4j.compress.CompressionMethod;
 import dev.dycoke4j.hub.ModelFiles;
 import dev.dycoke4j.pipeline.LoadOptions;
 import dev.dycoke4j.pipeline.VideoQa;
@@ -21,6 +22,19 @@ final class Prologue {
     static VideoQa load(ModelOptions model, WeightOptions weights) {
         PrintWriter err = model.command.commandLine().getErr();
         return load(model.resolve(ModelFiles.Need.MODEL), model.model, weights.options(err));
+    }
+
+    /** As {@link #load(ModelOptions, WeightOptions)}, with SigLIP's pooling head when {@code comp} needs the frame signals. */
+    static VideoQa load(ModelOptions model, WeightOptions weights, CompressionMethod comp) {
+        VideoQa qa = load(model, weights);
+        if (!comp.needsFrameSignals()) return qa;
+        try {
+            return qa.poolingHead(PoolingHeadLoader.load(comp.name(), model.hub.env(Main.env(model.command)), qa.model().config().vision(),
+                    model.command.commandLine().getErr()));
+        } catch (RuntimeException e) {
+            qa.close();
+            throw e;
+        }
     }
 
     /** The checkpoint in {@code dir}, shown as {@code name} while it loads, then with the progress bar. */

@@ -61,7 +61,7 @@ final class RunCommand implements Callable<Integer> {
         var comp = compress.options();
         VideoFileSource source = video.source();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        try (VideoQa qa = Prologue.load(model, weights)) {
+        try (VideoQa qa = Prologue.load(model, weights, comp)) {
             caches.apply(qa);
             VideoSession session = qa.open(source, sampling.vision(), comp);
             ArrayNode answers = new ObjectMapper().createArrayNode();

@@ -87,7 +87,7 @@ final class TraceCommand implements Callable<Integer> {
                 w.addLongs(name, Arrays.stream(ids).asLongStream().toArray(), ids.length);
             }
         };
-        try (VideoQa qa = Prologue.load(model, weights)) {
+        try (VideoQa qa = Prologue.load(model, weights, comp)) {
             Answer a;
             if (source.pixels != null) {
                 float[][] px = new float[1][];

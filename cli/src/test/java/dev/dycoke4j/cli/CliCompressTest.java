@@ -155,7 +155,7 @@ class CliCompressTest {
     void badCompressionOptions() {
         Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "zip");
         assertEquals(2, r.code());
-        assertEquals("dycoke: --compress takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs, holitom, flashvid (or one of them but dycoke with +dp); got 'zip'", r.problem());
+        assertEquals("dycoke: --compress takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs, holitom, flashvid, fastvid (or one of them but dycoke with +dp); got 'zip'", r.problem());
         r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "dycoke", "--dp-p", "1.5");
         assertEquals(2, r.code());
         assertEquals("dycoke: --dp-p must be in [0, 1), got 1.5", r.problem());

@@ -65,8 +65,8 @@ class CompressOptionsTest {
     @Test
     void anUnknownMethodNamesTheFlag() {
         var e = assertThrows(UsageException.class, () -> parse("--compress", "zip").options());
-        assertEquals("--compress takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs, holitom, flashvid (or one of them but dycoke with +dp); got 'zip'", e.getMessage());
+        assertEquals("--compress takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs, holitom, flashvid, fastvid (or one of them but dycoke with +dp); got 'zip'", e.getMessage());
         e = assertThrows(UsageException.class, () -> parse().method("zap", "--methods"));
-        assertEquals("--methods takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs, holitom, flashvid (or one of them but dycoke with +dp); got 'zap'", e.getMessage());
+        assertEquals("--methods takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs, holitom, flashvid, fastvid (or one of them but dycoke with +dp); got 'zap'", e.getMessage());
     }
 }

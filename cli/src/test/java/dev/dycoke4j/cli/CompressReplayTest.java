@@ -28,24 +28,26 @@ class CompressReplayTest {
     Path tmp;
 
     @Test
-    void replayingTheGoldenFileReproducesEveryVidCom2EvsHoliTomAndFlashVidCase() throws Exception {
+    void replayingTheGoldenFileReproducesEveryVidCom2EvsHoliTomFlashVidAndFastVidCase() throws Exception {
         Path out = tmp.resolve("replayed.safetensors");
         Cli r = Cli.run("compress", "replay", "--golden", GOLDEN.toString(), "--out", out.toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("replayed 27 cases into " + out), r.out());
+        assertTrue(r.out().contains("replayed 32 cases into " + out), r.out());
         try (Safetensors mine = Safetensors.open(out); Safetensors g = Safetensors.open(GOLDEN)) {
             JsonNode cases = new ObjectMapper().readTree(g.metadata().get("cases"));
             Set<String> expectedKeys = new TreeSet<>(), unimplemented = new TreeSet<>();
             for (var e : cases.properties()) {
                 String name = e.getKey();
-                if (name.startsWith("vidcom2_") || name.startsWith("evs_") || name.startsWith("flashvid_") || name.startsWith("holitom_") && !cases.get(name).has("error")) {
-                    // holitom's recorded tie-break noise is an input of its replay, not a result; flashvid's noise is drawn and written
+                if (name.startsWith("vidcom2_") || name.startsWith("evs_") || name.startsWith("flashvid_") || name.startsWith("fastvid_")
+                        || name.startsWith("holitom_") && !cases.get(name).has("error")) {
+                    // holitom's and fastvid's recorded tie-break noise is an input of their replay, not a result; flashvid's noise is drawn and written
                     for (String k : g.tensors().keySet())
                         if (k.startsWith(name + "_") && (name.startsWith("flashvid_") || !k.endsWith("_dpc_noise") && !k.endsWith("_dpc_noise_shapes"))) expectedKeys.add(k);
                 } else if (!cases.get(name).has("error")) unimplemented.add(name);
             }
-            assertEquals(30 + 28 + 48, expectedKeys.size(), "vidcom2: kept_idx, frame_k, output; evs: kept_idx, output; 6 cases each; "
-                    + "holitom: src_idx, kind, segments, output, 7 cases; flashvid: src_idx, kind, segments, output, dpc_noise, dpc_noise_shapes, 8 cases");
+            assertEquals(30 + 28 + 48 + 25, expectedKeys.size(), "vidcom2: kept_idx, frame_k, output; evs: kept_idx, output; 6 cases each; "
+                    + "holitom: src_idx, kind, segments, output, 7 cases; flashvid: src_idx, kind, segments, output, dpc_noise, dpc_noise_shapes, 8 cases; "
+                    + "fastvid: src_idx, kind, segments, frame_context_num, output, 5 cases");
             assertEquals(expectedKeys, new TreeSet<>(mine.tensors().keySet()), "the same keys as the golden cases");
             for (String k : expectedKeys) {
                 if (k.startsWith("flashvid_")) continue;
@@ -56,14 +58,14 @@ class CompressReplayTest {
             }
             for (String name : cases.properties().stream().map(java.util.Map.Entry::getKey).filter(n -> n.startsWith("flashvid_")).toList())
                 assertSameFlashVidCase(name, mine, g);
-            assertEquals(27, new ObjectMapper().readTree(mine.metadata().get("cases")).size(), "the replayed cases' hyperparameters");
+            assertEquals(32, new ObjectMapper().readTree(mine.metadata().get("cases")).size(), "the replayed cases' hyperparameters");
             // the other methods' cases are named on stderr, with their count
             List<String> lines = r.err().strip().lines().toList();
             String skipped = lines.stream().filter(l -> l.contains("skipped")).findFirst().orElseThrow();
             assertTrue(skipped.startsWith("dycoke compress replay: skipped " + unimplemented.size() + " cases of methods not implemented here: "), skipped);
             List<String> named = new ArrayList<>(Arrays.asList(skipped.substring(skipped.indexOf("here: ") + 6).split(", ")));
             assertEquals(unimplemented, new TreeSet<>(named));
-            assertEquals(5, named.size(), "fastvid 5");
+            assertEquals(0, named.size(), "every method of the golden file is replayed");
             assertTrue(r.err().contains("not run: 2 cases the official code could not run: fastvid_clip_r0.1, holitom_corr16_r0.25_d0.5"), r.err());
         }
     }

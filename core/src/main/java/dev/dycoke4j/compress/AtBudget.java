@@ -57,6 +57,11 @@ public record AtBudget(MethodSpec spec, Map<String, String> options, BudgetKind 
     }
 
     @Override
+    public boolean needsFrameSignals() {
+        return base().needsFrameSignals();
+    }
+
+    @Override
     public boolean prunesAtPrefill() {
         return base().prunesAtPrefill();
     }
@@ -79,12 +84,12 @@ public record AtBudget(MethodSpec spec, Map<String, String> options, BudgetKind 
      * @throws InvalidOptionException (key {@code ratio}) when the target is outside the range the method reaches, naming it
      */
     @Override
-    public CompressionMethod resolve(VisualTokens pooled, ModelCost cost) {
+    public CompressionMethod resolve(VisualTokens pooled, FastVid.FrameSignals signals, ModelCost cost) {
         int n = pooled.count();
-        double none = BudgetMeasure.of(kind, new NoneMethod(), pooled, cost);
-        int lo = smallestRunnable(n, pooled);
+        double none = BudgetMeasure.of(kind, new NoneMethod(), pooled, signals, cost);
+        int lo = smallestRunnable(n, pooled, signals);
         if (lo < 0) throw new InvalidOptionException("ratio", "no ratio of " + name() + " runs on this video");
-        double least = BudgetMeasure.of(kind, at(lo, n), pooled, cost) / none, most = BudgetMeasure.of(kind, at(n, n), pooled, cost) / none;
+        double least = BudgetMeasure.of(kind, at(lo, n), pooled, signals, cost) / none, most = BudgetMeasure.of(kind, at(n, n), pooled, signals, cost) / none;
         double goal = target * (1 + 1e-9);
         if (goal < least || target > most * (1 + 1e-9))
             throw new InvalidOptionException("ratio", String.format(Locale.ROOT,
@@ -93,27 +98,27 @@ public record AtBudget(MethodSpec spec, Map<String, String> options, BudgetKind 
         int hi = n; // the largest k within the budget lies in [lo, hi]
         while (lo < hi) {
             int mid = (lo + hi + 1) >>> 1;
-            if (BudgetMeasure.of(kind, at(mid, n), pooled, cost) / none <= goal) lo = mid;
+            if (BudgetMeasure.of(kind, at(mid, n), pooled, signals, cost) / none <= goal) lo = mid;
             else hi = mid - 1;
         }
         return at(lo, n);
     }
 
     /** The fewest tokens k for which the method runs at ratio k/n (DyCoke's TTM keeps its reference frames whole), or -1. */
-    private int smallestRunnable(int n, VisualTokens pooled) {
+    private int smallestRunnable(int n, VisualTokens pooled, FastVid.FrameSignals signals) {
         int lo = 1, hi = n;
-        if (!runs(n, n, pooled)) return -1;
+        if (!runs(n, n, pooled, signals)) return -1;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (runs(mid, n, pooled)) hi = mid;
+            if (runs(mid, n, pooled, signals)) hi = mid;
             else lo = mid + 1;
         }
         return lo;
     }
 
-    private boolean runs(int k, int n, VisualTokens pooled) {
+    private boolean runs(int k, int n, VisualTokens pooled, FastVid.FrameSignals signals) {
         try {
-            at(k, n).preLlm().compress(pooled);
+            BudgetMeasure.kept(at(k, n), pooled, signals);
             return true;
         } catch (InvalidOptionException e) {
             return false;

@@ -12,8 +12,8 @@ final class BudgetMeasure {
     }
 
     /** The cost of {@code method} on {@code pooled}, every pooled token of a video. */
-    static double of(BudgetKind kind, CompressionMethod method, VisualTokens pooled, ModelCost cost) {
-        int kept = method.preLlm().compress(pooled).count();
+    static double of(BudgetKind kind, CompressionMethod method, VisualTokens pooled, FastVid.FrameSignals signals, ModelCost cost) {
+        int kept = kept(method, pooled, signals);
         if (kind == BudgetKind.TOKENS) return kept;
         RequestShape shape = new RequestShape(cost.layers(), 0, kept, pooled.frames(), pooled.tokensPerFrame(), 1);
         PrefillPruning prefill = method.prefill(shape);
@@ -27,6 +27,12 @@ final class BudgetMeasure {
                     : Flops.prefill(cost.layers(), n, cost.layers(), n, cost.hidden(), cost.mlp());
             case KV -> kvBytes(cost, kept, prefill, decode);
         };
+    }
+
+    /** The tokens {@code method}'s pre-LLM step keeps of {@code pooled}, run with the frame signals where it takes them. */
+    static int kept(CompressionMethod method, VisualTokens pooled, FastVid.FrameSignals signals) {
+        Compressor pre = method.preLlm();
+        return (pre instanceof FrameSignalCompressor s ? s.compress(pooled, signals) : pre.compress(pooled)).count();
     }
 
     /**

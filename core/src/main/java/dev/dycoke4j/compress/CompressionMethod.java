@@ -37,16 +37,25 @@ public interface CompressionMethod {
     }
 
     /**
+     * Whether the method needs each frame's signals from SigLIP's attention-pooling head (FastVID's); its pre-LLM hook
+     * is then a {@link FrameSignalCompressor}.
+     */
+    default boolean needsFrameSignals() {
+        return false;
+    }
+
+    /**
      * The pre-LLM hook, on every pooled token of a video ({@link VisualTokens#frames()} frames). It must not depend on
      * the question, so that its result can be cached per video.
      */
     Compressor preLlm();
 
     /**
-     * The method as it runs on a video of {@code pooled} tokens on a model of {@code cost}: itself, unless its budget
-     * is set in another sense than tokens ({@link AtBudget}), which picks its ratio here.
+     * The method as it runs on a video of {@code pooled} tokens (with its frame signals, or null) on a model of
+     * {@code cost}: itself, unless its budget is set in another sense than tokens ({@link AtBudget}), which picks its
+     * ratio here.
      */
-    default CompressionMethod resolve(VisualTokens pooled, ModelCost cost) {
+    default CompressionMethod resolve(VisualTokens pooled, FastVid.FrameSignals signals, ModelCost cost) {
         return this;
     }
 

@@ -25,7 +25,8 @@ public final class CompressionMethods {
             VidCom2Method.SPEC,
             EvsMethod.SPEC,
             HoliTomMethod.SPEC,
-            FlashVidMethod.SPEC).map(CompressionMethods::withDpOption).map(CompressionMethods::withBudgetOption).toList();
+            FlashVidMethod.SPEC,
+            FastVidMethod.SPEC).map(CompressionMethods::withDpOption).map(CompressionMethods::withBudgetOption).toList();
 
     private CompressionMethods() {
     }

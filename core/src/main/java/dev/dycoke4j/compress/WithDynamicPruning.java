@@ -52,6 +52,11 @@ public record WithDynamicPruning(CompressionMethod base, DynamicPruningOptions d
     }
 
     @Override
+    public boolean needsFrameSignals() {
+        return base.needsFrameSignals();
+    }
+
+    @Override
     public Compressor preLlm() {
         return base.preLlm();
     }

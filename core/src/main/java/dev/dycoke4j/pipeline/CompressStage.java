@@ -1,6 +1,8 @@
 package dev.dycoke4j.pipeline;
 
 import dev.dycoke4j.compress.CompressionMethod;
+import dev.dycoke4j.compress.Compressor;
+import dev.dycoke4j.compress.FrameSignalCompressor;
 import dev.dycoke4j.compress.VisualTokens;
 
 /**
@@ -20,6 +22,11 @@ public final class CompressStage {
         return MethodHooks.needsSaliency(comp);
     }
 
+    /** Whether {@code comp}'s method needs the pooling head's frame signals ({@link VisionOptions#frameSignals}). */
+    public static boolean needsFrameSignals(CompressionMethod comp) {
+        return comp.needsFrameSignals();
+    }
+
     /**
      * Applies {@code comp}'s pre-LLM method to {@code video}; a method whose budget is set in another sense than tokens
      * runs at the ratio that meets it on this video, and the result names that method.
@@ -31,15 +38,19 @@ public final class CompressStage {
     /**
      * As above; the trace (may be null) gets the kept indices.
      *
-     * @throws IllegalArgumentException when the method needs the saliency and {@code video} was encoded without it
+     * @throws IllegalArgumentException when the method needs the saliency or the frame signals and {@code video} was
+     *                                  encoded without them
      */
     public CompressedVideo apply(EncodedVideo video, CompressionMethod comp, Trace trace) {
         if (MethodHooks.needsSaliency(comp) && video.features().saliency() == null)
             throw new IllegalArgumentException(MethodHooks.id(comp) + " ranks tokens by their saliency, but the video was encoded without it");
+        if (needsFrameSignals(comp) && video.features().signals() == null)
+            throw new IllegalArgumentException(MethodHooks.id(comp) + " needs the frame signals of SigLIP's attention-pooling head, but the video was encoded without them");
         VisualTokens all = video.tokens();
         long t0 = System.nanoTime();
-        comp = comp.resolve(all, MethodHooks.cost(model));
-        VisualTokens kept = MethodHooks.preLlm(comp).compress(all);
+        comp = comp.resolve(all, video.features().signals(), MethodHooks.cost(model));
+        Compressor pre = MethodHooks.preLlm(comp);
+        VisualTokens kept = pre instanceof FrameSignalCompressor s ? s.compress(all, video.features().signals()) : pre.compress(all);
         float[] embeds = model.withNewline(kept.features(), kept.count());
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (trace != null && MethodHooks.tracesKept(comp)) trace.ids("kept_indices", kept.sourceIndex());

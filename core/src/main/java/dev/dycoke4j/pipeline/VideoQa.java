@@ -9,6 +9,7 @@ import dev.dycoke4j.tokenizer.Tokenizer;
 import dev.dycoke4j.vision.Preprocessor;
 import dev.dycoke4j.vision.PreprocessorConfig;
 import dev.dycoke4j.vision.RgbFrame;
+import dev.dycoke4j.vision.SiglipPoolingHead;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,6 +81,15 @@ public final class VideoQa implements AutoCloseable {
             m.close();
             throw e;
         }
+    }
+
+    /**
+     * Uses {@code head}, SigLIP's attention-pooling head (which LLaVA-OneVision checkpoints do not contain), for the
+     * methods that need the frame signals (FastVID); null: none.
+     */
+    public VideoQa poolingHead(SiglipPoolingHead head) {
+        vision.poolingHead(head);
+        return this;
     }
 
     public VideoQa progress(Progress p) {
@@ -173,9 +183,10 @@ public final class VideoQa implements AutoCloseable {
         return answers.start(compress.apply(v, comp, trace), question, ids, opts, out, trace).complete();
     }
 
-    /** {@code vo}, with the saliency when {@code comp}'s method needs it. */
+    /** {@code vo}, with the saliency and the frame signals when {@code comp}'s method needs them. */
     private static VisionOptions forMethod(VisionOptions vo, CompressionMethod comp) {
-        return vo.withSaliency(vo.saliency() || CompressStage.needsSaliency(comp));
+        return vo.withSaliency(vo.saliency() || CompressStage.needsSaliency(comp))
+                .withFrameSignals(vo.frameSignals() || CompressStage.needsFrameSignals(comp));
     }
 
     /**

@@ -1,7 +1,9 @@
 package dev.dycoke4j.pipeline;
 
+import dev.dycoke4j.compress.FastVid;
 import dev.dycoke4j.vision.Preprocessor;
 import dev.dycoke4j.vision.RgbFrame;
+import dev.dycoke4j.vision.SiglipPoolingHead;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,6 +32,8 @@ final class VisionEncoder {
     private final LlavaOneVision model;
     private final Preprocessor preprocessor;
     VideoQa.Progress progress = VideoQa.Progress.NONE;
+    /** SigLIP's attention-pooling head, for the frame signals; null when none is loaded. */
+    SiglipPoolingHead head;
     /** Frames that went through the vision tower, over the life of this object. */
     long visionFrames;
 
@@ -38,21 +42,33 @@ final class VisionEncoder {
         this.preprocessor = preprocessor;
     }
 
-    /** Room for the per-frame features of {@code frames} frames, with the received attention when {@code saliency}. */
-    FrameFeatures frameFeatures(int frames, boolean saliency) {
-        return new FrameFeatures(frames, model.tokensPerFrame() * model.config().text().hiddenSize(),
-                saliency ? model.config().vision().numPatches() : 0);
+    /**
+     * Room for the per-frame features of {@code frames} frames, with the received attention when {@code o.saliency()}
+     * and the pooling head's outputs when {@code o.frameSignals()}.
+     *
+     * @throws IllegalStateException when the frame signals are asked for and no pooling head is loaded
+     */
+    FrameFeatures frameFeatures(int frames, VisionOptions o) {
+        if (o.frameSignals() && head == null)
+            throw new IllegalStateException("the frame signals need SigLIP's attention-pooling head, which LLaVA-OneVision checkpoints do not contain,"
+                    + " and none is loaded (VideoQa.poolingHead)");
+        return new FrameFeatures(frames, model.tokensPerFrame() * model.config().text().hiddenSize(), model.config().vision().numPatches(),
+                o.saliency(), o.frameSignals() ? head.dim() : 0);
     }
 
-    /** The features of {@code f}'s frames, all done: its pooled rows, and the saliency pooled from the received attention. */
+    /**
+     * The features of {@code f}'s frames, all done: its pooled rows, the saliency pooled from the received attention,
+     * and the frame signals with the probe attention pooled the same way.
+     */
     VisionFeatures features(FrameFeatures f) {
         return new VisionFeatures(f.frames, model.tokensPerFrame(), model.config().text().hiddenSize(), f.pooled,
-                f.received == null ? null : model.poolScores(f.received, f.frames));
+                f.received == null ? null : model.poolScores(f.received, f.frames),
+                f.probe == null ? null : new FastVid.FrameSignals(model.poolScores(f.probe, f.frames), f.embedding, f.embedDim));
     }
 
     /** Decoded frames, preprocessed on another thread while the frames before go through the vision tower. */
-    VisionFeatures encodeFrames(List<RgbFrame> frames, int batch, boolean saliency, Seconds sec) {
-        return features(encodeFrames(new PrefetchedPixels(preprocessor, frames, batch), frameFeatures(frames.size(), saliency), batch, sec));
+    VisionFeatures encodeFrames(List<RgbFrame> frames, int batch, VisionOptions o, Seconds sec) {
+        return features(encodeFrames(new PrefetchedPixels(preprocessor, frames, batch), frameFeatures(frames.size(), o), batch, sec));
     }
 
     /**
@@ -83,16 +99,16 @@ final class VisionEncoder {
      * features of encoding {@code sampled} from scratch. Finding the same frames counts as preprocessing.
      */
     FrameFeatures reencode(List<RgbFrame> streamed, FrameFeatures first, List<RgbFrame> sampled, int batch,
-                           boolean saliency, Seconds sec) {
+                           VisionOptions o, Seconds sec) {
         long t0 = System.nanoTime();
         int[] from = SameFrames.match(first == null ? List.of() : streamed.subList(0, first.done), sampled);
         List<RgbFrame> fresh = new ArrayList<>();
         for (int j = 0; j < from.length; j++) if (from[j] < 0) fresh.add(sampled.get(j));
         sec.preprocess += (System.nanoTime() - t0) / 1e9;
         FrameFeatures encoded = fresh.isEmpty() ? null
-                : encodeFrames(new PrefetchedPixels(preprocessor, fresh, batch), frameFeatures(fresh.size(), saliency), batch, sec);
+                : encodeFrames(new PrefetchedPixels(preprocessor, fresh, batch), frameFeatures(fresh.size(), o), batch, sec);
         long t1 = System.nanoTime();
-        FrameFeatures out = frameFeatures(sampled.size(), saliency);
+        FrameFeatures out = frameFeatures(sampled.size(), o);
         for (int j = 0, k = 0; j < from.length; j++) out.copy(from[j] >= 0 ? first : encoded, from[j] >= 0 ? from[j] : k++, j);
         out.done = out.frames;
         sec.preprocess += (System.nanoTime() - t1) / 1e9;
@@ -103,12 +119,12 @@ final class VisionEncoder {
      * Pixel values already in memory, {@code [frames, 3, H, W]}, a batch at a time on this thread, adding the vision
      * and projector seconds to {@code sec}; the trace, when given, receives every stage's tensors.
      */
-    VisionFeatures encodePixels(float[] pixels, int frames, int batch, boolean saliency, Trace trace, Seconds sec) {
+    VisionFeatures encodePixels(float[] pixels, int frames, int batch, VisionOptions o, Trace trace, Seconds sec) {
         long t0 = System.nanoTime();
         var vc = model.config().vision();
         int P = vc.numPatches(), tpf = model.tokensPerFrame(), dv = vc.hiddenSize(), dt = model.config().text().hiddenSize();
         int per = 3 * vc.imageSize() * vc.imageSize();
-        FrameFeatures out = frameFeatures(frames, saliency);
+        FrameFeatures out = frameFeatures(frames, o);
         float[] hiddenAll = trace != null ? new float[frames * P * dv] : null;
         float[] projAll = trace != null ? new float[frames * P * dt] : null;
         int[] next = {0};
@@ -123,7 +139,7 @@ final class VisionEncoder {
             System.arraycopy(proj, 0, projAll, f0 * P * dt, proj.length);
         });
         VisionFeatures features = features(out);
-        if (trace != null && saliency) trace.floats("saliency", features.saliency(), (long) frames * tpf);
+        if (trace != null && o.saliency()) trace.floats("saliency", features.saliency(), (long) frames * tpf);
         if (trace != null) {
             trace.floats("vision_hidden", hiddenAll, frames, P, dv);
             trace.floats("projected", projAll, frames, P, dt);
@@ -164,6 +180,7 @@ final class VisionEncoder {
         float[] hidden = model.visionHidden(px, nb, rec);
         visionFrames += nb;
         if (rec != null) System.arraycopy(rec, 0, out.received, f0 * P, nb * P);
+        if (out.probe != null) frameSignals(hidden, nb, f0, out);
         long tp = System.nanoTime();
         float[] proj = model.project(hidden, nb * P);
         float[] pool = model.pool(proj, nb);
@@ -171,5 +188,15 @@ final class VisionEncoder {
         System.arraycopy(pool, 0, out.pooled, f0 * out.rowsPerFrame, pool.length);
         trace.batch(f0, hidden, proj);
         out.done = f0 + nb;
+    }
+
+    /** The pooling head on each of the {@code nb} frames of {@code hidden} (the tower's output), into frames {@code f0}... of {@code out}. */
+    private void frameSignals(float[] hidden, int nb, int f0, FrameFeatures out) {
+        int P = out.patches, dv = model.config().vision().hiddenSize();
+        for (int i = 0; i < nb; i++) {
+            SiglipPoolingHead.Output h = head.apply(hidden, i * P * dv, P);
+            System.arraycopy(h.attention(), 0, out.probe, (f0 + i) * P, P);
+            System.arraycopy(h.embedding(), 0, out.embedding, (f0 + i) * out.embedDim, out.embedDim);
+        }
     }
 }

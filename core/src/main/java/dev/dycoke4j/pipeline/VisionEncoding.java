@@ -91,20 +91,20 @@ public final class VisionEncoding implements AutoCloseable {
             decoded = video.decode(frames, FrameSink.NONE);
             before = (System.nanoTime() - t0) / 1e9;
             long t1 = System.nanoTime();
-            found = stage.lookup(s -> FeatureKeys.featureKey(stage.modelId(), stage.preprocessor().config(), decoded, batch, s), opts.saliency());
+            found = stage.lookup(s -> FeatureKeys.featureKey(stage.modelId(), stage.preprocessor().config(), decoded, batch, s), opts);
             sec.preprocess = (System.nanoTime() - t1) / 1e9;
             if (found.features() != null) {
                 finish(found.features(), found.key(), true, before);
                 return;
             }
             key = found.key();
-            first = encoder.frameFeatures(decoded.size(), opts.saliency());
+            first = encoder.frameFeatures(decoded.size(), opts);
             pixels = new PrefetchedPixels(stage.preprocessor(), decoded, batch);
             return;
         }
         before = (System.nanoTime() - t0) / 1e9;
         long t1 = System.nanoTime();
-        found = stage.lookup(s -> FeatureKeys.contentFeatureKey(stage.modelId(), stage.preprocessor().config(), content, batch, s), opts.saliency());
+        found = stage.lookup(s -> FeatureKeys.contentFeatureKey(stage.modelId(), stage.preprocessor().config(), content, batch, s), opts);
         sec.preprocess = (System.nanoTime() - t1) / 1e9;
         if (found.features() != null) {
             video.cached(frames, found.features().frames());
@@ -115,7 +115,7 @@ public final class VisionEncoding implements AutoCloseable {
         stream = new StreamedFrames(video, frames, batch);
         int expected = stream.expected();
         if (expected > 0) {
-            first = encoder.frameFeatures(expected, opts.saliency());
+            first = encoder.frameFeatures(expected, opts);
             pixels = new PrefetchedPixels(stage.preprocessor(), expected, batch, stream::take);
         } else {
             sampleDone();
@@ -151,7 +151,7 @@ public final class VisionEncoding implements AutoCloseable {
         List<RgbFrame> sampled = stream.result();
         boolean right = first != null && first.done == first.frames && stream.handedOver(sampled);
         VisionFeatures features = encoder.features(right ? first
-                : encoder.reencode(stream.taken(), first, sampled, opts.visionBatch(), opts.saliency(), sec));
+                : encoder.reencode(stream.taken(), first, sampled, opts.visionBatch(), opts, sec));
         before += stream.decodeSeconds();
         finish(features, key, false, before);
     }

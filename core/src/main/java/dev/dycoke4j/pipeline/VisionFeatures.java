@@ -1,6 +1,7 @@
 package dev.dycoke4j.pipeline;
 
 import dev.dycoke4j.cache.Codec;
+import dev.dycoke4j.compress.FastVid;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -8,22 +9,38 @@ import java.nio.ByteOrder;
 /**
  * What the vision side gives for a video, the value of the vision-feature cache: pooled features
  * {@code [frames·tokensPerFrame, dim]}, and, when the method ranks tokens by it, the attention each pooled token
- * received in the vision tower's last layer ({@code saliency}, else null).
+ * received in the vision tower's last layer ({@code saliency}, else null); and, for the methods that need them, the
+ * frame signals of SigLIP's attention-pooling head ({@code signals}, its probe attention pooled like the features; else
+ * null).
  */
-public record VisionFeatures(int frames, int tokensPerFrame, int dim, float[] pooled, float[] saliency) {
+public record VisionFeatures(int frames, int tokensPerFrame, int dim, float[] pooled, float[] saliency, FastVid.FrameSignals signals) {
     public VisionFeatures {
         long n = (long) frames * tokensPerFrame;
         if (frames < 1 || tokensPerFrame < 1 || dim < 1 || pooled.length != n * dim)
             throw new IllegalArgumentException(frames + " frames x " + tokensPerFrame + " tokens x " + dim + " do not match " + pooled.length + " floats");
         if (saliency != null && saliency.length != n)
             throw new IllegalArgumentException(n + " tokens but " + saliency.length + " saliency values");
+        if (signals != null && (signals.frames() != frames || signals.probeAttention().length != n))
+            throw new IllegalArgumentException(frames + " frames of " + tokensPerFrame + " tokens but frame signals of " + signals.frames()
+                    + " frames and " + signals.probeAttention().length + " tokens");
+    }
+
+    public VisionFeatures(int frames, int tokensPerFrame, int dim, float[] pooled, float[] saliency) {
+        this(frames, tokensPerFrame, dim, pooled, saliency, null);
     }
 
     public long bytes() {
-        return (long) Float.BYTES * (pooled.length + (saliency == null ? 0 : saliency.length)) + 32;
+        return (long) Float.BYTES * (pooled.length + (saliency == null ? 0 : saliency.length) + signalFloats()) + 32;
     }
 
-    /** Little-endian: frames, tokensPerFrame, dim, has-saliency, then the floats. */
+    private int signalFloats() {
+        return signals == null ? 0 : signals.probeAttention().length + signals.embedding().length;
+    }
+
+    /**
+     * Little-endian: frames, tokensPerFrame, dim, flags (1: saliency, 2: frame signals), then the pooled floats, the
+     * saliency, and the frame signals' embedding width, probe attention and embeddings.
+     */
     public static final Codec<VisionFeatures> CODEC = new Codec<>() {
         @Override
         public long bytes(VisionFeatures v) {
@@ -33,28 +50,48 @@ public record VisionFeatures(int frames, int tokensPerFrame, int dim, float[] po
         @Override
         public byte[] write(VisionFeatures v) {
             int n = v.pooled.length + (v.saliency == null ? 0 : v.saliency.length);
-            ByteBuffer b = ByteBuffer.allocate(16 + 4 * n).order(ByteOrder.LITTLE_ENDIAN);
-            b.putInt(v.frames).putInt(v.tokensPerFrame).putInt(v.dim).putInt(v.saliency == null ? 0 : 1);
-            b.asFloatBuffer().put(v.pooled);
-            if (v.saliency != null) b.position(16 + 4 * v.pooled.length).asFloatBuffer().put(v.saliency);
+            ByteBuffer b = ByteBuffer.allocate(16 + 4 * n + (v.signals == null ? 0 : 4 + 4 * v.signalFloats())).order(ByteOrder.LITTLE_ENDIAN);
+            b.putInt(v.frames).putInt(v.tokensPerFrame).putInt(v.dim).putInt((v.saliency == null ? 0 : 1) | (v.signals == null ? 0 : 2));
+            put(b, v.pooled);
+            if (v.saliency != null) put(b, v.saliency);
+            if (v.signals != null) {
+                b.putInt(v.signals.dim());
+                put(b, v.signals.probeAttention());
+                put(b, v.signals.embedding());
+            }
             return b.array();
         }
 
         @Override
         public VisionFeatures read(ByteBuffer b) {
             b = b.slice().order(ByteOrder.LITTLE_ENDIAN);
-            int frames = b.getInt(), tpf = b.getInt(), dim = b.getInt(), sal = b.getInt();
+            int frames = b.getInt(), tpf = b.getInt(), dim = b.getInt(), flags = b.getInt();
             long n = (long) frames * tpf;
-            if (frames < 1 || tpf < 1 || dim < 1 || (sal != 0 && sal != 1) || b.remaining() != 4 * (n * dim + sal * n))
+            int sal = flags & 1;
+            if (frames < 1 || tpf < 1 || dim < 1 || (flags & ~3) != 0 || b.remaining() < 4 * (n * dim + sal * n))
                 throw new IllegalArgumentException("not vision features");
-            float[] pooled = new float[Math.toIntExact(n * dim)];
-            b.asFloatBuffer().get(pooled);
-            float[] s = null;
-            if (sal == 1) {
-                s = new float[(int) n];
-                b.position(b.position() + 4 * pooled.length).asFloatBuffer().get(s);
+            float[] pooled = floats(b, Math.toIntExact(n * dim));
+            float[] s = sal == 1 ? floats(b, (int) n) : null;
+            FastVid.FrameSignals signals = null;
+            if ((flags & 2) != 0) {
+                int g = b.remaining() >= 4 ? b.getInt() : 0;
+                if (g < 1 || b.remaining() != 4 * (n + (long) frames * g)) throw new IllegalArgumentException("not vision features");
+                signals = new FastVid.FrameSignals(floats(b, (int) n), floats(b, frames * g), g);
             }
-            return new VisionFeatures(frames, tpf, dim, pooled, s);
+            if (b.remaining() != 0) throw new IllegalArgumentException("not vision features");
+            return new VisionFeatures(frames, tpf, dim, pooled, s, signals);
         }
     };
+
+    private static void put(ByteBuffer b, float[] f) {
+        b.asFloatBuffer().put(f);
+        b.position(b.position() + 4 * f.length);
+    }
+
+    private static float[] floats(ByteBuffer b, int n) {
+        float[] f = new float[n];
+        b.asFloatBuffer().get(f);
+        b.position(b.position() + 4 * n);
+        return f;
+    }
 }

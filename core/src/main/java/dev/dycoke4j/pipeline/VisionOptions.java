@@ -8,8 +8,11 @@ package dev.dycoke4j.pipeline;
  *                    vision-feature cache key
  * @param saliency    whether to keep the attention each pooled token receives in the vision tower's last layer, for
  *                    the methods that rank tokens by it ({@link CompressStage#needsSaliency})
+ * @param frameSignals whether to run SigLIP's attention-pooling head on every frame (its probe attention and pooled
+ *                    embedding), for the methods that need it ({@link CompressStage#needsFrameSignals}); the
+ *                    {@link VisionStage} must have the head
  */
-public record VisionOptions(int frames, int visionBatch, boolean saliency) {
+public record VisionOptions(int frames, int visionBatch, boolean saliency, boolean frameSignals) {
     /** The vision batch when none is given. */
     public static final int DEFAULT_BATCH = 8;
 
@@ -22,20 +25,28 @@ public record VisionOptions(int frames, int visionBatch, boolean saliency) {
         this(frames, visionBatch, false);
     }
 
+    public VisionOptions(int frames, int visionBatch, boolean saliency) {
+        this(frames, visionBatch, saliency, false);
+    }
+
     /** {@code frames} frames in batches of {@link #DEFAULT_BATCH}, without the saliency. */
     public static VisionOptions of(int frames) {
         return new VisionOptions(frames, DEFAULT_BATCH, false);
     }
 
     public VisionOptions withFrames(int n) {
-        return new VisionOptions(n, visionBatch, saliency);
+        return new VisionOptions(n, visionBatch, saliency, frameSignals);
     }
 
     public VisionOptions withBatch(int batch) {
-        return new VisionOptions(frames, batch, saliency);
+        return new VisionOptions(frames, batch, saliency, frameSignals);
     }
 
     public VisionOptions withSaliency(boolean s) {
-        return new VisionOptions(frames, visionBatch, s);
+        return new VisionOptions(frames, visionBatch, s, frameSignals);
+    }
+
+    public VisionOptions withFrameSignals(boolean s) {
+        return new VisionOptions(frames, visionBatch, saliency, s);
     }
 }

@@ -3,6 +3,7 @@ package dev.dycoke4j.pipeline;
 import dev.dycoke4j.cache.TieredCache;
 import dev.dycoke4j.vision.Preprocessor;
 import dev.dycoke4j.vision.RgbFrame;
+import dev.dycoke4j.vision.SiglipPoolingHead;
 
 import java.util.List;
 import java.util.function.Function;
@@ -103,7 +104,7 @@ public final class VisionStage {
         int batch = opts.visionBatch();
         long t0 = System.nanoTime();
         Found found = cached
-                ? lookup(s -> FeatureKeys.featureKey(modelId, preprocessor.config(), frameList, batch, s), opts.saliency()) : new Found(null, null);
+                ? lookup(s -> FeatureKeys.featureKey(modelId, preprocessor.config(), frameList, batch, s), opts) : new Found(null, null);
         VisionEncoder.Seconds sec = new VisionEncoder.Seconds();
         if (found.features() != null) {
             sec.preprocess = (System.nanoTime() - t0) / 1e9;
@@ -115,7 +116,7 @@ public final class VisionStage {
             return encodedPixels(pixels, opts.withFrames(frameList.size()), trace, sec, decodeSeconds, t0);
         }
         sec.preprocess = (System.nanoTime() - t0) / 1e9;
-        VisionFeatures features = encoder.encodeFrames(frameList, batch, opts.saliency(), sec);
+        VisionFeatures features = encoder.encodeFrames(frameList, batch, opts, sec);
         if (found.key() != null) cache.put(found.key(), features);
         return encoded(features, found.key(), false, decodeSeconds, sec, decodeSeconds, t0);
     }
@@ -123,7 +124,7 @@ public final class VisionStage {
     private EncodedVideo encodedPixels(float[] pixels, VisionOptions opts, Trace trace, VisionEncoder.Seconds sec, double before, long t0) {
         int img = model.config().vision().imageSize();
         if (trace != null) trace.floats("pixel_values", pixels, 1, opts.frames(), 3, img, img);
-        VisionFeatures features = encoder.encodePixels(pixels, opts.frames(), opts.visionBatch(), opts.saliency(), trace, sec);
+        VisionFeatures features = encoder.encodePixels(pixels, opts.frames(), opts.visionBatch(), opts, trace, sec);
         return encoded(features, null, false, before, sec, before, t0);
     }
 
@@ -152,18 +153,31 @@ public final class VisionStage {
     }
 
     /**
-     * The features under {@code keyOf.apply(saliency)}, or, when the saliency is not wanted, those computed with it
-     * (without it); the key is that of a miss when neither is there.
+     * The features under {@code keyOf.apply(saliency)} (with the frame signals, that key and the pooling head's id), or
+     * else those computed with more than asked (the saliency, the frame signals), without what was not asked; the key
+     * is that of a miss when none is there.
      */
-    Found lookup(Function<Boolean, String> keyOf, boolean saliency) {
-        String key = keyOf.apply(saliency);
+    Found lookup(Function<Boolean, String> keyOf, VisionOptions opts) {
+        boolean saliency = opts.saliency(), signals = opts.frameSignals();
+        String head = "+" + (encoder.head == null ? "no-head" : encoder.head.id());
+        String key = keyOf.apply(saliency) + (signals ? head : "");
         VisionFeatures features = cache.get(key);
-        if (features == null && !saliency) {
-            String withSaliency = keyOf.apply(true);
-            VisionFeatures f = cache.get(withSaliency);
-            if (f != null) return new Found(withSaliency, new VisionFeatures(f.frames(), f.tokensPerFrame(), f.dim(), f.pooled(), null));
-        }
-        return new Found(key, features);
+        if (features != null) return new Found(key, features);
+        for (boolean s : saliency ? new boolean[]{true} : new boolean[]{false, true})
+            for (boolean g : signals || encoder.head == null ? new boolean[]{signals} : new boolean[]{false, true}) {
+                String k = keyOf.apply(s) + (g ? head : "");
+                VisionFeatures f = k.equals(key) ? null : cache.get(k);
+                if (f != null)
+                    return new Found(k, new VisionFeatures(f.frames(), f.tokensPerFrame(), f.dim(), f.pooled(), saliency ? f.saliency() : null,
+                            signals ? f.signals() : null));
+            }
+        return new Found(key, null);
+    }
+
+    /** Uses {@code head}, SigLIP's attention-pooling head (null: none), for the frame signals from now on. */
+    public VisionStage poolingHead(SiglipPoolingHead head) {
+        encoder.head = head;
+        return this;
     }
 
     String modelId() {

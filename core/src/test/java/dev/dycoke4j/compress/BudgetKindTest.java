@@ -37,24 +37,24 @@ class BudgetKindTest {
     void theCostsAreThePapersFormulasOverTheVideosPositions() {
         CompressionMethod uniform = parse("uniform", "ratio", "0.25");
         int k = 32;
-        assertEquals(k, BudgetMeasure.of(BudgetKind.TOKENS, uniform, VIDEO, COST));
-        assertEquals(k, BudgetMeasure.of(BudgetKind.ATTENDED, uniform, VIDEO, COST));
-        assertEquals(flops(k + 1, COST.layers(), k + 1), BudgetMeasure.of(BudgetKind.FLOPS, uniform, VIDEO, COST));
-        assertEquals(COST.layers() * (k + 1) * 2.0 * 2 * 16 * 4, BudgetMeasure.of(BudgetKind.KV, uniform, VIDEO, COST));
+        assertEquals(k, BudgetMeasure.of(BudgetKind.TOKENS, uniform, VIDEO, null, COST));
+        assertEquals(k, BudgetMeasure.of(BudgetKind.ATTENDED, uniform, VIDEO, null, COST));
+        assertEquals(flops(k + 1, COST.layers(), k + 1), BudgetMeasure.of(BudgetKind.FLOPS, uniform, VIDEO, null, COST));
+        assertEquals(COST.layers() * (k + 1) * 2.0 * 2 * 16 * 4, BudgetMeasure.of(BudgetKind.KV, uniform, VIDEO, null, COST));
         // FastV keeps everything before the LLM and round(r·n) above its layer K
         CompressionMethod fastv = parse("fastv", "ratio", "0.25", "fastv_k", "2");
-        assertEquals(N, BudgetMeasure.of(BudgetKind.TOKENS, fastv, VIDEO, COST));
-        assertEquals(k, BudgetMeasure.of(BudgetKind.ATTENDED, fastv, VIDEO, COST));
-        assertEquals(flops(N + 1, 3, k + 1), BudgetMeasure.of(BudgetKind.FLOPS, fastv, VIDEO, COST));
-        assertEquals((3 * (N + 1) + 3 * (k + 1)) * 2.0 * 2 * 16 * 4, BudgetMeasure.of(BudgetKind.KV, fastv, VIDEO, COST));
+        assertEquals(N, BudgetMeasure.of(BudgetKind.TOKENS, fastv, VIDEO, null, COST));
+        assertEquals(k, BudgetMeasure.of(BudgetKind.ATTENDED, fastv, VIDEO, null, COST));
+        assertEquals(flops(N + 1, 3, k + 1), BudgetMeasure.of(BudgetKind.FLOPS, fastv, VIDEO, null, COST));
+        assertEquals((3 * (N + 1) + 3 * (k + 1)) * 2.0 * 2 * 16 * 4, BudgetMeasure.of(BudgetKind.KV, fastv, VIDEO, null, COST));
         // DP (official) attends int((k-1)·(1-P)) + 1 at a selection; the compact store holds the rest at layers L and up
         CompressionMethod dp = parse("uniform", "ratio", "0.25", "dp", "on", "dp_l", "2", "dp_store", "compact");
         int sel = (int) ((k - 1) * (1 - 0.7)) + 1;
-        assertEquals(sel, BudgetMeasure.of(BudgetKind.ATTENDED, dp, VIDEO, COST));
-        assertEquals(flops(k + 1, COST.layers(), k + 1), BudgetMeasure.of(BudgetKind.FLOPS, dp, VIDEO, COST), "DP changes no prefill");
+        assertEquals(sel, BudgetMeasure.of(BudgetKind.ATTENDED, dp, VIDEO, null, COST));
+        assertEquals(flops(k + 1, COST.layers(), k + 1), BudgetMeasure.of(BudgetKind.FLOPS, dp, VIDEO, null, COST), "DP changes no prefill");
         long compactRow = KvCache.compactRowBytes(KvCache.CompactType.INT8, 2, 16);
         assertEquals(2 * (k + 1) * 2.0 * 2 * 16 * 4 + 4 * ((k + 1 - k + sel) * 2.0 * 2 * 16 * 4 + (k - sel) * (double) compactRow),
-                BudgetMeasure.of(BudgetKind.KV, dp, VIDEO, COST));
+                BudgetMeasure.of(BudgetKind.KV, dp, VIDEO, null, COST));
     }
 
     @ParameterizedTest
@@ -64,16 +64,16 @@ class BudgetKindTest {
         CompressionMethod m = parse(name, "ratio", Double.toString(target), "budget", kind, "dp_l", "2");
         assertInstanceOf(AtBudget.class, m);
         BudgetKind k = BudgetKind.valueOf(kind.toUpperCase(java.util.Locale.ROOT));
-        CompressionMethod at = m.resolve(VIDEO, COST);
-        double none = BudgetMeasure.of(k, CompressionMethods.none(), VIDEO, COST);
-        double got = BudgetMeasure.of(k, at, VIDEO, COST) / none;
+        CompressionMethod at = m.resolve(VIDEO, null, COST);
+        double none = BudgetMeasure.of(k, CompressionMethods.none(), VIDEO, null, COST);
+        double got = BudgetMeasure.of(k, at, VIDEO, null, COST) / none;
         assertTrue(got <= target * (1 + 1e-9), got + " within " + target);
         double own = ((TokenBudget.Ratio) at.budget()).ratio();
         int kept = (int) Math.round(own * N);
         if (kept < N) {
             Map<String, String> next = new LinkedHashMap<>(at.options());
             next.put("ratio", Double.toString((kept + 1.0) / N));
-            double more = BudgetMeasure.of(k, CompressionMethods.parse(name.replace("+dp", ""), next), VIDEO, COST) / none;
+            double more = BudgetMeasure.of(k, CompressionMethods.parse(name.replace("+dp", ""), next), VIDEO, null, COST) / none;
             assertTrue(more > target, "one token more, " + more + ", is over " + target);
         }
         assertEquals(name.endsWith("+dp") ? name : name.equals("dycoke") ? "dycoke" : name, at.label());
@@ -83,12 +83,12 @@ class BudgetKindTest {
     void aTargetOutsideTheReachableRangeNamesTheRange() {
         // DP attends at most int((n-1)·0.3) + 1 of n tokens, so half of them is out of reach
         var e = assertThrows(InvalidOptionException.class,
-                () -> parse("dycoke", "ratio", "0.5", "budget", "attended", "dp_l", "2").resolve(VIDEO, COST));
+                () -> parse("dycoke", "ratio", "0.5", "budget", "attended", "dp_l", "2").resolve(VIDEO, null, COST));
         assertEquals("ratio", e.key());
         assertTrue(e.getMessage().matches("ratio dycoke reaches 0\\.\\d+ to 0\\.30\\d* of the visual tokens attended per decode step "
                 + "without compression on this video \\(budget attended\\); got 0\\.5"), e.getMessage());
         // TTM keeps its reference frames whole: 3 of 8 frames at least
-        e = assertThrows(InvalidOptionException.class, () -> parse("dycoke", "ratio", "0.05", "budget", "flops", "dp", "off").resolve(VIDEO, COST));
+        e = assertThrows(InvalidOptionException.class, () -> parse("dycoke", "ratio", "0.05", "budget", "flops", "dp", "off").resolve(VIDEO, null, COST));
         assertTrue(e.getMessage().contains("dycoke reaches 0.3"), e.getMessage());
     }
 

@@ -24,7 +24,7 @@ class CompressionMethodsTest {
 
     @Test
     void theRegistryListsEveryMethodInOrder() {
-        assertEquals(List.of("none", "dycoke", "fastv", "prumerge", "visionzip", "random", "uniform", "frames", "vidcom2", "evs", "holitom", "flashvid"), CompressionMethods.names());
+        assertEquals(List.of("none", "dycoke", "fastv", "prumerge", "visionzip", "random", "uniform", "frames", "vidcom2", "evs", "holitom", "flashvid", "fastvid"), CompressionMethods.names());
     }
 
     @ParameterizedTest
@@ -58,6 +58,9 @@ class CompressionMethodsTest {
         assertEquals(0.8, ((HoliTomMethod) CompressionMethods.parse("holitom", Map.of("ratio", "0.25"))).tau(), "the scripts' τ above 10 %");
         assertEquals(Map.of("ratio", "0.25", "flashvid_layer", "20"), CompressionMethods.spec("flashvid").defaults().options(), "FlashVID's paper defaults");
         assertEquals(FlashVidMethod.defaults(), CompressionMethods.spec("flashvid").defaults());
+        assertEquals(Map.of("ratio", "0.1", "dyseg_c", "8", "dyseg_tau", "0.9", "stprune_d", "0.4", "dtm_p", "4", "dtm_beta", "0.6"),
+                CompressionMethods.spec("fastvid").defaults().options(), "FastVID's scripts/eval.sh");
+        assertEquals(FastVidMethod.defaults(), CompressionMethods.spec("fastvid").defaults());
     }
 
     @Test
@@ -129,7 +132,13 @@ class CompressionMethodsTest {
             "flashvid | ratio | 0 | ratio must be in (0, 1], got 0.0",
             "flashvid | flashvid_layer | 0 | flashvid_layer must be at least 1, got 0",
             "flashvid | flashvid_layer | 2.5 | flashvid_layer must be an integer, got '2.5'",
-            "flashvid | ttm_k | 0.5 | ttm_k is not an option of flashvid; it takes ratio, flashvid_layer, dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype, budget"})
+            "flashvid | ttm_k | 0.5 | ttm_k is not an option of flashvid; it takes ratio, flashvid_layer, dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype, budget",
+            "fastvid | dyseg_c | 0 | dyseg_c must be at least 1, got 0",
+            "fastvid | dyseg_tau | 1.5 | dyseg_tau must be a cosine similarity in [-1, 1], got 1.5",
+            "fastvid | stprune_d | 0 | stprune_d must be in (0, 1), got 0.0 (the anchors' share of each frame's tokens)",
+            "fastvid | dtm_p | two | dtm_p must be an integer, got 'two'",
+            "fastvid | dtm_beta | 2 | dtm_beta must be in [0, 1], got 2.0",
+            "fastvid | ttm_k | 0.5 | ttm_k is not an option of fastvid; it takes ratio, dyseg_c, dyseg_tau, stprune_d, dtm_p, dtm_beta, dp, dp_l, dp_p, dp_mode, dp_store, dp_store_dtype, budget"})
     void aBadValueIsNamedByItsKey(String method, String key, String value, String message) {
         var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse(method, Map.of(key, value)));
         assertEquals(key, e.key());
@@ -176,7 +185,7 @@ class CompressionMethodsTest {
     @Test
     void anUnknownMethodListsTheMethods() {
         var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.spec("zip"));
-        assertEquals("method takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs, holitom, flashvid (or one of them but dycoke with +dp); got 'zip'", e.getMessage());
+        assertEquals("method takes none, dycoke, fastv, prumerge, visionzip, random, uniform, frames, vidcom2, evs, holitom, flashvid, fastvid (or one of them but dycoke with +dp); got 'zip'", e.getMessage());
     }
 
     @Test

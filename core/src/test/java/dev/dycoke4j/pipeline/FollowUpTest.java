@@ -86,7 +86,7 @@ class FollowUpTest {
     @Test
     void theFirstQuestionIsTheOneShotAnswerAndFollowUpsEqualFreshRuns() {
         List<RgbFrame> frames = clip(8, 1);
-        for (String m : CompressionMethods.names()) {
+        for (String m : FastVidOnOracleTest.alone()) {
             qa.clearCaches();
             CompressionMethod comp = method(m);
             VideoSession s = qa.open(frames, 0, VisionOptions.of(frames.size()), comp);
@@ -123,7 +123,7 @@ class FollowUpTest {
     void everyMethodOnABf16CacheAnswersAsOnF32InHalfTheBytes() {
         List<RgbFrame> frames = clip(8, 4);
         try (VideoQa half = VideoQa.load(Oracle.model(), LoadOptions.asStored().withKvCache(KvCache.Precision.BF16))) {
-            for (String m : CompressionMethods.names()) {
+            for (String m : FastVidOnOracleTest.alone()) {
                 CompressionMethod comp = method(m);
                 if (comp instanceof DyCokeMethod d) assertEquals(DynamicPruning.Store.FULL, d.dp().store());
                 qa.clearCaches();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dycoke4j.compress.CompressionMethod;
 import dev.dycoke4j.compress.Compressor;
+import dev.dycoke4j.compress.FastVid;
 import dev.dycoke4j.compress.ModelCost;
 import dev.dycoke4j.compress.DecodePruning;
 import dev.dycoke4j.compress.PrefillPruning;
@@ -151,6 +152,11 @@ final class TokenTrace {
         }
 
         @Override
+        public boolean needsFrameSignals() {
+            return m.needsFrameSignals();
+        }
+
+        @Override
         public boolean merges() {
             return m.merges();
         }
@@ -171,8 +177,8 @@ final class TokenTrace {
         }
 
         @Override
-        public CompressionMethod resolve(VisualTokens pooled, ModelCost cost) {
-            CompressionMethod r = m.resolve(pooled, cost);
+        public CompressionMethod resolve(VisualTokens pooled, FastVid.FrameSignals signals, ModelCost cost) {
+            CompressionMethod r = m.resolve(pooled, signals, cost);
             return r == m ? this : new Watched(r);
         }
 
