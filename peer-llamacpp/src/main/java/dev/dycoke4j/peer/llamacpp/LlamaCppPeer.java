@@ -35,11 +35,13 @@ public final class LlamaCppPeer implements PeerBenchmark {
     @Override
     public void run(Request r, PrintWriter out, PrintWriter err) throws Exception {
         if (r.newTokens() < 2) throw new IllegalArgumentException("--max-new-tokens must be at least 2 to time decode steps");
-        Path script = NodeLlamaCpp.ensure(r.cacheDir().resolve("node-llama-cpp"), err);
+        // absolute: Node.js runs in the install folder
+        Path cache = r.cacheDir().toAbsolutePath().normalize();
+        Path script = NodeLlamaCpp.ensure(cache.resolve("node-llama-cpp"), err);
         Path model = r.model().toAbsolutePath().normalize();
         boolean q8 = r.load().weights() == LoadOptions.WeightFormat.Q8;
         GgufLayout.Precision precision = q8 ? GgufLayout.Precision.Q8_0 : GgufLayout.Precision.F16;
-        Path dir = r.cacheDir().resolve("peer-llamacpp").resolve(model.getFileName() + "-" + Integer.toHexString(model.toString().hashCode()));
+        Path dir = cache.resolve("peer-llamacpp").resolve(model.getFileName() + "-" + Integer.toHexString(model.toString().hashCode()));
         err.println("dycoke bench: the language model of " + model + " as a " + precision + " GGUF, in " + dir + " (written once)");
         err.flush();
         Path gguf = GgufLayout.ensure(model, dir, precision);

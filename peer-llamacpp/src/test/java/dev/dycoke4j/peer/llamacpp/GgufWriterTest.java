@@ -65,15 +65,17 @@ class GgufWriterTest {
         float[] x = random(1, 96, 4)[0];
         x[40] = 0; // the second block: all zeros, scale 0
         for (int i = 32; i < 64; i++) x[i] = 0;
-        // the third block: max 12.7 makes d = 0.1, so 0.25 -> 2.5 and -0.25 -> -2.5 must round away from zero
-        for (int i = 64; i < 96; i++) x[i] = 0.01f * (i - 80);
-        x[64] = 12.7f;
-        x[65] = 0.25f;
-        x[66] = -0.25f;
+        // the third block: max 127 makes d = 1 exactly, so 2.5 and -2.5 must round away from zero (to 3 and -3)
+        for (int i = 64; i < 96; i++) x[i] = 0.5f * (i - 80);
+        x[64] = 127f;
+        x[65] = 2.5f;
+        x[66] = -2.5f;
         ByteBuffer out = ByteBuffer.allocate(3 * 34).order(ByteOrder.LITTLE_ENDIAN);
         Q80.quantize(x, 0, 96, out);
         out.flip();
         for (int b = 0; b < 3; b++) assertBlock(x, b * 32, out);
+        assertEquals(3, out.get(2 * 34 + 2 + 1));
+        assertEquals(-3, out.get(2 * 34 + 2 + 2));
         assertEquals(3, Q80.roundf(2.5f));
         assertEquals(-3, Q80.roundf(-2.5f));
         assertEquals(0, Q80.roundf(0.49999997f));
