@@ -23,7 +23,10 @@ import java.util.Locale;
  * reused while the source is unchanged (a marker records the source's path, size and time).
  */
 final class GgufLayout {
-    /** How the matrices are stored: F16 (exact for BF16 values in F16's range) or Q8_0. */
+    /**
+     * How the matrices are stored: F16 (BF16's 8-bit mantissa fits F16's 11 bits, so every BF16 value of magnitude in
+     * F16's normal range, 6.1e-5 to 65504, is kept exactly; llama.cpp's converter narrows the same way) or Q8_0.
+     */
     enum Precision {
         F16(GgufWriter.Type.F16, 1), Q8_0(GgufWriter.Type.Q8_0, 7);
 

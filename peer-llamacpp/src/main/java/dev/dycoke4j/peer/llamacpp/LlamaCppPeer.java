@@ -42,7 +42,7 @@ public final class LlamaCppPeer implements PeerBenchmark {
         boolean q8 = r.load().weights() == LoadOptions.WeightFormat.Q8;
         GgufLayout.Precision precision = q8 ? GgufLayout.Precision.Q8_0 : GgufLayout.Precision.F16;
         Path dir = cache.resolve("peer-llamacpp").resolve(model.getFileName() + "-" + Integer.toHexString(model.toString().hashCode()));
-        err.println("dycoke bench: the language model of " + model + " as a " + precision + " GGUF, in " + dir + " (written once)");
+        err.println("dycoke bench: the language model of " + model + " as a GGUF (" + precision + "), in " + dir + " (written once)");
         err.flush();
         Path gguf = GgufLayout.ensure(model, dir, precision);
         double[] ourPrefill = new double[r.repeat()], ourDecode = new double[r.repeat()];

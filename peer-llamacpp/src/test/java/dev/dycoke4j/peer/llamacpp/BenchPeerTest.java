@@ -85,6 +85,6 @@ class BenchPeerTest {
         assertTrue(lines.get(2).startsWith("| dycoke (--weights q8) | 16 |"), out.toString());
         assertTrue(lines.get(3).matches("\\| llama\\.cpp \\S+ Q8_0 \\(node-llama-cpp " + NodeLlamaCpp.VERSION.replace(".", "\\.") + "\\) \\| 16 \\|.*"), out.toString());
         assertTrue(lines.get(4).startsWith("| dycoke / llama.cpp |"), out.toString());
-        assertTrue(err.toString().contains("as a Q8_0 GGUF"), err.toString());
+        assertTrue(err.toString().contains("as a GGUF (Q8_0)"), err.toString());
     }
 }
