@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -87,7 +88,7 @@ public final class LlamaCppPeer implements PeerBenchmark {
         table.println(String.format(Locale.ROOT, "greedy tokens identical for the first %d of %d", agree, r.newTokens()));
         table.flush();
         if (r.json()) {
-            out.println(json(r.promptTokens(), op, pp, od, pd));
+            out.println(json(r.promptTokens(), op, pp, od, pd, r.machine()));
             out.flush();
         }
     }
@@ -105,10 +106,11 @@ public final class LlamaCppPeer implements PeerBenchmark {
                 label, ours.prefillSeconds(), peer.prefillSeconds(), ours.decodeSeconds(), peer.decodeSeconds());
     }
 
-    /** The {@code --json} document: exactly these keys, the shape of {@code --peer jlama}'s. */
-    static String json(int promptTokens, double ourPrefill, double peerPrefill, double ourDecode, double peerDecode) {
+    /** The {@code --json} document: exactly these keys, the shape of {@code --peer jlama}'s (with the machine the figures belong to). */
+    static String json(int promptTokens, double ourPrefill, double peerPrefill, double ourDecode, double peerDecode, Map<String, Object> machine) {
         ObjectNode root = new ObjectMapper().createObjectNode();
         root.put("peer", "llamacpp").put("prompt_tokens", promptTokens);
+        root.set("machine", new ObjectMapper().valueToTree(machine));
         root.putObject("prefill_tokens_per_s").put("dycoke", ourPrefill).put("llamacpp", peerPrefill);
         root.putObject("decode_tokens_per_s").put("dycoke", ourDecode).put("llamacpp", peerDecode);
         return root.toPrettyString();

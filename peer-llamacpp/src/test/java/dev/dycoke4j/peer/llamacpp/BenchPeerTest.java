@@ -58,7 +58,8 @@ class BenchPeerTest {
         assertTrue(j.isObject(), o);
         List<String> keys = new ArrayList<>();
         j.fieldNames().forEachRemaining(keys::add);
-        assertEquals(List.of("peer", "prompt_tokens", "prefill_tokens_per_s", "decode_tokens_per_s"), keys);
+        assertEquals(List.of("peer", "prompt_tokens", "machine", "prefill_tokens_per_s", "decode_tokens_per_s"), keys);
+        assertEquals(dev.dycoke4j.kernel.VectorWidth.bits(), j.get("machine").get("vector_bits").asInt(), "the machine the figures belong to");
         assertEquals("llamacpp", j.get("peer").asText());
         assertEquals(48, j.get("prompt_tokens").asInt());
         for (String k : new String[] {"prefill_tokens_per_s", "decode_tokens_per_s"}) {
