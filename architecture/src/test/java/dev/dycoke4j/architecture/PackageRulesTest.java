@@ -45,6 +45,7 @@ class PackageRulesTest {
             Map.entry("video", Set.of("cache", "vision", "pipeline", "platform")),
             // peers are found by the CLI through ServiceLoader; they never see the CLI
             Map.entry("peer.jlama", Set.of("io", "llm", "peer", "pipeline", "tensor", "kernel", "parallel", "platform")),
+            Map.entry("peer.llamacpp", Set.of("io", "llm", "peer", "pipeline", "tensor")),
             // JMH benchmarks of the kernels
             Map.entry("bench", Set.of("kernel", "tensor", "parallel")),
             Map.entry("bench.jmh_generated", Set.of("bench")),
@@ -81,7 +82,7 @@ class PackageRulesTest {
     void everyModuleIsImported() {
         Set<String> seen = new TreeSet<>();
         for (JavaClass c : main) seen.add(sub(c));
-        for (String p : Set.of("kernel", "llm", "pipeline", "video", "eval", "server", "cli", "peer.jlama", "bench"))
+        for (String p : Set.of("kernel", "llm", "pipeline", "video", "eval", "server", "cli", "peer.jlama", "peer.llamacpp", "bench"))
             assertFalse(!seen.contains(p), "no classes of package " + p + " were found: " + seen);
     }
 
