@@ -33,7 +33,7 @@ record ChatRequest(String model, List<ChatTemplate.Message> messages, String que
     private static final Set<String> TOP_LEVEL = Set.of("model", "messages", "max_tokens", "max_completion_tokens", "temperature",
             "top_p", "seed", "stop", "stream", "stream_options", "n", "tools", "tool_choice", "functions", "function_call", "user",
             "dycoke", "frequency_penalty", "presence_penalty", "logprobs", "top_logprobs", "response_format", "parallel_tool_calls",
-            "metadata", "store", "modalities", "service_tier", "logit_bias");
+            "metadata", "store", "modalities", "service_tier", "logit_bias", "ignore_eos");
     private static final Set<String> KNOWN_ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
 
     static ChatRequest parse(JsonNode body, ServerConfig config) {
@@ -71,7 +71,9 @@ record ChatRequest(String model, List<ChatTemplate.Message> messages, String que
             if (!body.get("seed").canConvertToLong() || !body.get("seed").isIntegralNumber()) throw ApiError.invalid("seed", "seed must be an integer");
             seed = body.get("seed").asLong();
         }
-        GenerationOptions gen = new GenerationOptions(maxTokens, temperature, topP, seed, false);
+        // vLLM's extension, which load benchmarks use so that every answer has max_tokens tokens
+        boolean ignoreEos = body.hasNonNull("ignore_eos") && bool(body, "ignore_eos");
+        GenerationOptions gen = new GenerationOptions(maxTokens, temperature, topP, seed, ignoreEos);
 
         boolean stream = body.hasNonNull("stream") && bool(body, "stream");
         boolean includeUsage = false;

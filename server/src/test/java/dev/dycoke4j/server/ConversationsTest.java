@@ -75,6 +75,21 @@ class ConversationsTest {
         assertTrue(server.log().stream().anyMatch(l -> l.contains("| frames 0 |")), server.log().toString());
     }
 
+    /** vLLM's ignore_eos: the answer runs to max_tokens past the stop tokens, as the library's with ignoreStop. */
+    @Test
+    void ignoreEosRunsToMaxTokens() throws Exception {
+        var messages = List.of(ChatTemplate.Message.user("Say one word."));
+        Answer want = reference.answerStage().startText(messages, new GenerationOptions(40, 0f, 1f, 0, true), null).complete();
+        JsonNode got = post("""
+                {"model": "%s", "max_tokens": 40, "ignore_eos": true, "messages": [{"role": "user", "content": "Say one word."}]}"""
+                .formatted(Fixture.NAME), 200);
+        assertEquals(40, got.get("usage").get("completion_tokens").asInt());
+        assertEquals(Fixture.ids(want.tokenIds()), got.get("dycoke").get("token_ids"));
+        JsonNode bad = post("""
+                {"model": "%s", "ignore_eos": "yes", "messages": [{"role": "user", "content": "Hi"}]}""".formatted(Fixture.NAME), 400);
+        assertEquals("ignore_eos", bad.get("error").get("param").asText());
+    }
+
     @Test
     void aConversationAboutAVideoIsTheLibrarysAnswerToItsMessages() throws Exception {
         String url = Fixture.fileUrl(Fixture.CLIP);
