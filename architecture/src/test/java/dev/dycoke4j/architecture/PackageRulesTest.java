@@ -57,7 +57,7 @@ class PackageRulesTest {
             Map.entry("eval.run", Set.of("eval", "eval.data", "compress", "io", "pipeline", "tokenizer", "video")),
             // evaluation runs on Apache Spark, found by the CLI through ServiceLoader; its jar's main class is the CLI's
             // eval run, so it alone may use the CLI (which never sees it)
-            Map.entry("eval.spark", Set.of("eval", "eval.data", "eval.run", "compress", "llm", "pipeline", "cli")),
+            Map.entry("eval.spark", Set.of("eval", "eval.data", "eval.run", "compress", "llm", "parallel", "pipeline", "cli")),
             // the OpenAI-compatible server: the stages, the method registry, the chat template's messages and the video
             // adapter; never the CLI. Its web page's routes read decoded frames (vision) for thumbnails and wrap the
             // methods' LLM hooks (llm) to trace them

@@ -129,7 +129,7 @@ final class EvalRunCommand implements Callable<Integer> {
         if (spark != null) {
             if (caches.dir != null) throw new UsageException("--cache-dir is not used with --spark (each executor keeps its caches in memory)");
             DistributedRun engine = DistributedRuns.find("spark", "--spark");
-            RunSummary s = engine.run(new DistributedRun.Request(spark, model.resolve(ModelFiles.Need.MODEL), weights.options(err), cells, opts, this.out),
+            RunSummary s = engine.run(new DistributedRun.Request(spark, model.resolve(ModelFiles.Need.MODEL), weights.options(err), common.threads, cells, opts, this.out),
                     samples, listener(bar, err));
             finish(s, bar, out, err);
             return 0;

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dycoke4j.eval.run.EvalRunner;
 import dev.dycoke4j.eval.run.RunSummary;
 import dev.dycoke4j.pipeline.VideoQa;
+import dev.dycoke4j.parallel.Parallel;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 
 import java.io.UncheckedIOException;
@@ -28,6 +30,7 @@ final class AnswerPartition implements FlatMapFunction<Iterator<VideoTask>, Vide
         VideoQa qa = Models.get(spec);
         List<VideoResult> out = new ArrayList<>();
         synchronized (qa) {
+            threads();
             EvalRunner runner = EvalRunner.worker(qa, spec.cellList(), spec.options());
             while (tasks.hasNext()) {
                 VideoTask t = tasks.next();
@@ -46,5 +49,13 @@ final class AnswerPartition implements FlatMapFunction<Iterator<VideoTask>, Vide
             }
         }
         return out.iterator();
+    }
+
+    /** The engine's threads: those asked for, else the CPUs Spark gives each task when more than one ({@code spark.task.cpus}). */
+    private void threads() {
+        TaskContext t = TaskContext.get();
+        int cpus = t == null ? 1 : t.cpus();
+        Integer n = spec.threads() != null ? spec.threads() : cpus > 1 ? Integer.valueOf(cpus) : null;
+        if (n != null && Parallel.threads() != n) Parallel.setThreads(n);
     }
 }

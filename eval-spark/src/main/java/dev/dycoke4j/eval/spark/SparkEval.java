@@ -44,7 +44,7 @@ public final class SparkEval implements DistributedRun {
         for (EvalSample s : samples) Tasks.get(s.task());
         RunListener l = listener == null ? RunListener.NONE : listener;
         List<Cell> cells = EvalRunner.withNone(r.cells());
-        WorkerSpec spec = WorkerSpec.of(r.model(), r.load(), cells, r.opts());
+        WorkerSpec spec = WorkerSpec.of(r.model(), r.load(), r.threads(), cells, r.opts());
         Map<String, Cell> byId = new HashMap<>();
         for (Cell c : cells) byId.put(c.id(), c);
         List<RunSummary.Failure> failures = new ArrayList<>();

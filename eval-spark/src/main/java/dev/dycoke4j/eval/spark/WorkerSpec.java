@@ -19,19 +19,19 @@ import java.util.List;
  * callbacks, which do not travel): the model and how to load it, the cells as their methods' option text, the run's
  * options. The model is keyed by {@link #modelKey} in each executor JVM.
  */
-record WorkerSpec(String model, String weights, boolean cacheWeights, String cacheDir, String kvCache, List<CellSpec> cells,
+record WorkerSpec(String model, String weights, boolean cacheWeights, String cacheDir, String kvCache, Integer threads, List<CellSpec> cells,
                   int frames, int visionBatch, String mcScoring, Integer maxNewTokens) implements Serializable {
 
     /** One cell: its name and ratio, and its method's registry name and options text, which rebuild it. */
     record CellSpec(String method, Double ratio, String compression, LinkedHashMap<String, String> options) implements Serializable {
     }
 
-    static WorkerSpec of(Path model, LoadOptions load, List<Cell> cells, RunOptions opts) {
+    static WorkerSpec of(Path model, LoadOptions load, Integer threads, List<Cell> cells, RunOptions opts) {
         if (opts.files() != CacheFiles.NONE) throw new IllegalArgumentException("a Spark run cannot read files below lmms-eval's cache (the runOptions' files); leave them out");
         List<CellSpec> cs = new ArrayList<>();
         for (Cell c : cells) cs.add(new CellSpec(c.method(), c.ratio(), c.compression().name(), new LinkedHashMap<>(c.compression().options())));
         return new WorkerSpec(model.toAbsolutePath().normalize().toString(), load.weights().id(), load.cacheWeights(),
-                load.cacheDir() == null ? null : load.cacheDir().toString(), load.kvCache().name(), List.copyOf(cs),
+                load.cacheDir() == null ? null : load.cacheDir().toString(), load.kvCache().name(), threads, List.copyOf(cs),
                 opts.frames(), opts.visionBatch(), opts.mcScoring().id(), opts.maxNewTokens());
     }
 

@@ -98,7 +98,7 @@ class SparkEvalTest {
     }
 
     private static RunSummary spark(Path out, List<EvalSample> s) {
-        return new SparkEval().run(new DistributedRun.Request("local[2]", Oracle.model(), LoadOptions.asStored(), cells(), options(), out), s, null);
+        return new SparkEval().run(new DistributedRun.Request("local[2]", Oracle.model(), LoadOptions.asStored(), null, cells(), options(), out), s, null);
     }
 
     private static List<ObjectNode> lines(Path dir) throws IOException {

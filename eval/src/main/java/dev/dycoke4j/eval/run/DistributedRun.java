@@ -24,14 +24,17 @@ public interface DistributedRun {
      *               {@code spark-submit} set)
      * @param model  the checkpoint directory, as every worker sees it (a shared path, or the same HF cache path)
      * @param load   how each worker loads it (its {@code notes} stay on the worker)
+     * @param threads the engine threads of each worker, or null for the engine's default (for Spark: the task's
+     *                {@code spark.task.cpus} when above 1, else the JVM's cores)
      * @param cells  the methods at their budgets ({@code none} is added first when missing)
      * @param out    the output folder, resumed like an in-process run's
      */
-    record Request(String master, Path model, LoadOptions load, List<Cell> cells, RunOptions opts, Path out) {
+    record Request(String master, Path model, LoadOptions load, Integer threads, List<Cell> cells, RunOptions opts, Path out) {
         public Request {
             Objects.requireNonNull(master, "master");
             Objects.requireNonNull(model, "model");
             Objects.requireNonNull(load, "load");
+            if (threads != null && threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
             cells = List.copyOf(cells);
             Objects.requireNonNull(opts, "opts");
             Objects.requireNonNull(out, "out");
