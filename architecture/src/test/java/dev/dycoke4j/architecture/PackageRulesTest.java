@@ -56,6 +56,9 @@ class PackageRulesTest {
             Map.entry("eval.data", Set.of("eval", "cache", "hub", "io", "platform")),
             // evaluation runs: the cells over the samples on the stages, videos decoded by the video module, then scored
             Map.entry("eval.run", Set.of("eval", "eval.data", "compress", "io", "pipeline", "tokenizer", "video")),
+            // evaluation runs on Apache Spark, found by the CLI through ServiceLoader; its jar's main class is the CLI's
+            // eval run, so it alone may use the CLI (which never sees it)
+            Map.entry("eval.spark", Set.of("eval", "eval.data", "eval.run", "compress", "llm", "parallel", "pipeline", "cli")),
             // the OpenAI-compatible server: the stages, the method registry, the chat template's messages and the video
             // adapter; never the CLI. Its web page's routes read decoded frames (vision) for thumbnails and wrap the
             // methods' LLM hooks (llm) to trace them
@@ -82,7 +85,7 @@ class PackageRulesTest {
     void everyModuleIsImported() {
         Set<String> seen = new TreeSet<>();
         for (JavaClass c : main) seen.add(sub(c));
-        for (String p : Set.of("kernel", "llm", "pipeline", "video", "eval", "server", "cli", "peer.jlama", "peer.llamacpp", "bench"))
+        for (String p : Set.of("kernel", "llm", "pipeline", "video", "eval", "server", "cli", "peer.jlama", "peer.llamacpp", "eval.spark", "bench"))
             assertFalse(!seen.contains(p), "no classes of package " + p + " were found: " + seen);
     }
 

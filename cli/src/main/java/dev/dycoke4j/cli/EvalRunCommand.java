@@ -6,6 +6,7 @@ import dev.dycoke4j.eval.MvBench;
 import dev.dycoke4j.eval.Tasks;
 import dev.dycoke4j.eval.data.EvalSample;
 import dev.dycoke4j.eval.run.Cell;
+import dev.dycoke4j.eval.run.DistributedRun;
 import dev.dycoke4j.eval.run.EvalRunner;
 import dev.dycoke4j.eval.run.McScoring;
 import dev.dycoke4j.eval.run.Report;
@@ -13,6 +14,7 @@ import dev.dycoke4j.eval.run.RunListener;
 import dev.dycoke4j.eval.run.RunOptions;
 import dev.dycoke4j.eval.run.RunSummary;
 import dev.dycoke4j.eval.run.SamplesFile;
+import dev.dycoke4j.hub.ModelFiles;
 import dev.dycoke4j.pipeline.VideoQa;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -82,6 +84,10 @@ final class EvalRunCommand implements Callable<Integer> {
     @Mixin
     CompressOptions compress;
 
+    @Option(names = "--spark", paramLabel = "MASTER",
+            description = "Run on Apache Spark: local[N] in this process, a cluster's master URL, or submit (the master spark-submit set). Each executor loads the model once; the predictions and results are the same as without it.")
+    String spark;
+
     @Option(names = "--json", description = "Print results.json on standard output (the progress and problems go to standard error).")
     boolean json;
 
@@ -119,39 +125,54 @@ final class EvalRunCommand implements Callable<Integer> {
         if (Files.exists(this.out) && !Files.isDirectory(this.out)) throw new UsageException(this.out + ": --out is not a directory");
         List<EvalSample> samples = select(SamplesFile.read(samplesFile), wanted);
         ProgressBar bar = new ProgressBar(System.err);
+        RunOptions opts = new RunOptions(frames, visionBatch, scoring, maxNewTokens, null);
+        if (spark != null) {
+            if (caches.dir != null) throw new UsageException("--cache-dir is not used with --spark (each executor keeps its caches in memory)");
+            DistributedRun engine = DistributedRuns.find("spark", "--spark");
+            RunSummary s = engine.run(new DistributedRun.Request(spark, model.resolve(ModelFiles.Need.MODEL), weights.options(err), common.threads, cells, opts, this.out),
+                    samples, listener(bar, err));
+            finish(s, bar, out, err);
+            return 0;
+        }
         try (VideoQa qa = Prologue.load(model, weights)) {
             qa.progress(VideoQa.Progress.NONE);
             caches.apply(qa);
-            long t0 = System.nanoTime();
-            Map<String, Integer> startDone = new HashMap<>();
-            RunListener listener = new RunListener() {
-                @Override
-                public void progress(Cell cell, int done, int total) {
-                    Integer first = startDone.putIfAbsent(cell.id(), done);
-                    int fresh = done - (first == null ? done : first);
-                    double elapsed = (System.nanoTime() - t0) / 1e9;
-                    bar.eta("eval " + cell.id(), done, total, fresh > 0 ? elapsed / fresh * (total - done) : Double.NaN);
-                }
-
-                @Override
-                public void problem(String line) {
-                    bar.clear();
-                    err.println("dycoke eval: " + line);
-                    err.flush();
-                }
-            };
-            RunOptions opts = new RunOptions(frames, visionBatch, scoring, maxNewTokens, null);
-            EvalRunner runner = new EvalRunner(qa, cells, opts, this.out, listener);
-            RunSummary s = runner.run(samples);
-            bar.clear();
-            err.println("dycoke eval: " + s.predicted() + " predictions made, " + s.resumed() + " already there; " + s.videosEncoded() + " videos encoded, "
-                    + s.videosCached() + " from the cache; " + s.failures().size() + " samples could not run; results in " + this.out.resolve(Report.RESULTS));
-            err.flush();
-            if (json) out.println(new ObjectMapper().readTree(this.out.resolve(Report.RESULTS).toFile()).toPrettyString());
-            else Files.readAllLines(this.out.resolve(Report.TABLE)).forEach(out::println);
-            out.flush();
+            EvalRunner runner = new EvalRunner(qa, cells, opts, this.out, listener(bar, err));
+            finish(runner.run(samples), bar, out, err);
         }
         return 0;
+    }
+
+    /** The progress bar per cell with its ETA, and the problems, on standard error. */
+    private static RunListener listener(ProgressBar bar, PrintWriter err) {
+        long t0 = System.nanoTime();
+        Map<String, Integer> startDone = new HashMap<>();
+        return new RunListener() {
+            @Override
+            public void progress(Cell cell, int done, int total) {
+                Integer first = startDone.putIfAbsent(cell.id(), done);
+                int fresh = done - (first == null ? done : first);
+                double elapsed = (System.nanoTime() - t0) / 1e9;
+                bar.eta("eval " + cell.id(), done, total, fresh > 0 ? elapsed / fresh * (total - done) : Double.NaN);
+            }
+
+            @Override
+            public void problem(String line) {
+                bar.clear();
+                err.println("dycoke eval: " + line);
+                err.flush();
+            }
+        };
+    }
+
+    private void finish(RunSummary s, ProgressBar bar, PrintWriter out, PrintWriter err) throws java.io.IOException {
+        bar.clear();
+        err.println("dycoke eval: " + s.predicted() + " predictions made, " + s.resumed() + " already there; " + s.videosEncoded() + " videos encoded, "
+                + s.videosCached() + " from the cache; " + s.failures().size() + " samples could not run; results in " + this.out.resolve(Report.RESULTS));
+        err.flush();
+        if (json) out.println(new ObjectMapper().readTree(this.out.resolve(Report.RESULTS).toFile()).toPrettyString());
+        else Files.readAllLines(this.out.resolve(Report.TABLE)).forEach(out::println);
+        out.flush();
     }
 
     /** The task names, each checked; {@code mvbench} stands for its sub-tasks. */

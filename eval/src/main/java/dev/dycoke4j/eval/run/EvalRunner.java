@@ -32,6 +32,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Runs every cell (method at budget) over a list of samples. Samples are grouped by video; each video is decoded and
@@ -63,14 +65,31 @@ public final class EvalRunner {
      * @param out   the output folder (created), which holds {@value #PREDICTIONS} from earlier runs to resume
      */
     public EvalRunner(VideoQa qa, List<Cell> cells, RunOptions opts, Path out, RunListener listener) {
+        this(qa, cells, opts, listener, Objects.requireNonNull(out, "out"));
+    }
+
+    private EvalRunner(VideoQa qa, List<Cell> cells, RunOptions opts, RunListener listener, Path out) {
         this.qa = Objects.requireNonNull(qa, "qa");
         this.opts = Objects.requireNonNull(opts, "opts");
-        this.out = Objects.requireNonNull(out, "out");
+        this.out = out;
         this.listener = listener == null ? RunListener.NONE : listener;
+        this.cells = withNone(cells);
+    }
+
+    /**
+     * A runner without an output folder, for a worker that only answers ({@link #answerVideo}) and hands its lines to
+     * whoever writes them (a Spark executor: the driver writes).
+     */
+    public static EvalRunner worker(VideoQa qa, List<Cell> cells, RunOptions opts) {
+        return new EvalRunner(qa, cells, opts, RunListener.NONE, null);
+    }
+
+    /** The cells as a run runs them: {@code none} first (added when missing), duplicates dropped. */
+    public static List<Cell> withNone(List<Cell> cells) {
         Map<String, Cell> byId = new LinkedHashMap<>();
         byId.put("none", Cell.none());
         for (Cell c : cells) byId.putIfAbsent(c.id(), c);
-        this.cells = List.copyOf(byId.values());
+        return List.copyOf(byId.values());
     }
 
     /** The cells run, {@code none} first. */
@@ -92,6 +111,7 @@ public final class EvalRunner {
      * @throws IllegalArgumentException for a sample of an unknown task, before anything runs
      */
     public RunSummary run(List<EvalSample> samples) {
+        if (out == null) throw new IllegalStateException("a worker runner has no output folder; it only answers videos");
         for (EvalSample s : samples) Tasks.get(s.task());
         List<RunSummary.Failure> failures = new ArrayList<>();
         Map<String, String> unreachable = new LinkedHashMap<>();
@@ -99,22 +119,7 @@ public final class EvalRunner {
         try (JsonLog log = JsonLog.open(out.resolve(PREDICTIONS))) {
             dropped = log.droppedPartial();
             if (dropped > 0) listener.problem(log.file() + ": the last line was cut off mid-write (a killed run); it was dropped and will be redone");
-            Map<Path, List<Prepared>> byVideo = new LinkedHashMap<>();
-            for (EvalSample s : samples) {
-                Task task = Tasks.get(s.task());
-                String where = s.task() + " doc " + s.docId();
-                if (!s.hasVideo()) {
-                    fail(failures, s, where + ": no video file; skipped");
-                    continue;
-                }
-                try {
-                    String context = task.prompt(s.doc(), task.kwargs(), opts.files());
-                    Object target = task.target(s.doc());
-                    byVideo.computeIfAbsent(s.video().toAbsolutePath().normalize(), v -> new ArrayList<>()).add(new Prepared(s, task, context, target));
-                } catch (PyError e) {
-                    fail(failures, s, where + ": cannot build its prompt (" + e.getMessage() + ", as lmms-eval would raise); skipped");
-                }
-            }
+            Map<Path, List<Prepared>> byVideo = prepare(samples, opts, listener, failures);
             checkCells(unreachable);
             Map<String, int[]> progress = new HashMap<>();
             for (Cell c : cells) {
@@ -126,29 +131,118 @@ public final class EvalRunner {
             }
             boolean saliency = cells.stream().anyMatch(c -> CompressStage.needsSaliency(c.compression()));
             VisionOptions vo = new VisionOptions(opts.frames(), opts.visionBatch(), saliency);
+            Sink sink = (cell, p, line) -> {
+                log.append(line);
+                int[] pr = progress.get(cell.id());
+                pr[0]++;
+                listener.progress(cell, pr[0], pr[1]);
+                listener.predicted(cell, p.sample().task(), p.sample().docId());
+            };
             for (var e : byVideo.entrySet()) {
-                List<Prepared> group = e.getValue();
-                boolean any = false;
-                for (Cell c : cells) if (!unreachable.containsKey(c.id())) for (Prepared p : group) any |= !log.has(p.key(c));
-                if (!any) continue;
-                EncodedVideo video;
-                try {
-                    video = qa.visionStage().encode(new VideoFileSource(e.getKey()), vo);
-                } catch (RuntimeException ex) {
-                    String why = e.getKey() + ": cannot decode (" + rootMessage(ex) + "); its " + group.size() + " sample" + (group.size() == 1 ? "" : "s")
-                            + " (" + ids(group) + ") are skipped, the run goes on";
-                    listener.problem(why);
-                    for (Prepared p : group) failures.add(new RunSummary.Failure(p.sample().task(), p.sample().docId(), e.getKey().toString(), why));
-                    continue;
-                }
-                if (video.cached()) cached++;
+                int[] made = answerGroup(e.getKey(), e.getValue(), vo, log::has, sink, failures, unreachable);
+                if (made == null) continue;
+                if (made[1] == 1) cached++;
                 else encoded++;
-                predicted += runVideo(log, group, video, e.getKey(), progress, failures, unreachable);
+                predicted += made[0];
             }
         }
         RunSummary summary = new RunSummary(predicted, resumed, dropped, encoded, cached, List.copyOf(failures), Map.copyOf(unreachable));
-        Report.write(out, runInfo(summary));
+        Report.write(out, runInfo(qa.model().dir().toString(), cells, opts, summary));
         return summary;
+    }
+
+    /** Where a made prediction line goes. */
+    private interface Sink {
+        void accept(Cell cell, Prepared p, ObjectNode line);
+    }
+
+    /**
+     * What answering one video's samples made, without writing anything: the prediction lines in the order an
+     * in-process run appends them (cell by cell, {@code none} first, the samples in their order), the samples and
+     * cells that could not run, and whether the video was encoded (else it came from the vision cache, or nothing
+     * was pending).
+     */
+    public record VideoAnswers(List<ObjectNode> lines, List<RunSummary.Failure> failures, Map<String, String> unreachable, boolean encoded, boolean cached) {
+    }
+
+    /**
+     * Answers the samples of one video in every cell, as {@link #run} does for each of its videos, and returns the
+     * lines instead of appending them; {@code done} holds the keys ({@link JsonLog#key}) already predicted, which are
+     * skipped (but {@code none}'s first-token distribution is recomputed where another cell still needs it).
+     *
+     * @throws IllegalArgumentException for a sample of an unknown task
+     */
+    public VideoAnswers answerVideo(List<EvalSample> samples, Set<String> done) {
+        for (EvalSample s : samples) Tasks.get(s.task());
+        List<RunSummary.Failure> failures = new ArrayList<>();
+        Map<String, String> unreachable = new LinkedHashMap<>();
+        List<ObjectNode> lines = new ArrayList<>();
+        checkCells(unreachable);
+        boolean saliency = cells.stream().anyMatch(c -> CompressStage.needsSaliency(c.compression()));
+        VisionOptions vo = new VisionOptions(opts.frames(), opts.visionBatch(), saliency);
+        boolean encoded = false, cached = false;
+        for (var e : prepare(samples, opts, listener, failures).entrySet()) {
+            int[] made = answerGroup(e.getKey(), e.getValue(), vo, done::contains, (cell, p, line) -> lines.add(line), failures, unreachable);
+            if (made == null) continue;
+            cached |= made[1] == 1;
+            encoded |= made[1] == 0;
+        }
+        return new VideoAnswers(List.copyOf(lines), List.copyOf(failures), Map.copyOf(unreachable), encoded, cached);
+    }
+
+    /**
+     * The samples grouped by video (its absolute path), in the order of their first sample; a sample without a video,
+     * or whose prompt cannot be built, is reported to {@code listener}, added to {@code failures} and left out.
+     *
+     * @throws IllegalArgumentException for a sample of an unknown task
+     */
+    public static Map<Path, List<EvalSample>> groupByVideo(List<EvalSample> samples, RunOptions opts, RunListener listener, List<RunSummary.Failure> failures) {
+        Map<Path, List<EvalSample>> out = new LinkedHashMap<>();
+        for (var e : prepare(samples, opts, listener == null ? RunListener.NONE : listener, failures).entrySet())
+            out.put(e.getKey(), e.getValue().stream().map(Prepared::sample).toList());
+        return out;
+    }
+
+    private static Map<Path, List<Prepared>> prepare(List<EvalSample> samples, RunOptions opts, RunListener listener, List<RunSummary.Failure> failures) {
+        Map<Path, List<Prepared>> byVideo = new LinkedHashMap<>();
+        for (EvalSample s : samples) {
+            Task task = Tasks.get(s.task());
+            String where = s.task() + " doc " + s.docId();
+            if (!s.hasVideo()) {
+                fail(listener, failures, s, where + ": no video file; skipped");
+                continue;
+            }
+            try {
+                String context = task.prompt(s.doc(), task.kwargs(), opts.files());
+                Object target = task.target(s.doc());
+                byVideo.computeIfAbsent(s.video().toAbsolutePath().normalize(), v -> new ArrayList<>()).add(new Prepared(s, task, context, target));
+            } catch (PyError e) {
+                fail(listener, failures, s, where + ": cannot build its prompt (" + e.getMessage() + ", as lmms-eval would raise); skipped");
+            }
+        }
+        return byVideo;
+    }
+
+    /**
+     * One video's group in every cell: encoded once when anything is pending. Returns null when nothing was pending or
+     * the video could not be decoded, else {predictions made, 1 if the video came from the vision cache}.
+     */
+    private int[] answerGroup(Path path, List<Prepared> group, VisionOptions vo, Predicate<String> done, Sink sink,
+                              List<RunSummary.Failure> failures, Map<String, String> unreachable) {
+        boolean any = false;
+        for (Cell c : cells) if (!unreachable.containsKey(c.id())) for (Prepared p : group) any |= !done.test(p.key(c));
+        if (!any) return null;
+        EncodedVideo video;
+        try {
+            video = qa.visionStage().encode(new VideoFileSource(path), vo);
+        } catch (RuntimeException ex) {
+            String why = path + ": cannot decode (" + rootMessage(ex) + "); its " + group.size() + " sample" + (group.size() == 1 ? "" : "s")
+                    + " (" + ids(group) + ") are skipped, the run goes on";
+            listener.problem(why);
+            for (Prepared p : group) failures.add(new RunSummary.Failure(p.sample().task(), p.sample().docId(), path.toString(), why));
+            return null;
+        }
+        return new int[]{runVideo(done, sink, group, video, path, failures, unreachable), video.cached() ? 1 : 0};
     }
 
     /** Cells whose settings this model cannot take (a layer it does not have) are reported once and skipped. */
@@ -166,13 +260,13 @@ public final class EvalRunner {
         }
     }
 
-    private void fail(List<RunSummary.Failure> failures, EvalSample s, String why) {
+    private static void fail(RunListener listener, List<RunSummary.Failure> failures, EvalSample s, String why) {
         listener.problem(why);
         failures.add(new RunSummary.Failure(s.task(), s.docId(), s.video() == null ? null : s.video().toString(), why));
     }
 
     /** Every cell on one encoded video: {@code none} first, keeping its first-token distributions for the others. */
-    private int runVideo(JsonLog log, List<Prepared> group, EncodedVideo video, Path path, Map<String, int[]> progress,
+    private int runVideo(Predicate<String> done, Sink sink, List<Prepared> group, EncodedVideo video, Path path,
                          List<RunSummary.Failure> failures, Map<String, String> unreachable) {
         int made = 0;
         Map<Integer, double[]> reference = new HashMap<>();
@@ -181,7 +275,7 @@ public final class EvalRunner {
             boolean pendingHere = false;
             for (int i = 0; i < group.size(); i++) {
                 Prepared p = group.get(i);
-                pendingHere |= !log.has(p.key(cell)) || cell.isNone() && needsReference(log, p);
+                pendingHere |= !done.test(p.key(cell)) || cell.isNone() && needsReference(done, p);
             }
             if (!pendingHere) continue;
             CompressedVideo compressed;
@@ -195,8 +289,8 @@ public final class EvalRunner {
             }
             for (int i = 0; i < group.size(); i++) {
                 Prepared p = group.get(i);
-                boolean pending = !log.has(p.key(cell));
-                if (!pending && !(cell.isNone() && needsReference(log, p))) continue;
+                boolean pending = !done.test(p.key(cell));
+                if (!pending && !(cell.isNone() && needsReference(done, p))) continue;
                 // the group's first sample carries the video's cost in every cell, as if each cell ran alone
                 CompressedVideo v = i == 0 ? compressed : compressed.paid();
                 try {
@@ -205,12 +299,8 @@ public final class EvalRunner {
                         continue;
                     }
                     ObjectNode line = answer(p, cell, v, path, reference.get(i), cell.isNone() ? reference : null, i);
-                    log.append(line);
+                    sink.accept(cell, p, line);
                     made++;
-                    int[] pr = progress.get(cell.id());
-                    pr[0]++;
-                    listener.progress(cell, pr[0], pr[1]);
-                    listener.predicted(cell, p.sample().task(), p.sample().docId());
                 } catch (IllegalArgumentException | IllegalStateException ex) {
                     String why = p.sample().task() + " doc " + p.sample().docId() + " (" + cell.id() + "): " + ex.getMessage() + "; skipped";
                     listener.problem(why);
@@ -222,8 +312,8 @@ public final class EvalRunner {
     }
 
     /** Whether some compressed cell still needs {@code none}'s first-token distribution for this sample. */
-    private boolean needsReference(JsonLog log, Prepared p) {
-        for (Cell c : cells) if (!c.isNone() && !log.has(p.key(c))) return true;
+    private boolean needsReference(Predicate<String> done, Prepared p) {
+        for (Cell c : cells) if (!c.isNone() && !done.test(p.key(c))) return true;
         return false;
     }
 
@@ -321,10 +411,10 @@ public final class EvalRunner {
         return m == null ? c.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
     }
 
-    /** What results.json says about the run: its settings, failures and unreachable cells. */
-    private ObjectNode runInfo(RunSummary s) {
+    /** What results.json says about a run of {@code cells} ({@code none} first) on {@code model}: its settings, failures and unreachable cells. */
+    public static ObjectNode runInfo(String model, List<Cell> cells, RunOptions opts, RunSummary s) {
         ObjectNode run = JsonLog.JSON.createObjectNode();
-        run.put("model", qa.model().dir().toString());
+        run.put("model", model);
         run.put("frames", opts.frames());
         run.put("mc_scoring", opts.mcScoring().id());
         if (opts.maxNewTokens() != null) run.put("max_new_tokens_cap", opts.maxNewTokens());
