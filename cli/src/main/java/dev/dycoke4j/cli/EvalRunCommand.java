@@ -13,7 +13,16 @@ import dev.dycoke4j.eval.run.Report;
 import dev.dycoke4j.eval.run.RunListener;
 import dev.dycoke4j.eval.run.RunOptions;
 import dev.dycoke4j.eval.run.RunSummary;
+import dev.dycoke4j.eval.CacheFiles;
+import dev.dycoke4j.eval.data.DataLocation;
+import dev.dycoke4j.eval.data.DatasetDownload;
+import dev.dycoke4j.eval.data.EvalDatasets;
+import dev.dycoke4j.eval.data.MissingVideos;
+import dev.dycoke4j.eval.data.MissingVideosException;
+import dev.dycoke4j.eval.data.VideoArchives;
 import dev.dycoke4j.eval.run.SamplesFile;
+import dev.dycoke4j.hub.DownloadOptions;
+import dev.dycoke4j.video.VideoReader;
 import dev.dycoke4j.hub.ModelFiles;
 import dev.dycoke4j.pipeline.VideoQa;
 import picocli.CommandLine.Command;
@@ -47,9 +56,19 @@ final class EvalRunCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--samples", required = true, paramLabel = "FILE.jsonl",
-            description = "The samples, one JSON object a line: task, doc_id, doc (the dataset row), video (a path, relative to the file's folder).")
+    @Option(names = "--samples", paramLabel = "FILE.jsonl",
+            description = "Instead of the tasks' datasets: the samples, one JSON object a line: task, doc_id, doc (the dataset row), video (a path, relative to the file's folder).")
     Path samplesFile;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "A folder laid out as lmms-eval's cache (HF_HOME): the extracted videos under each task's cache_dir, the dataset repos under DIR/hub (default: the Hugging Face cache).")
+    Path dataDir;
+
+    @Option(names = "--download", description = "First download each task's dataset repo into the hub cache and extract its videos, as lmms-eval does (--offline: from the cache only).")
+    boolean download;
+
+    @Option(names = "--skip-missing", description = "Run the samples whose video is there and skip the others (default: missing videos are an error naming them, per task).")
+    boolean skipMissing;
 
     @Option(names = "--tasks", required = true, paramLabel = "T,T", split = ",",
             description = "The tasks to run (lmms-eval names; mvbench stands for its 20 sub-tasks).")
@@ -123,9 +142,32 @@ final class EvalRunCommand implements Callable<Integer> {
             else for (double r : ratios) cells.add(new Cell(m.name(), r, compress.method(m.name(), "--methods", r)));
         }
         if (Files.exists(this.out) && !Files.isDirectory(this.out)) throw new UsageException(this.out + ": --out is not a directory");
-        List<EvalSample> samples = select(SamplesFile.read(samplesFile), wanted);
+        List<EvalSample> samples;
+        CacheFiles files = null;
+        if (samplesFile != null) {
+            if (dataDir != null || download || skipMissing) throw new UsageException("--samples takes the place of --data-dir, --download and --skip-missing");
+            samples = select(SamplesFile.read(samplesFile), wanted);
+        } else {
+            DataLocation where = dataDir != null ? DataLocation.dataDir(dataDir) : DataLocation.from(Main.env(spec), Path.of(System.getProperty("user.home")));
+            EvalDatasets datasets = new EvalDatasets(where);
+            if (download) {
+                DatasetDownload d = new DatasetDownload(model.hub.env(Main.env(spec)), where, DownloadOptions.defaults(),
+                        new PullProgress(new ProgressBar(System.err), err));
+                for (String t : wanted) {
+                    VideoArchives.Extracted x = d.prepare(t);
+                    err.println("dycoke eval: " + t + ": dataset ready; " + x.written() + " video files extracted, " + x.skipped() + " already there");
+                }
+            }
+            try {
+                samples = limit(datasets.samples(List.copyOf(wanted), skipMissing));
+            } catch (MissingVideosException e) {
+                throw new IllegalArgumentException("videos missing: " + e.missing().stream().map(MissingVideos::describe).collect(java.util.stream.Collectors.joining("; "))
+                        + "; extract the datasets' video archives into the data folder (or use --download), or run with --skip-missing");
+            }
+            files = spark != null ? null : datasets.cacheFiles(EvalRunCommand::probe);
+        }
         ProgressBar bar = new ProgressBar(System.err);
-        RunOptions opts = new RunOptions(frames, visionBatch, scoring, maxNewTokens, null);
+        RunOptions opts = new RunOptions(frames, visionBatch, scoring, maxNewTokens, files);
         if (spark != null) {
             if (caches.dir != null) throw new UsageException("--cache-dir is not used with --spark (each executor keeps its caches in memory)");
             DistributedRun engine = DistributedRuns.find("spark", "--spark");
@@ -191,6 +233,26 @@ final class EvalRunCommand implements Callable<Integer> {
             out.add(t);
         }
         return out;
+    }
+
+    /** At most {@code --limit} samples of each task, the lowest doc ids. */
+    private List<EvalSample> limit(List<EvalSample> all) {
+        if (limit == null) return all;
+        Map<String, Integer> taken = new HashMap<>();
+        List<EvalSample> out = new ArrayList<>();
+        for (EvalSample s : all.stream().sorted(java.util.Comparator.comparingInt(EvalSample::docId)).toList())
+            if (taken.merge(s.task(), 1, Integer::sum) <= limit) out.add(s);
+        return out;
+    }
+
+    /** A video's frame rate and frame count as OpenCV reads them through FFmpeg; 0 and 0 for a file that does not open, as OpenCV. */
+    static CacheFiles.VideoProbe probe(Path video) {
+        try {
+            VideoReader.Info i = VideoReader.info(video);
+            return new CacheFiles.VideoProbe(i.fps(), i.frames());
+        } catch (RuntimeException e) {
+            return new CacheFiles.VideoProbe(0, 0);
+        }
     }
 
     /** The samples of the wanted tasks, at most {@code --limit} per task (the lowest doc ids); a wanted task without samples is an error. */

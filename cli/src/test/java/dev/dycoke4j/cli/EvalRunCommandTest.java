@@ -78,4 +78,42 @@ class EvalRunCommandTest {
         assertEquals(2, judge.code());
         assertTrue(judge.problem().endsWith("not a folder of 'dycoke eval run' output"), judge.problem());
     }
+
+    /**
+     * The tasks' datasets in a folder laid out as lmms-eval's cache: ActivityNet-QA's parquet (as its Hub repo ships
+     * it, written here by DuckDB) in the hub cache below it, one of its two videos extracted where the copy looks.
+     */
+    @Test
+    void runsFromADataDirAndNamesMissingVideos() throws Exception {
+        Path data = tmp.resolve("data"), repo = data.resolve("hub/datasets--lmms-lab--ActivityNetQA");
+        String commit = "0123456789abcdef0123456789abcdef01234567";
+        Files.createDirectories(repo.resolve("refs"));
+        Files.writeString(repo.resolve("refs/main"), commit);
+        Path parquet = repo.resolve("snapshots/" + commit + "/data/test-00000-of-00001.parquet");
+        Files.createDirectories(parquet.getParent());
+        try (var c = java.sql.DriverManager.getConnection("jdbc:duckdb:"); var st = c.createStatement()) {
+            st.execute("COPY (SELECT 'abc' AS video_name, 'what is it' AS question, 'a ball' AS answer, 'v_abc_1' AS question_id, '0' AS type "
+                    + "UNION ALL SELECT 'gone', 'and this', 'nothing', 'v_gone_1', '0') TO '" + parquet + "' (FORMAT parquet)");
+        }
+        Path video = data.resolve("activitynetqa/all_test/v_abc.mp4");
+        Files.createDirectories(video.getParent());
+        Files.copy(Oracle.root().resolve("golden").resolve("clip.mkv"), video);
+        String[] base = {"eval", "run", "--model", Oracle.model().toString(), "--data-dir", data.toString(), "--tasks", "activitynetqa",
+                "--methods", "none", "--frames", "4", "--max-new-tokens", "2", "--out", tmp.resolve("out").toString(), "--json"};
+        Cli missing = Cli.run(base);
+        assertEquals(1, missing.code(), missing.err());
+        assertTrue(missing.problem().startsWith("dycoke: videos missing: activitynetqa: 1 of 2 videos missing (first: "), missing.problem());
+        assertTrue(missing.problem().endsWith("or run with --skip-missing"), missing.problem());
+        assertTrue(Files.notExists(tmp.resolve("out/predictions.jsonl")), "nothing ran");
+        String[] skip = java.util.Arrays.copyOf(base, base.length + 1);
+        skip[base.length] = "--skip-missing";
+        Cli r = Cli.run(skip);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("dycoke eval: 1 predictions made, 0 already there; 1 videos encoded"), r.err());
+        assertEquals(1, Files.readAllLines(tmp.resolve("out/predictions.jsonl")).size());
+        Cli both = Cli.run("eval", "run", "--model", Oracle.model().toString(), "--samples", tmp.resolve("s.jsonl").toString(), "--data-dir", data.toString(),
+                "--tasks", "activitynetqa", "--out", tmp.resolve("out2").toString());
+        assertEquals(2, both.code());
+        assertEquals("dycoke: --samples takes the place of --data-dir, --download and --skip-missing", both.problem());
+    }
 }

@@ -35,4 +35,21 @@ public final class VideoReader {
     public static String contentKey(Path video, int n) {
         return Files.isDirectory(video) ? null : ContentKey.of(video, n);
     }
+
+    /**
+     * A video's frame rate and frame count as its container states them (the average rate, else the base rate; the
+     * stream's frame count, else its duration times the rate): what OpenCV's {@code CAP_PROP_FPS} and
+     * {@code CAP_PROP_FRAME_COUNT} report through FFmpeg. Either may be 0 when the file does not say.
+     *
+     * @throws VideoException when the file cannot be opened as a video
+     */
+    public static Info info(Path video) {
+        try (FfmpegDecoder d = FfmpegDecoder.open(video)) {
+            return new Info(d.fps(), d.estimatedFrames());
+        }
+    }
+
+    /** A video's frame rate and frame count. */
+    public record Info(double fps, long frames) {
+    }
 }
