@@ -67,7 +67,7 @@ final class ServeLoad {
     /** A streamed chat request: the question, about {@code videoUrl} when given, of at most {@code maxTokens} tokens, with {@code frames} frames (0: the server's). */
     String body(String question, String videoUrl, int maxTokens, int frames) {
         ObjectNode root = JSON.createObjectNode();
-        // every answer runs to max_tokens, as vLLM's serving benchmark asks (random weights may well stop at once)
+        // every answer runs to max_tokens, as vLLM's serving benchmark asks
         root.put("model", model).put("max_tokens", maxTokens).put("ignore_eos", true).put("stream", true).putObject("stream_options").put("include_usage", true);
         ObjectNode msg = root.putArray("messages").addObject().put("role", "user");
         if (videoUrl == null) msg.put("content", question);
