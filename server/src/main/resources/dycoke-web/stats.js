@@ -18,6 +18,7 @@ export function renderStats(box, d) {
     ['visual tokens pooled', d.visual_tokens_pooled, 'pooled'],
     ['visual tokens kept', d.visual_tokens_kept, 'kept'],
     ['attended per step (mean)', Number(d.visual_tokens_attended_mean).toFixed(1), 'attended'],
+    ['prefill FLOPs', Number(d.flops_llm).toPrecision(3), 'flops'],
     ['KV cache', bytes(d.kv_bytes) + (d.kv_bytes_pruned ? ` (${bytes(d.kv_bytes_pruned)} compact)` : ''), 'kv'],
     ['prompt tokens', d.prompt_tokens, 'prompt'],
     ['seconds in all', Number(d.seconds && d.seconds.total).toFixed(3), 'total'],

@@ -125,6 +125,8 @@ class WebPageTest {
 
         int kept = expected.stats().visualKept();
         assertEquals(Integer.toString(kept), card.findElement(By.cssSelector("tr[data-stat=kept] td")).getText());
+        for (String budget : new String[]{"kept", "attended", "flops", "kv"})
+            assertTrue(!card.findElement(By.cssSelector("tr[data-stat=" + budget + "] td")).getText().isBlank(), "the four budgets are shown: " + budget);
         assertEquals(kept, card.findElements(By.cssSelector(".kept-map .cell.kept")).size(), "the map shows exactly the kept tokens");
         assertEquals(Integer.toString(kept), card.findElement(By.className("kept-count")).getText());
         assertEquals(expected.stats().visualTokens() - kept, card.findElements(By.cssSelector(".kept-map .cell.merged")).size());
