@@ -40,7 +40,7 @@ class PackageRulesTest {
             Map.entry("cache", Set.of("platform")),
             Map.entry("hub", Set.of("cache", "io", "platform")),
             Map.entry("pipeline", Set.of("cache", "compress", "io", "kernel", "llm", "parallel", "platform", "tensor", "tokenizer", "vision")),
-            Map.entry("peer", Set.of("pipeline")),
+            Map.entry("peer", Set.of("io", "llm", "pipeline")),
             // the video module: FFmpeg decoding and sampling, adapted to the pipeline's frame source
             Map.entry("video", Set.of("cache", "vision", "pipeline", "platform")),
             // peers are found by the CLI through ServiceLoader; they never see the CLI

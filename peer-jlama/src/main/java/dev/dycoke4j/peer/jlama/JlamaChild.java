@@ -1,5 +1,7 @@
 package dev.dycoke4j.peer.jlama;
 
+import dev.dycoke4j.peer.TextEngine;
+
 import com.github.tjake.jlama.safetensors.DType;
 
 import java.io.BufferedReader;
@@ -49,7 +51,7 @@ public final class JlamaChild {
         }
     }
 
-    static String answer(TextEngine peer, String line) {
+    static String answer(JlamaEngine peer, String line) {
         String[] w = line.split(" ");
         switch (w[0]) {
             case "generate" -> {

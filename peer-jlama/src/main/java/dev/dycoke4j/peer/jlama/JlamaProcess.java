@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * runs after a Jlama run in the same JVM, which had deoptimized our kernels and had them recompiled on profiles
  * that had seen Jlama's vectors and segments. Neither engine is used that way.
  */
-final class JlamaProcess implements TextEngine {
+final class JlamaProcess implements JlamaEngine {
     /** {@link JlamaText#WORKING_Q} by name: this JVM loads no Jlama class at all. */
     static final String WORKING_Q = "I8";
 

@@ -16,7 +16,7 @@ import java.util.Optional;
  * {@code jlama.max_batch_size} = 256 rows), the first token from the last row, then one {@code forward} per token,
  * each greedy {@code sample} (temperature 0) reading the logits of the whole vocabulary.
  */
-final class JlamaText implements TextEngine {
+final class JlamaText implements JlamaEngine {
     /**
      * Jlama's own defaults, its CLI's {@code --working-dtype F32 --working-qtype I8}. For a BF16 model its quantized
      * working type becomes BF16; its working memory, KV cache included, stays F32. This is its fastest setting: with

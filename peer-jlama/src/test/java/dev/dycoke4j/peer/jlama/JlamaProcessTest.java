@@ -1,5 +1,7 @@
 package dev.dycoke4j.peer.jlama;
 
+import dev.dycoke4j.peer.TextEngine;
+
 import dev.dycoke4j.parallel.Parallel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

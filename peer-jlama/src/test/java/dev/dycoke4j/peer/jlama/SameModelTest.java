@@ -1,5 +1,9 @@
 package dev.dycoke4j.peer.jlama;
 
+import dev.dycoke4j.pipeline.LoadOptions;
+
+import dev.dycoke4j.peer.DycokeText;
+
 import dev.dycoke4j.parallel.Parallel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +46,7 @@ class SameModelTest {
     @Test
     void sameLogitsAndTokensWithFloatActivations() {
         int[] prompt = JlamaPeer.promptIds(300, 500); // more than one of Jlama's 256-row prefill chunks
-        try (DycokeText ours = new DycokeText(model); JlamaText peer = new JlamaText(layout, Parallel.threads(), com.github.tjake.jlama.safetensors.DType.F32)) {
+        try (DycokeText ours = new DycokeText(model, LoadOptions.asStored()); JlamaText peer = new JlamaText(layout, Parallel.threads(), com.github.tjake.jlama.safetensors.DType.F32)) {
             float[] a = ours.nextLogits(prompt), b = peer.nextLogits(prompt);
             assertTrue(relativeError(a, b) < 1e-2, "relative logit error " + relativeError(a, b));
             assertArrayEquals(ours.generate(prompt, 12).tokens(), peer.generate(prompt, 12).tokens());
@@ -53,7 +57,7 @@ class SameModelTest {
     void closeLogitsWithJlamasDefaultSettings() {
         // Jlama's defaults round activations to BF16 before each matmul: close, not equal
         int[] prompt = JlamaPeer.promptIds(40, 500);
-        try (DycokeText ours = new DycokeText(model); JlamaText peer = new JlamaText(layout, Parallel.threads(), JlamaText.WORKING_Q)) {
+        try (DycokeText ours = new DycokeText(model, LoadOptions.asStored()); JlamaText peer = new JlamaText(layout, Parallel.threads(), JlamaText.WORKING_Q)) {
             double e = relativeError(ours.nextLogits(prompt), peer.nextLogits(prompt));
             assertTrue(e < 0.05, "relative logit error " + e);
         }

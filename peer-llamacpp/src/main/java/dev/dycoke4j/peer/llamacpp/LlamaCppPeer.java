@@ -1,5 +1,8 @@
 package dev.dycoke4j.peer.llamacpp;
 
+import dev.dycoke4j.peer.TextEngine;
+import dev.dycoke4j.peer.DycokeText;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dycoke4j.io.LlavaConfig;

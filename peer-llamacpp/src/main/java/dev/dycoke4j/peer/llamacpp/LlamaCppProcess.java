@@ -1,5 +1,7 @@
 package dev.dycoke4j.peer.llamacpp;
 
+import dev.dycoke4j.peer.TextEngine;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

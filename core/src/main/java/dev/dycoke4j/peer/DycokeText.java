@@ -1,4 +1,4 @@
-package dev.dycoke4j.peer.jlama;
+package dev.dycoke4j.peer;
 
 import dev.dycoke4j.llm.Generator;
 import dev.dycoke4j.llm.KvCache;
@@ -13,17 +13,14 @@ import java.util.Set;
 
 /**
  * Our Qwen2 decoder alone (the vision tower is mapped but never run), read from a LLaVA-OneVision checkpoint as the
- * engine loads it (as stored, or int8 with {@code --weights q8}), through {@link Generator}.
+ * engine loads it (as stored, or int8 with {@code --weights q8}), through {@link Generator}: our side of every peer
+ * benchmark.
  */
-final class DycokeText implements TextEngine {
+public final class DycokeText implements TextEngine {
     private final LlavaOneVision model;
     private final Qwen2Decoder dec;
 
-    DycokeText(Path model) {
-        this(model, LoadOptions.asStored());
-    }
-
-    DycokeText(Path dir, LoadOptions load) {
+    public DycokeText(Path dir, LoadOptions load) {
         model = LlavaOneVision.load(dir, load);
         dec = model.decoder();
     }
@@ -35,7 +32,7 @@ final class DycokeText implements TextEngine {
         return new Run(r.tokens(), r.prefillSeconds(), r.decodeSeconds());
     }
 
-    @Override
+    /** The logits of the next token after {@code prompt}: for checking that two engines run the same model. */
     public float[] nextLogits(int[] prompt) {
         float[] logits = dec.forward(dec.embed(prompt), prompt.length, dec.newCache(prompt.length), 1);
         return Arrays.copyOf(logits, dec.config().vocabSize());
