@@ -12,7 +12,7 @@ import java.util.Map;
  * @param spec    the method's spec (without the budget option), which rebuilds it at another ratio
  * @param options its options, {@code ratio} included (the target)
  */
-public record AtBudget(MethodSpec spec, Map<String, String> options, BudgetKind kind, double target) implements CompressionMethod {
+public record AtBudget(MethodSpec spec, Map<String, String> options, BudgetKind kind, double target) implements ForwardingMethod {
     public AtBudget {
         java.util.Objects.requireNonNull(spec, "spec");
         options = Map.copyOf(new LinkedHashMap<>(options));
@@ -20,18 +20,10 @@ public record AtBudget(MethodSpec spec, Map<String, String> options, BudgetKind 
         TokenBudget.checkRatio(target);
     }
 
-    private CompressionMethod base() {
+    /** The method at its own options (the target as its ratio). */
+    @Override
+    public CompressionMethod base() {
         return spec.parse(options);
-    }
-
-    @Override
-    public String name() {
-        return base().name();
-    }
-
-    @Override
-    public String label() {
-        return base().label();
     }
 
     @Override
@@ -39,36 +31,6 @@ public record AtBudget(MethodSpec spec, Map<String, String> options, BudgetKind 
         Map<String, String> m = new LinkedHashMap<>(base().options());
         m.put("budget", kind.text());
         return m;
-    }
-
-    @Override
-    public TokenBudget budget() {
-        return base().budget();
-    }
-
-    @Override
-    public boolean merges() {
-        return base().merges();
-    }
-
-    @Override
-    public boolean needsVisionAttention() {
-        return base().needsVisionAttention();
-    }
-
-    @Override
-    public boolean needsFrameSignals() {
-        return base().needsFrameSignals();
-    }
-
-    @Override
-    public boolean prunesAtPrefill() {
-        return base().prunesAtPrefill();
-    }
-
-    @Override
-    public boolean hasDecodeHook() {
-        return base().hasDecodeHook();
     }
 
     /** Runs only once resolved: the ratio that meets the budget depends on the video and the model. */

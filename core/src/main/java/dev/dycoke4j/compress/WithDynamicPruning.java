@@ -8,7 +8,7 @@ import java.util.Map;
  * DP is orthogonal to what a method does before the LLM, so any pre-LLM method can run with it. Everything but the
  * decode hook is the base method's.
  */
-public record WithDynamicPruning(CompressionMethod base, DynamicPruningOptions dp) implements CompressionMethod {
+public record WithDynamicPruning(CompressionMethod base, DynamicPruningOptions dp) implements ForwardingMethod {
     public WithDynamicPruning {
         java.util.Objects.requireNonNull(base, "base");
         java.util.Objects.requireNonNull(dp, "dp");
@@ -17,11 +17,6 @@ public record WithDynamicPruning(CompressionMethod base, DynamicPruningOptions d
         if (base.prunesAtPrefill())
             throw new InvalidOptionException("dp", "cannot be combined with " + base.name()
                     + ", which drops visual tokens from the KV cache inside the LLM at prefill");
-    }
-
-    @Override
-    public String name() {
-        return base.name();
     }
 
     @Override
@@ -34,36 +29,6 @@ public record WithDynamicPruning(CompressionMethod base, DynamicPruningOptions d
         Map<String, String> m = new LinkedHashMap<>(base.options());
         dp.write(m);
         return m;
-    }
-
-    @Override
-    public TokenBudget budget() {
-        return base.budget();
-    }
-
-    @Override
-    public boolean merges() {
-        return base.merges();
-    }
-
-    @Override
-    public boolean needsVisionAttention() {
-        return base.needsVisionAttention();
-    }
-
-    @Override
-    public boolean needsFrameSignals() {
-        return base.needsFrameSignals();
-    }
-
-    @Override
-    public Compressor preLlm() {
-        return base.preLlm();
-    }
-
-    @Override
-    public PrefillPruning prefill(RequestShape request) {
-        return base.prefill(request);
     }
 
     @Override

@@ -5,20 +5,18 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dycoke4j.compress.CompressionMethod;
-import dev.dycoke4j.compress.Compressor;
-import dev.dycoke4j.compress.FastVid;
-import dev.dycoke4j.compress.ModelCost;
 import dev.dycoke4j.compress.DecodePruning;
+import dev.dycoke4j.compress.FastVid;
+import dev.dycoke4j.compress.ForwardingMethod;
+import dev.dycoke4j.compress.ModelCost;
 import dev.dycoke4j.compress.PrefillPruning;
 import dev.dycoke4j.compress.RequestShape;
-import dev.dycoke4j.compress.TokenBudget;
 import dev.dycoke4j.compress.VisualTokens;
 import dev.dycoke4j.llm.KvCache;
 import dev.dycoke4j.pipeline.CompressedVideo;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * What a request's method did to each visual token, for the answer's {@code dycoke.kept} block: the pooled tokens
@@ -129,7 +127,7 @@ final class TokenTrace {
     }
 
     /** The request's method, unchanged, with its in-LLM hooks reporting here. */
-    private final class Watched implements CompressionMethod {
+    private final class Watched implements ForwardingMethod {
         private final CompressionMethod m;
 
         Watched(CompressionMethod m) {
@@ -137,13 +135,8 @@ final class TokenTrace {
         }
 
         @Override
-        public String name() {
-            return m.name();
-        }
-
-        @Override
-        public Map<String, String> options() {
-            return m.options();
+        public CompressionMethod base() {
+            return m;
         }
 
         @Override
@@ -152,49 +145,9 @@ final class TokenTrace {
         }
 
         @Override
-        public boolean needsFrameSignals() {
-            return m.needsFrameSignals();
-        }
-
-        @Override
-        public boolean merges() {
-            return m.merges();
-        }
-
-        @Override
-        public String label() {
-            return m.label();
-        }
-
-        @Override
-        public boolean prunesAtPrefill() {
-            return m.prunesAtPrefill();
-        }
-
-        @Override
-        public boolean hasDecodeHook() {
-            return m.hasDecodeHook();
-        }
-
-        @Override
         public CompressionMethod resolve(VisualTokens pooled, FastVid.FrameSignals signals, ModelCost cost) {
             CompressionMethod r = m.resolve(pooled, signals, cost);
             return r == m ? this : new Watched(r);
-        }
-
-        @Override
-        public TokenBudget budget() {
-            return m.budget();
-        }
-
-        @Override
-        public boolean needsVisionAttention() {
-            return m.needsVisionAttention();
-        }
-
-        @Override
-        public Compressor preLlm() {
-            return m.preLlm();
         }
 
         @Override
