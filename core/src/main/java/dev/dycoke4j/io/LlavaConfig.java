@@ -3,9 +3,6 @@ package dev.dycoke4j.io;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,16 +49,7 @@ public record LlavaConfig(
     }
 
     public static LlavaConfig load(Path file) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(Files.readString(file));
-        } catch (NoSuchFileException e) {
-            throw new ModelFormatException(file + ": file not found");
-        } catch (IOException e) {
-            throw new ModelFormatException(file + ": not valid JSON (" + Safetensors.firstLine(e.getMessage()) + ")");
-        }
-        if (root == null || !root.isObject()) throw new ModelFormatException(file + ": not a JSON object");
-        return parse(file, root);
+        return parse(file, JsonFields.readObject(file));
     }
 
     static LlavaConfig parse(Path file, JsonNode root) {
@@ -71,7 +59,7 @@ public record LlavaConfig(
             throw new ModelFormatException(file + ": unsupported architecture '" + arch
                     + "'; dycoke runs LlavaOnevisionForConditionalGeneration (model_type llava_onevision)");
         }
-        Fields f = new Fields(file, root, "");
+        JsonFields f = new JsonFields(file, root, "");
         JsonNode tc = root.get("text_config");
         JsonNode vc = root.get("vision_config");
         TextConfig text = parseText(file, tc == null ? defaultTextNode() : tc);
@@ -92,10 +80,18 @@ public record LlavaConfig(
     }
 
     private static TextConfig parseText(Path file, JsonNode n) {
-        Fields f = new Fields(file, n, "text_config.");
+        JsonFields f = new JsonFields(file, n, "text_config.");
         String type = f.string("model_type", "qwen2");
         if (!type.equals("qwen2"))
             throw new ModelFormatException(file + ": text_config.model_type '" + type + "' is not supported; dycoke runs Qwen2 decoders");
+        return parseText(f);
+    }
+
+    /** The Qwen2 decoder fields of {@code f}'s object (a LLaVA {@code text_config}, or a Qwen2.5-VL config's top level). */
+    static TextConfig parseText(JsonFields f) {
+        Path file = f.file();
+        JsonNode n = f.node();
+        String prefix = f.prefix();
         int hidden = f.required("hidden_size");
         int heads = f.required("num_attention_heads");
         int kv = f.integer("num_key_value_heads", heads);
@@ -103,9 +99,9 @@ public record LlavaConfig(
         int inter = f.required("intermediate_size");
         int vocab = f.required("vocab_size");
         if (hidden <= 0 || heads <= 0 || kv <= 0 || layers <= 0 || inter <= 0 || vocab <= 0 || hidden % heads != 0 || heads % kv != 0)
-            throw new ModelFormatException(file + ": text_config has inconsistent sizes (hidden " + hidden + ", heads " + heads + ", kv heads " + kv + ")");
+            throw new ModelFormatException(file + ": " + (prefix.isEmpty() ? "the text model" : prefix.substring(0, prefix.length() - 1)) + " has inconsistent sizes (hidden " + hidden + ", heads " + heads + ", kv heads " + kv + ")");
         String act = f.string("hidden_act", "silu");
-        if (!act.equals("silu")) throw new ModelFormatException(file + ": text_config.hidden_act '" + act + "' is not supported (silu only)");
+        if (!act.equals("silu")) throw new ModelFormatException(file + ": " + prefix + "hidden_act '" + act + "' is not supported (silu only)");
         List<Integer> eos = new ArrayList<>();
         JsonNode e = n.get("eos_token_id");
         if (e != null && e.isArray()) e.forEach(x -> eos.add(x.asInt()));
@@ -117,7 +113,7 @@ public record LlavaConfig(
     }
 
     private static VisionConfig parseVision(Path file, JsonNode n) {
-        Fields f = new Fields(file, n, "vision_config.");
+        JsonFields f = new JsonFields(file, n, "vision_config.");
         String type = f.string("model_type", "siglip_vision_model");
         if (!type.equals("siglip_vision_model"))
             throw new ModelFormatException(file + ": vision_config.model_type '" + type + "' is not supported; dycoke runs SigLIP vision towers");
@@ -146,39 +142,5 @@ public record LlavaConfig(
         return m.createObjectNode().put("model_type", "siglip_vision_model").put("hidden_size", 1152)
                 .put("intermediate_size", 4304).put("patch_size", 14).put("image_size", 384)
                 .put("num_hidden_layers", 26).put("num_attention_heads", 16).put("vision_use_head", false);
-    }
-
-    /** Typed reads of one JSON object, with file-naming errors. */
-    private record Fields(Path file, JsonNode node, String prefix) {
-        int required(String key) {
-            JsonNode v = node.get(key);
-            if (v == null || v.isNull()) throw new ModelFormatException(file + ": missing required field " + prefix + key);
-            if (!v.canConvertToInt() || !v.isIntegralNumber()) throw new ModelFormatException(file + ": field " + prefix + key + " must be an integer, got " + v);
-            return v.asInt();
-        }
-
-        int integer(String key, int dflt) {
-            JsonNode v = node.get(key);
-            return v == null || v.isNull() ? dflt : required(key);
-        }
-
-        double real(String key, double dflt) {
-            JsonNode v = node.get(key);
-            if (v == null || v.isNull()) return dflt;
-            if (!v.isNumber()) throw new ModelFormatException(file + ": field " + prefix + key + " must be a number, got " + v);
-            return v.asDouble();
-        }
-
-        boolean bool(String key, boolean dflt) {
-            JsonNode v = node.get(key);
-            if (v == null || v.isNull()) return dflt;
-            if (!v.isBoolean()) throw new ModelFormatException(file + ": field " + prefix + key + " must be true or false, got " + v);
-            return v.asBoolean();
-        }
-
-        String string(String key, String dflt) {
-            JsonNode v = node.get(key);
-            return v == null || v.isNull() ? dflt : v.asText();
-        }
     }
 }

@@ -154,6 +154,39 @@ public final class ScalarKernels {
     }
 
     /**
+     * M-RoPE as transformers' {@code apply_multimodal_rotary_pos_emb} writes it: the angles of every axis over the
+     * whole head ({@code cat(freqs, freqs)}), the head cut into chunks by the section repeated twice, chunk k taking
+     * axis k mod 3, then {@code x·cos + rotate_half(x)·sin} (in double, from the float32 angle).
+     */
+    public static void mrope(int headDim, double theta, int[] section, float[] x, int off, int heads, int t, int h, int w) {
+        int half = headDim / 2;
+        int[] pos = {t, h, w};
+        double[][] cos = new double[3][headDim], sin = new double[3][headDim];
+        for (int a = 0; a < 3; a++)
+            for (int j = 0; j < headDim; j++) {
+                int i = j % half;
+                float invFreq = 1.0f / (float) Math.pow((float) theta, (float) (2 * i) / headDim);
+                double angle = (float) pos[a] * invFreq;
+                cos[a][j] = Math.cos(angle);
+                sin[a][j] = Math.sin(angle);
+            }
+        int[] chunkAxis = new int[headDim];
+        int j = 0;
+        for (int k = 0; k < 6; k++)
+            for (int n = 0; n < section[k % 3]; n++) chunkAxis[j++] = k % 3;
+        for (int hh = 0; hh < heads; hh++) {
+            int o = off + hh * headDim;
+            double[] in = new double[headDim];
+            for (int d = 0; d < headDim; d++) in[d] = x[o + d];
+            for (int d = 0; d < headDim; d++) {
+                double rotated = d < half ? -in[d + half] : in[d - half];
+                int a = chunkAxis[d];
+                x[o + d] = (float) (in[d] * cos[a][d] + rotated * sin[a][d]);
+            }
+        }
+    }
+
+    /**
      * Bilinear resize, {@code align_corners=False}, channels last {@code [map][y][x][c]}: output pixel centre
      * {@code (o + 0.5)·in/out - 0.5}, clamped at 0, interpolated between its two neighbours in each axis (the
      * upper one clamped to the edge). The source coordinate and the two weights are float32, as PyTorch's CPU kernel

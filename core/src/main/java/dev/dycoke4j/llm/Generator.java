@@ -33,6 +33,8 @@ public final class Generator {
     private final Set<Integer> stopIds;
     private final AttentionHook hook;
     private final PrefillHook prefillHook;
+    /** The prompt rows' rotary positions; null: consecutive after the cache's. */
+    private final Positions promptPositions;
     private final int[] out;
     private int prefilled, n;
     private boolean stopped, full, unfed;
@@ -48,6 +50,21 @@ public final class Generator {
      */
     public Generator(Qwen2Decoder dec, KvCache cache, float[] prompt, int rows, Sampler sampler, int maxNewTokens,
                      Set<Integer> stopIds, AttentionHook hook, PrefillHook prefillHook) {
+        this(dec, cache, prompt, null, rows, sampler, maxNewTokens, stopIds, hook, prefillHook);
+    }
+
+    /**
+     * As above, with the prompt rows' rotary positions ({@code promptPositions.count()} rows; null: consecutive after
+     * the cache's next position): Qwen2.5-VL's M-RoPE positions, or pruned rows' original ones. Generated tokens
+     * follow the largest prompt position.
+     */
+    public Generator(Qwen2Decoder dec, KvCache cache, float[] prompt, Positions promptPositions, Sampler sampler, int maxNewTokens,
+                     Set<Integer> stopIds, AttentionHook hook, PrefillHook prefillHook) {
+        this(dec, cache, prompt, promptPositions, promptPositions.count(), sampler, maxNewTokens, stopIds, hook, prefillHook);
+    }
+
+    private Generator(Qwen2Decoder dec, KvCache cache, float[] prompt, Positions promptPositions, int rows, Sampler sampler,
+                      int maxNewTokens, Set<Integer> stopIds, AttentionHook hook, PrefillHook prefillHook) {
         if (rows < 1) throw new IllegalArgumentException("the prompt must have at least one row, got " + rows);
         if (maxNewTokens < 1) throw new IllegalArgumentException("max new tokens must be at least 1, got " + maxNewTokens);
         if (prompt.length < (long) rows * dec.config().hiddenSize())
@@ -61,6 +78,7 @@ public final class Generator {
         this.stopIds = stopIds;
         this.hook = hook;
         this.prefillHook = prefillHook;
+        this.promptPositions = promptPositions;
         this.out = new int[maxNewTokens];
     }
 
@@ -76,7 +94,8 @@ public final class Generator {
         int d = dec.config().hiddenSize(), vocab = dec.config().vocabSize();
         int T = prefillHook != null ? promptRows - prefilled : Math.min(maxRows, promptRows - prefilled);
         float[] x = prefilled == 0 && T == promptRows && prompt.length == T * d ? prompt : Arrays.copyOfRange(prompt, prefilled * d, (prefilled + T) * d);
-        float[] logits = dec.forward(x, T, cache, allLogits ? T : 1, null, prefillHook);
+        float[] logits = promptPositions == null ? dec.forward(x, T, cache, allLogits ? T : 1, null, prefillHook)
+                : dec.forward(x, promptPositions.slice(prefilled, prefilled + T), cache, allLogits ? T : 1, null, prefillHook);
         prefilled += T;
         if (prefillDone()) {
             int rows = logits.length / vocab;

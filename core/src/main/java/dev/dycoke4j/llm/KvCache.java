@@ -48,6 +48,8 @@ public final class KvCache {
     private final int layers, kvHeads, headDim, kvDim, maxTokens;
     private final Precision precision;
     private final KvStorage[] storages;
+    /** The next token's rotary position minus {@link #length()}: 0 for 1D text; Qwen2.5-VL's rope delta after a video. */
+    private int positionDelta;
 
     /** A float32 cache with one kv head of {@code kvDim} (the compact store then keeps one int8 scale per row). */
     public KvCache(int layers, int kvDim, int maxTokens, int initialTokens) {
@@ -74,6 +76,28 @@ public final class KvCache {
     /** Positions seen (the slots of layer 0). */
     public int length() {
         return storages[0].length();
+    }
+
+    /**
+     * The rotary position of the next token: {@link #length()} plus the position delta. Positions of a prompt may
+     * repeat or skip (M-RoPE gives a video's tokens a grid of positions; pruned rows are absent), so this is not the
+     * number of tokens in general: after a prefill it is one past the largest position the prefill used.
+     */
+    public int nextPosition() {
+        return length() + positionDelta;
+    }
+
+    /** {@link #nextPosition()} minus {@link #length()} (transformers' {@code rope_deltas}). */
+    public int positionDelta() {
+        return positionDelta;
+    }
+
+    /**
+     * Sets the position delta, so that the next token goes at {@code length() + delta}. The decoder sets it after each
+     * forward; a restored prefix that ends after a video sets its own. {@link #truncate} keeps it.
+     */
+    public void setPositionDelta(int delta) {
+        positionDelta = delta;
     }
 
     /** Slots filled in {@code layer}. */

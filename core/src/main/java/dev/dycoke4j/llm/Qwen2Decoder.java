@@ -12,7 +12,8 @@ import dev.dycoke4j.io.Weights;
 import java.util.Arrays;
 
 /**
- * The Qwen2 language model: token embeddings, decoder blocks, final RMSNorm and the (possibly tied) LM head. Loaded
+ * The Qwen2 language model: token embeddings, decoder blocks, final RMSNorm and the (possibly tied) LM head. It is the
+ * language model of LLaVA-OneVision (1D RoPE) and of Qwen2.5-VL (M-RoPE); {@link DecoderLayout} says which. Loaded
  * with int8 weights, every linear layer and the head are int8; embedding lookups still read the stored rows (one row
  * per token, so quantizing them would save nothing), even when the head is tied to them.
  */
@@ -31,18 +32,24 @@ public final class Qwen2Decoder {
 
     /** With the dtype of the KV caches {@link #newCache} makes. */
     public Qwen2Decoder(Weights w, LlavaConfig cfg, KvCache.Precision kvPrecision) {
-        this.c = cfg.text();
+        this(w, cfg.text(), DecoderLayout.llavaOneVision(cfg), kvPrecision);
+    }
+
+    /** The decoder {@code c} describes, its weights where {@code layout} says, 1D or M-RoPE as it says. */
+    public Qwen2Decoder(Weights w, TextConfig c, DecoderLayout layout, KvCache.Precision kvPrecision) {
+        this.c = c;
         this.kvPrecision = kvPrecision;
         int d = c.hiddenSize();
-        embed = w.matrix("language_model.model.embed_tokens.weight", c.vocabSize(), d);
+        String p = layout.prefix();
+        embed = w.matrix(p + "embed_tokens.weight", c.vocabSize(), d);
         layers = new Qwen2Layer[c.numLayers()];
-        for (int i = 0; i < layers.length; i++) layers[i] = new Qwen2Layer(w, c, i);
-        norm = w.vector("language_model.model.norm.weight", d);
-        boolean hasHead = w.checkpoint().has("language_model.lm_head.weight");
-        if (hasHead) head = w.llmLinear("language_model.lm_head", c.vocabSize(), d, false);
-        else if (cfg.tieWordEmbeddings() || c.tieWordEmbeddings()) head = new Linear(embed, w.q8(embed), null); // lookups stay as stored
-        else throw new ModelFormatException(w.checkpoint().dir() + ": missing tensor 'language_model.lm_head.weight' (and tie_word_embeddings is false)");
-        rope = new Rope(c.headDim(), c.ropeTheta());
+        for (int i = 0; i < layers.length; i++) layers[i] = new Qwen2Layer(w, c, p, i);
+        norm = w.vector(p + "norm.weight", d);
+        String headName = layout.head() + ".weight";
+        if (w.checkpoint().has(headName)) head = w.llmLinear(layout.head(), c.vocabSize(), d, false);
+        else if (layout.tied()) head = new Linear(embed, w.q8(embed), null); // lookups stay as stored
+        else throw new ModelFormatException(w.checkpoint().dir() + ": missing tensor '" + headName + "' (and tie_word_embeddings is false)");
+        rope = new Rope(c.headDim(), c.ropeTheta(), layout.mropeSection());
     }
 
     /** Weight bytes one decode step streams: every layer's linear layers and the LM head (norms and biases aside). */
@@ -105,13 +112,25 @@ public final class Qwen2Decoder {
     /**
      * As above, and with a prefill hook (FastV, HoliTom's merge) that drops rows after its layer when T &gt; 1. The
      * logits are those of the last {@code logitRows} rows that reach the top (fewer when the prefill hook dropped some).
-     * A single token is the decode step of a batch of one ({@link #decode}).
+     * A single token is the decode step of a batch of one ({@link #decode}). The rows take consecutive positions from
+     * the cache's {@link KvCache#nextPosition()}.
      */
     public float[] forward(float[] x, int T, KvCache cache, int logitRows, AttentionHook hook, PrefillHook prefill) {
-        if (T == 1 && logitRows == 1) return decode(x, new KvCache[]{cache}, new AttentionHook[]{hook})[0];
-        int d = c.hiddenSize(), pos0 = cache.length();
-        int[] positions = new int[T];
-        for (int t = 0; t < T; t++) positions[t] = pos0 + t;
+        return forward(x, Positions.consecutive(cache.nextPosition(), T), cache, logitRows, hook, prefill);
+    }
+
+    /**
+     * As above, with each row's rotary position given ({@code positions.count()} rows): M-RoPE triples for Qwen2.5-VL,
+     * or 1D positions with gaps for a method that keeps pruned rows' original positions. The rows a prefill hook keeps
+     * keep their positions. Afterwards the cache's next position is one past the largest position given (transformers'
+     * {@code rope_deltas}), so decoding continues from there.
+     */
+    public float[] forward(float[] x, Positions positions, KvCache cache, int logitRows, AttentionHook hook, PrefillHook prefill) {
+        int T = positions.count();
+        if (T == 1 && logitRows == 1 && positions.isFlat())
+            return decode(x, new KvCache[]{cache}, new AttentionHook[]{hook}, new int[]{positions.t(0)})[0];
+        checkPositions(positions);
+        int d = c.hiddenSize();
         if (prefill != null && T > 1) {
             int at = checkLayer(prefill.layer(), "prefill hook");
             float[] probs = new float[cache.length(at) + T];
@@ -120,44 +139,60 @@ public final class Qwen2Decoder {
             if (keep.length == 0 || keep[keep.length - 1] != T - 1)
                 throw new IllegalStateException("a prefill hook must keep the last row");
             float[] kx = new float[keep.length * d];
-            int[] kp = new int[keep.length];
-            for (int r = 0; r < keep.length; r++) {
-                System.arraycopy(x, keep[r] * d, kx, r * d, d);
-                kp[r] = positions[keep[r]];
-            }
+            for (int r = 0; r < keep.length; r++) System.arraycopy(x, keep[r] * d, kx, r * d, d);
+            Positions kept = positions.select(keep);
             x = kx;
-            positions = kp;
             T = keep.length;
-            for (int i = at + 1; i < layers.length; i++) layers[i].forward(x, rope, new Qwen2Layer.Rows(cache, T, positions, null, null));
+            for (int i = at + 1; i < layers.length; i++) layers[i].forward(x, rope, new Qwen2Layer.Rows(cache, T, kept, null, null));
             logitRows = Math.min(logitRows, T);
         } else {
             for (Qwen2Layer l : layers) l.forward(x, rope, new Qwen2Layer.Rows(cache, T, positions, null, null));
         }
+        if (positions.count() > 0) cache.setPositionDelta(positions.max() + 1 - cache.length());
         return logits(x, T - logitRows, logitRows);
+    }
+
+    /** Triples on a 1D model would be rotated as if flat: refuse them rather than answer wrongly. */
+    private void checkPositions(Positions p) {
+        if (!rope.multimodal() && !p.isFlat())
+            throw new IllegalArgumentException("this decoder uses 1D RoPE; it cannot take (t, h, w) positions with unequal axes");
     }
 
     /**
      * One decode step of B sequences at once: row b of {@code x [B, d]} is the input embedding of sequence b's new
-     * token, which follows the {@code caches[b].length()} positions cached and is attended under {@code hooks[b]}
-     * (null: none). Each linear layer multiplies all B rows in one call, so the weights are read once for the batch;
-     * RoPE, attention and the hooks are each sequence's own. Returns each sequence's next-token logits {@code [vocab]}.
+     * token, which follows the {@code caches[b].length()} slots cached, at the cache's {@link KvCache#nextPosition()},
+     * and is attended under {@code hooks[b]} (null: none). Each linear layer multiplies all B rows in one call, so the
+     * weights are read once for the batch; RoPE, attention and the hooks are each sequence's own. Returns each
+     * sequence's next-token logits {@code [vocab]}.
      */
     public float[][] decode(float[] x, KvCache[] caches, AttentionHook[] hooks) {
+        int[] positions = new int[caches.length];
+        for (int b = 0; b < caches.length; b++) positions[b] = caches[b].nextPosition();
+        return decode(x, caches, hooks, positions);
+    }
+
+    /**
+     * As above, with each sequence's new token at the 1D rotary position {@code positions[b]} (the same on M-RoPE's
+     * three axes, as every generated token is); each cache's next position then follows it.
+     */
+    public float[][] decode(float[] x, KvCache[] caches, AttentionHook[] hooks, int[] positions) {
         int B = caches.length, d = c.hiddenSize();
-        if (hooks.length != B || x.length < B * d)
-            throw new IllegalArgumentException(B + " caches, " + hooks.length + " hooks and " + x.length / d + " rows of input: one each per sequence");
+        if (hooks.length != B || positions.length != B || x.length < B * d)
+            throw new IllegalArgumentException(B + " caches, " + hooks.length + " hooks, " + positions.length + " positions and "
+                    + x.length / d + " rows of input: one each per sequence");
         int[] probe = new int[B];
-        int[][] positions = new int[B][], active = new int[B][];
+        Positions[] pos = new Positions[B];
+        int[][] active = new int[B][];
         float[][] probs = new float[B][];
         for (int b = 0; b < B; b++) {
-            positions[b] = new int[]{caches[b].length()};
+            pos[b] = Positions.consecutive(positions[b], 1);
             probe[b] = hooks[b] == null ? -1 : checkLayer(hooks[b].probeLayer(), "attention hook");
             if (hooks[b] != null) probs[b] = new float[caches[b].length(probe[b]) + 1];
         }
         Qwen2Layer.Rows[] rows = new Qwen2Layer.Rows[B];
         for (int i = 0; i < layers.length; i++) {
             for (int b = 0; b < B; b++)
-                rows[b] = new Qwen2Layer.Rows(caches[b], 1, positions[b], i > probe[b] ? active[b] : null, i == probe[b] ? probs[b] : null);
+                rows[b] = new Qwen2Layer.Rows(caches[b], 1, pos[b], i > probe[b] ? active[b] : null, i == probe[b] ? probs[b] : null);
             layers[i].forward(x, rope, rows);
             for (int b = 0; b < B; b++)
                 if (i == probe[b]) {
@@ -165,6 +200,7 @@ public final class Qwen2Decoder {
                     hooks[b].afterSelect(caches[b], active[b]);
                 }
         }
+        for (int b = 0; b < B; b++) caches[b].setPositionDelta(positions[b] + 1 - caches[b].length());
         float[] logits = logits(x, 0, B);
         if (B == 1) return new float[][]{logits};
         int vocab = c.vocabSize();
@@ -183,9 +219,13 @@ public final class Qwen2Decoder {
 
     /** The last hidden state after every layer for the last position: for tests. */
     public float[] lastHiddenPerLayer(float[] x, int T, KvCache cache) {
-        int d = c.hiddenSize(), pos0 = cache.length();
-        int[] positions = new int[T];
-        for (int t = 0; t < T; t++) positions[t] = pos0 + t;
+        return lastHiddenPerLayer(x, Positions.consecutive(cache.nextPosition(), T), cache);
+    }
+
+    /** As above, at the given positions. */
+    public float[] lastHiddenPerLayer(float[] x, Positions positions, KvCache cache) {
+        checkPositions(positions);
+        int d = c.hiddenSize(), T = positions.count();
         float[] out = new float[layers.length * d];
         for (int i = 0; i < layers.length; i++) {
             layers[i].forward(x, rope, new Qwen2Layer.Rows(cache, T, positions, null, null));

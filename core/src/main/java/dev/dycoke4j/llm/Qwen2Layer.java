@@ -16,10 +16,10 @@ final class Qwen2Layer {
     private final float[] inNorm, postNorm;
     private final Linear q, k, v, o, gate, up, down;
 
-    Qwen2Layer(Weights w, TextConfig c, int i) {
+    Qwen2Layer(Weights w, TextConfig c, String prefix, int i) {
         this.c = c;
         this.index = i;
-        String p = "language_model.model.layers." + i + ".";
+        String p = prefix + "layers." + i + ".";
         int d = c.hiddenSize(), hd = c.headDim(), m = c.intermediateSize();
         inNorm = w.vector(p + "input_layernorm.weight", d);
         postNorm = w.vector(p + "post_attention_layernorm.weight", d);
@@ -38,12 +38,12 @@ final class Qwen2Layer {
     }
 
     /**
-     * One sequence's consecutive rows of a layer's input: {@code count} tokens at absolute positions
-     * {@code positions[0..count)} (ascending) whose keys and values go into {@code cache}'s next slots of the layer.
+     * One sequence's consecutive rows of a layer's input: {@code count} tokens at rotary positions
+     * {@code positions} whose keys and values go into {@code cache}'s next slots of the layer.
      * For a single decode token, {@code active} restricts the slots attended (null: all). If {@code probs} is not null
      * it receives the last row's attention probabilities over the slots, averaged over query heads.
      */
-    record Rows(KvCache cache, int count, int[] positions, int[] active, float[] probs) {
+    record Rows(KvCache cache, int count, Positions positions, int[] active, float[] probs) {
     }
 
     /**
@@ -71,9 +71,10 @@ final class Qwen2Layer {
     private void attend(Rows s, int row, float[] qs, float[] ks, float[] vs, Rope rope, float[] att) {
         int hd = c.headDim(), H = c.numHeads(), KVH = c.numKvHeads(), kvDim = KVH * hd, qDim = H * hd, n = s.count;
         float[] cos = new float[hd / 2], sin = new float[hd / 2];
+        Positions p = s.positions;
         for (int t = 0; t < n; t++) {
-            rope.apply(qs, (row + t) * qDim, H, s.positions[t], cos, sin);
-            rope.apply(ks, (row + t) * kvDim, KVH, s.positions[t], cos, sin);
+            rope.apply(qs, (row + t) * qDim, H, p.t(t), p.h(t), p.w(t), cos, sin);
+            rope.apply(ks, (row + t) * kvDim, KVH, p.t(t), p.h(t), p.w(t), cos, sin);
         }
         KvCache cache = s.cache;
         int slot0 = cache.length(index);
