@@ -97,6 +97,26 @@ public final class Qwen2Decoder {
     }
 
     /**
+     * The input embeddings of a prompt whose {@code mediaTokenId} rows are {@code media}'s rows in order (a video's
+     * features, the placeholder id standing for each): the other rows are token embeddings.
+     *
+     * @throws IllegalArgumentException if the placeholders and the media rows differ in number
+     */
+    public float[] embed(int[] ids, int mediaTokenId, float[] media) {
+        int d = c.hiddenSize(), count = 0;
+        for (int id : ids) if (id == mediaTokenId) count++;
+        int rows = media == null ? 0 : media.length / d;
+        if (count != rows || (media != null && media.length % d != 0))
+            throw new IllegalArgumentException("the prompt has " + count + " media positions but " + (media == null ? 0 : media.length) + " floats of media give " + rows + " rows of " + d);
+        int[] text = ids.clone();
+        for (int i = 0; i < text.length; i++) if (text[i] == mediaTokenId) text[i] = 0;
+        float[] x = embed(text);
+        for (int t = 0, r = 0; t < ids.length; t++)
+            if (ids[t] == mediaTokenId) System.arraycopy(media, (r++) * d, x, t * d, d);
+        return x;
+    }
+
+    /**
      * Runs T new tokens (their input embeddings {@code x [T, d]}) after the {@code cache.length()} cached ones, and
      * returns the logits of the last {@code logitRows} of them ({@code [logitRows, vocab]}).
      */

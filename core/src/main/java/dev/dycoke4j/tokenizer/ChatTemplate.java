@@ -10,10 +10,20 @@ import java.util.OptionalInt;
  * the single {@code <video>} token to one {@code <video>} id per visual token. The usual prompt is one user turn
  * holding one video and a question, without a system prompt; a message without the video starts its text with the
  * line break the template puts before every text part.
+ *
+ * <p>The Qwen2.5-VL template ({@code qwen25Vl*}) shares the turns but differs inside them: a conversation that does
+ * not start with a system turn gets {@code You are a helpful assistant.}; the video is
+ * {@code <|vision_start|><|video_pad|><|vision_end|>} and the text parts follow it directly, without line breaks; the
+ * processor expands the {@code <|video_pad|>}.
  */
 public final class ChatTemplate {
     /** The added token that stands for the video. */
     public static final String VIDEO_TOKEN = "<video>";
+
+    /** The token that stands for one video token in Qwen2.5-VL's prompt. */
+    public static final String QWEN25VL_VIDEO_TOKEN = "<|video_pad|>";
+    /** The system turn Qwen2.5-VL's template adds when a conversation has none. */
+    public static final String QWEN25VL_DEFAULT_SYSTEM = "You are a helpful assistant.";
 
     private ChatTemplate() {}
 
@@ -75,16 +85,60 @@ public final class ChatTemplate {
      *     or if a text holds the {@code <video>} token
      */
     public static int[] promptIds(Tokenizer tok, List<Message> messages, int videoTokens) {
+        return promptIds(tok, prompt(messages), messages, videoTokens, VIDEO_TOKEN);
+    }
+
+    private static int[] promptIds(Tokenizer tok, String text, List<Message> messages, int videoTokens, String videoToken) {
         long videos = messages.stream().filter(Message::video).count();
         if (videos > 1) throw new IllegalArgumentException("a prompt holds at most one video, got " + videos);
-        int[] ids = tok.encode(prompt(messages));
-        if (videos == 1) return expand(tok, ids, videoTokens);
+        int[] ids = tok.encode(text);
+        if (videos == 1) return expand(tok, ids, videoTokens, videoToken);
         if (videoTokens != 0) throw new IllegalArgumentException("videoTokens must be 0 for a prompt without a video, got " + videoTokens);
-        OptionalInt video = tok.tokenId(VIDEO_TOKEN);
+        OptionalInt video = tok.tokenId(videoToken);
         if (video.isPresent())
             for (int id : ids)
-                if (id == video.getAsInt()) throw new IllegalArgumentException("the text must not contain the " + VIDEO_TOKEN + " token");
+                if (id == video.getAsInt()) throw new IllegalArgumentException("the text must not contain the " + videoToken + " token");
         return ids;
+    }
+
+    /** The Qwen2.5-VL prompt of a conversation, ready for the assistant's answer. */
+    public static String qwen25VlPrompt(List<Message> messages) {
+        StringBuilder b = new StringBuilder();
+        if (messages.isEmpty() || !messages.getFirst().role().equals("system"))
+            b.append("<|im_start|>system\n").append(QWEN25VL_DEFAULT_SYSTEM).append("<|im_end|>\n");
+        for (Message m : messages) {
+            b.append("<|im_start|>").append(m.role()).append('\n');
+            if (m.video()) b.append("<|vision_start|>").append(QWEN25VL_VIDEO_TOKEN).append("<|vision_end|>");
+            for (String t : m.texts()) b.append(t);
+            b.append("<|im_end|>\n");
+        }
+        return b.append("<|im_start|>assistant\n").toString();
+    }
+
+    /**
+     * The ids of {@link #qwen25VlPrompt} with {@code <|video_pad|>} repeated {@code videoTokens} times when a message
+     * holds the video ({@code videoTokens} must then be 0 without one).
+     *
+     * @throws IllegalArgumentException as {@link #promptIds}
+     */
+    public static int[] qwen25VlPromptIds(Tokenizer tok, List<Message> messages, int videoTokens) {
+        return promptIds(tok, qwen25VlPrompt(messages), messages, videoTokens, QWEN25VL_VIDEO_TOKEN);
+    }
+
+    /** One user turn holding the video and {@code question}, in the Qwen2.5-VL template, with the video expanded. */
+    public static int[] qwen25VlVideoPromptIds(Tokenizer tok, String question, int videoTokens) {
+        return qwen25VlPromptIds(tok, List.of(new Message("user", true, List.of(question))), videoTokens);
+    }
+
+    /**
+     * The part of {@link #qwen25VlVideoPromptIds} before the question, up to and including {@code <|vision_end|>}:
+     * the question-independent prefix of every Qwen2.5-VL prompt about one video (the question cannot merge with
+     * {@code <|vision_end|>}, a special token).
+     */
+    public static int[] qwen25VlVideoPrefixIds(Tokenizer tok, int videoTokens) {
+        String text = "<|im_start|>system\n" + QWEN25VL_DEFAULT_SYSTEM + "<|im_end|>\n<|im_start|>user\n<|vision_start|>"
+                + QWEN25VL_VIDEO_TOKEN + "<|vision_end|>";
+        return expand(tok, tok.encode(text), videoTokens, QWEN25VL_VIDEO_TOKEN);
     }
 
     /**
@@ -98,7 +152,7 @@ public final class ChatTemplate {
 
     /** As {@link #videoPrefixIds(Tokenizer, int)}, with the system turn of {@link #videoPrompt(String, String)}. */
     public static int[] videoPrefixIds(Tokenizer tok, String system, int videoTokens) {
-        return expand(tok, tok.encode(prefix(system)), videoTokens);
+        return expand(tok, tok.encode(prefix(system)), videoTokens, VIDEO_TOKEN);
     }
 
     /**
@@ -113,14 +167,14 @@ public final class ChatTemplate {
 
     /** As {@link #videoPromptIds(Tokenizer, String, int)}, with the system turn of {@link #videoPrompt(String, String)}. */
     public static int[] videoPromptIds(Tokenizer tok, String system, String question, int videoTokens) {
-        return expand(tok, tok.encode(videoPrompt(system, question)), videoTokens);
+        return expand(tok, tok.encode(videoPrompt(system, question)), videoTokens, VIDEO_TOKEN);
     }
 
-    /** {@code ids} with its one {@code <video>} id repeated {@code videoTokens} times. */
-    private static int[] expand(Tokenizer tok, int[] ids, int videoTokens) {
-        OptionalInt video = tok.tokenId(VIDEO_TOKEN);
+    /** {@code ids} with its one {@code videoToken} id repeated {@code videoTokens} times. */
+    private static int[] expand(Tokenizer tok, int[] ids, int videoTokens, String videoToken) {
+        OptionalInt video = tok.tokenId(videoToken);
         if (video.isEmpty()) {
-            throw new IllegalArgumentException("the tokenizer has no " + VIDEO_TOKEN + " token");
+            throw new IllegalArgumentException("the tokenizer has no " + videoToken + " token");
         }
         if (videoTokens < 1) {
             throw new IllegalArgumentException("videoTokens must be at least 1, got " + videoTokens);
@@ -131,7 +185,7 @@ public final class ChatTemplate {
             found += id == videoId ? 1 : 0;
         }
         if (found != 1) {
-            throw new IllegalArgumentException("the question must not contain the " + VIDEO_TOKEN + " token");
+            throw new IllegalArgumentException("the question must not contain the " + videoToken + " token");
         }
         IntArrayBuilder out = new IntArrayBuilder(ids.length + videoTokens);
         for (int id : ids) {
