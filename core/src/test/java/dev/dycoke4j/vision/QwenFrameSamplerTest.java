@@ -67,6 +67,14 @@ class QwenFrameSamplerTest {
     }
 
     @Test
+    void timestampNoiseDoesNotDropAPair() {
+        // 10 s at 30 fps with timestamps summed frame by frame: 300 / rate · 2 comes out as 19.99999999999995
+        double[] ts = new double[300];
+        for (int i = 1; i < ts.length; i++) ts[i] = ts[i - 1] + 1 / 30.0;
+        assertEquals(20, QwenFrameSampler.byFps(ts, 2.0, 2).count());
+    }
+
+    @Test
     void oddCountIsRefused() {
         var e = assertThrows(IllegalArgumentException.class,
                 () -> QwenFrameSampler.byCount(QwenFrameSampler.uniformTimestamps(30, 1.0), 7, 2));

@@ -22,11 +22,12 @@ class QwenClipTest {
         assertEquals(8, v.totalFrames());
         assertEquals(2.0, v.fps(), 1e-9);
         byte[] golden;
-        float[] pixels;
+        float[] pixels, secondPerGridTs;
         try (Safetensors g = QwenVlOracle.golden("forward.safetensors")) {
             assertArrayEquals(new long[]{8, 157, 235, 3}, g.get("video_frames_u8").shape());
             golden = g.get("video_frames_u8").toByteArray();
             pixels = g.get("pixel_values_videos").toFloatArray();
+            secondPerGridTs = g.get("second_per_grid_ts").toFloatArray();
         }
         int n = 157 * 235 * 3;
         for (int f = 0; f < 8; f++) {
@@ -39,6 +40,7 @@ class QwenClipTest {
         var sample = QwenFrameSampler.byCount(QwenFrameSampler.uniformTimestamps(v.totalFrames(), v.fps()), 8, 2);
         assertArrayEquals(v.indices(), sample.indices());
         assertEquals(1.0, sample.secondPerGridT(), 1e-12);
+        assertEquals(secondPerGridTs[0], (float) sample.secondPerGridT());
         var pre = new QwenVideoPreprocessor(Qwen25VlVisionConfig.load(QwenVlOracle.model()).video());
         assertArrayEquals(pixels, pre.pixels(v.frames()).values());
     }
