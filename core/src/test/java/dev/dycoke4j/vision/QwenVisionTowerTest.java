@@ -103,6 +103,19 @@ class QwenVisionTowerTest {
     }
 
     @Test
+    void twoVideosIndexOneAfterTheOther() {
+        QwenWindowIndex a = QwenWindowIndex.of(new int[]{1, 8, 8}, cfg), b = QwenWindowIndex.of(GRID, cfg);
+        QwenWindowIndex both = QwenWindowIndex.of(new int[]{1, 8, 8, 4, 12, 16}, cfg);
+        int[] idx = both.windowIndex();
+        assertArrayEquals(a.windowIndex(), Arrays.copyOf(idx, 16));
+        for (int r = 0; r < 192; r++) assertEquals(b.windowIndex()[r] + 16, idx[16 + r]);
+        int[] cu = both.cuWindowSeqlens(), cuB = b.cuWindowSeqlens();
+        assertEquals(2 + cuB.length - 1, cu.length);
+        for (int i = 1; i < cuB.length; i++) assertEquals(cuB[i] + 64, cu[1 + i]);
+        assertArrayEquals(new int[]{0, 64, 256, 448, 640, 832}, both.cuSeqlens());
+    }
+
+    @Test
     void hiddenStatesAfterEveryBlockTheMergerAndTheEmbeddings() {
         float[] hidden = floats("vision_hidden_after_block");
         float[][] seen = new float[cfg.depth()][];
