@@ -114,6 +114,6 @@ class EvalReplayCommandTest {
     void evalNeedsASubcommand() {
         Cli r = Cli.run("eval");
         assertEquals(2, r.code());
-        assertEquals("dycoke: a subcommand is needed: run, judge or replay", r.problem());
+        assertEquals("dycoke: a subcommand is needed: run, judge, replay or samples", r.problem());
     }
 }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code longvideobench_val_v}, and the subtitle-interleaved prompt of {@code longvideobench_val_i}: the options that
@@ -132,29 +133,63 @@ public final class LongVideoBench implements Task {
     @Override
     public Object aggregate(String metric, List<Object> items) {
         checkMetric(metric);
+        double acc = 0;
+        long num = 0;
+        boolean any = false;
+        for (long[] rn : subsets(items).values()) {
+            double a = PyNum.truediv(BigInteger.valueOf(rn[0]), BigInteger.valueOf(rn[1]));
+            acc += a * rn[1];
+            num += rn[1];
+            any = true;
+        }
+        if (!any || num == 0) return PyNum.round(BigInteger.ZERO, 5);
+        return PyNum.round(acc / num, 5);
+    }
+
+    /**
+     * What the copy's aggregation logs (its {@code printable_results}): the accuracy (a fraction, {@code round(acc, 5)})
+     * and count of each duration group and each question category, in the order they first appear. The copy logs them
+     * in one dict; here they are two breakdowns, the duration groups named by their Python {@code str}.
+     */
+    @Override
+    public Breakdown breakdown(String metric, List<Object> items) {
+        checkMetric(metric);
+        Map<String, Breakdown.Group> duration = new LinkedHashMap<>(), category = new LinkedHashMap<>();
+        Map<Object, long[]> subsets = subsets(items);
+        Set<Object> durations = new java.util.HashSet<>();
+        for (Object x : items) durations.add(PyNum.key(Doc.get(Doc.dict(x), "duration_group")));
+        for (var e : subsets.entrySet()) {
+            long[] rn = e.getValue();
+            double acc = (Double) PyNum.round(PyNum.truediv(BigInteger.valueOf(rn[0]), BigInteger.valueOf(rn[1])), 5);
+            Breakdown.Group g = new Breakdown.Group(acc, rn[1]);
+            String name = PyStr.str(e.getKey());
+            (durations.contains(e.getKey()) ? duration : category).put(name, g);
+        }
+        Map<String, Map<String, Breakdown.Group>> dims = new LinkedHashMap<>();
+        dims.put("duration_group", duration);
+        dims.put("question_category", category);
+        return new Breakdown(dims);
+    }
+
+    /** {right, count} of each subset (the duration groups' and question categories' values, one dict as the copy's). */
+    private static Map<Object, long[]> subsets(List<Object> items) {
         Map<Object, List<Map<String, Object>>> subsets = new LinkedHashMap<>();
         for (Object x : items) {
             Map<String, Object> r = Doc.dict(x);
             subsets.computeIfAbsent(PyNum.key(Doc.get(r, "duration_group")), k -> new ArrayList<>()).add(r);
             subsets.computeIfAbsent(PyNum.key(Doc.get(r, "question_category")), k -> new ArrayList<>()).add(r);
         }
-        double acc = 0;
-        long num = 0;
-        boolean any = false;
-        for (List<Map<String, Object>> samples : subsets.values()) {
+        Map<Object, long[]> out = new LinkedHashMap<>();
+        for (var e : subsets.entrySet()) {
             long right = 0;
-            for (Map<String, Object> s : samples) {
+            for (Map<String, Object> s : e.getValue()) {
                 Object gold = Doc.get(s, "answer"), pred = Doc.get(s, "parsed_pred");
                 PyNum.key(Doc.get(s, "id"));
                 boolean ok = gold instanceof List<?> l ? l.stream().anyMatch(a -> PyNum.eq(a, pred)) : PyNum.eq(gold, pred);
                 if (ok) right++;
             }
-            double a = PyNum.truediv(BigInteger.valueOf(right), BigInteger.valueOf(samples.size()));
-            acc += a * samples.size();
-            num += samples.size();
-            any = true;
+            out.put(e.getKey(), new long[]{right, e.getValue().size()});
         }
-        if (!any || num == 0) return PyNum.round(BigInteger.ZERO, 5);
-        return PyNum.round(acc / num, 5);
+        return out;
     }
 }

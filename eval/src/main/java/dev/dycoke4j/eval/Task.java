@@ -38,6 +38,14 @@ public interface Task {
     /** The aggregation of {@code metric} over the per-document values, in order. */
     Object aggregate(String metric, List<Object> items);
 
+    /**
+     * The per-category scores the copy's aggregation of {@code metric} logs over the same values (not part of what it
+     * returns), or null when it logs none.
+     */
+    default Breakdown breakdown(String metric, List<Object> items) {
+        return null;
+    }
+
     /** {@code doc_to_target(doc)}: the document's answer as lmms-eval logs it with each sample ({@code doc["answer"]} unless the task says otherwise). */
     default Object target(Map<String, Object> doc) {
         return Doc.get(doc, "answer");

@@ -1,6 +1,8 @@
 package dev.dycoke4j.eval;
 
+import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.math.RoundingMode;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -128,14 +130,57 @@ public class VideoMme implements Task {
     public Object aggregate(String metric, List<Object> items) {
         checkMetric(metric);
         long correct = 0, answered = 0;
+        for (long[] v : counts(items).values()) {
+            correct += v[0];
+            answered += v[1];
+        }
+        return answered > 0 ? (Object) PyNum.truediv(BigInteger.valueOf(100 * correct), BigInteger.valueOf(answered)) : BigInteger.ZERO;
+    }
+
+    /**
+     * What the copy's aggregation logs: the accuracy by duration, domain, sub-category and task type, every name of its
+     * lists (0 where nothing was answered), each summed over the table's keys that contain the name as a substring, as
+     * the copy does ({@code if video_type in k}), and rounded as its {@code :.1f}.
+     */
+    @Override
+    public Breakdown breakdown(String metric, List<Object> items) {
+        checkMetric(metric);
+        Map<String, long[]> counts = counts(items);
+        Map<String, Map<String, Breakdown.Group>> dims = new LinkedHashMap<>();
+        dims.put("duration", groups(counts, VIDEO_TYPE));
+        dims.put("domain", groups(counts, CATEGORIES));
+        dims.put("sub_category", groups(counts, SUB_CATEGORIES));
+        dims.put("task_type", groups(counts, TASK_CATEGORIES));
+        return new Breakdown(dims);
+    }
+
+    /** {correct, answered} per key of the copy's table that was answered; KeyError for a key outside it. */
+    private static Map<String, long[]> counts(List<Object> items) {
+        Map<String, long[]> counts = new LinkedHashMap<>();
         for (Object x : items) {
             Map<String, Object> r = Doc.dict(x);
             String key = PyStr.str(Doc.get(r, "duration")) + "_" + PyStr.str(Doc.get(r, "category")) + "_"
                     + PyStr.str(Doc.get(r, "sub_category")) + "_" + PyStr.str(Doc.get(r, "task_category"));
             if (!TABLE.contains(key)) throw new PyError("KeyError", PyRepr.reprStr(key));
-            answered++;
-            if (PyNum.eq(Doc.get(r, "pred_answer"), Doc.get(r, "answer"))) correct++;
+            long[] c = counts.computeIfAbsent(key, k -> new long[2]);
+            c[1]++;
+            if (PyNum.eq(Doc.get(r, "pred_answer"), Doc.get(r, "answer"))) c[0]++;
         }
-        return answered > 0 ? (Object) PyNum.truediv(BigInteger.valueOf(100 * correct), BigInteger.valueOf(answered)) : BigInteger.ZERO;
+        return counts;
+    }
+
+    private static Map<String, Breakdown.Group> groups(Map<String, long[]> counts, List<String> names) {
+        Map<String, Breakdown.Group> out = new LinkedHashMap<>();
+        for (String name : names) {
+            long correct = 0, answered = 0;
+            for (var e : counts.entrySet())
+                if (e.getKey().contains(name)) {
+                    correct += e.getValue()[0];
+                    answered += e.getValue()[1];
+                }
+            double score = answered > 0 ? PyNum.truediv(BigInteger.valueOf(100 * correct), BigInteger.valueOf(answered)) : 0;
+            out.put(name, new Breakdown.Group(new BigDecimal(score).setScale(1, RoundingMode.HALF_EVEN).doubleValue(), answered));
+        }
+        return out;
     }
 }

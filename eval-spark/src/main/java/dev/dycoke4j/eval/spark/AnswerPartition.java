@@ -13,16 +13,24 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
-/** The executor's side: answers each video of its partition with this JVM's model, as an in-process run would. */
+/**
+ * The executor's side: answers each video of its partition with this JVM's model, as an in-process run would, skipping
+ * the cells the driver already knows cannot run (as an in-process run skips them after the video that found it).
+ */
 final class AnswerPartition implements FlatMapFunction<Iterator<VideoTask>, VideoResult> {
     private static final long serialVersionUID = 1L;
 
     private final WorkerSpec spec;
+    private final LinkedHashMap<String, String> known;
 
-    AnswerPartition(WorkerSpec spec) {
+    /** @param known the cells known unable to run, cell id to why */
+    AnswerPartition(WorkerSpec spec, Map<String, String> known) {
         this.spec = spec;
+        this.known = new LinkedHashMap<>(known);
     }
 
     @Override
@@ -34,7 +42,7 @@ final class AnswerPartition implements FlatMapFunction<Iterator<VideoTask>, Vide
             EvalRunner runner = EvalRunner.worker(qa, spec.cellList(), spec.options());
             while (tasks.hasNext()) {
                 VideoTask t = tasks.next();
-                EvalRunner.VideoAnswers a = runner.answerVideo(t.sampleList(), new HashSet<>(t.done()));
+                EvalRunner.VideoAnswers a = runner.answerVideo(t.sampleList(), new HashSet<>(t.done()), known);
                 List<String> lines = new ArrayList<>();
                 for (ObjectNode l : a.lines()) {
                     try {
@@ -45,7 +53,8 @@ final class AnswerPartition implements FlatMapFunction<Iterator<VideoTask>, Vide
                 }
                 List<VideoResult.Failure> failures = new ArrayList<>();
                 for (RunSummary.Failure f : a.failures()) failures.add(new VideoResult.Failure(f.task(), f.docId(), f.video(), f.problem()));
-                out.add(new VideoResult(t.index(), List.copyOf(lines), List.copyOf(failures), new java.util.LinkedHashMap<>(a.unreachable()), a.encoded(), a.cached()));
+                out.add(new VideoResult(t.index(), List.copyOf(lines), List.copyOf(failures), new LinkedHashMap<>(a.unreachable()), List.copyOf(a.problems()), a.encoded(),
+                        a.cached()));
             }
         }
         return out.iterator();

@@ -19,16 +19,20 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code dycoke eval run --spark MASTER}. The driver reads the predictions (resume), groups the samples by video and
  * sends only the videos with something pending, each as one element of its own partition; the executors answer them
  * ({@link AnswerPartition}); the driver appends the lines in the in-process run's order (videos in the order of their
- * first sample) and scores with {@link Report}. The videos go out in waves of twice the cluster's parallelism, each
- * appended as soon as it is back, so a killed driver loses at most one wave.
+ * first sample) and scores with {@link Report}. The first pending video goes alone, so that a cell which cannot run
+ * (its budget out of the method's reach) is found once, as in-process, and skipped by the executors from then on; the
+ * others go out in waves of twice the cluster's parallelism, each appended as soon as it is back, so a killed driver
+ * loses at most one wave.
  */
 public final class SparkEval implements DistributedRun {
     /** The master value that takes the one {@code spark-submit} set. */
@@ -62,63 +66,73 @@ public final class SparkEval implements DistributedRun {
                 resumed += done;
                 l.progress(c, done, samples.size());
             }
-            List<VideoTask> pending = new ArrayList<>();
+            List<Candidate> candidates = new ArrayList<>();
             int index = 0;
             for (List<EvalSample> g : groups.values()) {
                 List<String> done = new ArrayList<>();
-                boolean any = false;
+                Set<String> pendingCells = new HashSet<>();
                 for (EvalSample s : g)
                     for (Cell c : cells) {
                         String k = JsonLog.key(s.task(), s.docId(), c.id());
                         if (log.has(k)) done.add(k);
-                        else any = true;
+                        else pendingCells.add(c.id());
                     }
-                if (any) pending.add(VideoTask.of(index, g, done));
+                if (!pendingCells.isEmpty()) candidates.add(new Candidate(VideoTask.of(index, g, done), pendingCells));
                 index++;
             }
-            if (!pending.isEmpty()) {
-                boolean existed = SparkSession.getDefaultSession().isDefined();
-                SparkSession.Builder b = SparkSession.builder().appName("dycoke eval");
-                if (!r.master().equals(SUBMIT)) b = b.master(r.master());
-                SparkSession session = b.getOrCreate();
-                try {
-                    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(session.sparkContext());
-                    int wave = Math.max(1, 2 * jsc.defaultParallelism());
-                    for (int from = 0; from < pending.size(); from += wave) {
-                        List<VideoTask> part = pending.subList(from, Math.min(pending.size(), from + wave));
-                        List<VideoResult> back;
-                        try {
-                            back = new ArrayList<>(jsc.parallelize(new ArrayList<>(part), part.size()).mapPartitions(new AnswerPartition(spec)).collect());
-                        } catch (RuntimeException e) {
-                            throw new IllegalStateException("the Spark job failed (" + rootMessage(e) + "); the answers of earlier waves are kept in "
-                                    + log.file(), e);
-                        }
-                        back.sort(Comparator.comparingInt(VideoResult::index));
-                        for (VideoResult v : back) {
-                            for (String text : v.lines()) {
-                                ObjectNode line = (ObjectNode) VideoTask.JSON.readTree(text);
-                                log.append(line);
-                                predicted++;
-                                Cell c = byId.get(line.path("cell").asText());
-                                int[] pr = progress.get(c.id());
-                                pr[0]++;
-                                l.progress(c, pr[0], pr[1]);
-                                l.predicted(c, line.path("task").asText(), line.path("doc_id").asInt());
-                            }
-                            for (VideoResult.Failure f : v.failures()) {
-                                l.problem(f.problem());
-                                failures.add(new RunSummary.Failure(f.task(), f.docId(), f.video(), f.problem()));
-                            }
-                            for (var u : v.unreachable().entrySet())
-                                if (unreachable.putIfAbsent(u.getKey(), u.getValue()) == null)
-                                    l.problem(u.getKey() + ": cannot run on this model or at this budget (" + u.getValue() + "); the cell is skipped");
-                            if (v.encoded()) encoded++;
-                            else if (v.cached()) cached++;
-                        }
+            SparkSession session = null;
+            boolean existed = SparkSession.getDefaultSession().isDefined();
+            try {
+                JavaSparkContext jsc = null;
+                int next = 0;
+                while (true) {
+                    // the first video goes alone: a cell that cannot run (a budget out of the method's reach) is found
+                    // there once, as in-process, and the executors skip it on every later video
+                    int size = jsc == null ? 1 : Math.max(1, 2 * jsc.defaultParallelism());
+                    List<VideoTask> part = new ArrayList<>();
+                    while (next < candidates.size() && part.size() < size) {
+                        Candidate c = candidates.get(next++);
+                        if (!unreachable.keySet().containsAll(c.pendingCells())) part.add(c.task());
                     }
-                } finally {
-                    if (!existed) session.stop();
+                    if (part.isEmpty()) break;
+                    if (jsc == null) {
+                        SparkSession.Builder b = SparkSession.builder().appName("dycoke eval");
+                        if (!r.master().equals(SUBMIT)) b = b.master(r.master());
+                        session = b.getOrCreate();
+                        jsc = JavaSparkContext.fromSparkContext(session.sparkContext());
+                    }
+                    List<VideoResult> back;
+                    try {
+                        back = new ArrayList<>(jsc.parallelize(new ArrayList<>(part), part.size()).mapPartitions(new AnswerPartition(spec, unreachable)).collect());
+                    } catch (RuntimeException e) {
+                        throw new IllegalStateException("the Spark job failed (" + rootMessage(e) + "); the answers of earlier waves are kept in "
+                                + log.file(), e);
+                    }
+                    back.sort(Comparator.comparingInt(VideoResult::index));
+                    for (VideoResult v : back) {
+                        // a cell found unable to run on an earlier video of this wave: the in-process run would have
+                        // skipped it here, so its lines and its report are dropped
+                        Set<String> before = new HashSet<>(unreachable.keySet());
+                        for (String p : v.problems()) if (before.stream().noneMatch(id -> p.startsWith(id + ": cannot run "))) l.problem(p);
+                        for (String text : v.lines()) {
+                            ObjectNode line = (ObjectNode) VideoTask.JSON.readTree(text);
+                            Cell c = byId.get(line.path("cell").asText());
+                            if (before.contains(c.id())) continue;
+                            log.append(line);
+                            predicted++;
+                            int[] pr = progress.get(c.id());
+                            pr[0]++;
+                            l.progress(c, pr[0], pr[1]);
+                            l.predicted(c, line.path("task").asText(), line.path("doc_id").asInt());
+                        }
+                        for (VideoResult.Failure f : v.failures()) failures.add(new RunSummary.Failure(f.task(), f.docId(), f.video(), f.problem()));
+                        v.unreachable().forEach(unreachable::putIfAbsent);
+                        if (v.encoded()) encoded++;
+                        else if (v.cached()) cached++;
+                    }
                 }
+            } finally {
+                if (session != null && !existed) session.stop();
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -126,6 +140,10 @@ public final class SparkEval implements DistributedRun {
         RunSummary summary = new RunSummary(predicted, resumed, dropped, encoded, cached, List.copyOf(failures), Map.copyOf(unreachable));
         Report.write(r.out(), EvalRunner.runInfo(r.model().toString(), cells, r.opts(), summary));
         return summary;
+    }
+
+    /** A video's samples with something pending, and the cells pending on it. */
+    private record Candidate(VideoTask task, Set<String> pendingCells) {
     }
 
     static String rootMessage(Throwable t) {

@@ -207,4 +207,56 @@ class SparkEvalTest {
         assertEquals(List.of("dycoke: " + file + ": unknown task 'no_such_task' (doc 0)"), problems);
         assertFalse(Files.exists(tmp.resolve("bad").resolve(EvalRunner.PREDICTIONS)), "nothing ran");
     }
+
+    /** DyCoke at 1% of no compression's prefill FLOPs, out of its reach on these videos, and FastV at half the tokens. */
+    private static List<Cell> budgetCells() {
+        return List.of(new Cell("dycoke", 0.01, CompressionMethods.parse("dycoke", Map.of("ratio", "0.01", "dp_l", "1", "budget", "flops"))),
+                new Cell("fastv", 0.5, CompressionMethods.parse("fastv", Map.of("ratio", "0.5", "fastv_k", "1"))));
+    }
+
+    private static dev.dycoke4j.eval.run.RunListener collect(List<String> problems) {
+        return new dev.dycoke4j.eval.run.RunListener() {
+            @Override
+            public void problem(String line) {
+                problems.add(line);
+            }
+        };
+    }
+
+    @Test
+    void anUnreachableBudgetIsFoundOnceAndReportedAsInProcess() throws IOException {
+        List<String> here = new ArrayList<>(), there = new ArrayList<>();
+        Path a = tmp.resolve("budget-in-process"), b = tmp.resolve("budget-spark");
+        qa.clearCaches();
+        RunSummary in = new EvalRunner(qa, budgetCells(), options(), a, collect(here)).run(samples);
+        RunSummary sp = new SparkEval().run(new DistributedRun.Request("local[2]", Oracle.model(), LoadOptions.asStored(), null, budgetCells(), options(), b),
+                samples, collect(there));
+        assertEquals(1, here.size(), here.toString());
+        assertTrue(here.getFirst().startsWith("dycoke@0.01: cannot run at this budget (ratio dycoke reaches "), here.getFirst());
+        assertEquals(here, there, "the same one line");
+        assertEquals(in.unreachable(), sp.unreachable());
+        assertEquals(6, sp.predicted(), "3 samples in none and fastv@0.5");
+        List<ObjectNode> x = lines(a), y = lines(b);
+        assertEquals(x.size(), y.size());
+        for (int i = 0; i < x.size(); i++) assertEquals(timeless(x.get(i)), timeless(y.get(i)), "line " + (i + 1));
+        assertEquals(timelessResults(a), timelessResults(b));
+        assertEquals(JSON.readTree(a.resolve(Report.RESULTS).toFile()).path("run").path("unreachable_cells"),
+                JSON.readTree(b.resolve(Report.RESULTS).toFile()).path("run").path("unreachable_cells"));
+    }
+
+    @Test
+    void anExecutorSkipsTheCellsTheDriverKnowsCannotRun() {
+        WorkerSpec spec = WorkerSpec.of(Oracle.model(), LoadOptions.asStored(), null, EvalRunner.withNone(budgetCells()), options());
+        VideoTask task = VideoTask.of(0, List.of(samples.get(1)), List.of());
+        // not known: tried on the video and found, with the in-process run's line
+        VideoResult found = new AnswerPartition(spec, Map.of()).call(List.of(task).iterator()).next();
+        assertEquals(java.util.Set.of("dycoke@0.01"), found.unreachable().keySet());
+        assertEquals(1, found.problems().size(), found.problems().toString());
+        // known: neither tried nor reported again, the other cells answered
+        VideoResult skipped = new AnswerPartition(spec, found.unreachable()).call(List.of(task).iterator()).next();
+        assertEquals(Map.of(), skipped.unreachable());
+        assertEquals(List.of(), skipped.problems());
+        assertEquals(2, skipped.lines().size(), "none and fastv@0.5");
+        assertTrue(skipped.lines().stream().noneMatch(l -> l.contains("\"cell\":\"dycoke@0.01\"")));
+    }
 }

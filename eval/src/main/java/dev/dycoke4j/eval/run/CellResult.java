@@ -2,6 +2,7 @@ package dev.dycoke4j.eval.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dycoke4j.eval.Breakdown;
 import dev.dycoke4j.eval.JudgedTask;
 import dev.dycoke4j.eval.PyError;
 import dev.dycoke4j.eval.PyJson;
@@ -105,6 +106,8 @@ final class CellResult {
             }
             m.put("scored", e.getValue().size());
         }
+        ObjectNode breakdown = breakdown(task, items);
+        if (breakdown != null) r.set("breakdown", breakdown);
         r.put("parse_failures", parseFailures);
         if (!scoringErrors.isEmpty()) {
             r.put("scoring_errors", scoringErrors.size());
@@ -133,6 +136,29 @@ final class CellResult {
         if (klCount > 0) fid.put("first_token_kl_mean", kl / klCount);
         else fid.putNull("first_token_kl_mean");
         return r;
+    }
+
+    /**
+     * The per-category scores the task's aggregation logs, {@code {"duration": {"short": {"score": …, "n": …}, …}, …}},
+     * of its first metric that has them; null when none has, or when its aggregation raises.
+     */
+    private static ObjectNode breakdown(Task task, Map<String, List<Object>> items) {
+        for (var e : items.entrySet()) {
+            Breakdown b;
+            try {
+                b = task.breakdown(e.getKey(), e.getValue());
+            } catch (PyError ex) {
+                return null;
+            }
+            if (b == null) continue;
+            ObjectNode out = JsonLog.JSON.createObjectNode();
+            for (var d : b.dimensions().entrySet()) {
+                ObjectNode dim = out.putObject(d.getKey());
+                d.getValue().forEach((name, g) -> dim.putObject(name).put("score", g.score()).put("n", g.n()));
+            }
+            return out;
+        }
+        return null;
     }
 
     /** The first metric whose value is a number (what tables lead with and plots show), or null. */

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dycoke4j.compress.InvalidOptionException;
 import dev.dycoke4j.compress.RequestShape;
-import dev.dycoke4j.compress.UnreachableBudgetException;
 import dev.dycoke4j.eval.GenerationSettings;
 import dev.dycoke4j.eval.JudgedTask;
 import dev.dycoke4j.eval.PyError;
@@ -158,11 +157,13 @@ public final class EvalRunner {
 
     /**
      * What answering one video's samples made, without writing anything: the prediction lines in the order an
-     * in-process run appends them (cell by cell, {@code none} first, the samples in their order), the samples and
-     * cells that could not run, and whether the video was encoded (else it came from the vision cache, or nothing
-     * was pending).
+     * in-process run appends them (cell by cell, {@code none} first, the samples in their order), the samples that
+     * could not run, the cells found unable to run (not those known before), the problem lines an in-process run
+     * reports for them, in its order, and whether the video was encoded (else it came from the vision cache, or
+     * nothing was pending).
      */
-    public record VideoAnswers(List<ObjectNode> lines, List<RunSummary.Failure> failures, Map<String, String> unreachable, boolean encoded, boolean cached) {
+    public record VideoAnswers(List<ObjectNode> lines, List<RunSummary.Failure> failures, Map<String, String> unreachable, List<String> problems,
+                               boolean encoded, boolean cached) {
     }
 
     /**
@@ -173,9 +174,29 @@ public final class EvalRunner {
      * @throws IllegalArgumentException for a sample of an unknown task
      */
     public VideoAnswers answerVideo(List<EvalSample> samples, Set<String> done) {
+        return answerVideo(samples, done, Map.of());
+    }
+
+    /**
+     * As {@link #answerVideo(List, Set)}, with the cells already known unable to run ({@code known}, cell id to why):
+     * they are skipped without being tried or reported again, as an in-process run skips them on its later videos.
+     */
+    public VideoAnswers answerVideo(List<EvalSample> samples, Set<String> done, Map<String, String> known) {
         for (EvalSample s : samples) Tasks.get(s.task());
+        List<String> problems = new ArrayList<>();
+        RunListener collect = new RunListener() {
+            @Override
+            public void problem(String line) {
+                problems.add(line);
+                listener.problem(line);
+            }
+        };
+        return new EvalRunner(qa, cells, opts, collect, null).answerVideo(samples, done, known, problems);
+    }
+
+    private VideoAnswers answerVideo(List<EvalSample> samples, Set<String> done, Map<String, String> known, List<String> problems) {
         List<RunSummary.Failure> failures = new ArrayList<>();
-        Map<String, String> unreachable = new LinkedHashMap<>();
+        Map<String, String> unreachable = new LinkedHashMap<>(known);
         List<ObjectNode> lines = new ArrayList<>();
         checkCells(unreachable);
         boolean saliency = cells.stream().anyMatch(c -> CompressStage.needsSaliency(c.compression()));
@@ -187,7 +208,9 @@ public final class EvalRunner {
             cached |= made[1] == 1;
             encoded |= made[1] == 0;
         }
-        return new VideoAnswers(List.copyOf(lines), List.copyOf(failures), Map.copyOf(unreachable), encoded, cached);
+        Map<String, String> found = new LinkedHashMap<>(unreachable);
+        found.keySet().removeAll(known.keySet());
+        return new VideoAnswers(List.copyOf(lines), List.copyOf(failures), java.util.Collections.unmodifiableMap(found), List.copyOf(problems), encoded, cached);
     }
 
     /**
@@ -245,10 +268,14 @@ public final class EvalRunner {
         return new int[]{runVideo(done, sink, group, video, path, failures, unreachable), video.cached() ? 1 : 0};
     }
 
-    /** Cells whose settings this model cannot take (a layer it does not have) are reported once and skipped. */
+    /**
+     * Cells whose settings this model cannot take (a layer it does not have) are reported once and skipped; those
+     * already in {@code unusable} are not tried again.
+     */
     private void checkCells(Map<String, String> unusable) {
         RequestShape shape = new RequestShape(qa.model().config().text().numLayers(), 0, 1, 1, qa.model().tokensPerFrame(), 1);
         for (Cell c : cells) {
+            if (unusable.containsKey(c.id())) continue;
             try {
                 c.compression().decode(shape);
                 c.compression().prefill(shape);
@@ -281,7 +308,9 @@ public final class EvalRunner {
             CompressedVideo compressed;
             try {
                 compressed = qa.compressStage().apply(video, cell.compression());
-            } catch (UnreachableBudgetException ex) {
+            } catch (InvalidOptionException ex) {
+                // a budget the method cannot reach on this video (DyCoke's TTM below its reference frames, or a
+                // FLOPs, attended or KV budget outside the method's range): found once, the cell skipped from here on
                 String why = ex.message(k -> k);
                 unreachable.put(cell.id(), why);
                 listener.problem(cell.id() + ": cannot run at this budget (" + why + "); the cell is skipped");

@@ -252,4 +252,28 @@ class EvalRunnerTest {
         assertEquals(1, s.predicted(), "none ran");
         assertEquals("none", Cell.of("none", 0.5).id());
     }
+
+    @Test
+    void aBudgetOutOfTheMethodsReachIsOneLineAndTheCellIsSkipped() throws IOException {
+        // DyCoke's FLOPs at any ratio of its own stay above 1% of no compression's: refused on the first video, with
+        // the range it reaches; the other cells run on every video
+        Cell flops = new Cell("dycoke", 0.01, dev.dycoke4j.compress.CompressionMethods.parse("dycoke", Map.of("ratio", "0.01", "dp_l", "1", "budget", "flops")));
+        List<String> problems = new ArrayList<>();
+        Path out = tmp.resolve("budget");
+        qa.clearCaches();
+        RunSummary s = new EvalRunner(qa, List.of(flops, RunFixture.cell("fastv", 0.5, "fastv_k")), RunFixture.options(), out, new RunListener() {
+            @Override
+            public void problem(String line) {
+                problems.add(line);
+            }
+        }).run(RunFixture.samples(tmp));
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.getFirst().matches("dycoke@0\\.01: cannot run at this budget \\(ratio dycoke reaches [0-9.]+ to [0-9.]+ of the prefill FLOPs of the video's "
+                + "positions without compression on this video \\(budget flops\\); got 0\\.01\\); the cell is skipped"), problems.getFirst());
+        assertEquals(Set.of("dycoke@0.01"), s.unreachable().keySet());
+        assertEquals(5 * 2, s.predicted(), "5 samples in none and fastv@0.5");
+        assertTrue(RunFixture.predictions(out).stream().noneMatch(p -> p.path("cell").asText().equals("dycoke@0.01")));
+        JsonNode results = RunFixture.results(out);
+        assertTrue(results.path("run").path("unreachable_cells").has("dycoke@0.01"), results.path("run").toString());
+    }
 }
