@@ -11,6 +11,7 @@ import dev.dycoke4j.tokenizer.StreamDecoder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /**
  * One answer being generated, from {@link AnswerStage#start}: it owns its KV cache, sampler, the method's in-LLM
@@ -37,6 +38,7 @@ public final class Sequence {
     private final StreamDecoder sd;
     private final StringBuilder text = new StringBuilder();
     private final Consumer<String> out;
+    private IntConsumer tokens;
     private final Trace trace;
     private final List<float[]> traceLogits;
     private final long tStart;
@@ -117,6 +119,15 @@ public final class Sequence {
         return id;
     }
 
+    /**
+     * Tells {@code listener} how many tokens there are each time one is chosen (the stop token too), after its text
+     * went to the text consumer and before its decode step runs: for a client that follows the answer token by token,
+     * whether a token completes any text or not (a piece of a character's bytes does not).
+     */
+    public void onToken(IntConsumer listener) {
+        this.tokens = listener;
+    }
+
     /** What ended this sequence in a step that failed (its method's decode hook, its text consumer), or null. */
     public RuntimeException failure() {
         return failure;
@@ -140,6 +151,7 @@ public final class Sequence {
             text.append(piece);
             if (out != null && !piece.isEmpty()) out.accept(piece);
         }
+        if (tokens != null) tokens.accept(g.count());
         // before the first decode step changes the cache (DP's compact store quantizes entries)
         if (prefix != null) {
             if (prefix.tokens() > 0) prefix.cache().put(prefix.key(), KvSnapshot.capture(g.cache(), prompt, prefix.tokens()));
