@@ -49,7 +49,8 @@ import java.util.concurrent.CompletableFuture;
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Load-test dycoke serve in this process: requests/s, TTFT, inter-token latency and aggregate decode tokens/s at each concurrency, "
-                + "a new video admitted while streams run, and a follow-up question's TTFT.")
+                + "a text-only question's TTFT against the library's prefill, a new video admitted while streams run, a follow-up question's TTFT, "
+                + "and each of the server's targets with its measured ratio. Tokens are counted by the usage in every chunk, text or not.")
 final class BenchServeCommand implements Callable<Integer> {
     static final String TEXT_QUESTION = "Write a short story about a red ball that rolls down a hill.";
     static final String[] VIDEO_QUESTIONS = {"What happens in this video?", "Describe the main object.", "What colour is the background?",
