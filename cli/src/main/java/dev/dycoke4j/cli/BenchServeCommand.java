@@ -1,17 +1,20 @@
 package dev.dycoke4j.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.parallel.Parallel;
 import dev.dycoke4j.pipeline.GenerationOptions;
+import dev.dycoke4j.pipeline.Stats;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VisionOptions;
 import dev.dycoke4j.server.Defaults;
 import dev.dycoke4j.server.MediaPolicy;
 import dev.dycoke4j.server.Server;
 import dev.dycoke4j.server.ServerConfig;
+import dev.dycoke4j.tokenizer.ChatTemplate;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -30,21 +33,24 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * {@code dycoke bench serve}: {@code dycoke serve} in this process on 127.0.0.1, on the benchmark checkpoint and clip
- * by default, driven by streaming clients at each concurrency with text-only and video questions. Per concurrency and
- * kind: requests per second, time to first token and the gap between pieces of text (inter-token latency) at p50 and
- * p99, and the aggregate decode rate (tokens after each answer's first, over the level's wall time). Then the
- * admission of a new video while text streams run (the streams' gaps from its arrival to its first token, p99 over
- * median), and a follow-up question's time to first token against the first question's about a video not seen before.
- * The video questions of the levels are about the same clip, so after the first its features and prompt prefix come
- * from the caches, as a server answering questions about a few videos sees it.
+ * by default, driven by streaming clients at each concurrency with text-only and video questions; the clients count
+ * tokens by the usage every chunk carries (vLLM's {@code continuous_usage_stats}), not pieces of text. Per concurrency
+ * and kind: requests per second, time to first token and the gap between tokens (inter-token latency) at p50 and p99,
+ * and the aggregate decode rate (tokens after each answer's first, over the level's wall time). Then the server's
+ * overhead (a text-only question's time to first token through it against the library's prefill of the same prompt,
+ * in this process), the admission of a new video while text streams run (the streams' gaps from its arrival to its
+ * first token, p99 over their median outside it), and a follow-up question's time to first token against the first
+ * question's about a video not seen before; last, each of the server's targets with its measured ratio. The video
+ * questions of the levels are about the same clip, so after the first its features and prompt prefix come from the
+ * caches, as a server answering questions about a few videos sees it.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Load-test dycoke serve in this process: requests/s, TTFT, inter-token latency and aggregate decode tokens/s at each concurrency, "
-                + "a new video admitted while streams run, and a follow-up question's TTFT.")
+                + "a text-only question's TTFT against the library's prefill, a new video admitted while streams run, a follow-up question's TTFT, "
+                + "and each of the server's targets with its measured ratio. Tokens are counted by the usage in every chunk, text or not.")
 final class BenchServeCommand implements Callable<Integer> {
     static final String TEXT_QUESTION = "Write a short story about a red ball that rolls down a hill.";
     static final String[] VIDEO_QUESTIONS = {"What happens in this video?", "Describe the main object.", "What colour is the background?",
@@ -80,6 +86,10 @@ final class BenchServeCommand implements Callable<Integer> {
             description = "Tokens of each of those streams: enough to outlast the new video's vision tower (default: ${DEFAULT-VALUE}).")
     int admitTokens;
 
+    @Option(names = "--overhead-runs", paramLabel = "N", defaultValue = "5",
+            description = "Text-only questions through the library and through the server, alternately, for the server's overhead (default: ${DEFAULT-VALUE}).")
+    int overheadRuns;
+
     @Option(names = "--chart", paramLabel = "FILE", description = "Write a PNG chart of the aggregate decode rate and TTFT against concurrency (.png is added when missing).")
     Path chart;
 
@@ -104,6 +114,7 @@ final class BenchServeCommand implements Callable<Integer> {
         if (admitFrames < 1) throw new UsageException("--admit-frames must be at least 1, got " + admitFrames);
         if (admitStreams < 1) throw new UsageException("--admit-streams must be at least 1, got " + admitStreams);
         if (admitTokens < 2) throw new UsageException("--admit-tokens must be at least 2, got " + admitTokens);
+        if (overheadRuns < 1) throw new UsageException("--overhead-runs must be at least 1, got " + overheadRuns);
         inputs.checkVideo();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Path m = inputs.model(), clip = inputs.video().toAbsolutePath();
@@ -136,6 +147,7 @@ final class BenchServeCommand implements Callable<Integer> {
                         levels.add(level(kind, c, client.run(bodies, c)));
                     }
                 }
+                root.set("server_overhead", overhead(qa, client));
                 qa.clearCaches(); // the engine is idle between levels: the admitted video and the follow-up's first question are new to it
                 root.set("admission", admission(client, url));
                 qa.clearCaches();
@@ -143,6 +155,7 @@ final class BenchServeCommand implements Callable<Integer> {
             }
         }
         speedUps(root);
+        root.set("targets", targets(root));
         if (chart != null) chart(root, chart);
         if (json) out.println(BenchReport.json(root));
         else table(root).forEach(out::println);
@@ -156,7 +169,7 @@ final class BenchServeCommand implements Callable<Integer> {
         n.put("kind", kind).put("concurrency", concurrency).put("requests", timings.size());
         List<ServeLoad.Timing> ok = timings.stream().filter(ServeLoad.Timing::ok).toList();
         n.put("completed", ok.size());
-        for (ServeLoad.Timing t : timings) if (!t.ok()) n.withArray("errors").add(t.error() == null ? "no text" : t.error());
+        for (ServeLoad.Timing t : timings) if (!t.ok()) n.withArray("errors").add(t.error() == null ? "no token" : t.error());
         if (ok.isEmpty()) return n;
         long start = ok.stream().mapToLong(ServeLoad.Timing::sent).min().orElseThrow(), end = ok.stream().mapToLong(ServeLoad.Timing::end).max().orElseThrow();
         double wall = (end - start) / 1e9;
@@ -167,29 +180,28 @@ final class BenchServeCommand implements Callable<Integer> {
             decodeTokens += Math.max(0, t.tokens() - 1);
         }
         n.put("seconds", wall).put("requests_per_s", ok.size() / wall).put("ttft_p50_s", percentile(ttft, 50)).put("ttft_p99_s", percentile(ttft, 99));
+        n.put("itl_gaps", gaps.size());
         if (!gaps.isEmpty()) n.put("itl_p50_s", percentile(gaps, 50)).put("itl_p99_s", percentile(gaps, 99));
         n.put("completion_tokens", ok.stream().mapToInt(ServeLoad.Timing::tokens).sum()).put("decode_tokens_per_s", decodeTokens / wall);
         return n;
     }
 
     /**
-     * {@code --admit-streams} text streams of {@code --admit-tokens} tokens run; once each has sent two pieces, a
+     * {@code --admit-streams} text streams of {@code --admit-tokens} tokens run; once each has had two tokens, a
      * question about a video not in the cache, at {@code --admit-frames} frames, arrives. The streams' gaps that end
-     * between its arrival and its first token are those it may stretch.
+     * after its arrival and start before its first token are those it may stretch; their p99 is set against the
+     * median of the streams' other gaps.
      */
     private ObjectNode admission(ServeLoad client, String url) throws Exception {
-        List<List<Long>> arrivals = new ArrayList<>();
         List<CompletableFuture<ServeLoad.Timing>> streams = new ArrayList<>();
         java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(admitStreams);
         for (int i = 0; i < admitStreams; i++) {
-            List<Long> mine = new CopyOnWriteArrayList<>();
-            arrivals.add(mine);
+            java.util.concurrent.atomic.AtomicInteger chunks = new java.util.concurrent.atomic.AtomicInteger();
             String body = client.body(TEXT_QUESTION, null, admitTokens, 0);
-            streams.add(CompletableFuture.supplyAsync(() -> client.send(body, t -> {
-                mine.add(t);
-                if (mine.size() == 2) started.countDown();
+            streams.add(CompletableFuture.supplyAsync(() -> client.send(body, a -> {
+                if (chunks.incrementAndGet() == 2) started.countDown();
             }), r -> Thread.ofVirtual().start(r)).whenComplete((t, e) -> {
-                if (mine.size() < 2) started.countDown(); // ended (or failed) before its second piece: waited for no longer
+                if (chunks.get() < 2) started.countDown(); // ended (or failed) before its second token: waited for no longer
             }));
         }
         ObjectNode n = new ObjectMapper().createObjectNode();
@@ -200,17 +212,49 @@ final class BenchServeCommand implements Callable<Integer> {
         for (var f : streams) done.add(f.get());
         n.put("completed", (admitted.ok() ? 1 : 0) + (int) done.stream().filter(ServeLoad.Timing::ok).count()).put("requests", admitStreams + 1);
         if (!admitted.ok()) return n.put("error", admitted.error());
-        long from = admitted.sent(), to = admitted.arrivals().getFirst();
+        long from = admitted.sent(), to = admitted.firstToken();
         List<Double> during = new ArrayList<>(), outside = new ArrayList<>();
-        for (List<Long> a : arrivals)
-            for (int i = 1; i < a.size(); i++) (a.get(i) > from && a.get(i - 1) < to ? during : outside).add((a.get(i) - a.get(i - 1)) / 1e9);
+        for (ServeLoad.Timing t : done)
+            for (ServeLoad.Gap g : t.intervals())
+                for (int k = 0; k < g.tokens(); k++) (g.to() > from && g.from() < to ? during : outside).add(g.seconds() / g.tokens());
         n.put("admitted_ttft_s", admitted.ttft()).put("gaps_during", during.size());
         if (!during.isEmpty()) {
             double median = percentile(during, 50), p99 = percentile(during, 99);
             n.put("itl_p50_s", median).put("itl_p99_s", p99).put("itl_p99_over_p50", p99 / median);
-        }
-        if (!outside.isEmpty()) n.put("itl_p50_before_after_s", percentile(outside, 50));
+            if (!outside.isEmpty()) {
+                double normal = percentile(outside, 50);
+                n.put("itl_p50_before_after_s", normal).put("itl_p99_during_over_p50_outside", p99 / normal);
+            }
+        } else if (!outside.isEmpty()) n.put("itl_p50_before_after_s", percentile(outside, 50));
         return n;
+    }
+
+    /**
+     * The server's overhead on a text-only question: the same prompt through the library in this process (its prefill,
+     * as {@code dycoke run} reports it, and its time to first token) and through the server, alternately, while the
+     * engine has nothing else to do; {@code --overhead-runs} of each after an untimed pair, medians.
+     */
+    private ObjectNode overhead(VideoQa qa, ServeLoad client) {
+        var messages = List.of(new ChatTemplate.Message("user", false, List.of(TEXT_QUESTION)));
+        GenerationOptions g = GenerationOptions.greedy(2);
+        GenerationOptions gen = new GenerationOptions(2, g.temperature(), g.topP(), g.seed(), true);
+        String body = client.body(TEXT_QUESTION, null, 2, 0);
+        List<Double> prefill = new ArrayList<>(), libraryTtft = new ArrayList<>(), serverTtft = new ArrayList<>();
+        ObjectNode n = new ObjectMapper().createObjectNode();
+        n.put("runs", overheadRuns);
+        for (int i = 0; i <= overheadRuns; i++) {
+            Stats st = qa.answerStage().startText(messages, gen, null).complete().stats(); // the engine thread is idle meanwhile
+            ServeLoad.Timing t = client.send(body, null);
+            if (!t.ok()) return n.put("error", t.error());
+            n.put("prompt_tokens", st.promptTokens());
+            if (i == 0) continue;
+            prefill.add(st.seconds().prefill());
+            libraryTtft.add(st.ttftSeconds());
+            serverTtft.add(t.ttft());
+        }
+        double p = percentile(prefill, 50), s = percentile(serverTtft, 50);
+        return n.put("library_prefill_s", p)
+                .put("library_ttft_s", percentile(libraryTtft, 50)).put("server_ttft_s", s).put("server_ttft_over_library_prefill", s / p);
     }
 
     /** A question about the clip at {@code --frames}, uncached, then a second one about it. */
@@ -236,6 +280,51 @@ final class BenchServeCommand implements Callable<Integer> {
         }
     }
 
+    /** A benchmark target of the server: what is measured, the goal, the ratio measured and whether it is met. */
+    private record Target(String what, String goal, double bound, boolean atLeast, JsonNode measured) {
+    }
+
+    /**
+     * The server's targets with their measured ratios: the aggregate decode rate of text streams at 4 and 8 clients
+     * over 1 client's, the running streams' p99 inter-token latency while a new video is admitted over their median,
+     * the first question's time to first token over a follow-up's, and a text-only question's time to first token
+     * through the server over the library's prefill. A ratio the run could not measure (a level not run) is null.
+     */
+    static ArrayNode targets(ObjectNode root) {
+        List<Target> ts = new ArrayList<>();
+        for (int c : new int[]{4, 8})
+            ts.add(new Target("aggregate decode tokens/s, " + c + " text streams over 1", c == 4 ? ">= 2.5x" : ">= 3.5x", c == 4 ? 2.5 : 3.5, true,
+                    decodeRatio(root, c)));
+        JsonNode a = root.path("admission");
+        ts.add(new Target("running streams' inter-token latency while a new " + a.path("frames").asInt() + "-frame video is admitted: p99 over their median",
+                "<= 3x", 3, false, a.path("itl_p99_during_over_p50_outside")));
+        ts.add(new Target("time to first token: first question about a video over a follow-up's", ">= 100x", 100, true,
+                root.path("follow_up").path("first_over_follow_up")));
+        ts.add(new Target("text-only time to first token through the server over the library's prefill of the same prompt", "<= 1.10x", 1.10, false,
+                root.path("server_overhead").path("server_ttft_over_library_prefill")));
+        ArrayNode out = new ObjectMapper().createArrayNode();
+        for (Target t : ts) {
+            ObjectNode n = out.addObject().put("target", t.what()).put("goal", t.goal());
+            if (t.measured().isNumber()) {
+                double m = t.measured().asDouble();
+                n.put("measured", m).put("met", t.atLeast() ? m >= t.bound() : m <= t.bound());
+            } else n.putNull("measured").putNull("met");
+        }
+        return out;
+    }
+
+    /** The text levels' aggregate decode rate at {@code clients} over 1 client's, or a missing node. */
+    private static JsonNode decodeRatio(ObjectNode root, int clients) {
+        double one = Double.NaN, at = Double.NaN;
+        for (JsonNode l : root.get("levels"))
+            if (l.get("kind").asText().equals("text") && l.has("decode_tokens_per_s")) {
+                if (l.get("concurrency").asInt() == 1) one = l.get("decode_tokens_per_s").asDouble();
+                if (l.get("concurrency").asInt() == clients) at = l.get("decode_tokens_per_s").asDouble();
+            }
+        return Double.isNaN(one) || Double.isNaN(at) ? com.fasterxml.jackson.databind.node.MissingNode.getInstance()
+                : com.fasterxml.jackson.databind.node.DoubleNode.valueOf(at / one);
+    }
+
     /** The nearest-rank {@code p}-th percentile of {@code values}. */
     static double percentile(List<Double> values, double p) {
         double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
@@ -255,11 +344,25 @@ final class BenchServeCommand implements Callable<Integer> {
         var a = root.get("admission");
         t.add("");
         t.add(String.format(Locale.ROOT, "A new %d-frame video admitted while %d streams run: their inter-token latency p50 %.1f ms, p99 %.1f ms (p99/p50 %.2f) "
-                        + "over %d gaps; its TTFT %.3f s", a.get("frames").asInt(), a.get("running_streams").asInt(), 1e3 * a.path("itl_p50_s").asDouble(),
-                1e3 * a.path("itl_p99_s").asDouble(), a.path("itl_p99_over_p50").asDouble(), a.path("gaps_during").asInt(), a.path("admitted_ttft_s").asDouble()));
+                        + "over %d gaps, against a median of %.1f ms outside it (p99 over it %.2f); its TTFT %.3f s", a.get("frames").asInt(),
+                a.get("running_streams").asInt(), 1e3 * a.path("itl_p50_s").asDouble(), 1e3 * a.path("itl_p99_s").asDouble(), a.path("itl_p99_over_p50").asDouble(),
+                a.path("gaps_during").asInt(), 1e3 * a.path("itl_p50_before_after_s").asDouble(), a.path("itl_p99_during_over_p50_outside").asDouble(),
+                a.path("admitted_ttft_s").asDouble()));
         var f = root.get("follow_up");
         t.add(String.format(Locale.ROOT, "Follow-up question: TTFT %.3f s against %.3f s for the first question (%.1fx)", f.path("follow_up_ttft_s").asDouble(),
                 f.path("first_ttft_s").asDouble(), f.path("first_over_follow_up").asDouble()));
+        var o = root.get("server_overhead");
+        t.add(String.format(Locale.ROOT, "Text-only question (%d prompt tokens): TTFT %.1f ms through the server against %.1f ms of prefill (%.1f ms to the first token) "
+                        + "through the library, medians of %d (%.2fx)", o.path("prompt_tokens").asInt(), 1e3 * o.path("server_ttft_s").asDouble(),
+                1e3 * o.path("library_prefill_s").asDouble(), 1e3 * o.path("library_ttft_s").asDouble(), o.path("runs").asInt(),
+                o.path("server_ttft_over_library_prefill").asDouble()));
+        t.add("");
+        t.add("| target | goal | measured | met |");
+        t.add("|---|---|---:|---|");
+        for (var x : root.get("targets"))
+            t.add(String.format(Locale.ROOT, "| %s | %s | %s | %s |", x.get("target").asText(), x.get("goal").asText(),
+                    x.get("measured").isNull() ? "not measured" : String.format(Locale.ROOT, "%.2fx", x.get("measured").asDouble()),
+                    x.get("met").isNull() ? "-" : x.get("met").asBoolean() ? "yes" : "no"));
         return t;
     }
 

@@ -13,7 +13,10 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code dycoke bench serve} on the oracle model with tiny settings: the JSON's shape, every request completed, the chart written. */
+/**
+ * {@code dycoke bench serve} on the oracle model with tiny settings: the JSON's shape, every request completed with its
+ * tokens counted and timed, the server's overhead and targets reported, the chart written; the table prints the targets.
+ */
 class BenchServeCommandTest {
     @TempDir
     Path tmp;
@@ -24,7 +27,7 @@ class BenchServeCommandTest {
         Path png = tmp.resolve("serve.png");
         Cli r = Cli.run("bench", "serve", "--model", o.resolve("tiny-llava-ov").toString(), "--video", o.resolve("golden/clip.mkv").toString(),
                 "--concurrency", "1,2", "--rounds", "1", "--max-tokens", "3", "--frames", "4", "--admit-frames", "8", "--admit-streams", "2",
-                "--admit-tokens", "24", "--json", "--chart", png.toString());
+                "--admit-tokens", "24", "--overhead-runs", "2", "--json", "--chart", png.toString());
         assertEquals(0, r.code(), r.err());
         JsonNode root = new ObjectMapper().readTree(r.out()); // stdout is the JSON alone
         assertEquals(3, root.get("max_batch").asInt(), "the most clients, or the admission's streams and video");
@@ -38,18 +41,48 @@ class BenchServeCommandTest {
             assertEquals(l.get("requests").asInt(), l.get("completed").asInt(), l.toString());
             assertEquals(l.get("concurrency").asInt(), l.get("requests").asInt(), "one round");
             for (String k : List.of("requests_per_s", "ttft_p50_s", "ttft_p99_s", "itl_p50_s", "itl_p99_s", "decode_tokens_per_s", "decode_speedup_vs_first_level"))
-                assertTrue(l.get(k).isNumber(), k + " in " + l);
+                assertTrue(l.get(k).isNumber() && l.get(k).asDouble() > 0, k + " in " + l);
+            assertTrue(l.get("ttft_p99_s").asDouble() >= l.get("ttft_p50_s").asDouble() && l.get("itl_p99_s").asDouble() >= l.get("itl_p50_s").asDouble(), l.toString());
             assertEquals(3 * l.get("requests").asInt(), l.get("completion_tokens").asInt(), "every answer ran to --max-tokens: " + l);
+            assertEquals(2 * l.get("requests").asInt(), l.get("itl_gaps").asInt(), "a gap between each two tokens of every answer: " + l);
+        }
+        JsonNode overhead = root.get("server_overhead");
+        assertEquals(2, overhead.get("runs").asInt());
+        for (String k : List.of("prompt_tokens", "library_prefill_s", "library_ttft_s", "server_ttft_s", "server_ttft_over_library_prefill"))
+            assertTrue(overhead.get(k).isNumber() && overhead.get(k).asDouble() > 0, k + " in " + overhead);
+        JsonNode targets = root.get("targets");
+        assertEquals(5, targets.size(), targets.toString());
+        for (int i = 0; i < 5; i++) {
+            JsonNode t = targets.get(i);
+            assertTrue(t.get("target").isTextual() && t.get("goal").isTextual(), t.toString());
+            // 4 and 8 text streams were not run here; the other ratios were measured
+            if (i < 2) assertTrue(t.get("measured").isNull() && t.get("met").isNull(), t.toString());
+            else assertTrue(t.get("measured").asDouble() > 0 && t.get("met").isBoolean(), t.toString());
         }
         JsonNode a = root.get("admission");
         assertEquals(3, a.get("requests").asInt());
         assertEquals(3, a.get("completed").asInt(), a.toString());
         assertEquals(8, a.get("frames").asInt());
         assertTrue(a.get("admitted_ttft_s").isNumber(), a.toString());
+        assertTrue(a.get("gaps_during").asInt() > 0 && a.get("itl_p99_during_over_p50_outside").asDouble() > 0, a.toString());
         JsonNode f = root.get("follow_up");
         assertEquals(2, f.get("completed").asInt(), f.toString());
         for (String k : List.of("first_ttft_s", "follow_up_ttft_s", "first_over_follow_up")) assertTrue(f.get(k).isNumber(), k + " in " + f);
         assertTrue(Files.size(png) > 0, "the chart is written");
+    }
+
+    @Test
+    void theTablePrintsEachTargetWithItsRatio() {
+        var o = Oracle.root();
+        Cli r = Cli.run("bench", "serve", "--model", o.resolve("tiny-llava-ov").toString(), "--video", o.resolve("golden/clip.mkv").toString(),
+                "--concurrency", "1,4", "--rounds", "1", "--max-tokens", "3", "--frames", "4", "--admit-frames", "4", "--admit-streams", "1",
+                "--admit-tokens", "16", "--overhead-runs", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("| target | goal | measured | met |"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("| aggregate decode tokens/s, 4 text streams over 1 | >= 2.5x | ") && l.matches(".*\\| \\d+\\.\\d\\dx \\| (yes|no) \\|")),
+                r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("| aggregate decode tokens/s, 8 text streams over 1 | >= 3.5x | not measured | - |")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("| text-only time to first token through the server over the library's prefill")), r.out());
     }
 
     @Test

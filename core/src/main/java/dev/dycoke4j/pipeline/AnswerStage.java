@@ -11,6 +11,7 @@ import dev.dycoke4j.llm.Sampler;
 import dev.dycoke4j.tokenizer.ChatTemplate;
 import dev.dycoke4j.tokenizer.Tokenizer;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -135,7 +136,7 @@ public final class AnswerStage {
         MethodHooks hooks = MethodHooks.forRequest(model, CompressionMethods.none(), 0, 0, 0, maxNew);
         Generator g = new Generator(model.decoder(), model.newCache(prompt.length + maxNew), model.inputsEmbeds(prompt, null), prompt.length,
                 new Sampler(opts.temperature(), opts.topP(), opts.seed()), maxNew, opts.ignoreStop() ? Set.of() : stopIds, null, null);
-        return new Sequence(this, null, prompt, g, hooks, 0, null, out, null, tStart, 0);
+        return new Sequence(this, null, prompt, g, hooks, null, 0, null, out, null, tStart, 0);
     }
 
     /** The sequence of {@code prompt}; {@code prefixIds} (null: none) is the part of it the prefix cache may serve. */
@@ -169,9 +170,10 @@ public final class AnswerStage {
             }
         }
         double restore = (System.nanoTime() - tRestore) / 1e9;
+        IsolatedHook decodeHook = IsolatedHook.around(hooks.decodeHook());
         Generator g = new Generator(model.decoder(), cache, x, prompt.length - reused, new Sampler(opts.temperature(), opts.topP(), opts.seed()),
-                maxNew, opts.ignoreStop() ? Set.of() : stopIds, hooks.decodeHook(), hooks.prefillHook());
-        return new Sequence(this, video, prompt, g, hooks, reused, prefix, out, trace, tStart, restore);
+                maxNew, opts.ignoreStop() ? Set.of() : stopIds, decodeHook, hooks.prefillHook());
+        return new Sequence(this, video, prompt, g, hooks, decodeHook, reused, prefix, out, trace, tStart, restore);
     }
 
     /**
@@ -181,14 +183,27 @@ public final class AnswerStage {
      * its own KV cache and its method's state (DyCoke's DP) stay each sequence's own. A batch of one is
      * {@link Sequence#step}.
      *
+     * <p>A sequence whose part of the step fails (its method's decode hook, its text consumer, the prefix cache it
+     * fills) ends with that failure ({@link Sequence#failure}, and it is done); the others finish the step and go on as
+     * they would have without it (a hook that failed mid-step leaves its row in the batch to the step's end, attending
+     * to its whole cache, and is dropped after). A failure of the model's own step (every row) is still thrown.
+     *
      * @throws IllegalArgumentException when a sequence was started by another stage
      */
     public void step(List<Sequence> sequences) {
         for (Sequence s : sequences)
             if (s.stage() != this) throw new IllegalArgumentException("a sequence started by another answer stage");
         List<Sequence> running = sequences.stream().filter(s -> s.prefillDone() && !s.done()).toList();
-        for (Sequence s : running) s.choose(-1);
-        Sequence.feed(running);
+        List<Sequence> chosen = new ArrayList<>(running.size());
+        for (Sequence s : running) {
+            try {
+                s.choose(-1);
+                chosen.add(s);
+            } catch (RuntimeException e) {
+                s.fail(e);
+            }
+        }
+        Sequence.feed(chosen);
     }
 
     private int firstVideoPosition(int[] prompt) {

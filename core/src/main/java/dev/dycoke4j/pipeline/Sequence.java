@@ -11,12 +11,14 @@ import dev.dycoke4j.tokenizer.StreamDecoder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /**
  * One answer being generated, from {@link AnswerStage#start}: it owns its KV cache, sampler, the method's in-LLM
  * state (DyCoke's DP, FastV), its stream decoder, text, tokens and what they cost. {@link #prefill} advances the
  * prompt a chunk at a time (a chunked prefill gives the one-shot prefill's tokens); {@link #step} then decodes one
- * token at a time until {@link #done}; {@link #answer} is the result. Not thread-safe.
+ * token at a time until {@link #done}; {@link #answer} is the result. A sequence whose step fails inside a batch
+ * ({@link AnswerStage#step}) ends there, {@link #failure} saying why, and the batch goes on without it. Not thread-safe.
  */
 public final class Sequence {
     /** Where a prefix snapshot goes once the prompt is prefilled: {@code tokens} positions under {@code key}. */
@@ -29,25 +31,30 @@ public final class Sequence {
     private final int[] prompt;
     private final Generator g;
     private final MethodHooks hooks;
+    /** The method's decode hook as the generator runs it, its failure kept (null: no hook). */
+    private final IsolatedHook decodeHook;
     private final int reused;
     private Prefix prefix;
     private final StreamDecoder sd;
     private final StringBuilder text = new StringBuilder();
     private final Consumer<String> out;
+    private IntConsumer tokens;
     private final Trace trace;
     private final List<float[]> traceLogits;
     private final long tStart;
     private long firstToken, prefillNanos, decodeNanos;
     private final double restore;
     private Answer answer;
+    private RuntimeException failure;
 
-    Sequence(AnswerStage stage, CompressedVideo video, int[] prompt, Generator g, MethodHooks hooks, int reused, Prefix prefix,
-             Consumer<String> out, Trace trace, long tStart, double restore) {
+    Sequence(AnswerStage stage, CompressedVideo video, int[] prompt, Generator g, MethodHooks hooks, IsolatedHook decodeHook, int reused,
+             Prefix prefix, Consumer<String> out, Trace trace, long tStart, double restore) {
         this.stage = stage;
         this.video = video;
         this.prompt = prompt;
         this.g = g;
         this.hooks = hooks;
+        this.decodeHook = decodeHook;
         this.reused = reused;
         this.prefix = prefix;
         this.sd = stage.tokenizer().streamDecoder();
@@ -92,10 +99,14 @@ public final class Sequence {
         return prompt.clone();
     }
 
-    /** Samples the next token, streams its text, and runs it through the model (unless that ends the answer); returns it. */
+    /**
+     * Samples the next token, streams its text, and runs it through the model (unless that ends the answer); returns it.
+     * What the method's decode hook throws is thrown here (and the sequence has {@link #failure}).
+     */
     public int step() {
         int id = choose(-1);
         feed();
+        if (failure != null) throw failure;
         return id;
     }
 
@@ -104,12 +115,33 @@ public final class Sequence {
         if (token < 0) throw new IllegalArgumentException("token id " + token + " is negative");
         int id = choose(token);
         feed();
+        if (failure != null) throw failure;
         return id;
+    }
+
+    /**
+     * Tells {@code listener} how many tokens there are each time one is chosen (the stop token too), after its text
+     * went to the text consumer and before its decode step runs: for a client that follows the answer token by token,
+     * whether a token completes any text or not (a piece of a character's bytes does not).
+     */
+    public void onToken(IntConsumer listener) {
+        this.tokens = listener;
+    }
+
+    /** What ended this sequence in a step that failed (its method's decode hook, its text consumer), or null. */
+    public RuntimeException failure() {
+        return failure;
+    }
+
+    /** Ends this sequence with {@code e}: it is {@link #done} and has no answer. */
+    void fail(RuntimeException e) {
+        if (failure == null) failure = e;
     }
 
     /** Chooses the next token ({@code forced}, or sampled when negative) and streams its text. */
     int choose(int forced) {
         if (!g.prefillDone()) throw new IllegalStateException("the prompt is not prefilled yet");
+        if (failure != null) throw new IllegalStateException("the sequence failed: " + failure, failure);
         long t0 = System.nanoTime();
         if (traceLogits != null && g.count() > 0) traceLogits.add(g.logits().clone());
         int id = forced >= 0 ? g.choose(forced) : g.choose();
@@ -119,6 +151,7 @@ public final class Sequence {
             text.append(piece);
             if (out != null && !piece.isEmpty()) out.accept(piece);
         }
+        if (tokens != null) tokens.accept(g.count());
         // before the first decode step changes the cache (DP's compact store quantizes entries)
         if (prefix != null) {
             if (prefix.tokens() > 0) prefix.cache().put(prefix.key(), KvSnapshot.capture(g.cache(), prompt, prefix.tokens()));
@@ -135,19 +168,23 @@ public final class Sequence {
 
     /**
      * Runs the tokens the sequences chose last through the model as one batch ({@link Generator#feed(List)}); each
-     * sequence run counts the whole step in its decode time, the time its token took. Those done need no step.
+     * sequence run counts the whole step in its decode time, the time its token took. Those done need no step. A
+     * sequence whose decode hook failed during the step is marked {@link #failure} after it.
      */
     static void feed(List<Sequence> batch) {
         List<Sequence> run = batch.stream().filter(s -> !s.done()).toList();
         long t0 = System.nanoTime();
         Generator.feed(run.stream().map(s -> s.g).toList());
         long took = System.nanoTime() - t0;
-        for (Sequence s : run) s.decodeNanos += took;
+        for (Sequence s : run) {
+            s.decodeNanos += took;
+            if (s.decodeHook != null && s.decodeHook.failure() != null) s.fail(s.decodeHook.failure());
+        }
     }
 
-    /** Whether the answer is complete: a stop token, the token limit, or a full context. */
+    /** Whether the sequence is over: its answer is complete (a stop token, the token limit, or a full context), or it failed. */
     public boolean done() {
-        return g.done();
+        return failure != null || g.done();
     }
 
     /** The next token's logits {@code [vocab]} (those of the last token once done), a copy. */
@@ -181,8 +218,13 @@ public final class Sequence {
         return answer();
     }
 
-    /** The answer, once {@link #done}: text, tokens and what they cost. */
+    /**
+     * The answer, once {@link #done}: text, tokens and what they cost.
+     *
+     * @throws IllegalStateException when the sequence failed ({@link #failure} is the cause)
+     */
     public Answer answer() {
+        if (failure != null) throw new IllegalStateException("the sequence failed: " + failure, failure);
         if (!done()) throw new IllegalStateException("the answer is not complete: " + g.count() + " tokens so far");
         if (answer != null) return answer;
         String rest = sd.flush();

@@ -69,9 +69,10 @@ final class AnswerWriter {
     }
 
     /**
-     * Server-Sent Events: {@code data: {chunk}} lines and {@code data: [DONE]}. The status is sent with the first
-     * piece of text, so a request that fails before (a video that can't be decoded) still gets its error status; a
-     * client that goes away is cancelled at the next write.
+     * Server-Sent Events: {@code data: {chunk}} lines and {@code data: [DONE]}, a chunk per token as vLLM sends them
+     * (its text may be empty: a piece of a character's bytes). The status is sent with the first token, so a request
+     * that fails before (a video that can't be decoded) still gets its error status; a client that goes away is
+     * cancelled at the next write. With {@code continuous_usage_stats} every chunk carries the running usage.
      */
     void stream(Context ctx, Job job) throws InterruptedException {
         ChatRequest r = job.request;
@@ -86,12 +87,19 @@ final class AnswerWriter {
         ctx.res().setHeader("Cache-Control", "no-cache");
         ctx.res().setHeader("X-Accel-Buffering", "no");
         long created = now();
+        boolean running = r.continuousUsage();
         try {
             OutputStream out = ctx.res().getOutputStream();
-            event(out, ChatJson.chunk(job.id, created, model, "", true, r.includeUsage()));
+            int prompt = switch (e) {
+                case Job.Piece p -> p.promptTokens();
+                case Job.Done d -> d.result().promptTokens();
+                case Job.Failed f -> 0;
+            };
+            event(out, ChatJson.chunk(job.id, created, model, "", true, r.includeUsage(), running ? ChatJson.usage(prompt, 0) : null));
             while (true) {
                 switch (e) {
-                    case Job.Piece p -> event(out, ChatJson.chunk(job.id, created, model, p.text(), false, r.includeUsage()));
+                    case Job.Piece p -> event(out, ChatJson.chunk(job.id, created, model, p.text(), false, r.includeUsage(),
+                            running ? ChatJson.usage(p.promptTokens(), p.completionTokens()) : null));
                     case Job.Failed f -> {
                         job.media.close();
                         // the status is out already: the error goes in the stream, as OpenAI's does
@@ -101,7 +109,8 @@ final class AnswerWriter {
                     }
                     case Job.Done d -> {
                         job.media.close();
-                        event(out, ChatJson.finish(job.id, created, model, d.result().finishReason(), r.includeUsage()));
+                        event(out, ChatJson.finish(job.id, created, model, d.result().finishReason(), r.includeUsage(),
+                                running ? ChatJson.usage(d.result()) : null));
                         if (r.includeUsage()) {
                             ObjectNode usage = ChatJson.usageChunk(job.id, created, model, d.result());
                             job.trace.addTo(usage);

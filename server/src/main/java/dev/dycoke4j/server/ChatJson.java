@@ -27,8 +27,12 @@ final class ChatJson {
         return root;
     }
 
-    /** A chunk carrying {@code delta}'s text; the first one also says the role. */
-    static ObjectNode chunk(String id, long created, String model, String text, boolean first, boolean withUsage) {
+    /**
+     * A chunk carrying {@code delta}'s text (empty for a token that completes no text); the first one also says the role.
+     * {@code usage} (null: none) is the running count of vLLM's {@code continuous_usage_stats}; without it the chunk
+     * has {@code "usage": null} when {@code withUsage}, as OpenAI's do.
+     */
+    static ObjectNode chunk(String id, long created, String model, String text, boolean first, boolean withUsage, ObjectNode usage) {
         ObjectNode root = head(id, "chat.completion.chunk", created, model);
         ObjectNode choice = root.putArray("choices").addObject();
         choice.put("index", 0);
@@ -37,20 +41,25 @@ final class ChatJson {
         delta.put("content", text);
         choice.putNull("logprobs");
         choice.putNull("finish_reason");
-        if (withUsage) root.putNull("usage");
+        usage(root, withUsage, usage);
         return root;
     }
 
-    /** The chunk that ends the choice: an empty delta and the finish reason. */
-    static ObjectNode finish(String id, long created, String model, String reason, boolean withUsage) {
+    /** The chunk that ends the choice: an empty delta and the finish reason; {@code usage} as in {@link #chunk}. */
+    static ObjectNode finish(String id, long created, String model, String reason, boolean withUsage, ObjectNode usage) {
         ObjectNode root = head(id, "chat.completion.chunk", created, model);
         ObjectNode choice = root.putArray("choices").addObject();
         choice.put("index", 0);
         choice.putObject("delta");
         choice.putNull("logprobs");
         choice.put("finish_reason", reason);
-        if (withUsage) root.putNull("usage");
+        usage(root, withUsage, usage);
         return root;
+    }
+
+    private static void usage(ObjectNode root, boolean withUsage, ObjectNode usage) {
+        if (usage != null) root.set("usage", usage);
+        else if (withUsage) root.putNull("usage");
     }
 
     /** The last chunk when usage was asked for: no choices, the usage and the run's figures. */
@@ -64,10 +73,14 @@ final class ChatJson {
 
     /** Prompt tokens counted after compression; completion tokens as generated, the stop token included. */
     static ObjectNode usage(Job.Result r) {
+        return usage(r.promptTokens(), r.completionTokens());
+    }
+
+    static ObjectNode usage(int promptTokens, int completionTokens) {
         ObjectNode u = F.objectNode();
-        u.put("prompt_tokens", r.promptTokens());
-        u.put("completion_tokens", r.completionTokens());
-        u.put("total_tokens", r.promptTokens() + r.completionTokens());
+        u.put("prompt_tokens", promptTokens);
+        u.put("completion_tokens", completionTokens);
+        u.put("total_tokens", promptTokens + completionTokens);
         return u;
     }
 

@@ -27,13 +27,17 @@ import java.util.Set;
  * @param videoParam the field that holds the video URL, for the errors about it
  * @param vision     the frames asked for, in the server's vision batch
  * @param stop       strings that end the answer where they appear (not included)
+ * @param continuousUsage whether every chunk of the stream carries the running usage (vLLM's
+ *                   {@code stream_options.continuous_usage_stats}; it takes {@code include_usage} on unless that is false,
+ *                   and has no effect when it is, as in vLLM)
  */
 record ChatRequest(String model, List<ChatTemplate.Message> messages, String question, String videoUrl, String videoParam, GenerationOptions generation, VisionOptions vision,
-                   CompressionMethod compression, boolean stream, boolean includeUsage, List<String> stop) {
+                   CompressionMethod compression, boolean stream, boolean includeUsage, boolean continuousUsage, List<String> stop) {
     private static final Set<String> TOP_LEVEL = Set.of("model", "messages", "max_tokens", "max_completion_tokens", "temperature",
             "top_p", "seed", "stop", "stream", "stream_options", "n", "tools", "tool_choice", "functions", "function_call", "user",
             "dycoke", "frequency_penalty", "presence_penalty", "logprobs", "top_logprobs", "response_format", "parallel_tool_calls",
             "metadata", "store", "modalities", "service_tier", "logit_bias", "ignore_eos");
+    private static final Set<String> STREAM_OPTIONS = Set.of("include_usage", "continuous_usage_stats");
     private static final Set<String> KNOWN_ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
 
     static ChatRequest parse(JsonNode body, ServerConfig config) {
@@ -76,21 +80,24 @@ record ChatRequest(String model, List<ChatTemplate.Message> messages, String que
         GenerationOptions gen = new GenerationOptions(maxTokens, temperature, topP, seed, ignoreEos);
 
         boolean stream = body.hasNonNull("stream") && bool(body, "stream");
-        boolean includeUsage = false;
+        boolean includeUsage = false, continuousUsage = false;
         JsonNode so = body.get("stream_options");
         if (so != null && !so.isNull()) {
             if (!stream) throw ApiError.invalid("stream_options", "stream_options needs stream: true");
             if (!so.isObject()) throw ApiError.invalid("stream_options", "stream_options must be an object");
             for (Iterator<String> it = so.fieldNames(); it.hasNext(); ) {
                 String f = it.next();
-                if (!f.equals("include_usage")) throw ApiError.invalid("stream_options." + f, "stream_options." + f + " is not supported");
+                if (!STREAM_OPTIONS.contains(f)) throw ApiError.invalid("stream_options." + f, "stream_options." + f + " is not supported");
             }
-            includeUsage = so.hasNonNull("include_usage") && bool(so, "include_usage");
+            // vLLM's extension: usage in every chunk; include_usage defaults to true beside it, as vLLM's does
+            continuousUsage = so.hasNonNull("continuous_usage_stats") && bool(so, "continuous_usage_stats", "stream_options.continuous_usage_stats");
+            includeUsage = so.hasNonNull("include_usage") ? bool(so, "include_usage") : continuousUsage;
+            continuousUsage &= includeUsage;
         }
         List<String> stop = stop(body.get("stop"));
 
         Engine e = engine(body.get("dycoke"), config);
-        return new ChatRequest(model, prompt.messages, prompt.question, prompt.url, prompt.urlParam, gen, d.vision().withFrames(e.frames), e.compression, stream, includeUsage, stop);
+        return new ChatRequest(model, prompt.messages, prompt.question, prompt.url, prompt.urlParam, gen, d.vision().withFrames(e.frames), e.compression, stream, includeUsage, continuousUsage, stop);
     }
 
     private record Prompt(List<ChatTemplate.Message> messages, String question, String url, String urlParam) {
@@ -234,7 +241,12 @@ record ChatRequest(String model, List<ChatTemplate.Message> messages, String que
     }
 
     private static boolean bool(JsonNode body, String f) {
-        if (!body.get(f).isBoolean()) throw ApiError.invalid(f, f + " must be true or false");
-        return body.get(f).asBoolean();
+        return bool(body, f, f);
+    }
+
+    /** Field {@code f} of {@code node}, named {@code param} in the error. */
+    private static boolean bool(JsonNode node, String f, String param) {
+        if (!node.get(f).isBoolean()) throw ApiError.invalid(param, param + " must be true or false");
+        return node.get(f).asBoolean();
     }
 }

@@ -17,8 +17,14 @@ final class Job {
     sealed interface Event {
     }
 
-    /** Answer text that may be sent now. */
-    record Piece(String text) implements Event {
+    /**
+     * A token was chosen: the answer text that may be sent now (empty while a character's bytes are incomplete, or a stop
+     * string may be starting), and the tokens so far.
+     *
+     * @param promptTokens     prompt tokens after compression
+     * @param completionTokens tokens generated so far, the stop token included
+     */
+    record Piece(String text, int promptTokens, int completionTokens) implements Event {
     }
 
     /** The answer is complete. */
@@ -55,6 +61,9 @@ final class Job {
     VisionEncoding encoding;
     Sequence sequence;
     StopFilter filter;
+    /** Text the stop filter let through since the last {@link Piece}. */
+    final StringBuilder pending = new StringBuilder();
+    int promptTokens;
     long firstToken, lastToken;
     int visualKept = -1, frames = -1;
 
@@ -65,6 +74,12 @@ final class Job {
         this.media = media;
         this.arrived = arrived;
         this.filter = new StopFilter(request.stop());
+    }
+
+    /** A {@link Piece} of the pending text at {@code completionTokens} tokens. */
+    void piece(int completionTokens) {
+        events.add(new Piece(pending.toString(), promptTokens, completionTokens));
+        pending.setLength(0);
     }
 
     /** Stops the video's encoding, if one is under way (its background threads with it). */

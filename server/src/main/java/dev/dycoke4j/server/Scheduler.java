@@ -24,9 +24,10 @@ import java.util.function.Consumer;
  * (first come, first served) up to the batch size, gives the oldest admitted request that is not yet decoding one unit
  * of work (one batch of its video's frames through the vision tower, or one chunk of its prefill: a new video delays
  * the running streams by one unit per token, not by its whole vision tower), then runs one decode step for every
- * sequence that is decoding and hands their text to the waiting HTTP threads. A cancelled request is dropped at the
- * top of the next turn, its sequence and KV cache with it. The vision-feature and prefix caches are the
- * {@link VideoQa}'s, shared by every request.
+ * sequence that is decoding, handing each waiting HTTP thread its token (and the text it completes) as the token is
+ * chosen, before the step's model run. A sequence whose part of the step fails ends alone with a 500; the others go
+ * on. A cancelled request is dropped at the top of the next turn, its sequence and KV cache with it. The
+ * vision-feature and prefix caches are the {@link VideoQa}'s, shared by every request.
  */
 final class Scheduler implements AutoCloseable {
     private final VideoQa qa;
@@ -167,14 +168,11 @@ final class Scheduler implements AutoCloseable {
      */
     private void start(Job j) {
         ChatRequest r = j.request;
-        Consumer<String> out = piece -> {
-            String text = j.filter.push(piece);
-            if (!text.isEmpty()) j.events.add(new Job.Piece(text));
-        };
+        Consumer<String> out = piece -> j.pending.append(j.filter.push(piece));
         if (r.videoUrl() == null) {
             j.frames = 0;
             j.visualKept = 0;
-            j.sequence = qa.answerStage().startText(r.messages(), r.generation(), out);
+            started(j, qa.answerStage().startText(r.messages(), r.generation(), out));
             return;
         }
         var comp = r.compression();
@@ -188,7 +186,14 @@ final class Scheduler implements AutoCloseable {
         CompressedVideo c = j.trace.watch(qa.compressStage().apply(encoded, comp));
         j.frames = c.frames();
         j.visualKept = c.kept().count();
-        j.sequence = qa.answerStage().start(c, r.messages(), r.generation(), out);
+        started(j, qa.answerStage().start(c, r.messages(), r.generation(), out));
+    }
+
+    /** {@code s} answers {@code j}: every token it chooses is a {@link Job.Piece}, text or not. */
+    private static void started(Job j, Sequence s) {
+        j.sequence = s;
+        j.promptTokens = s.prompt().length;
+        s.onToken(j::piece);
     }
 
     /** One decode step for every sequence that is prefilled, then the answers that are complete. */
@@ -214,6 +219,15 @@ final class Scheduler implements AutoCloseable {
             }
             metrics.batch(seqs.size());
             long now = System.nanoTime();
+            for (Iterator<Job> it = ready.iterator(); it.hasNext(); ) {
+                Job j = it.next();
+                RuntimeException failure = j.sequence.failure();
+                if (failure == null) continue;
+                it.remove();
+                running.remove(j);
+                log.accept("request " + j.id + " failed in a decode step: " + failure);
+                fail(j, ApiError.internal());
+            }
             for (Job j : ready) {
                 if (j.firstToken == 0) {
                     j.firstToken = now;
@@ -238,11 +252,9 @@ final class Scheduler implements AutoCloseable {
         Job.Result result;
         if (s.done()) {
             Answer a = s.answer(); // hands the stream decoder's last text to the filter
-            if (!j.filter.stopped()) {
-                String rest = j.filter.flush();
-                if (!rest.isEmpty()) j.events.add(new Job.Piece(rest));
-            }
+            if (!j.filter.stopped()) j.pending.append(j.filter.flush());
             int[] ids = a.tokenIds();
+            if (!j.pending.isEmpty()) j.piece(ids.length);
             boolean stopToken = ids.length > 0 && qa.answerStage().stopIds().contains(ids[ids.length - 1]);
             String reason = stopToken || j.filter.stopped() ? "stop" : "length";
             result = new Job.Result(j.filter.text(), reason, a.stats().promptTokens(), ids.length, a.stats(), ids);

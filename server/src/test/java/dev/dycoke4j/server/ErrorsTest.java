@@ -63,6 +63,8 @@ class ErrorsTest {
         cases.put(Map.of("top_p", 0), "top_p");
         cases.put(Map.of("max_tokens", 0), "max_tokens");
         cases.put(Map.of("stream_options", Map.of("include_usage", true)), "stream_options");
+        cases.put(Map.of("stream", true, "stream_options", Map.of("continuous_usage_stats", "yes")), "stream_options.continuous_usage_stats");
+        cases.put(Map.of("stream", true, "stream_options", Map.of("usage_every_chunk", true)), "stream_options.usage_every_chunk");
         cases.put(Map.of("best_of", 3), "best_of");
         cases.put(Map.of("dycoke", Map.of("foo", 1)), "dycoke.foo");
         cases.put(Map.of("dycoke", Map.of("compress", "dycoke", "fastv_k", 2)), "dycoke.fastv_k");

@@ -3,6 +3,13 @@ package dev.dycoke4j.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dycoke4j.cache.Codec;
 import dev.dycoke4j.cache.TieredCache;
+import dev.dycoke4j.compress.CompressionMethod;
+import dev.dycoke4j.compress.CompressionMethods;
+import dev.dycoke4j.compress.DecodePruning;
+import dev.dycoke4j.compress.ForwardingMethod;
+import dev.dycoke4j.compress.RequestShape;
+import dev.dycoke4j.pipeline.Answer;
+import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.VideoQa;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,18 +20,23 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Failures inside the engine are a 500 in OpenAI's shape, with nothing of their text sent, and the server goes on;
- * a client that leaves while its whole (non-streamed) answer is being computed is cancelled and its sequence freed.
+ * Failures inside the engine are a 500 in OpenAI's shape, with nothing of their text sent, and the server goes on; a
+ * method's decode hook that fails in one request of a batched decode step fails that request alone; a client that
+ * leaves while its whole (non-streamed) answer is being computed is cancelled and its sequence freed.
  */
 @Timeout(120)
 class FailuresTest {
@@ -61,6 +73,41 @@ class FailuresTest {
         });
     }
 
+    /** DyCoke (as the oracle's 3 layers take it), whose decode hook throws once {@code armed} is set. */
+    record Failing(CompressionMethod base, AtomicBoolean armed) implements ForwardingMethod {
+        @Override
+        public DecodePruning decode(RequestShape request) {
+            DecodePruning h = base.decode(request);
+            return new DecodePruning() {
+                @Override
+                public int probeLayer() {
+                    return h.probeLayer();
+                }
+
+                @Override
+                public int[] select(float[] probs, int len) {
+                    if (armed.get()) throw new IllegalStateException(SECRET);
+                    return h.select(probs, len);
+                }
+
+                @Override
+                public double attendedMean() {
+                    return h.attendedMean();
+                }
+
+                @Override
+                public int layer() {
+                    return h.layer();
+                }
+
+                @Override
+                public int attendedAtSelection() {
+                    return h.attendedAtSelection();
+                }
+            };
+        }
+    }
+
     static void assertInternal(java.net.http.HttpResponse<String> r) throws Exception {
         assertEquals(500, r.statusCode(), r.body());
         JsonNode e = Fixture.json(r).get("error");
@@ -92,6 +139,63 @@ class FailuresTest {
         } finally {
             qa.visionStage().cache(vision);
             qa.answerStage().cache(prefix);
+        }
+    }
+
+    @Test
+    void aHookThatFailsInOneRequestOfABatchedStepFailsItAloneAndTheOthersGetTheirAnswers() throws Exception {
+        CompressionMethod dycoke = CompressionMethods.parse("dycoke", Map.of("dp_l", "2"));
+        AtomicBoolean armed = new AtomicBoolean();
+        ServerConfig c = Fixture.config();
+        // the server's default method fails; a request that names its options gets the real one
+        ServerConfig config = new ServerConfig(c.host(), 0, c.modelName(), null, c.media(), c.maxFrames(), c.maxQueue(), c.maxBatch(), c.prefillChunk(),
+                new Defaults(c.defaults().generation(), c.defaults().vision(), new Failing(dycoke, armed)));
+        String url = Fixture.fileUrl(Fixture.CLIP);
+        String[] questions = {"What happens?", "Describe the clip.", "What moves?"};
+        int tokens = 40;
+        GenerationOptions g = GenerationOptions.greedy(tokens);
+        GenerationOptions gen = new GenerationOptions(tokens, g.temperature(), g.topP(), g.seed(), true);
+        try (var s = Fixture.start(qa, config)) {
+            List<String> threeAtOnce = new CopyOnWriteArrayList<>();
+            s.server().turns(t -> {
+                if (t.startsWith("decode ") && t.split(" ").length == 4 && armed.compareAndSet(false, true)) threeAtOnce.add(t);
+            });
+            s.server().hold(true);
+            List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                Map<String, Object> extra = new java.util.HashMap<>(Map.of("ignore_eos", true));
+                if (i != 1) extra.put("dycoke", Map.of("dp_l", 2)); // the real DyCoke; the second takes the failing default
+                String body = Fixture.chat(url, questions[i], tokens, extra).toString();
+                answers.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return Fixture.post(s.url("/v1/chat/completions"), body);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, r -> Thread.ofVirtual().start(r)));
+                int queued = i + 1;
+                SchedulerTest.await(() -> Fixture.metric(s.server().metricsText(), "dycoke_queue_depth") == queued, "request " + queued + " queued");
+            }
+            s.server().hold(false);
+            List<HttpResponse<String>> got = new ArrayList<>();
+            for (var a : answers) got.add(a.get());
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> r = got.get(i);
+                if (i == 1) {
+                    assertInternal(r);
+                    continue;
+                }
+                assertEquals(200, r.statusCode(), r.body());
+                Answer want = Fixture.library(qa, Fixture.CLIP, 8, questions[i], gen, dycoke);
+                assertEquals(Fixture.ids(want.tokenIds()), Fixture.json(r).get("dycoke").get("token_ids"), "request " + i + ": the library's answer");
+                assertEquals(want.text(), Fixture.json(r).get("choices").get(0).get("message").get("content").asText());
+            }
+            assertEquals(1, threeAtOnce.size(), "the hook failed in a step of the three: " + threeAtOnce);
+            String m = s.server().metricsText();
+            assertEquals(1.0, Fixture.metric(m, "dycoke_requests_total{status=\"500\"}"), m);
+            assertEquals(2.0, Fixture.metric(m, "dycoke_requests_total{status=\"200\"}"), m);
+            SchedulerTest.await(() -> Fixture.metric(s.server().metricsText(), "dycoke_running_sequences") == 0, "nothing left running");
+            assertTrue(s.log().stream().anyMatch(l -> l.contains(SECRET)), "the failure is logged: " + s.log());
         }
     }
 
