@@ -48,22 +48,39 @@ public record AtBudget(MethodSpec spec, Map<String, String> options, BudgetKind 
     @Override
     public CompressionMethod resolve(VisualTokens pooled, FastVid.FrameSignals signals, ModelCost cost) {
         int n = pooled.count();
-        double none = BudgetMeasure.of(kind, new NoneMethod(), pooled, signals, cost);
-        int lo = smallestRunnable(n, pooled, signals);
-        if (lo < 0) throw new InvalidOptionException("ratio", "no ratio of " + name() + " runs on this video");
-        double least = BudgetMeasure.of(kind, at(lo, n), pooled, signals, cost) / none, most = BudgetMeasure.of(kind, at(n, n), pooled, signals, cost) / none;
+        Reach reach = reach(pooled, signals, cost);
         double goal = target * (1 + 1e-9);
-        if (goal < least || target > most * (1 + 1e-9))
+        if (goal < reach.least() || target > reach.most() * (1 + 1e-9))
             throw new InvalidOptionException("ratio", String.format(Locale.ROOT,
                     "%s reaches %.4g to %.4g of the %s without compression on this video (budget %s); got %s",
-                    label(), least, most, kind.meaning(), kind.text(), target));
-        int hi = n; // the largest k within the budget lies in [lo, hi]
+                    label(), reach.least(), reach.most(), kind.meaning(), kind.text(), target));
+        int lo = reach.fewest(), hi = n; // the largest k within the budget lies in [lo, hi]
         while (lo < hi) {
             int mid = (lo + hi + 1) >>> 1;
-            if (BudgetMeasure.of(kind, at(mid, n), pooled, signals, cost) / none <= goal) lo = mid;
+            if (kind.relative(at(mid, n), pooled, signals, cost) <= goal) lo = mid;
             else hi = mid - 1;
         }
         return at(lo, n);
+    }
+
+    /**
+     * The budgets of this kind the method reaches on a video, relative to no compression: from {@code least}, at the
+     * fewest tokens {@code fewest} it runs with, to {@code most}, at every token.
+     */
+    public record Reach(double least, double most, int fewest) {
+    }
+
+    /**
+     * What the method reaches on a video of {@code pooled} tokens (with its frame signals, or null) on a model of
+     * {@code cost}, whatever the target.
+     *
+     * @throws InvalidOptionException (key {@code ratio}) when no ratio of the method runs on the video
+     */
+    public Reach reach(VisualTokens pooled, FastVid.FrameSignals signals, ModelCost cost) {
+        int n = pooled.count();
+        int lo = smallestRunnable(n, pooled, signals);
+        if (lo < 0) throw new InvalidOptionException("ratio", "no ratio of " + name() + " runs on this video");
+        return new Reach(kind.relative(at(lo, n), pooled, signals, cost), kind.relative(at(n, n), pooled, signals, cost), lo);
     }
 
     /** The fewest tokens k for which the method runs at ratio k/n (DyCoke's TTM keeps its reference frames whole), or -1. */
