@@ -100,6 +100,10 @@ final class BenchArenaCommand implements Callable<Integer> {
         if (steps < 1) throw new UsageException("--steps must be at least 1, got " + steps);
         if (ratios.length == 0) throw new UsageException("--ratios needs at least one ratio");
         for (double r : ratios) if (!(r > 0 && r <= 1)) throw new UsageException("--ratios must be in (0, 1], got " + r);
+        // the grid sets these per cell: a method with DP is named NAME+dp
+        for (String flag : List.of("--compress", "--ratio", "--budget", "--dp"))
+            if (spec.commandLine().getParseResult().hasMatchedOption(flag))
+                throw new UsageException(flag + " is set per cell by the grid: use --methods (NAME or NAME+dp), --ratios and --budgets");
         List<BudgetKind> kinds = new ArrayList<>();
         for (String b : budgets) kinds.add(kind(b));
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new UsageException(outDir + ": --out must be a directory");

@@ -101,7 +101,7 @@ final class CompressOptions {
     Double holitomR;
 
     @Option(names = "--flashvid-layer", paramLabel = "P", defaultValue = "20",
-            description = "FlashVID's layer in the LLM: layers P and above see 30% of the visual tokens, ranked at layer P - 1 (default: ${DEFAULT-VALUE}, the paper's).")
+            description = "FlashVID's layer in the LLM: layers P and above see 30%% of the visual tokens, ranked at layer P - 1 (default: ${DEFAULT-VALUE}, the paper's).")
     int flashvidLayer;
 
     @Option(names = "--dyseg-c", paramLabel = "C", defaultValue = "8",

@@ -198,6 +198,9 @@ class BenchArenaCommandTest {
         Cli dp = Cli.run(grid(tmp.resolve("a"), "fastv+dp", "tokens"));
         assertEquals(2, dp.code(), dp.err());
         assertEquals("dycoke: --dp cannot be combined with fastv, which drops visual tokens from the KV cache inside the LLM at prefill", dp.problem());
+        Cli perCell = Cli.run(args(tmp.resolve("a"), "--dp", "on"));
+        assertEquals(2, perCell.code(), perCell.err());
+        assertEquals("dycoke: --dp is set per cell by the grid: use --methods (NAME or NAME+dp), --ratios and --budgets", perCell.problem());
     }
 
     @Test

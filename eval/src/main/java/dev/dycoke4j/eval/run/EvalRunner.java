@@ -129,8 +129,7 @@ public final class EvalRunner {
                 resumed += done;
                 listener.progress(c, done, samples.size());
             }
-            boolean saliency = cells.stream().anyMatch(c -> CompressStage.needsSaliency(c.compression()));
-            VisionOptions vo = new VisionOptions(opts.frames(), opts.visionBatch(), saliency);
+            VisionOptions vo = visionOptions();
             Sink sink = (cell, p, line) -> {
                 log.append(line);
                 int[] pr = progress.get(cell.id());
@@ -178,8 +177,7 @@ public final class EvalRunner {
         Map<String, String> unreachable = new LinkedHashMap<>();
         List<ObjectNode> lines = new ArrayList<>();
         checkCells(unreachable);
-        boolean saliency = cells.stream().anyMatch(c -> CompressStage.needsSaliency(c.compression()));
-        VisionOptions vo = new VisionOptions(opts.frames(), opts.visionBatch(), saliency);
+        VisionOptions vo = visionOptions();
         boolean encoded = false, cached = false;
         for (var e : prepare(samples, opts, listener, failures).entrySet()) {
             int[] made = answerGroup(e.getKey(), e.getValue(), vo, done::contains, (cell, p, line) -> lines.add(line), failures, unreachable);
@@ -188,6 +186,13 @@ public final class EvalRunner {
             encoded |= made[1] == 0;
         }
         return new VideoAnswers(List.copyOf(lines), List.copyOf(failures), Map.copyOf(unreachable), encoded, cached);
+    }
+
+    /** The run's frames and vision batch, with the saliency and the frame signals when some cell's method needs them. */
+    private VisionOptions visionOptions() {
+        boolean saliency = cells.stream().anyMatch(c -> CompressStage.needsSaliency(c.compression()));
+        boolean signals = cells.stream().anyMatch(c -> CompressStage.needsFrameSignals(c.compression()));
+        return new VisionOptions(opts.frames(), opts.visionBatch(), saliency).withFrameSignals(signals);
     }
 
     /**
