@@ -54,7 +54,7 @@ public record AtBudget(MethodSpec spec, Map<String, String> options, BudgetKind 
             throw new InvalidOptionException("ratio", String.format(Locale.ROOT,
                     "%s reaches %.4g to %.4g of the %s without compression on this video (budget %s); got %s",
                     label(), reach.least(), reach.most(), kind.meaning(), kind.text(), target));
-        int lo = reach.fewest(), hi = n; // the largest k within the budget lies in [lo, hi]
+        int lo = reach.fewest(), hi = reach.largest(); // the largest k within the budget lies in [lo, hi]
         while (lo < hi) {
             int mid = (lo + hi + 1) >>> 1;
             if (kind.relative(at(mid, n), pooled, signals, cost) <= goal) lo = mid;
@@ -65,9 +65,10 @@ public record AtBudget(MethodSpec spec, Map<String, String> options, BudgetKind 
 
     /**
      * The budgets of this kind the method reaches on a video, relative to no compression: from {@code least}, at the
-     * fewest tokens {@code fewest} it runs with, to {@code most}, at every token.
+     * fewest tokens {@code fewest} it runs with, to {@code most}, at the most tokens {@code most} it runs with (every
+     * token, unless the method caps its ratio: FlashVID's vision side keeps 1.25 times its ratio, so at most 0.8).
      */
-    public record Reach(double least, double most, int fewest) {
+    public record Reach(double least, double most, int fewest, int largest) {
     }
 
     /**
@@ -78,19 +79,36 @@ public record AtBudget(MethodSpec spec, Map<String, String> options, BudgetKind 
      */
     public Reach reach(VisualTokens pooled, FastVid.FrameSignals signals, ModelCost cost) {
         int n = pooled.count();
-        int lo = smallestRunnable(n, pooled, signals);
-        if (lo < 0) throw new InvalidOptionException("ratio", "no ratio of " + name() + " runs on this video");
-        return new Reach(kind.relative(at(lo, n), pooled, signals, cost), kind.relative(at(n, n), pooled, signals, cost), lo);
+        int some = someRunnable(n, pooled, signals);
+        if (some < 0) throw new InvalidOptionException("ratio", "no ratio of " + name() + " runs on this video");
+        int lo = smallestRunnable(some, n, pooled, signals), hi = largestRunnable(some, n, pooled, signals);
+        return new Reach(kind.relative(at(lo, n), pooled, signals, cost), kind.relative(at(hi, n), pooled, signals, cost), lo, hi);
     }
 
-    /** The fewest tokens k for which the method runs at ratio k/n (DyCoke's TTM keeps its reference frames whole), or -1. */
-    private int smallestRunnable(int n, VisualTokens pooled, FastVid.FrameSignals signals) {
-        int lo = 1, hi = n;
-        if (!runs(n, n, pooled, signals)) return -1;
+    /** A token count k for which the method runs at ratio k/n: n, else n halved until one runs, or -1. */
+    private int someRunnable(int n, VisualTokens pooled, FastVid.FrameSignals signals) {
+        for (int k = n; k >= 1; k /= 2) if (runs(k, n, pooled, signals)) return k;
+        return -1;
+    }
+
+    /** The fewest tokens k ≤ {@code some} for which the method runs (DyCoke's TTM keeps its reference frames whole). */
+    private int smallestRunnable(int some, int n, VisualTokens pooled, FastVid.FrameSignals signals) {
+        int lo = 1, hi = some;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
             if (runs(mid, n, pooled, signals)) hi = mid;
             else lo = mid + 1;
+        }
+        return lo;
+    }
+
+    /** The most tokens k ≥ {@code some} for which the method runs (FlashVID caps its ratio). */
+    private int largestRunnable(int some, int n, VisualTokens pooled, FastVid.FrameSignals signals) {
+        int lo = some, hi = n;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (runs(mid, n, pooled, signals)) lo = mid;
+            else hi = mid - 1;
         }
         return lo;
     }
