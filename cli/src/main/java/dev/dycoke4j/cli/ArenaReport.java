@@ -86,8 +86,9 @@ final class ArenaReport {
         return r.isObject() ? String.format(Locale.ROOT, "n/a: reaches %.3g to %.3g", r.path("least").asDouble(), r.path("most").asDouble()) : "n/a: never runs";
     }
 
+    /** 0.1 as 10%, 0.125 as 12.5%. */
     private static String percent(double r) {
-        return String.format(Locale.ROOT, "%.4g%%", 100 * r);
+        return new java.math.BigDecimal(String.format(Locale.ROOT, "%.4g", 100 * r)).stripTrailingZeros().toPlainString() + "%";
     }
 
     static JsonNode find(List<JsonNode> cells, String method, double ratio, BudgetKind b) {
