@@ -42,7 +42,7 @@ import java.util.concurrent.Callable;
  * method, is not run once per method. Each answer is followed by a second question on the same session: its time to first token is
  * {@code followup_ttft}. A warm-up pass at the smallest frame count comes first and is not counted.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchServeCommand.class,
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchServeCommand.class, BenchArenaCommand.class},
         description = "Time every stage of each method at several frame counts (medians of --repeat runs after a warm-up), with speed-ups over none.")
 final class BenchCommand implements Callable<Integer> {
     static final String QUESTION = "What happens in this video?";

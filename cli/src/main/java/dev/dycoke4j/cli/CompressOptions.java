@@ -101,7 +101,7 @@ final class CompressOptions {
     Double holitomR;
 
     @Option(names = "--flashvid-layer", paramLabel = "P", defaultValue = "20",
-            description = "FlashVID's layer in the LLM: layers P and above see 30% of the visual tokens, ranked at layer P - 1 (default: ${DEFAULT-VALUE}, the paper's).")
+            description = "FlashVID's layer in the LLM: layers P and above see 30%% of the visual tokens, ranked at layer P - 1 (default: ${DEFAULT-VALUE}, the paper's).")
     int flashvidLayer;
 
     @Option(names = "--dyseg-c", paramLabel = "C", defaultValue = "8",
@@ -142,11 +142,19 @@ final class CompressOptions {
      * {@code r} (null: none given).
      */
     CompressionMethod method(String name, String flag, Double r) {
+        return method(name, flag, r, budget);
+    }
+
+    /**
+     * As {@link #method(String, String, Double)}, with {@code kind} (null: the default, tokens) as what the ratio fixes,
+     * whatever {@code --budget} says.
+     */
+    CompressionMethod method(String name, String flag, Double r, String kind) {
         MethodSpec m = spec(name, flag);
         Map<String, String> options = new LinkedHashMap<>();
         for (OptionSpec o : spec.options()) {
             String key = key(o.longestName());
-            Object value = key.equals("ratio") ? r : o.getValue();
+            Object value = key.equals("ratio") ? r : key.equals("budget") ? kind : o.getValue();
             if (m.keys().contains(key) && value != null) options.put(key, String.valueOf(value));
         }
         try {

@@ -176,7 +176,9 @@ final class EvalRunCommand implements Callable<Integer> {
             finish(s, bar, out, err);
             return 0;
         }
-        try (VideoQa qa = Prologue.load(model, weights)) {
+        // with SigLIP's pooling head, by Hub id, when a cell needs the frame signals (fastvid)
+        var signals = cells.stream().map(Cell::compression).filter(c -> c.needsFrameSignals()).findFirst().orElse(dev.dycoke4j.compress.CompressionMethods.none());
+        try (VideoQa qa = Prologue.load(model, weights, signals)) {
             qa.progress(VideoQa.Progress.NONE);
             caches.apply(qa);
             EvalRunner runner = new EvalRunner(qa, cells, opts, this.out, listener(bar, err));

@@ -118,7 +118,8 @@ final class ServeCommand implements Callable<Integer> {
             caches.apply(qa);
             ServerConfig config = new ServerConfig(host, port, servedModelName != null ? servedModelName : model.model, apiKey, media,
                     maxFrames, maxQueue, maxBatch, prefillChunk, new Defaults(gen, vision, comp));
-            serve(Server.start(qa, config, log));
+            // SigLIP's pooling head, by Hub id, for the requests that need the frame signals (fastvid): once, on first use
+            serve(Server.start(qa, config, log, method -> PoolingHeadLoader.load(method, model.hub.env(Main.env(spec)), qa.model().config().vision(), err)));
         }
         return 0;
     }

@@ -48,32 +48,67 @@ public record AtBudget(MethodSpec spec, Map<String, String> options, BudgetKind 
     @Override
     public CompressionMethod resolve(VisualTokens pooled, FastVid.FrameSignals signals, ModelCost cost) {
         int n = pooled.count();
-        double none = BudgetMeasure.of(kind, new NoneMethod(), pooled, signals, cost);
-        int lo = smallestRunnable(n, pooled, signals);
-        if (lo < 0) throw new InvalidOptionException("ratio", "no ratio of " + name() + " runs on this video");
-        double least = BudgetMeasure.of(kind, at(lo, n), pooled, signals, cost) / none, most = BudgetMeasure.of(kind, at(n, n), pooled, signals, cost) / none;
+        Reach reach = reach(pooled, signals, cost);
         double goal = target * (1 + 1e-9);
-        if (goal < least || target > most * (1 + 1e-9))
+        if (goal < reach.least() || target > reach.most() * (1 + 1e-9))
             throw new InvalidOptionException("ratio", String.format(Locale.ROOT,
                     "%s reaches %.4g to %.4g of the %s without compression on this video (budget %s); got %s",
-                    label(), least, most, kind.meaning(), kind.text(), target));
-        int hi = n; // the largest k within the budget lies in [lo, hi]
+                    label(), reach.least(), reach.most(), kind.meaning(), kind.text(), target));
+        int lo = reach.fewest(), hi = reach.largest(); // the largest k within the budget lies in [lo, hi]
         while (lo < hi) {
             int mid = (lo + hi + 1) >>> 1;
-            if (BudgetMeasure.of(kind, at(mid, n), pooled, signals, cost) / none <= goal) lo = mid;
+            if (kind.relative(at(mid, n), pooled, signals, cost) <= goal) lo = mid;
             else hi = mid - 1;
         }
         return at(lo, n);
     }
 
-    /** The fewest tokens k for which the method runs at ratio k/n (DyCoke's TTM keeps its reference frames whole), or -1. */
-    private int smallestRunnable(int n, VisualTokens pooled, FastVid.FrameSignals signals) {
-        int lo = 1, hi = n;
-        if (!runs(n, n, pooled, signals)) return -1;
+    /**
+     * The budgets of this kind the method reaches on a video, relative to no compression: from {@code least}, at the
+     * fewest tokens {@code fewest} it runs with, to {@code most}, at the most tokens {@code most} it runs with (every
+     * token, unless the method caps its ratio: FlashVID's vision side keeps 1.25 times its ratio, so at most 0.8).
+     */
+    public record Reach(double least, double most, int fewest, int largest) {
+    }
+
+    /**
+     * What the method reaches on a video of {@code pooled} tokens (with its frame signals, or null) on a model of
+     * {@code cost}, whatever the target.
+     *
+     * @throws InvalidOptionException (key {@code ratio}) when no ratio of the method runs on the video
+     */
+    public Reach reach(VisualTokens pooled, FastVid.FrameSignals signals, ModelCost cost) {
+        int n = pooled.count();
+        int some = someRunnable(n, pooled, signals);
+        if (some < 0) throw new InvalidOptionException("ratio", "no ratio of " + name() + " runs on this video");
+        int lo = smallestRunnable(some, n, pooled, signals), hi = largestRunnable(some, n, pooled, signals);
+        return new Reach(kind.relative(at(lo, n), pooled, signals, cost), kind.relative(at(hi, n), pooled, signals, cost), lo, hi);
+    }
+
+    /** A token count k for which the method runs at ratio k/n: n, else n halved until one runs, or -1. */
+    private int someRunnable(int n, VisualTokens pooled, FastVid.FrameSignals signals) {
+        for (int k = n; k >= 1; k /= 2) if (runs(k, n, pooled, signals)) return k;
+        return -1;
+    }
+
+    /** The fewest tokens k ≤ {@code some} for which the method runs (DyCoke's TTM keeps its reference frames whole). */
+    private int smallestRunnable(int some, int n, VisualTokens pooled, FastVid.FrameSignals signals) {
+        int lo = 1, hi = some;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
             if (runs(mid, n, pooled, signals)) hi = mid;
             else lo = mid + 1;
+        }
+        return lo;
+    }
+
+    /** The most tokens k ≥ {@code some} for which the method runs (FlashVID caps its ratio). */
+    private int largestRunnable(int some, int n, VisualTokens pooled, FastVid.FrameSignals signals) {
+        int lo = some, hi = n;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (runs(mid, n, pooled, signals)) lo = mid;
+            else hi = mid - 1;
         }
         return lo;
     }

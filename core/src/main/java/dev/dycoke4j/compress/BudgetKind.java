@@ -28,6 +28,15 @@ public enum BudgetKind {
         return meaning;
     }
 
+    /**
+     * The cost of {@code method} in this sense on a video of {@code pooled} tokens (with its frame signals, or null) on
+     * a model of {@code cost}, relative to no compression on the same video: what a budget of this kind compares with
+     * its target. {@code method} runs as given (resolve an {@link AtBudget} first).
+     */
+    public double relative(CompressionMethod method, VisualTokens pooled, FastVid.FrameSignals signals, ModelCost cost) {
+        return BudgetMeasure.of(this, method, pooled, signals, cost) / BudgetMeasure.of(this, new NoneMethod(), pooled, signals, cost);
+    }
+
     /** How the kind is spelled in options. */
     public String text() {
         return name().toLowerCase(Locale.ROOT);

@@ -1,11 +1,15 @@
 package dev.dycoke4j.pipeline;
 
+import dev.dycoke4j.compress.AtBudget;
+import dev.dycoke4j.compress.BudgetKind;
 import dev.dycoke4j.compress.CompressionMethod;
 import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.compress.TokenBudget;
 import dev.dycoke4j.vision.RgbFrame;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * How far a compression method moves the model's next-token distributions from the uncompressed run, by teacher
@@ -25,9 +29,12 @@ import java.util.List;
  * against the first's reference, on the same features: only the language model differs between such loads.
  */
 public final class Fidelity {
-    /** One method's figures; {@code visualAttended} is the mean over decode steps at the layers that prune. */
+    /**
+     * One method's figures; {@code visualAttended} is the mean over decode steps at the layers that prune, and
+     * {@code stats} the teacher-forced run's (seconds per stage, FLOPs, KV bytes, peak memory).
+     */
     public record Result(String method, double ratio, int visualPooled, int visualKept, double visualAttended, int steps,
-                         double agreement, double meanKl, double maxKl) {
+                         double agreement, double meanKl, double maxKl, Stats stats) {
     }
 
     private final VideoQa qa;
@@ -106,7 +113,36 @@ public final class Fidelity {
             kl[1] = Math.max(kl[1], d);
         });
         return new Result(comp.label(), comp.budget() instanceof TokenBudget.Ratio r ? r.ratio() : Double.NaN, stats.visualTokens(), stats.visualKept(), stats.visualAttended(), steps,
-                (double) agree[0] / steps, kl[0] / steps, kl[1]);
+                (double) agree[0] / steps, kl[0] / steps, kl[1], stats);
+    }
+
+    /**
+     * {@code comp} as it runs on this video and model: itself, or for a budget set in another sense than tokens the
+     * method at the ratio that meets it ({@link CompressionMethod#resolve}). Methods that resolve to the same
+     * {@link CompressionMethod#key} measure the same.
+     *
+     * @throws dev.dycoke4j.compress.InvalidOptionException when the budget is out of the method's reach on this video
+     */
+    public CompressionMethod resolve(CompressionMethod comp) {
+        return comp.resolve(video.tokens(), video.features().signals(), MethodHooks.cost(qa.model()));
+    }
+
+    /** The cost of {@code resolved} in {@code kind}'s sense on this video, relative to none's. */
+    public double reached(BudgetKind kind, CompressionMethod resolved) {
+        return kind.relative(resolved, video.tokens(), video.features().signals(), MethodHooks.cost(qa.model()));
+    }
+
+    /**
+     * The budgets of {@code kind} that {@code method} (a method taking a ratio, at any of its settings) reaches on this
+     * video, relative to none.
+     *
+     * @throws dev.dycoke4j.compress.InvalidOptionException when no ratio of the method runs on this video
+     */
+    public AtBudget.Reach reach(CompressionMethod method, BudgetKind kind) {
+        Map<String, String> options = new LinkedHashMap<>(method.options());
+        options.remove("budget");
+        options.putIfAbsent("ratio", "1");
+        return new AtBudget(CompressionMethods.spec(method.name()), options, kind, 1).reach(video.tokens(), video.features().signals(), MethodHooks.cost(qa.model()));
     }
 
     private interface Step {

@@ -80,6 +80,17 @@ class BudgetKindTest {
     }
 
     @Test
+    void aMethodThatCapsItsRatioResolvesBelowItsCap() {
+        // FlashVID's ratio is at most 0.8 (its vision side keeps 1.25 times it): every token is out of its reach
+        AtBudget m = (AtBudget) parse("flashvid", "ratio", "0.3", "budget", "flops", "flashvid_layer", "2");
+        AtBudget.Reach reach = m.reach(VIDEO, null, COST);
+        assertEquals((int) (0.8 * N), reach.largest());
+        assertTrue(reach.least() < 0.3 && 0.3 < reach.most(), reach.toString());
+        CompressionMethod at = m.resolve(VIDEO, null, COST);
+        assertTrue(BudgetKind.FLOPS.relative(at, VIDEO, null, COST) <= 0.3 * (1 + 1e-9));
+    }
+
+    @Test
     void aTargetOutsideTheReachableRangeNamesTheRange() {
         // DP attends at most int((n-1)·0.3) + 1 of n tokens, so half of them is out of reach
         var e = assertThrows(InvalidOptionException.class,

@@ -177,7 +177,8 @@ final class Scheduler implements AutoCloseable {
         }
         var comp = r.compression();
         if (j.encoding == null) {
-            VisionOptions vo = r.vision().withSaliency(r.vision().saliency() || CompressStage.needsSaliency(comp));
+            VisionOptions vo = r.vision().withSaliency(r.vision().saliency() || CompressStage.needsSaliency(comp))
+                    .withFrameSignals(r.vision().frameSignals() || CompressStage.needsFrameSignals(comp));
             j.encoding = qa.visionStage().start(new VideoFileSource(j.media.file()), vo);
         }
         if (!j.encoding.step()) return;

@@ -31,6 +31,7 @@ public final class Server implements AutoCloseable {
     private final Consumer<String> log;
     private final ServerMetrics metrics = new ServerMetrics();
     private final Scheduler scheduler;
+    private final FrameSignalHead head;
     private final AnswerWriter answers;
     private final MediaFetcher media;
     private final Path tempDir;
@@ -41,8 +42,10 @@ public final class Server implements AutoCloseable {
     /** Chat requests whose HTTP thread has not returned yet: shutdown waits for them to write their last bytes. */
     private final java.util.concurrent.Phaser inFlight = new java.util.concurrent.Phaser(1);
 
-    private Server(VideoQa qa, ServerConfig config, Consumer<String> log) throws IOException {
+    private Server(VideoQa qa, ServerConfig config, Consumer<String> log, PoolingHeadSource heads) throws IOException {
         this.config = config;
+        this.head = new FrameSignalHead(qa, heads);
+        head.ensure(config.defaults().compression()); // a default method that needs the head: missing is a start-up error
         this.log = log;
         this.apiKey = config.apiKey() == null ? null : new ApiKey(config.apiKey());
         this.tempDir = Files.createTempDirectory("dycoke-serve-");
@@ -85,9 +88,20 @@ public final class Server implements AutoCloseable {
      * @throws IllegalStateException when the address can't be bound
      */
     public static Server start(VideoQa qa, ServerConfig config, Consumer<String> log) {
+        return start(qa, config, log, PoolingHeadSource.NONE);
+    }
+
+    /**
+     * As {@link #start(VideoQa, ServerConfig, Consumer)}, with SigLIP's pooling head from {@code heads} for the methods
+     * that need the frame signals (FastVID): loaded at start when the default method needs it, else by the first request
+     * that does; a request for such a method while the head is missing gets a 400 saying so.
+     *
+     * @throws RuntimeException {@code heads}'s, when the default method needs the head and it is missing
+     */
+    public static Server start(VideoQa qa, ServerConfig config, Consumer<String> log, PoolingHeadSource heads) {
         Server s;
         try {
-            s = new Server(qa, config, log);
+            s = new Server(qa, config, log, heads);
         } catch (IOException e) {
             throw new IllegalStateException("the server's temporary folder could not be made: " + e.getMessage(), e);
         }
@@ -131,6 +145,7 @@ public final class Server implements AutoCloseable {
             JsonNode body = body(ctx);
             boolean traceKept = TokenTrace.takeFlag(body);
             ChatRequest r = ChatRequest.parse(body, config);
+            head.ensureFor(r.compression());
             Media m = r.videoUrl() == null ? Media.NONE : media.fetch(r.videoUrl(), r.videoParam());
             job = new Job(id, r, m, arrived, new TokenTrace(traceKept));
             try {

@@ -121,6 +121,14 @@ class ErrorsTest {
     }
 
     @Test
+    void fastvidWithoutAPoolingHeadIs400NamingIt() throws Exception {
+        JsonNode e = error(chat(Map.of("dycoke", Map.of("compress", "fastvid", "ratio", 0.5))), 400);
+        assertEquals("dycoke.compress", e.get("param").asText());
+        assertEquals("fastvid needs SigLIP's attention-pooling head, which LLaVA-OneVision checkpoints do not contain, and this server has none",
+                e.get("message").asText());
+    }
+
+    @Test
     void aCorruptVideoIs400WithoutTheDecodersText() throws Exception {
         byte[] junk = new byte[4096];
         new java.util.Random(1).nextBytes(junk);

@@ -128,8 +128,7 @@ public final class EvalRunner {
                 resumed += done;
                 listener.progress(c, done, samples.size());
             }
-            boolean saliency = cells.stream().anyMatch(c -> CompressStage.needsSaliency(c.compression()));
-            VisionOptions vo = new VisionOptions(opts.frames(), opts.visionBatch(), saliency);
+            VisionOptions vo = visionOptions();
             Sink sink = (cell, p, line) -> {
                 log.append(line);
                 int[] pr = progress.get(cell.id());
@@ -199,8 +198,7 @@ public final class EvalRunner {
         Map<String, String> unreachable = new LinkedHashMap<>(known);
         List<ObjectNode> lines = new ArrayList<>();
         checkCells(unreachable);
-        boolean saliency = cells.stream().anyMatch(c -> CompressStage.needsSaliency(c.compression()));
-        VisionOptions vo = new VisionOptions(opts.frames(), opts.visionBatch(), saliency);
+        VisionOptions vo = visionOptions();
         boolean encoded = false, cached = false;
         for (var e : prepare(samples, opts, listener, failures).entrySet()) {
             int[] made = answerGroup(e.getKey(), e.getValue(), vo, done::contains, (cell, p, line) -> lines.add(line), failures, unreachable);
@@ -211,6 +209,13 @@ public final class EvalRunner {
         Map<String, String> found = new LinkedHashMap<>(unreachable);
         found.keySet().removeAll(known.keySet());
         return new VideoAnswers(List.copyOf(lines), List.copyOf(failures), java.util.Collections.unmodifiableMap(found), List.copyOf(problems), encoded, cached);
+    }
+
+    /** The run's frames and vision batch, with the saliency and the frame signals when some cell's method needs them. */
+    private VisionOptions visionOptions() {
+        boolean saliency = cells.stream().anyMatch(c -> CompressStage.needsSaliency(c.compression()));
+        boolean signals = cells.stream().anyMatch(c -> CompressStage.needsFrameSignals(c.compression()));
+        return new VisionOptions(opts.frames(), opts.visionBatch(), saliency).withFrameSignals(signals);
     }
 
     /**
