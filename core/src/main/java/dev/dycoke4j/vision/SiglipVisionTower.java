@@ -46,10 +46,11 @@ public final class SiglipVisionTower {
     public float[] encode(float[] pixels, int frames, float[] received) {
         int P = c.numPatches();
         float[] x = embed(pixels, frames);
+        var buffers = new SiglipLayer.Buffers(frames * P, c);
         for (int i = 0; i < layers.length; i++) {
             if (received != null && i == layers.length - 1)
                 System.arraycopy(layers[i].attentionReceived(x, frames, P), 0, received, 0, frames * P);
-            layers[i].forward(x, frames, P);
+            layers[i].forward(x, frames, P, buffers);
         }
         return x;
     }
