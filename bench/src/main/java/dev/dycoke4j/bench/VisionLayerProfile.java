@@ -18,7 +18,8 @@ import java.util.Map;
  * 16 heads of 72; BF16 weights, random), over a batch of frames, next to the tiled GEMM alone at the layer's MLP shape
  * ({@code [729·F, 1152] x [1152, 4304]}, the reference rate). Two versions of the layer run, interleaved round by
  * round in one JVM so that both see the same load on a shared machine: {@code unfused}, the op sequence with a
- * separate pass per op (GELU, bias and residual adds on their own, attention frame by frame), and {@code fused}, the
+ * separate pass per op (GELU and residual adds on their own, attention frame by frame through {@code Attention.attend},
+ * whose flash loops are the current ones, and outputs allocated per call), and {@code fused}, the
  * sequence {@code SiglipLayer.forward} runs (GELU and residual adds as GEMM epilogues, attention over all frames in
  * one job, buffers reused). Prints, per version, each op's median milliseconds, share of the layer and rate, then the
  * layer's FLOP rate against the GEMM's, as the median of the per-round ratios.
