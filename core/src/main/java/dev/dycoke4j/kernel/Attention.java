@@ -550,31 +550,17 @@ public final class Attention {
     static void pvTail(float[] sc, int rs, int nb, float[] v, int vb, int stride, float[] o, int d, int D, VectorMask<Float> m) {
         FloatVector a0 = FloatVector.fromArray(F, o, d, m), a1 = FloatVector.fromArray(F, o, D + d, m);
         FloatVector a2 = FloatVector.fromArray(F, o, 2 * D + d, m), a3 = FloatVector.fromArray(F, o, 3 * D + d, m);
-        // keys two at a time into two sets of accumulators: four chains alone wait on the FMA latency
-        FloatVector b0 = FloatVector.zero(F), b1 = b0, b2 = b0, b3 = b0;
-        int s = 0, vo = vb;
-        for (; s + 1 < nb; s += 2, vo += 2 * stride) {
-            FloatVector x = FloatVector.fromArray(F, v, vo, m), y = FloatVector.fromArray(F, v, vo + stride, m);
-            a0 = FloatVector.broadcast(F, sc[s]).fma(x, a0);
-            a1 = FloatVector.broadcast(F, sc[rs + s]).fma(x, a1);
-            a2 = FloatVector.broadcast(F, sc[2 * rs + s]).fma(x, a2);
-            a3 = FloatVector.broadcast(F, sc[3 * rs + s]).fma(x, a3);
-            b0 = FloatVector.broadcast(F, sc[s + 1]).fma(y, b0);
-            b1 = FloatVector.broadcast(F, sc[rs + s + 1]).fma(y, b1);
-            b2 = FloatVector.broadcast(F, sc[2 * rs + s + 1]).fma(y, b2);
-            b3 = FloatVector.broadcast(F, sc[3 * rs + s + 1]).fma(y, b3);
-        }
-        if (s < nb) {
+        for (int s = 0, vo = vb; s < nb; s++, vo += stride) {
             FloatVector x = FloatVector.fromArray(F, v, vo, m);
             a0 = FloatVector.broadcast(F, sc[s]).fma(x, a0);
             a1 = FloatVector.broadcast(F, sc[rs + s]).fma(x, a1);
             a2 = FloatVector.broadcast(F, sc[2 * rs + s]).fma(x, a2);
             a3 = FloatVector.broadcast(F, sc[3 * rs + s]).fma(x, a3);
         }
-        a0.add(b0).intoArray(o, d, m);
-        a1.add(b1).intoArray(o, D + d, m);
-        a2.add(b2).intoArray(o, 2 * D + d, m);
-        a3.add(b3).intoArray(o, 3 * D + d, m);
+        a0.intoArray(o, d, m);
+        a1.intoArray(o, D + d, m);
+        a2.intoArray(o, 2 * D + d, m);
+        a3.intoArray(o, 3 * D + d, m);
     }
 
     static float dot(float[] a, int ao, float[] b, int bo, int n) {
