@@ -14,6 +14,7 @@ import dev.dycoke4j.pipeline.Stats;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
 import dev.dycoke4j.pipeline.VisionOptions;
+import dev.dycoke4j.vision.SiglipVisionTower;
 import dev.dycoke4j.video.VideoFileSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -133,6 +134,8 @@ final class BenchCommand implements Callable<Integer> {
             if (signals)
                 qa.poolingHead(PoolingHeadLoader.load(comps.stream().filter(CompressionMethod::needsFrameSignals).findFirst().orElseThrow().name(),
                         inputs.hub.env(Main.env(spec)), qa.model().config().vision(), err));
+            // the vision tower's rate: its FLOPs over its seconds (uncached, this thread's time in it)
+            double visionFlops = SiglipVisionTower.flopsPerFrame(qa.model().config());
             err.println("dycoke bench: " + m + ", " + clip + ", " + Parallel.threads() + " threads, " + maxNewTokens
                     + " new tokens, medians of " + repeat + " runs after a warm-up pass at " + fs[0] + " frames");
             err.flush();
@@ -153,9 +156,9 @@ final class BenchCommand implements Callable<Integer> {
                         throw new IllegalStateException("bench: the vision features of " + c.name() + " were not served from the cache");
                     if (pass >= 0) rowOf(rows, c.name(), f).add(a.stats(), followUp.stats(), vs);
                     bar.clear();
-                    err.println(String.format(Locale.ROOT, "  %s frames %d %s: decode %.2fs preprocess %.2fs vision %.2fs project+pool %.2fs (overlapped %.2fs) | %s",
+                    err.println(String.format(Locale.ROOT, "  %s frames %d %s: decode %.2fs preprocess %.2fs vision %.2fs (%.1f GFLOP/s) project+pool %.2fs (overlapped %.2fs) | %s",
                             c.name(), f, pass < 0 ? "warm-up" : "run " + (pass % repeat + 1), vs.decodeVideo(), vs.preprocess(), vs.vision(),
-                            vs.projectPool(), vs.overlapped(), a.stats().line()));
+                            visionFlops * f / 1e9 / vs.vision(), vs.projectPool(), vs.overlapped(), a.stats().line()));
                     err.flush();
                 }
             }

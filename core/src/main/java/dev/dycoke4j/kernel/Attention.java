@@ -2,6 +2,7 @@ package dev.dycoke4j.kernel;
 
 import dev.dycoke4j.parallel.Parallel;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -53,6 +54,52 @@ public final class Attention {
             KeyPanels.put(kp, sh.KVH, sh.D, s0, s1 - s0, k, kOff + s0 * sh.kvStride, sh.kvStride);
         });
         attendPanels(sh, q, qOff, kp, v, vOff, out, oOff);
+    }
+
+    /**
+     * {@code batches} independent non-causal attentions of shape {@code sh}, batch b's q, k, v and out rows starting at
+     * {@code b·batchStride} of each array: SigLIP's frames, each attending within itself. One job packs every batch's
+     * keys and one job runs every (batch, head, block of queries), so a layer hands the threads two jobs whatever the
+     * number of frames, and the flash loops ({@link #flashRows}) are those of {@link #attend}.
+     */
+    public static void attendBatched(Shape sh, int batches, int batchStride, float[] q, float[] k, float[] v, float[] out) {
+        check(sh);
+        if (sh.causal) throw new IllegalArgumentException("batched attention is non-causal");
+        int S = sh.S, KVH = sh.KVH, D = sh.D, panels = KeyPanels.panels(S), slots = panels * KP;
+        // batch b's keys go to slots [b·slots, b·slots + S) of one array of panels: one packing job for all batches
+        float[] kp = new float[Math.multiplyExact(batches, KeyPanels.floats(S, KVH, D))];
+        Parallel.forRange(batches * panels, 4, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                int b = i / panels, s0 = i % panels * KP, s1 = Math.min(S, s0 + KP);
+                KeyPanels.put(kp, KVH, D, b * slots + s0, s1 - s0, k, b * batchStride + s0 * sh.kvStride, sh.kvStride);
+            }
+        });
+        KvArrays kv = KvArrays.f32(kp, v);
+        int blocks = (sh.T + TQ - 1) / TQ, group = sh.H / KVH, perBatch = KVH * blocks;
+        Parallel.forRangeBalanced(batches * perBatch, 1, blocks, (lo, hi) -> {
+            Scratch[] ws = new Scratch[group];
+            for (int i = 0; i < group; i++) ws[i] = new Scratch(D);
+            for (int i = lo; i < hi; i++) {
+                // (batch, kv head, query block): a thread runs through one head's query blocks while its keys and
+                // values (729 x 72 floats each for SigLIP) stay in L2, instead of through the heads in turn
+                int b = i / perBatch, g = i % perBatch / blocks, tb = i % blocks;
+                int t0 = tb * TQ, rows = Math.min(TQ, sh.T - t0), off = b * batchStride, from = b * slots;
+                for (int e = 0; e < group; e++) {
+                    Scratch w = ws[e];
+                    int h = g * group + e;
+                    w.g = g;
+                    for (int r = 0; r < TQ; r++) {
+                        int t = t0 + Math.min(r, rows - 1);
+                        w.qo[r] = off + t * sh.qStride + h * D;
+                        w.oo[r] = off + (t0 + r) * sh.qStride + h * D;
+                        w.limit[r] = from + S;
+                    }
+                }
+                // value row of slot s is batch b's row s - from
+                flashRows(sh, q, kv, off - from * sh.kvStride, ws, from, from + S);
+                for (Scratch w : ws) w.writeOut(out, rows);
+            }
+        });
     }
 
     /**
@@ -287,12 +334,7 @@ public final class Attention {
             d += 2 * L;
         }
         for (; d + L <= D; d += L) pv1(p, rs, nb, v, vb + d, stride, o, d, D);
-        for (; d < D; d++)
-            for (int r = 0; r < TQ; r++) {
-                float a = o[r * D + d];
-                for (int s = 0; s < nb; s++) a += p[r * rs + s] * v[vb + s * stride + d];
-                o[r * D + d] = a;
-            }
+        if (d < D) pvTail(p, rs, nb, v, vb + d, stride, o, d, D, F.indexInRange(d, D));
     }
 
     /** sc[r·rs + c + 0..KP) = Σ_d q[qo[r] + d] · kp[kb + d·KP + 0..KP) for the 4 rows: one key panel. */
@@ -499,6 +541,26 @@ public final class Attention {
         a1.intoArray(o, D + d);
         a2.intoArray(o, 2 * D + d);
         a3.intoArray(o, 3 * D + d);
+    }
+
+    /**
+     * {@link #pv1} over the last {@code D - d < L} elements of d, masked: SigLIP's heads of 72 with 16 lanes end in 8,
+     * which as a scalar loop (a dependent add per key, strided loads) took longer than the 64 vector elements before.
+     */
+    static void pvTail(float[] sc, int rs, int nb, float[] v, int vb, int stride, float[] o, int d, int D, VectorMask<Float> m) {
+        FloatVector a0 = FloatVector.fromArray(F, o, d, m), a1 = FloatVector.fromArray(F, o, D + d, m);
+        FloatVector a2 = FloatVector.fromArray(F, o, 2 * D + d, m), a3 = FloatVector.fromArray(F, o, 3 * D + d, m);
+        for (int s = 0, vo = vb; s < nb; s++, vo += stride) {
+            FloatVector x = FloatVector.fromArray(F, v, vo, m);
+            a0 = FloatVector.broadcast(F, sc[s]).fma(x, a0);
+            a1 = FloatVector.broadcast(F, sc[rs + s]).fma(x, a1);
+            a2 = FloatVector.broadcast(F, sc[2 * rs + s]).fma(x, a2);
+            a3 = FloatVector.broadcast(F, sc[3 * rs + s]).fma(x, a3);
+        }
+        a0.intoArray(o, d, m);
+        a1.intoArray(o, D + d, m);
+        a2.intoArray(o, 2 * D + d, m);
+        a3.intoArray(o, 3 * D + d, m);
     }
 
     static float dot(float[] a, int ao, float[] b, int bo, int n) {

@@ -32,10 +32,18 @@ public final class Gemm {
     }
 
     public static void linear(float[] x, int m, int k, Tensor w, float[] bias, float[] y) {
+        linear(x, m, k, w, bias, y, null);
+    }
+
+    /**
+     * {@code y = x·Wᵀ + bias}, then {@code ep} over y (null: none). From {@value #PACK_MIN_ROWS} rows on the epilogue
+     * runs on each finished block of y inside the GEMM's threads ({@link PackedGemm}); below, once over all of y.
+     */
+    public static void linear(float[] x, int m, int k, Tensor w, float[] bias, float[] y, Epilogue ep) {
         boolean bf16 = check(x, m, k, w, bias, y);
         int n = w.dim(0);
         if (m >= PACK_MIN_ROWS) {
-            PackedGemm.linear(x, m, k, PackedGemm.packed(w), bias, y);
+            PackedGemm.linear(x, m, k, PackedGemm.packed(w), bias, y, ep);
             return;
         }
         MemorySegment ws = w.segment();
@@ -45,6 +53,7 @@ public final class Gemm {
         } else {
             Parallel.forRangeBalanced(n, 64, blockRows(4 * k), (lo, hi) -> matvecF32(x, m, k, ws, bias, y, n, lo, hi));
         }
+        if (ep != null) ep.apply(y, n, 0, m, 0, n);
     }
 
     /** Checks that W {@code [n, k]} takes x {@code [m, k]} into y {@code [m, n]}; true for BF16 W, false for F32. */

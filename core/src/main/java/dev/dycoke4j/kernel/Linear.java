@@ -33,6 +33,19 @@ public record Linear(Tensor weight, Q8Matrix q8, float[] bias) {
     }
 
     /**
+     * {@code y = x·Wᵀ + b}, then {@code ep} over y: fused into the GEMM's blocks for weights as stored, one pass after
+     * for q8.
+     */
+    public void apply(float[] x, int m, float[] y, Epilogue ep) {
+        if (q8 != null) {
+            GemmQ8.linear(x, m, in(), q8, bias, y);
+            ep.apply(y, out(), 0, m, 0, out());
+        } else {
+            Gemm.linear(x, m, in(), weight, bias, y, ep);
+        }
+    }
+
+    /**
      * {@code ys[i] = ls[i].apply(x, m)} for layers that all take the same x (q, k, v; gate, up), as one job for the
      * threads when m is small (decode). The layers are all q8 or all as stored, as one load makes them.
      */

@@ -191,6 +191,14 @@ final class PackedGemm {
      * whole NC x k block (several times L2) being read again for every MC rows.
      */
     static void linear(float[] x, int m, int k, Packed w, float[] bias, float[] y) {
+        linear(x, m, k, w, bias, y, null);
+    }
+
+    /**
+     * As above, then {@code ep} (if not null) on each block of y once all of k is in it: a block of NC columns by the
+     * rows of one pass over the k blocks, still in cache, on the thread that computed it.
+     */
+    static void linear(float[] x, int m, int k, Packed w, float[] bias, float[] y, Epilogue ep) {
         int nr = w.nr();
         boolean inPlace = inPlace(w);
         int mc = inPlace ? MC_F32 : MC, kcMax = inPlace ? KC_F32 : KC_MAX;
@@ -205,6 +213,7 @@ final class PackedGemm {
                     int ibEnd = Math.min(m, ib + mb);
                     for (int k0 = 0; k0 < k; k0 += kc)
                         for (int i0 = ib; i0 < ibEnd; i0 += mc) block(x, m, k, w, bias, y, i0, Math.min(ibEnd, i0 + mc), j0, j1, k0, Math.min(k, k0 + kc), tile);
+                    if (ep != null) ep.apply(y, w.n, ib, ibEnd, j0, j1);
                 }
             }
         });

@@ -1,8 +1,8 @@
 package dev.dycoke4j.vision;
 
 import dev.dycoke4j.io.LlavaConfig.VisionConfig;
-import dev.dycoke4j.kernel.Activations;
 import dev.dycoke4j.kernel.Attention;
+import dev.dycoke4j.kernel.Epilogue;
 import dev.dycoke4j.kernel.Norms;
 import dev.dycoke4j.kernel.Linear;
 import dev.dycoke4j.io.Weights;
@@ -65,24 +65,45 @@ final class SiglipLayer {
         return received;
     }
 
-    /** x: [frames·P, d], updated in place; attention stays within each frame's P patches. */
-    void forward(float[] x, int frames, int patches) {
-        int d = c.hiddenSize(), n = frames * patches, hd = c.headDim();
-        float[] xb = new float[n * d];
-        Norms.layerNorm(x, ln1w, ln1b, (float) c.layerNormEps(), xb, n, d);
-        float[] qs = q.apply(xb, n), ks = k.apply(xb, n), vs = v.apply(xb, n);
-        float[] att = xb; // reuse: LN output is no longer needed
-        var shape = new Attention.Shape(patches, patches, c.numHeads(), c.numHeads(), hd, d, d, false, 0, (float) Math.pow(hd, -0.5));
-        for (int f = 0; f < frames; f++) {
-            int off = f * patches * d;
-            Attention.attend(shape, qs, off, ks, off, vs, off, att, off);
+    /**
+     * A layer's activations, allocated once per batch of frames and reused by every layer (the MLP's alone is
+     * {@code frames·P x intermediate} floats, which fresh per layer cost a page-faulting zero fill each time).
+     */
+    static final class Buffers {
+        final int rows;
+        final float[] xb, q, k, v, proj, h;
+
+        Buffers(int rows, VisionConfig c) {
+            int d = c.hiddenSize();
+            this.rows = rows;
+            xb = new float[rows * d];
+            q = new float[rows * d];
+            k = new float[rows * d];
+            v = new float[rows * d];
+            proj = new float[rows * d];
+            h = new float[rows * c.intermediateSize()];
         }
-        float[] proj = o.apply(att, n);
-        for (int i = 0; i < n * d; i++) x[i] += proj[i];
-        Norms.layerNorm(x, ln2w, ln2b, (float) c.layerNormEps(), xb, n, d);
-        float[] h = fc1.apply(xb, n);
-        Activations.geluTanh(h, h.length);
-        fc2.apply(h, n, proj);
-        for (int i = 0; i < n * d; i++) x[i] += proj[i];
+    }
+
+    /**
+     * x: [frames·P, d], updated in place, through {@code b}'s buffers; attention stays within each frame's P patches.
+     * The bias, the GELU and the residual adds run as the GEMMs' epilogues, on
+     * each block of output while it is in cache, and the attention of all frames is one job: the same values as a
+     * pass per op.
+     */
+    void forward(float[] x, int frames, int patches, Buffers b) {
+        int d = c.hiddenSize(), n = frames * patches, hd = c.headDim();
+        if (b.rows != n) throw new IllegalArgumentException("buffers for " + b.rows + " rows, not " + n);
+        float eps = (float) c.layerNormEps();
+        Norms.layerNorm(x, ln1w, ln1b, eps, b.xb, n, d);
+        q.apply(b.xb, n, b.q);
+        k.apply(b.xb, n, b.k);
+        v.apply(b.xb, n, b.v);
+        var shape = new Attention.Shape(patches, patches, c.numHeads(), c.numHeads(), hd, d, d, false, 0, (float) Math.pow(hd, -0.5));
+        Attention.attendBatched(shape, frames, patches * d, b.q, b.k, b.v, b.xb); // the LN output is no longer needed
+        o.apply(b.xb, n, b.proj, Epilogue.addInto(x));
+        Norms.layerNorm(x, ln2w, ln2b, eps, b.xb, n, d);
+        fc1.apply(b.xb, n, b.h, Epilogue.GELU_TANH);
+        fc2.apply(b.h, n, b.proj, Epilogue.addInto(x));
     }
 }

@@ -24,10 +24,28 @@ public final class SiglipVisionTower {
         var pw = w.checkpoint().weight(p + "patch_embedding.weight", d, ch, ps, ps).reshape(d, (long) ch * ps * ps);
         patch = new Linear(Weights.gemmReady(pw), w.vector(p + "patch_embedding.bias", d));
         pos = w.checkpoint().weight(p + "position_embedding.weight", c.numPatches(), d).toFloatArray();
-        int layer = cfg.visionFeatureLayer();
-        int run = layer < 0 ? c.numLayers() + 1 + layer : layer; // hidden_states[0] is the embedding output
+        int run = layersRun(cfg);
         layers = new SiglipLayer[run];
         for (int i = 0; i < run; i++) layers[i] = new SiglipLayer(w, c, i);
+    }
+
+    /** The encoder layers up to the feature layer ({@code hidden_states[0]} is the embedding output). */
+    static int layersRun(LlavaConfig cfg) {
+        int layer = cfg.visionFeatureLayer();
+        return layer < 0 ? cfg.vision().numLayers() + 1 + layer : layer;
+    }
+
+    /**
+     * Floating-point operations (a multiply-add is two) of one frame through {@link #encode}: the patch embedding,
+     * then per layer the q, k, v, o and MLP products and the attention's two products over the frame's patches
+     * (about 0.64 TFLOP for SigLIP-so400m at 384 px over 27 layers); norms, softmax and GELU are not counted.
+     */
+    public static double flopsPerFrame(LlavaConfig cfg) {
+        VisionConfig c = cfg.vision();
+        double P = c.numPatches(), d = c.hiddenSize(), m = c.intermediateSize();
+        double patch = 2 * P * d * c.numChannels() * c.patchSize() * c.patchSize();
+        double layer = 2 * P * d * (4 * d + 2 * m) + 4 * P * P * d;
+        return patch + layersRun(cfg) * layer;
     }
 
     public VisionConfig config() {
@@ -46,10 +64,11 @@ public final class SiglipVisionTower {
     public float[] encode(float[] pixels, int frames, float[] received) {
         int P = c.numPatches();
         float[] x = embed(pixels, frames);
+        var buffers = new SiglipLayer.Buffers(frames * P, c);
         for (int i = 0; i < layers.length; i++) {
             if (received != null && i == layers.length - 1)
                 System.arraycopy(layers[i].attentionReceived(x, frames, P), 0, received, 0, frames * P);
-            layers[i].forward(x, frames, P);
+            layers[i].forward(x, frames, P, buffers);
         }
         return x;
     }

@@ -65,6 +65,33 @@ class AttentionTest {
     }
 
     /**
+     * {@link Attention#attendBatched}: each batch attends within itself, as the twin over that batch alone; head sizes
+     * with a vector tail at 256 and 512 bits (72 = 64 + 8 at 16 lanes, 20), T not a multiple of the query block nor S
+     * of a key panel, GQA, T != S, and rows between the batches left alone.
+     */
+    @Test
+    void batchesAgainstTheTwinPerBatch() {
+        SplittableRandom r = new SplittableRandom(5);
+        // batches, T, S, H, KVH, D
+        int[][] cases = {{3, 33, 33, 4, 4, 72}, {2, 37, 37, 3, 3, 20}, {1, 5, 5, 2, 2, 8}, {4, 9, 40, 4, 2, 16}, {2, 130, 130, 2, 2, 72}};
+        for (int[] c : cases)
+            for (int threads = 1; threads <= 2; threads++) {
+                int B = c[0], T = c[1], S = c[2], H = c[3], KVH = c[4], D = c[5], qStride = H * D, kvStride = KVH * D;
+                int batchStride = Math.max(T * qStride, S * kvStride) + 11;
+                var sh = new Attention.Shape(T, S, H, KVH, D, qStride, kvStride, false, 0, (float) (1 / Math.sqrt(D)));
+                float[] q = KernelTesting.randoms(r, B * batchStride, 2), k = KernelTesting.randoms(r, B * batchStride, 2);
+                float[] v = KernelTesting.randoms(r, B * batchStride, 1), out = new float[B * batchStride], want = new float[B * batchStride];
+                Arrays.fill(out, -7f);
+                Arrays.fill(want, -7f);
+                KernelTesting.withThreads(threads, () -> Attention.attendBatched(sh, B, batchStride, q, k, v, out));
+                for (int b = 0; b < B; b++) ScalarKernels.attend(sh, q, b * batchStride, k, b * batchStride, v, b * batchStride, want, b * batchStride);
+                String what = B + " x " + sh + " threads=" + threads;
+                for (int i = 0; i < out.length; i++)
+                    if (!(Math.abs(out[i] - want[i]) <= 2e-5)) fail(what + ": out[" + i + "] = " + out[i] + ", want " + want[i]);
+            }
+    }
+
+    /**
      * Decode with the keys split into chunks (one per thread): the chunks' partial softmaxes merged must give the
      * twin's answer, for one to three causal rows, whatever the number of chunks and threads.
      */

@@ -67,6 +67,32 @@ class ElementwiseTest {
         assertEquals(-0.0, Activations.geluErf(-40f), 0.0);
     }
 
+    /** The vector form over sub-ranges (vector body and scalar tail), large |x| and zeros included. */
+    @Test
+    void geluTanhRangeAgainstTheTwin() {
+        SplittableRandom r = new SplittableRandom(4);
+        float[] x = KernelTesting.randoms(r, 20_011, 8);
+        float[] extremes = {0f, -0f, -10f, 10f, -30f, 30f, -1e4f, 1e4f, 1e-30f, -1e-30f, 3e38f, -3e38f};
+        System.arraycopy(extremes, 0, x, 50, extremes.length);
+        for (int[] range : new int[][] {{0, x.length}, {3, 3}, {5, 12}, {7, 20_000}}) {
+            float[] got = x.clone(), want = x.clone();
+            for (int i = range[0]; i < range[1]; i++) want[i] = (float) ScalarKernels.geluTanh(x[i]);
+            Activations.geluTanhRange(got, range[0], range[1]);
+            closeToGelu("geluTanhRange[" + range[0] + ", " + range[1] + ")", x, got, want);
+        }
+    }
+
+    /**
+     * Within one float ulp of the twin, give or take the twin's own error: for negative x its {@code 1 + tanh(u)}
+     * cancels, to an absolute error of about {@code |x|·2^-53} (x / (1 + e^(-2u)) does not). Outside a range
+     * {@code want} is x itself, so an element written there fails.
+     */
+    static void closeToGelu(String what, float[] x, float[] got, float[] want) {
+        for (int i = 0; i < got.length; i++)
+            if (!(Math.abs(got[i] - want[i]) <= 1.2e-7 * Math.abs(want[i]) + 4e-16 * Math.abs(x[i]) + 1e-30))
+                fail(what + "[" + i + "] = " + got[i] + ", want " + want[i]);
+    }
+
     @Test
     void siluMulAgainstTheTwin() {
         SplittableRandom r = new SplittableRandom(3);

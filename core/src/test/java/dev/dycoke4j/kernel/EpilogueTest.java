@@ -1,0 +1,88 @@
+package dev.dycoke4j.kernel;
+
+import dev.dycoke4j.tensor.DType;
+import dev.dycoke4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * {@link Gemm#linear} with an {@link Epilogue}: the epilogue sees every output exactly once, already final (equal to
+ * the plain GEMM's output), and the fused GELU and residual add give the plain GEMM's output put through their scalar
+ * twins, over the matvec path, the packed tiles' edges, and one, two and several k blocks.
+ */
+class EpilogueTest {
+    // m, k, n: matvec (m < 4); tails of MR and of a panel; k over two k blocks (BF16) and over three or more (F32
+    // panels in the wide tile accumulate in place, k block by k block over all rows)
+    static final int[][] SHAPES = {{3, 37, 19}, {13, 37, 70}, {65, 2400, 67}, {50, 1300, 100}, {130, 64, 300}};
+
+    interface Case {
+        void run(float[] x, int m, int k, Tensor w, float[] bias, float[] plain, String what);
+    }
+
+    static void each(Case c) {
+        SplittableRandom r = new SplittableRandom(7);
+        try (Arena arena = Arena.ofShared()) {
+            for (DType dt : new DType[] {DType.F32, DType.BF16})
+                for (int[] s : SHAPES)
+                    for (int threads = 1; threads <= 2; threads++) {
+                        int m = s[0], k = s[1], n = s[2];
+                        Tensor w = KernelTesting.weight(r, n, k, dt, false, arena);
+                        float[] x = KernelTesting.randoms(r, m * k, 1), bias = KernelTesting.randoms(r, n, 0.5), plain = new float[m * n];
+                        Gemm.linear(x, m, k, w, bias, plain);
+                        String what = "m=" + m + " k=" + k + " n=" + n + " " + dt + " threads=" + threads;
+                        KernelTesting.withThreads(threads, () -> c.run(x, m, k, w, bias, plain, what));
+                    }
+        }
+    }
+
+    @Test
+    void theEpilogueSeesEachOutputOnceAndFinal() {
+        each((x, m, k, w, bias, plain, what) -> {
+            int n = w.dim(0);
+            float[] y = new float[m * n];
+            int[] seen = new int[m * n];
+            Gemm.linear(x, m, k, w, bias, y, (yy, nn, i0, i1, j0, j1) -> {
+                assertEquals(n, nn, what + ": row stride");
+                for (int i = i0; i < i1; i++)
+                    for (int j = j0; j < j1; j++) {
+                        if (yy[i * n + j] != plain[i * n + j]) fail(what + ": y[" + i + "," + j + "] not final when its block was handed over");
+                        synchronized (seen) {
+                            seen[i * n + j]++;
+                        }
+                    }
+            });
+            for (int i = 0; i < seen.length; i++) if (seen[i] != 1) fail(what + ": output " + i + " seen " + seen[i] + " times");
+            assertArrayEquals(plain, y, what);
+        });
+    }
+
+    @Test
+    void residualAddIsTheSeparateLoop() {
+        SplittableRandom r = new SplittableRandom(8);
+        each((x, m, k, w, bias, plain, what) -> {
+            int n = w.dim(0);
+            float[] res = KernelTesting.randoms(r, m * n, 3), want = res.clone(), y = new float[m * n];
+            for (int i = 0; i < want.length; i++) want[i] += plain[i];
+            Gemm.linear(x, m, k, w, bias, y, Epilogue.addInto(res));
+            assertArrayEquals(want, res, what + ": residual");
+            assertArrayEquals(plain, y, what + ": y");
+        });
+    }
+
+    @Test
+    void geluIsTheTwinOnThePlainOutput() {
+        each((x, m, k, w, bias, plain, what) -> {
+            int n = w.dim(0);
+            float[] y = new float[m * n], want = new float[m * n];
+            for (int i = 0; i < want.length; i++) want[i] = (float) ScalarKernels.geluTanh(plain[i]);
+            Gemm.linear(x, m, k, w, bias, y, Epilogue.GELU_TANH);
+            ElementwiseTest.closeToGelu(what + ": gelu", plain, y, want);
+        });
+    }
+}
