@@ -3,6 +3,7 @@ package dev.dycoke4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.dycoke4j.compress.CompressionMethod;
+import dev.dycoke4j.compress.EvsMethod;
 import dev.dycoke4j.io.Qwen25VlVisionConfig;
 import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
@@ -28,7 +29,7 @@ final class QwenRun {
 
     /**
      * Answers {@code prompts} about {@code video} with the checkpoint in {@code dir}, {@code frames} frames sampled;
-     * refuses (one line each) a compression method other than none, a frame count that is not whole temporal patches,
+     * refuses (one line each) a compression method other than none and evs (at a --ratio), a frame count that is not whole temporal patches,
      * and a folder of frames, before the weights load.
      */
     static void run(Path dir, String name, Path video, int frames, List<String> prompts, GenerationOptions opts,
@@ -36,7 +37,8 @@ final class QwenRun {
         try {
             Qwen25Vl.checkSupported(comp);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--compress " + comp.label() + " is not supported on Qwen2.5-VL yet (only none)");
+            throw new UsageException(comp instanceof EvsMethod ? "--compress evs needs --ratio on Qwen2.5-VL"
+                    : "--compress " + comp.label() + " is not supported on Qwen2.5-VL yet (only none and evs)");
         }
         int tp = Qwen25VlVisionConfig.load(dir).temporalPatchSize();
         if (frames % tp != 0)

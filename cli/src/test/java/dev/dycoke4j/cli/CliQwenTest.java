@@ -57,7 +57,26 @@ class CliQwenTest {
     void aCompressionMethodIsRefusedOnQwen() {
         Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--frames", "8", "--prompt", "hi", "--compress", "dycoke");
         assertEquals(2, r.code());
-        assertEquals("dycoke: --compress dycoke is not supported on Qwen2.5-VL yet (only none)", r.problem());
+        assertEquals("dycoke: --compress dycoke is not supported on Qwen2.5-VL yet (only none and evs)", r.problem());
+        Cli evs = Cli.run("run", "--model", MODEL, "--video", CLIP, "--frames", "8", "--prompt", "hi", "--compress", "evs");
+        assertEquals(2, evs.code());
+        assertEquals("dycoke: --compress evs needs --ratio on Qwen2.5-VL", evs.problem());
+    }
+
+    @Test
+    void evsAtHalfGivesTheGoldenEvsTokens() throws Exception {
+        int[] golden;
+        try (Safetensors e = QwenVlOracle.golden("evs.safetensors")) {
+            golden = e.get("evs_generated_ids").toIntArray();
+        }
+        Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--frames", "8", "--prompt", "What happens in this video?",
+                "--max-new-tokens", "12", "--compress", "evs", "--ratio", "0.5", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        int[] ids = new int[root.get("token_ids").size()];
+        for (int i = 0; i < ids.length; i++) ids[i] = root.get("token_ids").get(i).asInt();
+        assertArrayEquals(golden, ids);
+        assertEquals(96, root.get("stats").get("visual_tokens_kept").asInt());
     }
 
     @Test

@@ -2,6 +2,9 @@ package dev.dycoke4j.pipeline;
 
 import dev.dycoke4j.compress.CompressionMethod;
 import dev.dycoke4j.compress.CompressionMethods;
+import dev.dycoke4j.compress.EvsMethod;
+import dev.dycoke4j.compress.TokenBudget;
+import dev.dycoke4j.compress.VisualTokens;
 import dev.dycoke4j.compress.Flops;
 import dev.dycoke4j.io.Checkpoint;
 import dev.dycoke4j.io.ModelFormatException;
@@ -36,8 +39,8 @@ import java.util.function.Consumer;
  * {@link QwenVideoPreprocessor} and {@link QwenVisionTower}; their features take the {@code <|video_pad|>} rows of the
  * chat template's prompt, at the positions {@link MropeIndex} gives; the Qwen2 decoder answers. A facade beside
  * {@link VideoQa}, whose stages (pooling, the compression methods' hooks, the caches) are LLaVA-OneVision's: here there
- * are no caches and no sessions, and no compression ({@link #checkSupported} refuses the methods rather than run them
- * wrongly). Not thread-safe.
+ * are no caches and no sessions, and of the compression methods only EVS, as vLLM applies it ({@link #checkSupported}
+ * refuses the others rather than run them wrongly). Not thread-safe.
  */
 public final class Qwen25Vl implements AutoCloseable {
     private final Checkpoint checkpoint;
@@ -86,14 +89,18 @@ public final class Qwen25Vl implements AutoCloseable {
     }
 
     /**
-     * Refuses, with one line naming it, a method this model cannot run yet: every one but no compression.
+     * Refuses, with one line naming it, a method this model cannot run yet: it runs no compression, and EVS at an
+     * explicit retained ratio (the other budgets count frames, which Qwen groups in temporal patches).
      *
-     * @throws IllegalArgumentException when {@code comp} is not "none"
+     * @throws IllegalArgumentException for any other method, or EVS without a ratio
      */
     public static void checkSupported(CompressionMethod comp) {
-        String none = CompressionMethods.none().label();
-        if (!comp.label().equals(none))
-            throw new IllegalArgumentException("compression method '" + comp.label() + "' is not supported on Qwen2.5-VL yet (only " + none + ")");
+        if (comp.label().equals(CompressionMethods.none().label())) return;
+        if (comp instanceof EvsMethod evs) {
+            if (evs.budget() instanceof TokenBudget.Ratio) return;
+            throw new IllegalArgumentException("evs on Qwen2.5-VL needs an explicit retained ratio");
+        }
+        throw new IllegalArgumentException("compression method '" + comp.label() + "' is not supported on Qwen2.5-VL yet (only none and evs)");
     }
 
     public Qwen25VlConfig config() {
@@ -127,16 +134,31 @@ public final class Qwen25Vl implements AutoCloseable {
         long t2 = System.nanoTime();
         int merge = tower.config().spatialMergeSize();
         var grid = new MropeIndex.VideoGrid(pixels.gridT(), pixels.gridH() / merge, pixels.gridW() / merge, secondPerGridT);
-        int tokens = grid.tokens();
-        int[] prompt = ChatTemplate.qwen25VlVideoPromptIds(tokenizer, question, tokens);
-        MropeIndex.Result placed = index.positions(prompt, List.of(grid));
+        int tokens = grid.tokens(), kept = tokens;
+        long t3 = System.nanoTime();
+        int[] prompt;
+        MropeIndex.Result placed;
+        if (comp instanceof EvsMethod) {
+            // EVS scores each temporal patch's tokens against the previous patch's, as vLLM runs it on Qwen2.5-VL; the
+            // kept tokens keep their unpruned positions, so pruning does not shift the video's timeline
+            VisualTokens all = VisualTokens.pooled(video, grid.t(), grid.h() * grid.w(), tower.config().outHiddenSize());
+            VisualTokens chosen = comp.preLlm().compress(all);
+            kept = chosen.count();
+            video = chosen.features();
+            prompt = ChatTemplate.qwen25VlVideoPromptIds(tokenizer, question, kept);
+            placed = index.evs(prompt, List.of(grid), List.of(chosen.sourceIndex()));
+        } else {
+            prompt = ChatTemplate.qwen25VlVideoPromptIds(tokenizer, question, tokens);
+            placed = index.positions(prompt, List.of(grid));
+        }
+        long t4 = System.nanoTime();
         float[] x = decoder.embed(prompt, config.videoTokenId(), video);
         int maxNew = opts.maxNewTokens();
         KvCache cache = decoder.newCache(prompt.length + maxNew);
         Generator g = new Generator(decoder, cache, x, placed.positions(), new Sampler(opts.temperature(), opts.topP(), opts.seed()),
                 maxNew, opts.ignoreStop() ? Set.of() : stopIds, null, null);
         g.prefill(Integer.MAX_VALUE, false);
-        long t3 = System.nanoTime();
+        long t5 = System.nanoTime();
         StreamDecoder sd = tokenizer.streamDecoder();
         StringBuilder text = new StringBuilder();
         long firstToken = 0;
@@ -147,12 +169,12 @@ public final class Qwen25Vl implements AutoCloseable {
             g.feed();
         }
         emit(sd.flush(), text, out);
-        long t4 = System.nanoTime();
+        long t6 = System.nanoTime();
         int[] ids = g.tokens();
         var c = config.text();
-        var seconds = new Stats.Seconds(decodeSeconds, (t1 - t0) / 1e9, (t2 - t1) / 1e9, 0, 0, (t3 - t2) / 1e9, (t4 - firstToken) / 1e9, 0);
+        var seconds = new Stats.Seconds(decodeSeconds, (t1 - t0) / 1e9, (t2 - t1) / 1e9, 0, (t4 - t3) / 1e9, (t5 - t4) / 1e9, (t6 - firstToken) / 1e9, 0);
         double flops = Flops.prefill(c.numLayers(), prompt.length, c.numLayers(), prompt.length, c.hiddenSize(), c.intermediateSize());
-        Stats stats = new Stats(comp.label(), frames.size(), tokens, tokens, tokens, prompt.length, ids.length, seconds,
+        Stats stats = new Stats(comp.label(), frames.size(), tokens, kept, kept, prompt.length, ids.length, seconds,
                 cache.bytes(), cache.prunedBytes(), flops, Bytes.peakRss(), false, 0, decodeSeconds + (firstToken - t0) / 1e9);
         return new Answer(text.toString(), ids, stats);
     }

@@ -53,12 +53,39 @@ class Qwen25VlAnswerTest {
         }
     }
 
+    /**
+     * EVS at q = 0.5 as vLLM runs it: 96 of the 192 tokens, each at its unpruned position, give the golden EVS
+     * answer and prompt length.
+     */
+    @Test
+    void evsAtHalfGivesTheGoldenEvsAnswer() {
+        List<RgbFrame> frames;
+        int[] golden, input;
+        try (Safetensors g = QwenVlOracle.golden("forward.safetensors"); Safetensors evs = QwenVlOracle.golden("evs.safetensors")) {
+            frames = frames(g.get("video_frames_u8"));
+            golden = evs.get("evs_generated_ids").toIntArray();
+            input = evs.get("evs_input_ids").toIntArray();
+        }
+        try (Qwen25Vl m = Qwen25Vl.load(QwenVlOracle.model(), LoadOptions.asStored())) {
+            Answer a = m.answer(frames, 1.0, 0, "What happens in this video?", GenerationOptions.greedy(golden.length),
+                    CompressionMethods.parse("evs", Map.of("ratio", "0.5")), null);
+            assertArrayEquals(golden, a.tokenIds());
+            assertEquals(input.length, a.stats().promptTokens());
+            assertEquals(192, a.stats().visualTokens());
+            assertEquals(96, a.stats().visualKept());
+        }
+    }
+
     @Test
     void aCompressionMethodIsRefusedInOneLine() {
         var e = assertThrows(IllegalArgumentException.class,
                 () -> Qwen25Vl.checkSupported(CompressionMethods.parse("dycoke", Map.of())));
-        assertEquals("compression method 'dycoke' is not supported on Qwen2.5-VL yet (only none)", e.getMessage());
+        assertEquals("compression method 'dycoke' is not supported on Qwen2.5-VL yet (only none and evs)", e.getMessage());
+        var noRatio = assertThrows(IllegalArgumentException.class,
+                () -> Qwen25Vl.checkSupported(CompressionMethods.parse("evs", Map.of())));
+        assertEquals("evs on Qwen2.5-VL needs an explicit retained ratio", noRatio.getMessage());
         Qwen25Vl.checkSupported(CompressionMethods.none());
+        Qwen25Vl.checkSupported(CompressionMethods.parse("evs", Map.of("ratio", "0.5")));
     }
 
     @Test
