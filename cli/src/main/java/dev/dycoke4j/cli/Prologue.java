@@ -26,7 +26,12 @@ final class Prologue {
 
     /** As {@link #load(ModelOptions, WeightOptions)}, with SigLIP's pooling head when {@code comp} needs the frame signals. */
     static VideoQa load(ModelOptions model, WeightOptions weights, CompressionMethod comp) {
-        VideoQa qa = load(model, weights);
+        return load(model.resolve(ModelFiles.Need.MODEL), model, weights, comp);
+    }
+
+    /** As {@link #load(ModelOptions, WeightOptions, CompressionMethod)}, from {@code dir}, the {@code --model} already resolved. */
+    static VideoQa load(Path dir, ModelOptions model, WeightOptions weights, CompressionMethod comp) {
+        VideoQa qa = load(dir, model.model, weights.options(model.command.commandLine().getErr()));
         if (!comp.needsFrameSignals()) return qa;
         try {
             return qa.poolingHead(PoolingHeadLoader.load(comp.name(), model.hub.env(Main.env(model.command)), qa.model().config().vision(),

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dycoke4j.hub.ModelFiles;
+import dev.dycoke4j.io.ModelFamily;
 import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.StatsJson;
@@ -17,10 +19,16 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code dycoke run}: answer one or more questions about a video, streaming each answer. */
+/**
+ * {@code dycoke run}: answer one or more questions about a video, streaming each answer. The checkpoint's
+ * {@code config.json} picks the model family: LLaVA-OneVision runs through {@link VideoQa}, Qwen2.5-VL through
+ * {@link QwenRun}.
+ */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Answer one or more questions about a video.")
 final class RunCommand implements Callable<Integer> {
     @Spec
@@ -61,7 +69,12 @@ final class RunCommand implements Callable<Integer> {
         var comp = compress.options();
         VideoFileSource source = video.source();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        try (VideoQa qa = Prologue.load(model, weights, comp)) {
+        Path dir = model.resolve(ModelFiles.Need.MODEL);
+        if (Files.isRegularFile(dir.resolve("config.json")) && ModelFamily.of(dir) == ModelFamily.QWEN25_VL) {
+            QwenRun.run(dir, model.model, video.video, sampling.vision().frames(), prompts, opts, comp, weights.options(err), json, out, err);
+            return 0;
+        }
+        try (VideoQa qa = Prologue.load(dir, model, weights, comp)) {
             caches.apply(qa);
             VideoSession session = qa.open(source, sampling.vision(), comp);
             ArrayNode answers = new ObjectMapper().createArrayNode();

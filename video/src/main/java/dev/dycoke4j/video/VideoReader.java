@@ -1,9 +1,14 @@
 package dev.dycoke4j.video;
 
 import dev.dycoke4j.vision.FrameSink;
+import dev.dycoke4j.vision.RgbFrame;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /** The entry point: a folder is read as image frames, anything else as a video file through FFmpeg. */
 public final class VideoReader {
@@ -47,6 +52,36 @@ public final class VideoReader {
         try (FfmpegDecoder d = FfmpegDecoder.open(video)) {
             return new Info(d.fps(), d.estimatedFrames());
         }
+    }
+
+    /**
+     * The frames at {@code indices} (ascending; repeats allowed) of a video file, decoded in one pass that stops after
+     * the last of them: for samplers that choose their own indices from {@link #info}, as Qwen2.5-VL's does.
+     *
+     * @throws VideoException when the file cannot be decoded, or has fewer decodable frames than an index needs
+     */
+    public static List<RgbFrame> readAt(Path video, int[] indices) {
+        Sources.checkFile(video);
+        if (indices.length == 0) throw new VideoException(video + ": no frame indices to read");
+        for (int k = 0; k < indices.length; k++)
+            if (indices[k] < 0 || (k > 0 && indices[k] < indices[k - 1]))
+                throw new VideoException(video + ": frame indices must be ascending and non-negative, got " + java.util.Arrays.toString(indices));
+        int last = indices[indices.length - 1];
+        Map<Integer, RgbFrame> kept = new HashMap<>();
+        int decoded;
+        try (FfmpegDecoder d = FfmpegDecoder.open(video)) {
+            decoded = d.decode((i, dec) -> {
+                if (java.util.Arrays.binarySearch(indices, i) >= 0) kept.put(i, dec.currentRgb());
+                return i < last;
+            });
+        }
+        List<RgbFrame> frames = new ArrayList<>(indices.length);
+        for (int i : indices) {
+            RgbFrame f = kept.get(i);
+            if (f == null) throw new VideoException(video + ": frame " + i + " wanted but only " + decoded + " frames decode");
+            frames.add(f);
+        }
+        return frames;
     }
 
     /** A video's frame rate and frame count. */

@@ -44,4 +44,22 @@ class QwenClipTest {
         var pre = new QwenVideoPreprocessor(Qwen25VlVisionConfig.load(QwenVlOracle.model()).video());
         assertArrayEquals(pixels, pre.pixels(v.frames()).values());
     }
+
+    /** readAt gives the frames at the indices asked for, repeats included; an index past the end is one line. */
+    @Test
+    void readAtGivesTheFramesAtTheIndices() {
+        Path clip = QwenVlOracle.root().resolve("golden/clip.mkv");
+        byte[] golden;
+        try (Safetensors g = QwenVlOracle.golden("forward.safetensors")) {
+            golden = g.get("video_frames_u8").toByteArray();
+        }
+        int n = 157 * 235 * 3;
+        int[] at = {1, 4, 4, 7};
+        var frames = VideoReader.readAt(clip, at);
+        assertEquals(4, frames.size());
+        for (int k = 0; k < at.length; k++)
+            assertArrayEquals(Arrays.copyOfRange(golden, at[k] * n, (at[k] + 1) * n), frames.get(k).rgb(), "index " + at[k]);
+        var e = assertThrows(VideoException.class, () -> VideoReader.readAt(clip, new int[]{3, 8}));
+        assertEquals(clip + ": frame 8 wanted but only 8 frames decode", e.getMessage());
+    }
 }

@@ -1,0 +1,96 @@
+package dev.dycoke4j.pipeline;
+
+import dev.dycoke4j.compress.CompressionMethods;
+import dev.dycoke4j.io.ModelFormatException;
+import dev.dycoke4j.io.Safetensors;
+import dev.dycoke4j.tensor.Tensor;
+import dev.dycoke4j.testing.QwenVlOracle;
+import dev.dycoke4j.vision.RgbFrame;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * Qwen2.5-VL end to end from the oracle clip's frames: preprocessing, the vision tower, the chat template, M-RoPE
+ * positions and greedy generation give exactly the golden answer; the methods it cannot run yet are refused.
+ */
+class Qwen25VlAnswerTest {
+    static List<RgbFrame> frames(Tensor t) {
+        int n = t.dim(0), h = t.dim(1), w = t.dim(2);
+        byte[] all = t.toByteArray();
+        int size = h * w * 3;
+        List<RgbFrame> out = new ArrayList<>();
+        for (int f = 0; f < n; f++) out.add(new RgbFrame(w, h, Arrays.copyOfRange(all, f * size, (f + 1) * size)));
+        return out;
+    }
+
+    @Test
+    void theClipsEightFramesGiveTheGoldenGreedyAnswer() {
+        List<RgbFrame> frames;
+        int[] golden, input;
+        try (Safetensors g = QwenVlOracle.golden("forward.safetensors")) {
+            frames = frames(g.get("video_frames_u8"));
+            golden = g.get("generated_ids").toIntArray();
+            input = g.get("input_ids").toIntArray();
+        }
+        try (Qwen25Vl m = Qwen25Vl.load(QwenVlOracle.model(), LoadOptions.asStored())) {
+            StringBuilder streamed = new StringBuilder();
+            Answer a = m.answer(frames, 1.0, 0, "What happens in this video?", GenerationOptions.greedy(golden.length),
+                    CompressionMethods.none(), streamed::append);
+            assertArrayEquals(golden, a.tokenIds());
+            assertEquals(m.tokenizer().decode(golden), a.text());
+            assertEquals(a.text(), streamed.toString());
+            assertEquals(input.length, a.stats().promptTokens());
+            assertEquals(192, a.stats().visualTokens());
+            assertEquals(8, a.stats().frames());
+        }
+    }
+
+    /**
+     * EVS at q = 0.5 as vLLM runs it: 96 of the 192 tokens, each at its unpruned position, give the golden EVS
+     * answer and prompt length.
+     */
+    @Test
+    void evsAtHalfGivesTheGoldenEvsAnswer() {
+        List<RgbFrame> frames;
+        int[] golden, input;
+        try (Safetensors g = QwenVlOracle.golden("forward.safetensors"); Safetensors evs = QwenVlOracle.golden("evs.safetensors")) {
+            frames = frames(g.get("video_frames_u8"));
+            golden = evs.get("evs_generated_ids").toIntArray();
+            input = evs.get("evs_input_ids").toIntArray();
+        }
+        try (Qwen25Vl m = Qwen25Vl.load(QwenVlOracle.model(), LoadOptions.asStored())) {
+            Answer a = m.answer(frames, 1.0, 0, "What happens in this video?", GenerationOptions.greedy(golden.length),
+                    CompressionMethods.parse("evs", Map.of("ratio", "0.5")), null);
+            assertArrayEquals(golden, a.tokenIds());
+            assertEquals(input.length, a.stats().promptTokens());
+            assertEquals(192, a.stats().visualTokens());
+            assertEquals(96, a.stats().visualKept());
+        }
+    }
+
+    @Test
+    void aCompressionMethodIsRefusedInOneLine() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Qwen25Vl.checkSupported(CompressionMethods.parse("dycoke", Map.of())));
+        assertEquals("compression method 'dycoke' is not supported on Qwen2.5-VL yet (only none and evs)", e.getMessage());
+        var noRatio = assertThrows(IllegalArgumentException.class,
+                () -> Qwen25Vl.checkSupported(CompressionMethods.parse("evs", Map.of())));
+        assertEquals("evs on Qwen2.5-VL needs an explicit retained ratio", noRatio.getMessage());
+        Qwen25Vl.checkSupported(CompressionMethods.none());
+        Qwen25Vl.checkSupported(CompressionMethods.parse("evs", Map.of("ratio", "0.5")));
+    }
+
+    @Test
+    void int8WeightsAreRefusedInOneLine() {
+        var e = assertThrows(ModelFormatException.class, () -> Qwen25Vl.load(QwenVlOracle.model(), LoadOptions.q8()));
+        assertEquals(QwenVlOracle.model() + ": q8 weights are not supported on Qwen2.5-VL yet; load them as stored", e.getMessage());
+    }
+}
