@@ -20,7 +20,8 @@ import java.util.WeakHashMap;
  *
  * <p>Packed form: W {@code [n, k]} becomes {@code ⌈n/NR⌉} panels of NR output columns (a {@link Tile}'s number of
  * vectors); panel p holds, for each e in 0..k, the NR weights {@code W[p·NR + c][e]} side by side, the last panel
- * padded with zeros. F32 (and dequantized q8) weights are packed as F32; BF16 weights stay BF16, two to a 32-bit
+ * padded with zeros. F32 weights are packed as F32 (and q8 weights dequantized into F32 panels a block at a time,
+ * {@link #linearQ8}); BF16 weights stay BF16, two to a 32-bit
  * lane: in each group of 2L columns, lane c holds column c in its low half and column L + c in its high half, so one
  * int-vector load, one shift and one {@code and} give two weight vectors (half the packed bytes, and within a few
  * percent of F32 panels' speed).
@@ -40,8 +41,9 @@ import java.util.WeakHashMap;
  * in place (6 strided rows): packing them contiguously measured slower here.
  *
  * <p>The packed copy is built at the first matrix-matrix call for a weight, off-heap, and cached for as long as the
- * {@link Tensor} object is reachable: weights must not change after their first use. The decode matvec keeps
- * streaming the original, so only prefill and vision touch the copy.
+ * {@link Tensor} object is reachable: weights must not change after their first use. From then on the decode matvec
+ * streams the panels too ({@link PanelMatvec}) and a memory-mapped original's pages are released, so a weight is
+ * resident once.
  */
 final class PackedGemm {
     static final VectorSpecies<Float> F = VectorWidth.FLOAT;
@@ -91,53 +93,95 @@ final class PackedGemm {
     private PackedGemm() {
     }
 
-    /** The packed form of {@code w}, built on first use. */
+    /**
+     * The packed form of {@code w}, built on first use. A memory-mapped original's pages are then released (the file
+     * stays mapped: a later read faults them back in from the page cache), since every later product reads the
+     * panels ({@link PanelMatvec} below {@link Gemm#PACK_MIN_ROWS} rows), so the weights are resident once.
+     */
     static Packed packed(Tensor w) {
         synchronized (CACHE) {
             Packed p = CACHE.get(w);
             if (p == null) {
                 p = pack(w, Tile.BEST);
                 CACHE.put(w, p);
+                if (w.segment().isMapped()) w.segment().unload();
             }
             return p;
         }
     }
 
-    /** The packed (dequantized) form of a q8 weight, built on first use. */
-    static Packed packed(Q8Matrix w) {
+    /** The packed form of {@code w} if a product has built it, else null. */
+    static Packed packedIfBuilt(Tensor w) {
         synchronized (CACHE) {
-            Packed p = CACHE.get(w);
-            if (p == null) {
-                p = pack(w, Tile.BEST);
-                CACHE.put(w, p);
-            }
-            return p;
+            return CACHE.get(w);
         }
     }
 
+    /**
+     * The dequantized F32 panels of a whole q8 weight (4 bytes a weight where the int8 form holds 1.125): only for
+     * tests and measurements; products go through {@link #linearQ8}, which dequantizes one strip at a time.
+     */
     static Packed pack(Q8Matrix w, Tile tile) {
         int n = w.rows(), k = w.cols(), nr = tile.nr;
         int panels = (n + nr - 1) / nr;
         MemorySegment seg = Arena.ofAuto().allocate((long) panels * k * nr * 4, 64);
-        Parallel.forRange(panels, 4, (lo, hi) -> packQ8Panels(w, nr, seg, lo, hi));
+        Parallel.forRange(panels, 4, (lo, hi) -> {
+            for (int p = lo; p < hi; p++) dequantize(w, p * nr, nr, 0, k, seg, (long) p * k * nr * 4);
+        });
         return new Packed(seg, n, k, panels, false, tile);
     }
 
-    private static void packQ8Panels(Q8Matrix w, int nr, MemorySegment dst, int lo, int hi) {
-        int n = w.rows(), k = w.cols(), blocks = w.blocks();
+    /**
+     * One panel of F32 weights from a q8 weight: {@code dst[off + 4·((e - k0)·nr + c)] = W[j0 + c][e]} for e in
+     * [k0, k1) and c in [0, nr), zero for rows past the end. Element by element across the panel's rows for each e,
+     * so the stores are contiguous and the nr rows' bytes of a group stay in L1 for its 64 elements.
+     */
+    static void dequantize(Q8Matrix w, int j0, int nr, int k0, int k1, MemorySegment dst, long off) {
+        int n = w.rows(), k = w.cols(), blocks = w.blocks(), rows = Math.min(nr, n - j0);
         MemorySegment q = w.quants(), s = w.scales();
-        for (int p = lo; p < hi; p++) {
-            long base = (long) p * k * nr;
-            for (int c = 0; c < nr; c++) {
-                int row = p * nr + c;
-                if (row >= n) break; // padding stays 0
-                long ro = (long) row * k;
-                for (int e = 0; e < k; e++) {
-                    float v = q.get(java.lang.foreign.ValueLayout.JAVA_BYTE, ro + Q8Matrix.position(e, k)) * s.getAtIndex(Kernels.F32LE, (long) row * blocks + e / Q8Matrix.BLOCK);
-                    dst.setAtIndex(Kernels.F32LE, base + (long) e * nr + c, v);
+        long qBase = (long) j0 * k, sBase = (long) j0 * blocks;
+        for (int e = k0; e < k1; e++) {
+            long qo = qBase + Q8Matrix.position(e, k), so = sBase + e / Q8Matrix.BLOCK, d = off + 4L * (e - k0) * nr;
+            int c = 0;
+            for (; c < rows; c++, qo += k, so += blocks, d += 4)
+                dst.set(Kernels.F32LE, d, q.get(java.lang.foreign.ValueLayout.JAVA_BYTE, qo) * s.getAtIndex(Kernels.F32LE, so));
+            for (; c < nr; c++, d += 4) dst.set(Kernels.F32LE, d, 0f);
+        }
+    }
+
+    /** Each pool thread's strip of dequantized panels for {@link #linearQ8}, kept for the next call. */
+    private static final ThreadLocal<MemorySegment[]> STRIP = ThreadLocal.withInitial(() -> new MemorySegment[1]);
+
+    /**
+     * {@link #linear} over a q8 weight without a resident F32 copy: each thread dequantizes one block of NC columns
+     * by one k block at a time into its own strip (at most NC x {@value #KC_MAX} floats, in L2 for the wide tile's
+     * {@value #KC_F32}) and runs every row of x through it before the next. The dequantization is once per weight
+     * element per call, against m FMAs per element in the products. Each output sees the same k blocks in the same
+     * order as over whole panels, so the sums are the same.
+     */
+    static void linearQ8(float[] x, int m, int k, Q8Matrix w, float[] bias, float[] y, Tile tileKind) {
+        int nr = tileKind.nr, n = w.rows(), panels = (n + nr - 1) / nr;
+        boolean inPlace = tileKind == Tile.WIDE;
+        int mc = inPlace ? MC_F32 : MC, kcMax = inPlace ? KC_F32 : KC_MAX;
+        int kBlocks = (k + kcMax - 1) / kcMax, kc = (k + kBlocks - 1) / kBlocks;
+        Packed shape = new Packed(MemorySegment.NULL, n, k, panels, false, tileKind);
+        Parallel.forRange(panels, 1, (lo, hi) -> {
+            float[] tile = new float[MR * nr];
+            MemorySegment[] held = STRIP.get();
+            long need = 4L * NC * kc;
+            if (held[0] == null || held[0].byteSize() < need) held[0] = Arena.ofAuto().allocate(Math.max(need, 4L * NC * kcMax), 64);
+            MemorySegment strip = held[0];
+            int jEnd = Math.min(n, hi * nr);
+            for (int j0 = lo * nr; j0 < jEnd; j0 += NC) {
+                int j1 = Math.min(jEnd, j0 + NC);
+                for (int k0 = 0; k0 < k; k0 += kc) {
+                    int k1 = Math.min(k, k0 + kc), span = k1 - k0;
+                    for (int j = j0; j < j1; j += nr) dequantize(w, j, nr, k0, k1, strip, 4L * (j - j0) / nr * span * nr);
+                    for (int i0 = 0; i0 < m; i0 += mc)
+                        block(x, m, k, shape, strip, j0, span, k0, bias, y, i0, Math.min(m, i0 + mc), j0, j1, k0, k1, tile);
                 }
             }
-        }
+        });
     }
 
     static Packed pack(Tensor w, Tile tile) {
@@ -204,7 +248,7 @@ final class PackedGemm {
                 for (int ib = 0; ib < m; ib += mb) {
                     int ibEnd = Math.min(m, ib + mb);
                     for (int k0 = 0; k0 < k; k0 += kc)
-                        for (int i0 = ib; i0 < ibEnd; i0 += mc) block(x, m, k, w, bias, y, i0, Math.min(ibEnd, i0 + mc), j0, j1, k0, Math.min(k, k0 + kc), tile);
+                        for (int i0 = ib; i0 < ibEnd; i0 += mc) block(x, m, k, w, w.seg, 0, k, 0, bias, y, i0, Math.min(ibEnd, i0 + mc), j0, j1, k0, Math.min(k, k0 + kc), tile);
                 }
             }
         });
@@ -220,28 +264,29 @@ final class PackedGemm {
 
     /**
      * The block of y at rows [i0, i1) and columns [j0, j1) over the k block [k0, k1): written (plus bias) in the
-     * first k block, added to after.
+     * first k block, added to after. The weights are read from {@code seg}, which holds the panels of columns from
+     * {@code jBase} on over the k range from {@code kBase} on, {@code kLen} long (whole panels: 0, k, 0).
      */
-    private static void block(float[] x, int m, int k, Packed w, float[] bias, float[] y, int i0, int i1, int j0, int j1, int k0, int k1,
-            float[] tile) {
+    private static void block(float[] x, int m, int k, Packed w, MemorySegment seg, int jBase, int kLen, int kBase, float[] bias, float[] y,
+            int i0, int i1, int j0, int j1, int k0, int k1, float[] tile) {
         int nr = w.nr(), n = w.n;
         boolean wide = w.tile == Tile.WIDE, inPlace = inPlace(w), first = k0 == 0;
         long bytes = w.bf16 ? 2 : 4;
         for (int j = j0; j < j1; j += nr) {
-            long bOff = ((long) (j / nr) * k + k0) * nr * bytes;
+            long bOff = ((long) ((j - jBase) / nr) * kLen + k0 - kBase) * nr * bytes;
             for (int i = i0; i < i1; i += MR) {
                 if (inPlace && i + MR <= m && j + nr <= n) {
                     // whole tile: start from the bias (or 0) in the first k block, from y after
                     float[] from = !first ? y : bias != null ? bias : ZEROS;
                     int fo = !first ? i * n + j : bias != null ? j : 0;
-                    microWideInPlace(x, k, i, w.seg, bOff, k0, k1, from, fo, first ? 0 : n, y, i * n + j, n);
+                    microWideInPlace(x, k, i, seg, bOff, k0, k1, from, fo, first ? 0 : n, y, i * n + j, n);
                     continue;
                 }
                 if (wide) {
-                    if (w.bf16) microWideBf16(x, m, k, i, w.seg, bOff, k0, k1, tile);
-                    else microWide(x, m, k, i, w.seg, bOff, k0, k1, tile);
-                } else if (w.bf16) microBf16(x, m, k, i, w.seg, bOff, k0, k1, tile);
-                else micro(x, m, k, i, w.seg, bOff, k0, k1, tile);
+                    if (w.bf16) microWideBf16(x, m, k, i, seg, bOff, k0, k1, tile);
+                    else microWide(x, m, k, i, seg, bOff, k0, k1, tile);
+                } else if (w.bf16) microBf16(x, m, k, i, seg, bOff, k0, k1, tile);
+                else micro(x, m, k, i, seg, bOff, k0, k1, tile);
                 merge(tile, nr, y, m, w.n, i, j, first, first ? bias : null);
             }
         }
