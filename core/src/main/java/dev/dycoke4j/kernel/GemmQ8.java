@@ -16,7 +16,7 @@ import java.nio.ByteOrder;
 /**
  * {@code y[m,n] = x[m,k] · W[n,k]ᵀ (+ bias[n])} for a {@link Q8Matrix} W: the int8 twin of {@link Gemm#linear}.
  *
- * <p>From {@value #STRIP_MIN_ROWS} rows of x on (prefill) W is dequantized block by block into {@link PackedGemm}'s
+ * <p>Above {@value #MATVEC_MAX_ROWS} rows of x (prefill) W is dequantized block by block into {@link PackedGemm}'s
  * F32 panels, each block run through by every row of x while it sits in L2, so prefill runs at the F32 speed without
  * an F32 copy of W (4 bytes a weight) staying resident. Up to it (decode, one row per sequence of a batch) it is a matvec over
  * the int8 quants as stored, which should be bound by the bytes of W (1 + 4/32 bytes per weight against BF16's 2,
@@ -49,36 +49,17 @@ public final class GemmQ8 {
      */
     static final int MATVEC_MAX_ROWS = 8;
 
-    /**
-     * From this many rows of x on, the F32 panels dequantized block by block; below, the matvec in passes of
-     * {@value #MATVEC_MAX_ROWS} rows: dequantizing costs the same whatever m, so a short prefill (a follow-up
-     * question) pays it over too few rows. Measured on a loaded 2-core AVX-512 machine (gate and down shapes of the
-     * 0.5B model): at 16 rows the passes were 3x faster, at 40 even, at 96 half as fast.
-     */
-    static final int STRIP_MIN_ROWS = 48;
-
     private GemmQ8() {
     }
 
     public static void linear(float[] x, int m, int k, Q8Matrix w, float[] bias, float[] y) {
         check(x, m, k, w, bias, y);
         int n = w.rows();
-        if (m >= STRIP_MIN_ROWS) {
+        if (m > MATVEC_MAX_ROWS) {
             PackedGemm.linearQ8(x, m, k, w, bias, y, PackedGemm.Tile.BEST);
             return;
         }
         MemorySegment q = w.quants(), s = w.scales();
-        if (m > MATVEC_MAX_ROWS) {
-            int c = MATVEC_MAX_ROWS;
-            float[] xc = new float[c * k], yc = new float[c * n];
-            for (int i0 = 0; i0 < m; i0 += c) {
-                int rows = Math.min(c, m - i0);
-                System.arraycopy(x, i0 * k, xc, 0, rows * k);
-                Parallel.forRangeBalanced(n, 64, Gemm.blockRows(k), (lo, hi) -> matvec(xc, rows, k, q, s, bias, yc, n, lo, hi));
-                System.arraycopy(yc, 0, y, i0 * n, rows * n);
-            }
-            return;
-        }
         Parallel.forRangeBalanced(n, 64, Gemm.blockRows(k), (lo, hi) -> matvec(x, m, k, q, s, bias, y, n, lo, hi));
     }
 

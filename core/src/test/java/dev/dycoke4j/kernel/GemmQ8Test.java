@@ -100,7 +100,7 @@ class GemmQ8Test {
         SplittableRandom r = new SplittableRandom(11);
         try (Arena arena = Arena.ofShared()) {
             Q8Matrix w = q8(r, 75, 896, arena);
-            int m = GemmQ8.STRIP_MIN_ROWS;
+            int m = GemmQ8.MATVEC_MAX_ROWS + 1;
             float[] x = KernelTesting.randoms(r, m * 896, 1), bias = KernelTesting.randoms(r, 75, 1);
             float[] all = new float[m * 75];
             GemmQ8.linear(x, m, 896, w, bias, all);
@@ -145,22 +145,6 @@ class GemmQ8Test {
                     float[] x = KernelTesting.randoms(r, m * k, 1), bias = KernelTesting.randoms(r, n, 1), y = new float[m * n];
                     PackedGemm.linear(x, m, k, PackedGemm.pack(w, tile), bias, y);
                     check(tile + " m=" + m + " n=" + n, x, m, k, w, bias, y);
-                }
-        }
-    }
-
-    @Test
-    void betweenTheMatvecAndTheStripsTheMatvecRunsInPassesOfEightRows() {
-        SplittableRandom r = new SplittableRandom(37);
-        try (Arena arena = Arena.ofShared()) {
-            for (int m : new int[] {GemmQ8.MATVEC_MAX_ROWS + 1, 2 * GemmQ8.MATVEC_MAX_ROWS, GemmQ8.STRIP_MIN_ROWS - 1})
-                for (int threads : new int[] {1, 2}) {
-                    int k = 928, n = 70;
-                    Q8Matrix w = q8(r, n, k, arena);
-                    float[] x = KernelTesting.randoms(r, m * k, 1), bias = KernelTesting.randoms(r, n, 1), y = new float[m * n];
-                    Arrays.fill(y, Float.NaN);
-                    KernelTesting.withThreads(threads, () -> GemmQ8.linear(x, m, k, w, bias, y));
-                    check("passes m=" + m + " threads=" + threads, x, m, k, w, bias, y);
                 }
         }
     }
