@@ -214,7 +214,7 @@ public final class GemmQ8 {
     }
 
     /** Byte {@code 3 - shl/8} of each lane of w, sign-extended, as floats. */
-    private static FloatVector part(IntVector w, int shl) {
+    static FloatVector part(IntVector w, int shl) {
         IntVector t = shl == 0 ? w : w.lanewise(VectorOperators.LSHL, shl);
         return (FloatVector) t.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
     }

@@ -133,21 +133,52 @@ final class PackedGemm {
 
     /**
      * One panel of F32 weights from a q8 weight: {@code dst[off + 4·((e - k0)·nr + c)] = W[j0 + c][e]} for e in
-     * [k0, k1) and c in [0, nr), zero for rows past the end. Element by element across the panel's rows for each e,
-     * so the stores are contiguous and the nr rows' bytes of a group stay in L1 for its 64 elements.
+     * [k0, k1) and c in [0, nr), zero for rows past the end; each weight is {@code quant · scale}, one float
+     * multiplication, as {@link Q8Matrix} defines it. A group of 64 elements at a time: each row's 16 words are loaded
+     * as int vectors and their bytes taken apart as in {@link GemmQ8} into L consecutive elements, scaled and stored
+     * row by row in a heap tile, which is then transposed into e-major order in a second heap tile and copied to dst
+     * in one bulk copy. Per-element segment accesses across the rows (k bytes apart) cost ten times as much.
      */
     static void dequantize(Q8Matrix w, int j0, int nr, int k0, int k1, MemorySegment dst, long off) {
-        int n = w.rows(), k = w.cols(), blocks = w.blocks(), rows = Math.min(nr, n - j0);
+        int n = w.rows(), k = w.cols(), blocks = w.blocks(), rows = Math.min(nr, n - j0), G = Q8Matrix.GROUP;
         MemorySegment q = w.quants(), s = w.scales();
+        float[][] scratch = DEQUANT.get();
+        float[] byRow = scratch[0], byE = scratch[1];
+        java.util.Arrays.fill(byRow, rows * G, nr * G, 0f);
         long qBase = (long) j0 * k, sBase = (long) j0 * blocks;
-        for (int e = k0; e < k1; e++) {
-            long qo = qBase + Q8Matrix.position(e, k), so = sBase + e / Q8Matrix.BLOCK, d = off + 4L * (e - k0) * nr;
-            int c = 0;
-            for (; c < rows; c++, qo += k, so += blocks, d += 4)
-                dst.set(Kernels.F32LE, d, q.get(java.lang.foreign.ValueLayout.JAVA_BYTE, qo) * s.getAtIndex(Kernels.F32LE, so));
-            for (; c < nr; c++, d += 4) dst.set(Kernels.F32LE, d, 0f);
+        for (int g = k0 - k0 % G; g < k1; g += G) {
+            int lo = Math.max(k0, g), hi = Math.min(k1, g + G);
+            if (GemmQ8.GROUPED && g + G <= k) {
+                for (int c = 0; c < rows; c++) {
+                    long qo = qBase + (long) c * k + g, so = sBase + (long) c * blocks + g / Q8Matrix.BLOCK;
+                    FloatVector s0 = FloatVector.broadcast(F, s.getAtIndex(Kernels.F32LE, so));
+                    FloatVector s1 = FloatVector.broadcast(F, s.getAtIndex(Kernels.F32LE, so + 1));
+                    for (int h = 0; h < 16; h += L) {
+                        IntVector words = IntVector.fromMemorySegment(I, q, qo + 4L * h, LE);
+                        int at = c * G + h;
+                        GemmQ8.part(words, 24).mul(s0).intoArray(byRow, at);
+                        GemmQ8.part(words, 16).mul(s0).intoArray(byRow, at + 16);
+                        GemmQ8.part(words, 8).mul(s1).intoArray(byRow, at + 32);
+                        GemmQ8.part(words, 0).mul(s1).intoArray(byRow, at + 48);
+                    }
+                }
+            } else { // the last half group (stored in order)
+                for (int c = 0; c < rows; c++) {
+                    long qo = qBase + (long) c * k, so = sBase + (long) c * blocks;
+                    for (int e = lo; e < hi; e++)
+                        byRow[c * G + e - g] = q.get(java.lang.foreign.ValueLayout.JAVA_BYTE, qo + Q8Matrix.position(e, k))
+                                * s.getAtIndex(Kernels.F32LE, so + e / Q8Matrix.BLOCK);
+                }
+            }
+            for (int e = lo, d = 0; e < hi; e++)
+                for (int c = 0, r = e - g; c < nr; c++, r += G) byE[d++] = byRow[r];
+            MemorySegment.copy(byE, 0, dst, Kernels.F32LE, off + 4L * (lo - k0) * nr, (hi - lo) * nr);
         }
     }
+
+    /** Each thread's two tiles for {@link #dequantize}: a group of the widest panel, by row and by element. */
+    private static final ThreadLocal<float[][]> DEQUANT = ThreadLocal.withInitial(
+            () -> new float[][] {new float[4 * L * Q8Matrix.GROUP], new float[4 * L * Q8Matrix.GROUP]});
 
     /** Each pool thread's strip of dequantized panels for {@link #linearQ8}, kept for the next call. */
     private static final ThreadLocal<MemorySegment[]> STRIP = ThreadLocal.withInitial(() -> new MemorySegment[1]);
