@@ -124,13 +124,16 @@ final class BenchCommand implements Callable<Integer> {
         for (int f : frames) for (var c : comps) rows.add(new BenchRow(c.name(), f));
         ProgressBar bar = new ProgressBar(System.err);
         int total = (fs.length * repeat + 1) * comps.size(), done = 0;
-        long weightBytes;
+        long weightBytes, residentWeights;
+        dev.dycoke4j.io.LlavaConfig config;
         VideoFileSource sampler = Prologue.video(clip, err);
         // the copy bandwidth at the start and at the end, the better of the two: one probe alone caught this shared
         // machine at a slow moment (21.7 GB/s, when decode itself had read 30 GB/s of weights) and overstated "of bound"
         double bandwidthBefore = CopyBandwidth.measure(CopyBandwidth.BYTES, 7);
         try (VideoQa qa = VideoQa.load(m, load)) {
             weightBytes = qa.model().decoder().decodeWeightBytes();
+            residentWeights = qa.model().residentWeightBytes();
+            config = qa.model().config();
             if (signals)
                 qa.poolingHead(PoolingHeadLoader.load(comps.stream().filter(CompressionMethod::needsFrameSignals).findFirst().orElseThrow().name(),
                         inputs.hub.env(Main.env(spec)), qa.model().config().vision(), err));
@@ -167,13 +170,14 @@ final class BenchCommand implements Callable<Integer> {
         double bandwidth = Math.max(bandwidthBefore, CopyBandwidth.measure(CopyBandwidth.BYTES, 7));
         var bound = new BenchReport.Bound(bandwidth, weightBytes);
         MachineInfo machine = MachineInfo.current();
-        List<String> table = new java.util.ArrayList<>(BenchReport.markdown(rows, bound));
+        java.util.function.Function<BenchRow, MemoryBreakdown> memory = r -> r.memory(residentWeights, config);
+        List<String> table = new java.util.ArrayList<>(BenchReport.markdown(rows, bound, memory));
         table.addAll(List.of("", "Machine: " + machine.line()));
         ObjectNode root = new ObjectMapper().createObjectNode();
         root.set("machine", new ObjectMapper().valueToTree(machine.asMap()));
         root.put("model", m.toString()).put("video", clip.toString()).put("threads", Parallel.threads())
                 .put("max_new_tokens", maxNewTokens).put("repeat", repeat);
-        BenchReport.json(rows, bound, root);
+        BenchReport.json(rows, bound, memory, root);
         Files.createDirectories(outDir);
         Files.write(outDir.resolve("bench.md"), table);
         Files.writeString(outDir.resolve("bench.json"), BenchReport.json(root) + "\n");

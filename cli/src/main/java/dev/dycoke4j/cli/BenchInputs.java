@@ -11,8 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * {@code --model}, {@code --video} and {@code --cache} of bench and fidelity: by default a random-weight checkpoint with
- * the real 0.5B dimensions and a synthetic clip ({@link BenchAssets}), made once and kept in the cache folder.
+ * {@code --model}, {@code --shape}, {@code --video} and {@code --cache} of bench and fidelity: by default a random-weight
+ * checkpoint with the real 0.5B (or {@code --shape 7b}: 7B) dimensions and a synthetic clip ({@link BenchAssets}), made once and kept in the cache folder.
  */
 final class BenchInputs {
     @Option(names = "--model", paramLabel = "DIR|ORG/NAME",
@@ -21,6 +21,10 @@ final class BenchInputs {
 
     @Mixin
     HubOptions hub;
+
+    @Option(names = "--shape", paramLabel = "0.5b|7b", defaultValue = "0.5b",
+            description = "Without --model: the dimensions of the random checkpoint, llava-onevision-qwen2-0.5b-ov-hf's or -7b-ov-hf's (about 16 GB on disk, written once) (default: ${DEFAULT-VALUE}).")
+    String shape;
 
     @Option(names = "--video", paramLabel = "FILE", description = "A video (default: a cached synthetic 10 s 640x360 clip).")
     Path video;
@@ -39,7 +43,10 @@ final class BenchInputs {
     /** The {@code --model} folder, else the default checkpoint, written on first use. */
     Path model() throws IOException {
         var err = command.commandLine().getErr();
-        return model != null ? hub.resolve(model, ModelFiles.Need.MODEL, Main.env(command), err) : BenchAssets.model(cache, err);
+        BenchAssets.Shape s = BenchAssets.Shape.of(shape);
+        if (model != null && s != BenchAssets.Shape.QWEN_05B) throw new UsageException("--shape chooses the random checkpoint; it does not go with --model");
+        return model != null ? hub.resolve(model, ModelFiles.Need.MODEL, Main.env(command), err)
+                : BenchAssets.model(cache, s, err, BenchAssets::usableSpace);
     }
 
     /** The {@code --video}, else the default clip, encoded on first use. */

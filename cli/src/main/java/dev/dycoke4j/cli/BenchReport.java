@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /** {@code dycoke bench}'s results as a Markdown table, JSON, and a PNG chart of seconds per stage. */
 final class BenchReport {
@@ -22,7 +23,8 @@ final class BenchReport {
     }
 
     static final String HEADER = "| method | frames | visual tokens | decode video s | vision s | project+pool s | compress s | prefill s | TTFT s "
-            + "| follow-up TTFT s | decode tok/s | of bound | total s | total, vision cached s | KV cache | peak RSS | prefill x | total x | cached total x |";
+            + "| follow-up TTFT s | decode tok/s | of bound | total s | total, vision cached s | KV cache | peak RSS | resident weights | activations "
+            + "| peak / (weights + KV + activations) | prefill x | total x | cached total x |";
 
     /**
      * The memory-bandwidth bound on decode: {@code bandwidth} bytes copied per second ({@link CopyBandwidth}) over the
@@ -43,22 +45,23 @@ final class BenchReport {
      * The table: one row per method and frame count, with its speed-ups over {@code none} at the same frame count,
      * then the decode bound.
      */
-    static List<String> markdown(List<BenchRow> rows, Bound bound) {
+    static List<String> markdown(List<BenchRow> rows, Bound bound, Function<BenchRow, MemoryBreakdown> memory) {
         List<String> out = new ArrayList<>();
         out.add(HEADER);
-        out.add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        for (BenchRow r : rows) out.add(line(r, none(rows, r.frames), bound));
+        out.add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (BenchRow r : rows) out.add(line(r, none(rows, r.frames), bound, memory.apply(r)));
         out.add("");
         out.add(bound.line());
         return out;
     }
 
-    static String line(BenchRow r, BenchRow none, Bound bound) {
+    static String line(BenchRow r, BenchRow none, Bound bound, MemoryBreakdown mem) {
         var s = r.last();
-        return String.format(Locale.ROOT, "| %s | %d | %d -> %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.4f | %.2f | %.0f%% | %.3f | %.3f | %s | %s | %s | %s | %s |",
+        return String.format(Locale.ROOT, "| %s | %d | %d -> %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.4f | %.2f | %.0f%% | %.3f | %.3f | %s | %s | %s | %s | %s | %s | %s | %s |",
                 r.method, r.frames, s.visualTokens(), s.visualKept(), r.decodeVideo(), r.vision(), r.projectPool(), r.compress(), r.prefill(),
                 r.ttft(), r.followUpTtft(), r.tokensPerSecond(), 100 * r.tokensPerSecond() / bound.tokensPerSecond(), r.total(), r.totalCached(), Bytes.human(r.kvBytes()),
-                r.peakRss() < 0 ? "n/a" : Bytes.human(r.peakRss()),
+                r.peakRss() < 0 ? "n/a" : Bytes.human(r.peakRss()), Bytes.human(mem.weights()), Bytes.human(mem.activations()),
+                r.peakRss() < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f", mem.ratio()),
                 ratio(none, r, BenchRow::prefill), ratio(none, r, BenchRow::total), ratio(none, r, BenchRow::totalCached));
     }
 
@@ -74,7 +77,7 @@ final class BenchReport {
     }
 
     /** {@code {"runs": [...]}}: medians per method and frame count. */
-    static ObjectNode json(List<BenchRow> rows, Bound bound, ObjectNode root) {
+    static ObjectNode json(List<BenchRow> rows, Bound bound, Function<BenchRow, MemoryBreakdown> memory, ObjectNode root) {
         root.put("copy_bandwidth_bytes_per_s", bound.bandwidth()).put("decode_weight_bytes", bound.weightBytes())
                 .put("decode_bound_tokens_per_s", bound.tokensPerSecond()).put("huge_pages", OffHeap.hugePagesGranted());
         ArrayNode runs = root.putArray("runs");
@@ -88,6 +91,11 @@ final class BenchReport {
             run.put("decode_tokens_per_s", r.tokensPerSecond()).put("decode_fraction_of_bound", r.tokensPerSecond() / bound.tokensPerSecond())
                     .put("kv_bytes", r.kvBytes()).put("kv_bytes_active", s.kvCacheBytes())
                     .put("kv_bytes_pruned", s.kvPrunedBytes()).put("peak_rss_bytes", r.peakRss());
+            MemoryBreakdown mem = memory.apply(r);
+            ObjectNode m = run.putObject("memory").put("peak_rss_bytes", mem.peakRss()).put("resident_weight_bytes", mem.weights())
+                    .put("kv_bytes", mem.kv()).put("activation_bytes", mem.activations());
+            if (mem.peakRss() >= 0) m.put("peak_over_sum", mem.ratio());
+            else m.putNull("peak_over_sum");
             run.put("visual_tokens", s.visualTokens()).put("visual_tokens_kept", s.visualKept())
                     .put("visual_tokens_attended_mean", s.visualAttended()).put("flops_llm", s.flopsLlm()).put("prompt_tokens", s.promptTokens());
             BenchRow none = none(rows, r.frames);

@@ -118,6 +118,11 @@ final class BenchRow {
         return answers.stream().mapToLong(Stats::peakRssBytes).max().orElse(-1);
     }
 
+    /** The largest peak against the resident weights, this run's KV bytes and its largest activation buffers. */
+    MemoryBreakdown memory(long residentWeights, dev.dycoke4j.io.LlavaConfig config) {
+        return new MemoryBreakdown(peakRss(), residentWeights, kvBytes(), MemoryBreakdown.activationBytes(config, last().promptTokens(), frames));
+    }
+
     static double median(List<Stats> stats, ToDoubleFunction<Stats> f) {
         return Median.of(stats.stream().mapToDouble(f).toArray());
     }

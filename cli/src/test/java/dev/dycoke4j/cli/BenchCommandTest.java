@@ -60,6 +60,14 @@ class BenchCommandTest {
             assertEquals(run.get("decode_tokens_per_s").asDouble() / bound, run.get("decode_fraction_of_bound").asDouble(), 1e-9);
             assertTrue(run.get("kv_bytes").asLong() > 0);
             assertTrue(run.has("peak_rss_bytes"));
+            JsonNode mem = run.get("memory");
+            assertEquals(run.get("peak_rss_bytes").asLong(), mem.get("peak_rss_bytes").asLong());
+            assertEquals(run.get("kv_bytes").asLong(), mem.get("kv_bytes").asLong());
+            long w = mem.get("resident_weight_bytes").asLong(), act = mem.get("activation_bytes").asLong();
+            assertTrue(w > root.get("decode_weight_bytes").asLong(), "the vision tower's weights too: " + mem);
+            assertTrue(act > 0, mem.toString());
+            if (mem.get("peak_rss_bytes").asLong() >= 0)
+                assertEquals((double) mem.get("peak_rss_bytes").asLong() / (w + mem.get("kv_bytes").asLong() + act), mem.get("peak_over_sum").asDouble(), 1e-9);
             assertEquals(2, run.get("repeats").asInt());
             assertTrue(run.get("speedup_vs_none").get("total").asDouble() > 0);
         }

@@ -110,6 +110,18 @@ public final class Checkpoint implements AutoCloseable {
         return t;
     }
 
+    /** Stored bytes of the tensors whose names start with any of {@code prefixes}. */
+    public long bytesUnder(String... prefixes) {
+        long b = 0;
+        for (String n : byName.keySet())
+            for (String p : prefixes)
+                if (n.startsWith(p)) {
+                    b += byName.get(n).get(n).byteSize();
+                    break;
+                }
+        return b;
+    }
+
     public long totalBytes() {
         return byName.keySet().stream().mapToLong(n -> byName.get(n).get(n).byteSize()).sum();
     }

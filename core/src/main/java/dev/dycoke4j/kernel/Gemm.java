@@ -17,8 +17,9 @@ import java.nio.ByteOrder;
  *
  * <p>From {@value #PACK_MIN_ROWS} rows of x on (prefill, vision) it is {@link PackedGemm}: W is repacked once,
  * off-heap, into panels for a broadcast-FMA register tile (F32 panels for F32 weights, BF16 panels for BF16).
- * Below (decode) it is a matvec over W as stored, bound
- * by the bytes of W: BF16 stays BF16 and is widened in registers, two elements per 32-bit lane.
+ * Below (decode) it is a matvec bound by the bytes of W: over the panels once they are built ({@link PanelMatvec}:
+ * the original's pages are then released), else over W as stored, where BF16 stays BF16 and is widened in
+ * registers, two elements per 32-bit lane.
  */
 public final class Gemm {
     static final VectorSpecies<Float> F = VectorWidth.FLOAT;
@@ -44,6 +45,12 @@ public final class Gemm {
         int n = w.dim(0);
         if (m >= PACK_MIN_ROWS) {
             PackedGemm.linear(x, m, k, PackedGemm.packed(w), bias, y, ep);
+            return;
+        }
+        PackedGemm.Packed p = PackedGemm.packedIfBuilt(w);
+        if (p != null) {
+            PanelMatvec.linear(x, m, k, p, bias, y);
+            if (ep != null) ep.apply(y, n, 0, m, 0, n);
             return;
         }
         MemorySegment ws = w.segment();
@@ -82,9 +89,20 @@ public final class Gemm {
         }
         int[] rows = new int[ws.length];
         boolean anyBf16 = false;
+        PackedGemm.Packed[] packed = new PackedGemm.Packed[ws.length];
+        boolean allPacked = true;
         for (int i = 0; i < ws.length; i++) {
             anyBf16 |= check(x, m, k, ws[i], biases[i], ys[i]);
             rows[i] = ws[i].dim(0);
+            packed[i] = PackedGemm.packedIfBuilt(ws[i]);
+            allPacked &= packed[i] != null;
+        }
+        if (allPacked) {
+            int[] panels = new int[ws.length];
+            for (int i = 0; i < ws.length; i++) panels[i] = packed[i].panels();
+            Parallel.forPartsBalanced(panels, 1, PanelMatvec.block(packed[0]),
+                    (i, lo, hi) -> PanelMatvec.panels(x, m, k, packed[i], biases[i], ys[i], rows[i], lo, hi));
+            return;
         }
         float[] split = anyBf16 ? splitEvenOdd(x, m, k) : null;
         Parallel.forPartsBalanced(rows, 64, blockRows(2 * k), (i, lo, hi) -> {

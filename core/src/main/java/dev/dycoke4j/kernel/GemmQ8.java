@@ -16,8 +16,9 @@ import java.nio.ByteOrder;
 /**
  * {@code y[m,n] = x[m,k] · W[n,k]ᵀ (+ bias[n])} for a {@link Q8Matrix} W: the int8 twin of {@link Gemm#linear}.
  *
- * <p>Above {@value #MATVEC_MAX_ROWS} rows of x (prefill) W is dequantized once into {@link PackedGemm}'s F32
- * panels, so prefill runs at the F32 speed. Up to it (decode, one row per sequence of a batch) it is a matvec over
+ * <p>Above {@value #MATVEC_MAX_ROWS} rows of x (prefill) W is dequantized block by block into {@link PackedGemm}'s
+ * F32 panels, each block run through by every row of x while it sits in L2, so prefill runs at the F32 speed without
+ * an F32 copy of W (4 bytes a weight) staying resident. Up to it (decode, one row per sequence of a batch) it is a matvec over
  * the int8 quants as stored, which should be bound by the bytes of W (1 + 4/32 bytes per weight against BF16's 2,
  * and the F32 panels' 4): each block of W's rows is read from memory once for all the rows of x, and a group of
  * quants once converted for four of them. It reads W in {@link Q8Matrix}'s grouped
@@ -55,7 +56,7 @@ public final class GemmQ8 {
         check(x, m, k, w, bias, y);
         int n = w.rows();
         if (m > MATVEC_MAX_ROWS) {
-            PackedGemm.linear(x, m, k, PackedGemm.packed(w), bias, y);
+            PackedGemm.linearQ8(x, m, k, w, bias, y, PackedGemm.Tile.BEST);
             return;
         }
         MemorySegment q = w.quants(), s = w.scales();
@@ -213,7 +214,7 @@ public final class GemmQ8 {
     }
 
     /** Byte {@code 3 - shl/8} of each lane of w, sign-extended, as floats. */
-    private static FloatVector part(IntVector w, int shl) {
+    static FloatVector part(IntVector w, int shl) {
         IntVector t = shl == 0 ? w : w.lanewise(VectorOperators.LSHL, shl);
         return (FloatVector) t.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
     }

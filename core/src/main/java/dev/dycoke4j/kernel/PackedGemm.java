@@ -20,7 +20,8 @@ import java.util.WeakHashMap;
  *
  * <p>Packed form: W {@code [n, k]} becomes {@code ⌈n/NR⌉} panels of NR output columns (a {@link Tile}'s number of
  * vectors); panel p holds, for each e in 0..k, the NR weights {@code W[p·NR + c][e]} side by side, the last panel
- * padded with zeros. F32 (and dequantized q8) weights are packed as F32; BF16 weights stay BF16, two to a 32-bit
+ * padded with zeros. F32 weights are packed as F32 (and q8 weights dequantized into F32 panels a block at a time,
+ * {@link #linearQ8}); BF16 weights stay BF16, two to a 32-bit
  * lane: in each group of 2L columns, lane c holds column c in its low half and column L + c in its high half, so one
  * int-vector load, one shift and one {@code and} give two weight vectors (half the packed bytes, and within a few
  * percent of F32 panels' speed).
@@ -40,8 +41,9 @@ import java.util.WeakHashMap;
  * in place (6 strided rows): packing them contiguously measured slower here.
  *
  * <p>The packed copy is built at the first matrix-matrix call for a weight, off-heap, and cached for as long as the
- * {@link Tensor} object is reachable: weights must not change after their first use. The decode matvec keeps
- * streaming the original, so only prefill and vision touch the copy.
+ * {@link Tensor} object is reachable: weights must not change after their first use. From then on the decode matvec
+ * streams the panels too ({@link PanelMatvec}) and a memory-mapped original's pages are released, so a weight is
+ * resident once.
  */
 final class PackedGemm {
     static final VectorSpecies<Float> F = VectorWidth.FLOAT;
@@ -91,53 +93,126 @@ final class PackedGemm {
     private PackedGemm() {
     }
 
-    /** The packed form of {@code w}, built on first use. */
+    /**
+     * The packed form of {@code w}, built on first use. A memory-mapped original's pages are then released (the file
+     * stays mapped: a later read faults them back in from the page cache), since every later product reads the
+     * panels ({@link PanelMatvec} below {@link Gemm#PACK_MIN_ROWS} rows), so the weights are resident once.
+     */
     static Packed packed(Tensor w) {
         synchronized (CACHE) {
             Packed p = CACHE.get(w);
             if (p == null) {
                 p = pack(w, Tile.BEST);
                 CACHE.put(w, p);
+                if (w.segment().isMapped()) w.segment().unload();
             }
             return p;
         }
     }
 
-    /** The packed (dequantized) form of a q8 weight, built on first use. */
-    static Packed packed(Q8Matrix w) {
+    /** The packed form of {@code w} if a product has built it, else null. */
+    static Packed packedIfBuilt(Tensor w) {
         synchronized (CACHE) {
-            Packed p = CACHE.get(w);
-            if (p == null) {
-                p = pack(w, Tile.BEST);
-                CACHE.put(w, p);
-            }
-            return p;
+            return CACHE.get(w);
         }
     }
 
+    /**
+     * The dequantized F32 panels of a whole q8 weight (4 bytes a weight where the int8 form holds 1.125): only for
+     * tests and measurements; products go through {@link #linearQ8}, which dequantizes one strip at a time.
+     */
     static Packed pack(Q8Matrix w, Tile tile) {
         int n = w.rows(), k = w.cols(), nr = tile.nr;
         int panels = (n + nr - 1) / nr;
         MemorySegment seg = Arena.ofAuto().allocate((long) panels * k * nr * 4, 64);
-        Parallel.forRange(panels, 4, (lo, hi) -> packQ8Panels(w, nr, seg, lo, hi));
+        Parallel.forRange(panels, 4, (lo, hi) -> {
+            for (int p = lo; p < hi; p++) dequantize(w, p * nr, nr, 0, k, seg, (long) p * k * nr * 4);
+        });
         return new Packed(seg, n, k, panels, false, tile);
     }
 
-    private static void packQ8Panels(Q8Matrix w, int nr, MemorySegment dst, int lo, int hi) {
-        int n = w.rows(), k = w.cols(), blocks = w.blocks();
+    /**
+     * One panel of F32 weights from a q8 weight: {@code dst[off + 4·((e - k0)·nr + c)] = W[j0 + c][e]} for e in
+     * [k0, k1) and c in [0, nr), zero for rows past the end; each weight is {@code quant · scale}, one float
+     * multiplication, as {@link Q8Matrix} defines it. A group of 64 elements at a time: each row's 16 words are loaded
+     * as int vectors and their bytes taken apart as in {@link GemmQ8} into L consecutive elements, scaled and stored
+     * row by row in a heap tile, which is then transposed into e-major order in a second heap tile and copied to dst
+     * in one bulk copy. Per-element segment accesses across the rows (k bytes apart) cost ten times as much.
+     */
+    static void dequantize(Q8Matrix w, int j0, int nr, int k0, int k1, MemorySegment dst, long off) {
+        int n = w.rows(), k = w.cols(), blocks = w.blocks(), rows = Math.min(nr, n - j0), G = Q8Matrix.GROUP;
         MemorySegment q = w.quants(), s = w.scales();
-        for (int p = lo; p < hi; p++) {
-            long base = (long) p * k * nr;
-            for (int c = 0; c < nr; c++) {
-                int row = p * nr + c;
-                if (row >= n) break; // padding stays 0
-                long ro = (long) row * k;
-                for (int e = 0; e < k; e++) {
-                    float v = q.get(java.lang.foreign.ValueLayout.JAVA_BYTE, ro + Q8Matrix.position(e, k)) * s.getAtIndex(Kernels.F32LE, (long) row * blocks + e / Q8Matrix.BLOCK);
-                    dst.setAtIndex(Kernels.F32LE, base + (long) e * nr + c, v);
+        float[][] scratch = DEQUANT.get();
+        float[] byRow = scratch[0], byE = scratch[1];
+        java.util.Arrays.fill(byRow, rows * G, nr * G, 0f);
+        long qBase = (long) j0 * k, sBase = (long) j0 * blocks;
+        for (int g = k0 - k0 % G; g < k1; g += G) {
+            int lo = Math.max(k0, g), hi = Math.min(k1, g + G);
+            if (GemmQ8.GROUPED && g + G <= k) {
+                for (int c = 0; c < rows; c++) {
+                    long qo = qBase + (long) c * k + g, so = sBase + (long) c * blocks + g / Q8Matrix.BLOCK;
+                    FloatVector s0 = FloatVector.broadcast(F, s.getAtIndex(Kernels.F32LE, so));
+                    FloatVector s1 = FloatVector.broadcast(F, s.getAtIndex(Kernels.F32LE, so + 1));
+                    for (int h = 0; h < 16; h += L) {
+                        IntVector words = IntVector.fromMemorySegment(I, q, qo + 4L * h, LE);
+                        int at = c * G + h;
+                        GemmQ8.part(words, 24).mul(s0).intoArray(byRow, at);
+                        GemmQ8.part(words, 16).mul(s0).intoArray(byRow, at + 16);
+                        GemmQ8.part(words, 8).mul(s1).intoArray(byRow, at + 32);
+                        GemmQ8.part(words, 0).mul(s1).intoArray(byRow, at + 48);
+                    }
+                }
+            } else { // the last half group (stored in order)
+                for (int c = 0; c < rows; c++) {
+                    long qo = qBase + (long) c * k, so = sBase + (long) c * blocks;
+                    for (int e = lo; e < hi; e++)
+                        byRow[c * G + e - g] = q.get(java.lang.foreign.ValueLayout.JAVA_BYTE, qo + Q8Matrix.position(e, k))
+                                * s.getAtIndex(Kernels.F32LE, so + e / Q8Matrix.BLOCK);
                 }
             }
+            for (int e = lo, d = 0; e < hi; e++)
+                for (int c = 0, r = e - g; c < nr; c++, r += G) byE[d++] = byRow[r];
+            MemorySegment.copy(byE, 0, dst, Kernels.F32LE, off + 4L * (lo - k0) * nr, (hi - lo) * nr);
         }
+    }
+
+    /** Each thread's two tiles for {@link #dequantize}: a group of the widest panel, by row and by element. */
+    private static final ThreadLocal<float[][]> DEQUANT = ThreadLocal.withInitial(
+            () -> new float[][] {new float[4 * L * Q8Matrix.GROUP], new float[4 * L * Q8Matrix.GROUP]});
+
+    /** Each pool thread's strip of dequantized panels for {@link #linearQ8}, kept for the next call. */
+    private static final ThreadLocal<MemorySegment[]> STRIP = ThreadLocal.withInitial(() -> new MemorySegment[1]);
+
+    /**
+     * {@link #linear} over a q8 weight without a resident F32 copy: each thread dequantizes one block of NC columns
+     * by one k block at a time into its own strip (at most NC x {@value #KC_MAX} floats, in L2 for the wide tile's
+     * {@value #KC_F32}) and runs every row of x through it before the next. The dequantization is once per weight
+     * element per call, against m FMAs per element in the products. Each output sees the same k blocks in the same
+     * order as over whole panels, so the sums are the same.
+     */
+    static void linearQ8(float[] x, int m, int k, Q8Matrix w, float[] bias, float[] y, Tile tileKind) {
+        int nr = tileKind.nr, n = w.rows(), panels = (n + nr - 1) / nr;
+        boolean inPlace = tileKind == Tile.WIDE;
+        int mc = inPlace ? MC_F32 : MC, kcMax = inPlace ? KC_F32 : KC_MAX;
+        int kBlocks = (k + kcMax - 1) / kcMax, kc = (k + kBlocks - 1) / kBlocks;
+        Packed shape = new Packed(MemorySegment.NULL, n, k, panels, false, tileKind);
+        Parallel.forRange(panels, 1, (lo, hi) -> {
+            float[] tile = new float[MR * nr];
+            MemorySegment[] held = STRIP.get();
+            long need = 4L * NC * kc;
+            if (held[0] == null || held[0].byteSize() < need) held[0] = Arena.ofAuto().allocate(Math.max(need, 4L * NC * kcMax), 64);
+            MemorySegment strip = held[0];
+            int jEnd = Math.min(n, hi * nr);
+            for (int j0 = lo * nr; j0 < jEnd; j0 += NC) {
+                int j1 = Math.min(jEnd, j0 + NC);
+                for (int k0 = 0; k0 < k; k0 += kc) {
+                    int k1 = Math.min(k, k0 + kc), span = k1 - k0;
+                    for (int j = j0; j < j1; j += nr) dequantize(w, j, nr, k0, k1, strip, 4L * (j - j0) / nr * span * nr);
+                    for (int i0 = 0; i0 < m; i0 += mc)
+                        block(x, m, k, shape, strip, j0, span, k0, bias, y, i0, Math.min(m, i0 + mc), j0, j1, k0, k1, tile);
+                }
+            }
+        });
     }
 
     static Packed pack(Tensor w, Tile tile) {
@@ -212,7 +287,7 @@ final class PackedGemm {
                 for (int ib = 0; ib < m; ib += mb) {
                     int ibEnd = Math.min(m, ib + mb);
                     for (int k0 = 0; k0 < k; k0 += kc)
-                        for (int i0 = ib; i0 < ibEnd; i0 += mc) block(x, m, k, w, bias, y, i0, Math.min(ibEnd, i0 + mc), j0, j1, k0, Math.min(k, k0 + kc), tile);
+                        for (int i0 = ib; i0 < ibEnd; i0 += mc) block(x, m, k, w, w.seg, 0, k, 0, bias, y, i0, Math.min(ibEnd, i0 + mc), j0, j1, k0, Math.min(k, k0 + kc), tile);
                     if (ep != null) ep.apply(y, w.n, ib, ibEnd, j0, j1);
                 }
             }
@@ -229,28 +304,29 @@ final class PackedGemm {
 
     /**
      * The block of y at rows [i0, i1) and columns [j0, j1) over the k block [k0, k1): written (plus bias) in the
-     * first k block, added to after.
+     * first k block, added to after. The weights are read from {@code seg}, which holds the panels of columns from
+     * {@code jBase} on over the k range from {@code kBase} on, {@code kLen} long (whole panels: 0, k, 0).
      */
-    private static void block(float[] x, int m, int k, Packed w, float[] bias, float[] y, int i0, int i1, int j0, int j1, int k0, int k1,
-            float[] tile) {
+    private static void block(float[] x, int m, int k, Packed w, MemorySegment seg, int jBase, int kLen, int kBase, float[] bias, float[] y,
+            int i0, int i1, int j0, int j1, int k0, int k1, float[] tile) {
         int nr = w.nr(), n = w.n;
         boolean wide = w.tile == Tile.WIDE, inPlace = inPlace(w), first = k0 == 0;
         long bytes = w.bf16 ? 2 : 4;
         for (int j = j0; j < j1; j += nr) {
-            long bOff = ((long) (j / nr) * k + k0) * nr * bytes;
+            long bOff = ((long) ((j - jBase) / nr) * kLen + k0 - kBase) * nr * bytes;
             for (int i = i0; i < i1; i += MR) {
                 if (inPlace && i + MR <= m && j + nr <= n) {
                     // whole tile: start from the bias (or 0) in the first k block, from y after
                     float[] from = !first ? y : bias != null ? bias : ZEROS;
                     int fo = !first ? i * n + j : bias != null ? j : 0;
-                    microWideInPlace(x, k, i, w.seg, bOff, k0, k1, from, fo, first ? 0 : n, y, i * n + j, n);
+                    microWideInPlace(x, k, i, seg, bOff, k0, k1, from, fo, first ? 0 : n, y, i * n + j, n);
                     continue;
                 }
                 if (wide) {
-                    if (w.bf16) microWideBf16(x, m, k, i, w.seg, bOff, k0, k1, tile);
-                    else microWide(x, m, k, i, w.seg, bOff, k0, k1, tile);
-                } else if (w.bf16) microBf16(x, m, k, i, w.seg, bOff, k0, k1, tile);
-                else micro(x, m, k, i, w.seg, bOff, k0, k1, tile);
+                    if (w.bf16) microWideBf16(x, m, k, i, seg, bOff, k0, k1, tile);
+                    else microWide(x, m, k, i, seg, bOff, k0, k1, tile);
+                } else if (w.bf16) microBf16(x, m, k, i, seg, bOff, k0, k1, tile);
+                else micro(x, m, k, i, seg, bOff, k0, k1, tile);
                 merge(tile, nr, y, m, w.n, i, j, first, first ? bias : null);
             }
         }

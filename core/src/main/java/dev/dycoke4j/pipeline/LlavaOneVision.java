@@ -95,6 +95,15 @@ public final class LlavaOneVision implements AutoCloseable {
         return checkpoint.totalBytes();
     }
 
+    /**
+     * The weight bytes that stay resident once the model has answered: what the language model's products read (int8
+     * or as stored, with the LM head), and the vision tower's and projector's weights (as packed, about their stored
+     * bytes). Not the embedding table, of which a lookup touches a few rows (unless it is also the LM head).
+     */
+    public long residentWeightBytes() {
+        return decoder.decodeWeightBytes() + checkpoint.bytesUnder("vision_tower.", "multi_modal_projector.", "image_newline");
+    }
+
     /** Visual tokens per frame after pooling (196 at 384 px). */
     public int tokensPerFrame() {
         int s = config.vision().pooledSide();

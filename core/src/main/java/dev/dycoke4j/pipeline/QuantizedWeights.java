@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * The int8 weights of one load: each matrix asked for comes from the on-disk cache when it holds it, or is quantized
- * now; {@link #finish} writes the cache when something had to be quantized and caching is on.
+ * now (after which the stored matrix's mapped pages are released); {@link #finish} writes the cache when something had
+ * to be quantized and caching is on.
  */
 final class QuantizedWeights implements AutoCloseable {
     private final LoadOptions opts;
@@ -47,6 +48,9 @@ final class QuantizedWeights implements AutoCloseable {
         } else {
             m = Quantize.q8(w);
             fresh = true;
+            // the products read the int8 form only: the stored weights' pages need not stay resident (a tied LM
+            // head's embedding lookups fault back in the few rows they read)
+            if (w.segment().isMapped()) w.segment().unload();
         }
         used.put(w.name(), m);
         return m;

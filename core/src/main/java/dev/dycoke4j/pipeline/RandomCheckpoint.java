@@ -32,6 +32,30 @@ public final class RandomCheckpoint {
         public static Spec qwen05b(DType dtype) {
             return new Spec(1152, 4304, 26, 16, 384, 14, 896, 4864, 24, 14, 2, 151936, 151643, 32768, true, dtype);
         }
+
+        /**
+         * The real dimensions of llava-onevision-qwen2-7b-ov-hf: the same SigLIP-so400m, and Qwen2-7B (28 query heads
+         * on 4 KV heads, an LM head of its own, the vocabulary padded past the tokenizer's tokens).
+         */
+        public static Spec qwen7b(DType dtype) {
+            return new Spec(1152, 4304, 26, 16, 384, 14, 3584, 18944, 28, 28, 4, 152064, 151643, 32768, false, dtype);
+        }
+
+        /** The parameters {@link #write} stores. */
+        public long parameters() {
+            long dv = visionHidden, side = imageSize / patchSize, dt = textHidden, hd = textHidden / textHeads;
+            long vision = dv * 3 * patchSize * patchSize + dv + side * side * dv + 2 * dv
+                    + visionLayers * (4 * dv + 4 * (dv * dv + dv) + 2L * visionInter * dv + visionInter + dv);
+            long projector = dt * dv + dt + dt * dt + dt + dt;
+            long layer = 2 * dt + (textHeads * hd * dt + textHeads * hd) + 2 * (kvHeads * hd * dt + kvHeads * hd) + dt * textHeads * hd
+                    + 3L * textInter * dt;
+            return vision + projector + (long) vocab * dt * (tied ? 1 : 2) + textLayers * layer + dt;
+        }
+
+        /** Bytes of the weights file (the tensors; the header adds a few kilobytes). */
+        public long bytes() {
+            return parameters() * dtype.bytes;
+        }
     }
 
     private RandomCheckpoint() {

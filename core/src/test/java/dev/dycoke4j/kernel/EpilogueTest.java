@@ -85,4 +85,22 @@ class EpilogueTest {
             ElementwiseTest.closeToGelu(what + ": gelu", plain, y, want);
         });
     }
+
+    @Test
+    void aFewRowsOverAWeightAlreadyPackedStillGetTheEpilogue() {
+        SplittableRandom r = new SplittableRandom(9);
+        try (Arena arena = Arena.ofShared()) {
+            for (DType dt : new DType[] {DType.F32, DType.BF16}) {
+                int k = 37, n = 70;
+                Tensor w = KernelTesting.weight(r, n, k, dt, false, arena);
+                Gemm.linear(KernelTesting.randoms(r, 8 * k, 1), 8, k, w, null, new float[8 * n]); // packs w: few rows now read the panels
+                float[] x = KernelTesting.randoms(r, 2 * k, 1), plain = new float[2 * n], y = new float[2 * n];
+                Gemm.linear(x, 2, k, w, null, plain);
+                float[] res = KernelTesting.randoms(r, 2 * n, 3), want = res.clone();
+                for (int i = 0; i < want.length; i++) want[i] += plain[i];
+                Gemm.linear(x, 2, k, w, null, y, Epilogue.addInto(res));
+                assertArrayEquals(want, res, dt + ": residual over the panels");
+            }
+        }
+    }
 }

@@ -104,7 +104,6 @@ class GemmQ8Test {
             float[] x = KernelTesting.randoms(r, m * 896, 1), bias = KernelTesting.randoms(r, 75, 1);
             float[] all = new float[m * 75];
             GemmQ8.linear(x, m, 896, w, bias, all);
-            assertTrue(PackedGemm.packed(w) == PackedGemm.packed(w), "one packed copy per weight");
             for (int i = 0; i < m; i++) {
                 float[] row = Arrays.copyOfRange(x, i * 896, (i + 1) * 896), one = new float[75];
                 GemmQ8.linear(row, 1, 896, w, bias, one);
@@ -147,6 +146,27 @@ class GemmQ8Test {
                     PackedGemm.linear(x, m, k, PackedGemm.pack(w, tile), bias, y);
                     check(tile + " m=" + m + " n=" + n, x, m, k, w, bias, y);
                 }
+        }
+    }
+
+    @Test
+    void dequantizingBlockByBlockGivesExactlyTheWholePanelsProducts() {
+        SplittableRandom r = new SplittableRandom(29);
+        try (Arena arena = Arena.ofShared()) {
+            for (PackedGemm.Tile tile : PackedGemm.Tile.values())
+                // k over one, two and more than two k blocks of either tile; n not a multiple of the panel width
+                for (int k : new int[] {96, 2 * PackedGemm.KC_F32 - 32, 4 * PackedGemm.KC_F32 + 64, 2 * PackedGemm.KC_MAX + 32})
+                    for (int[] mn : new int[][] {{9, 5}, {PackedGemm.MC_F32 + 7, PackedGemm.NC + 4 * PackedGemm.L + 3}}) {
+                        int m = mn[0], n = mn[1];
+                        Q8Matrix w = q8(r, n, k, arena);
+                        float[] x = KernelTesting.randoms(r, m * k, 1), bias = KernelTesting.randoms(r, n, 1);
+                        float[] whole = new float[m * n], strips = new float[m * n];
+                        java.util.Arrays.fill(strips, Float.NaN);
+                        PackedGemm.linear(x, m, k, PackedGemm.pack(w, tile), bias, whole);
+                        KernelTesting.withThreads(2, () -> PackedGemm.linearQ8(x, m, k, w, bias, strips, tile));
+                        assertArrayEquals(whole, strips, tile + " k=" + k + " m=" + m + " n=" + n);
+                        check(tile + " strips k=" + k, x, m, k, w, bias, strips);
+                    }
         }
     }
 
