@@ -3,6 +3,7 @@ package dev.dycoke4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.dycoke4j.compress.CompressionMethod;
+import dev.dycoke4j.compress.DyCokeMethod;
 import dev.dycoke4j.compress.EvsMethod;
 import dev.dycoke4j.io.Qwen25VlVisionConfig;
 import dev.dycoke4j.pipeline.Answer;
@@ -29,7 +30,7 @@ final class QwenRun {
 
     /**
      * Answers {@code prompts} about {@code video} with the checkpoint in {@code dir}, {@code frames} frames sampled;
-     * refuses (one line each) a compression method other than none and evs (at a --ratio), a frame count that is not whole temporal patches,
+     * refuses (one line each) a compression method {@link Qwen25Vl#checkSupported} refuses, a frame count that is not whole temporal patches,
      * and a folder of frames, before the weights load.
      */
     static void run(Path dir, String name, Path video, int frames, List<String> prompts, GenerationOptions opts,
@@ -37,8 +38,11 @@ final class QwenRun {
         try {
             Qwen25Vl.checkSupported(comp);
         } catch (IllegalArgumentException e) {
-            throw new UsageException(comp instanceof EvsMethod ? "--compress evs needs --ratio on Qwen2.5-VL"
-                    : "--compress " + comp.label() + " is not supported on Qwen2.5-VL yet (only none and evs)");
+            if (comp instanceof EvsMethod) throw new UsageException("--compress evs needs --ratio on Qwen2.5-VL");
+            if (comp instanceof DyCokeMethod) throw new UsageException("--compress dycoke runs its TTM only on Qwen2.5-VL: add --dp off");
+            throw new UsageException("--compress " + comp.label() + (comp.needsVisionAttention()
+                    ? " ranks tokens by the vision tower's attention, which Qwen2.5-VL's tower does not give"
+                    : " is not supported on Qwen2.5-VL yet") + " (supported: none, evs --ratio R, random, uniform, frames, vidcom2, dycoke --dp off)");
         }
         int tp = Qwen25VlVisionConfig.load(dir).temporalPatchSize();
         if (frames % tp != 0)
