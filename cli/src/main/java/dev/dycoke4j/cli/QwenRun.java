@@ -40,9 +40,10 @@ final class QwenRun {
         } catch (IllegalArgumentException e) {
             if (comp instanceof EvsMethod) throw new UsageException("--compress evs needs --ratio on Qwen2.5-VL");
             if (comp instanceof DyCokeMethod) throw new UsageException("--compress dycoke runs its TTM only on Qwen2.5-VL: add --dp off");
-            throw new UsageException("--compress " + comp.label() + (comp.needsVisionAttention()
-                    ? " ranks tokens by the vision tower's attention, which Qwen2.5-VL's tower does not give"
-                    : " is not supported on Qwen2.5-VL yet") + " (supported: none, evs --ratio R, random, uniform, frames, vidcom2, dycoke --dp off)");
+            String why = comp.needsFrameSignals() ? " needs each frame's signals from SigLIP's attention-pooling head, which Qwen2.5-VL's tower does not have"
+                    : comp.needsVisionAttention() ? " ranks tokens by the vision tower's attention, which Qwen2.5-VL's tower does not give"
+                    : " is not supported on Qwen2.5-VL yet";
+            throw new UsageException("--compress " + comp.label() + why + " (supported: none, evs --ratio R, random, uniform, frames, vidcom2, dycoke --dp off)");
         }
         int tp = Qwen25VlVisionConfig.load(dir).temporalPatchSize();
         if (frames % tp != 0)

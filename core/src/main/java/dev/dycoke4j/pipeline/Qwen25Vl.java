@@ -108,7 +108,7 @@ public final class Qwen25Vl implements AutoCloseable {
      * Refuses, with one line naming it, a method this model cannot run yet: it runs no compression, EVS at an explicit
      * retained ratio, and the pre-LLM methods random, uniform, frames, vidcom2 and dycoke's TTM (its dynamic pruning
      * while decoding is not wired to M-RoPE's decode positions yet). Methods that rank tokens by the vision tower's
-     * attention (SigLIP's) cannot run: Qwen's tower gives none.
+     * attention or SigLIP's pooling-head signals cannot run: Qwen's tower gives neither.
      *
      * @throws IllegalArgumentException for any other method, EVS without a ratio, or dycoke with DP on
      */
@@ -123,6 +123,8 @@ public final class Qwen25Vl implements AutoCloseable {
             if (!d.hasDecodeHook()) return;
             throw new IllegalArgumentException("dycoke on Qwen2.5-VL runs its TTM only: its dynamic pruning is not supported yet, set dp off");
         }
+        if (comp.needsFrameSignals())
+            throw new IllegalArgumentException("compression method '" + comp.label() + "' needs each frame's signals from SigLIP's attention-pooling head, which Qwen2.5-VL's tower does not have (supported: " + SUPPORTED + ")");
         if (comp.needsVisionAttention())
             throw new IllegalArgumentException("compression method '" + comp.label() + "' ranks tokens by the vision tower's attention, which Qwen2.5-VL's tower does not give (supported: " + SUPPORTED + ")");
         throw new IllegalArgumentException("compression method '" + comp.label() + "' is not supported on Qwen2.5-VL yet (supported: " + SUPPORTED + ")");

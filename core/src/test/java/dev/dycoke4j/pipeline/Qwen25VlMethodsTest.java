@@ -171,6 +171,9 @@ class Qwen25VlMethodsTest {
         var vz = assertThrows(IllegalArgumentException.class, () -> Qwen25Vl.checkSupported(CompressionMethods.parse("visionzip", Map.of())));
         assertEquals("compression method 'visionzip' ranks tokens by the vision tower's attention, which Qwen2.5-VL's tower does not give (supported: "
                 + Qwen25Vl.SUPPORTED + ")", vz.getMessage());
+        var fastvid = assertThrows(IllegalArgumentException.class, () -> Qwen25Vl.checkSupported(CompressionMethods.parse("fastvid", Map.of())));
+        assertEquals("compression method 'fastvid' needs each frame's signals from SigLIP's attention-pooling head, which Qwen2.5-VL's tower does not have (supported: "
+                + Qwen25Vl.SUPPORTED + ")", fastvid.getMessage());
         var fastv = assertThrows(IllegalArgumentException.class, () -> Qwen25Vl.checkSupported(CompressionMethods.parse("fastv", Map.of())));
         assertEquals("compression method 'fastv' is not supported on Qwen2.5-VL yet (supported: " + Qwen25Vl.SUPPORTED + ")", fastv.getMessage());
     }
