@@ -69,10 +69,10 @@ class CliQwenTest {
         Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--frames", "8", "--prompt", "hi", "--compress", "dycoke");
         assertEquals(2, r.code());
         assertEquals("dycoke: --compress dycoke runs its TTM only on Qwen2.5-VL: add --dp off", r.problem());
-        Cli fastv = Cli.run("run", "--model", MODEL, "--video", CLIP, "--frames", "8", "--prompt", "hi", "--compress", "fastv");
-        assertEquals(2, fastv.code());
-        assertEquals("dycoke: --compress fastv is not supported on Qwen2.5-VL yet (supported: none, evs --ratio R, random, uniform, frames, vidcom2, dycoke --dp off)",
-                fastv.problem());
+        Cli vz = Cli.run("run", "--model", MODEL, "--video", CLIP, "--frames", "8", "--prompt", "hi", "--compress", "visionzip");
+        assertEquals(2, vz.code());
+        assertEquals("dycoke: --compress visionzip ranks tokens by the vision tower's attention, which Qwen2.5-VL's tower does not give "
+                + "(supported: none, evs --ratio R, random, uniform, frames, vidcom2, dycoke --dp off, fastv)", vz.problem());
         Cli evs = Cli.run("run", "--model", MODEL, "--video", CLIP, "--frames", "8", "--prompt", "hi", "--compress", "evs");
         assertEquals(2, evs.code());
         assertEquals("dycoke: --compress evs needs --ratio on Qwen2.5-VL", evs.problem());

@@ -3,8 +3,11 @@ package dev.dycoke4j.pipeline;
 import dev.dycoke4j.compress.CompressionMethod;
 import dev.dycoke4j.compress.DyCokeMethod;
 import dev.dycoke4j.compress.EvsMethod;
+import dev.dycoke4j.compress.FastVMethod;
 import dev.dycoke4j.compress.FramesMethod;
 import dev.dycoke4j.compress.NoneMethod;
+import dev.dycoke4j.compress.PrefillPruning;
+import dev.dycoke4j.compress.RequestShape;
 import dev.dycoke4j.compress.RandomMethod;
 import dev.dycoke4j.compress.UniformMethod;
 import dev.dycoke4j.compress.VidCom2Method;
@@ -53,6 +56,7 @@ import java.util.function.Consumer;
  * budgets are per temporal step, {@code frames} keeps whole temporal steps, and a budget matched to TTM counts
  * temporal steps. Every kept token keeps its unpruned (t, h, w) position and the text after the video continues at
  * base + the grid's columns, as vLLM places EVS ({@link MropeIndex#pruned}): pruning does not shift the timeline.
+ * FastV prunes inside the LLM over the unpruned prompt; the decoder gives the visual rows it keeps their own positions.
  * {@link #checkSupported} refuses the methods this model cannot run rather than run them wrongly. Not thread-safe.
  */
 public final class Qwen25Vl implements AutoCloseable {
@@ -102,19 +106,20 @@ public final class Qwen25Vl implements AutoCloseable {
     }
 
     /** The methods {@link #checkSupported} lets through, as its refusals name them. */
-    public static final String SUPPORTED = "none, evs (at a ratio), random, uniform, frames, vidcom2, dycoke with dp off";
+    public static final String SUPPORTED = "none, evs (at a ratio), random, uniform, frames, vidcom2, dycoke with dp off, fastv";
 
     /**
      * Refuses, with one line naming it, a method this model cannot run yet: it runs no compression, EVS at an explicit
-     * retained ratio, and the pre-LLM methods random, uniform, frames, vidcom2 and dycoke's TTM (its dynamic pruning
-     * while decoding is not wired to M-RoPE's decode positions yet). Methods that rank tokens by the vision tower's
+     * retained ratio, the pre-LLM methods random, uniform, frames, vidcom2 and dycoke's TTM (its dynamic pruning
+     * while decoding is not wired to M-RoPE's decode positions yet), and FastV inside the LLM (the rows it keeps keep
+     * their positions). Methods that rank tokens by the vision tower's
      * attention or SigLIP's pooling-head signals cannot run: Qwen's tower gives neither.
      *
      * @throws IllegalArgumentException for any other method, EVS without a ratio, or dycoke with DP on
      */
     public static void checkSupported(CompressionMethod comp) {
         if (comp instanceof NoneMethod || comp instanceof RandomMethod || comp instanceof UniformMethod
-                || comp instanceof FramesMethod || comp instanceof VidCom2Method) return;
+                || comp instanceof FramesMethod || comp instanceof VidCom2Method || comp instanceof FastVMethod) return;
         if (comp instanceof EvsMethod evs) {
             if (evs.budget() instanceof TokenBudget.Ratio) return;
             throw new IllegalArgumentException("evs on Qwen2.5-VL needs an explicit retained ratio");
@@ -169,8 +174,11 @@ public final class Qwen25Vl implements AutoCloseable {
         float[] x = decoder.embed(prompt, config.videoTokenId(), p.kept().features());
         int maxNew = opts.maxNewTokens();
         KvCache cache = decoder.newCache(prompt.length + maxNew);
+        var c = config.text();
+        // FastV drops visual rows inside the LLM; the decoder hands the rows it keeps their own positions
+        PrefillPruning fastv = comp.prefill(new RequestShape(c.numLayers(), p.videoStart(), kept, grid.t(), grid.h() * grid.w(), maxNew));
         Generator g = new Generator(decoder, cache, x, p.positions(), new Sampler(opts.temperature(), opts.topP(), opts.seed()),
-                maxNew, opts.ignoreStop() ? Set.of() : stopIds, null, null);
+                maxNew, opts.ignoreStop() ? Set.of() : stopIds, null, fastv);
         g.prefill(Integer.MAX_VALUE, false);
         long t5 = System.nanoTime();
         StreamDecoder sd = tokenizer.streamDecoder();
@@ -185,19 +193,20 @@ public final class Qwen25Vl implements AutoCloseable {
         emit(sd.flush(), text, out);
         long t6 = System.nanoTime();
         int[] ids = g.tokens();
-        var c = config.text();
         var seconds = new Stats.Seconds(decodeSeconds, (t1 - t0) / 1e9, (t2 - t1) / 1e9, 0, (t4 - t3) / 1e9, (t5 - t4) / 1e9, (t6 - firstToken) / 1e9, 0);
-        double flops = Flops.prefill(c.numLayers(), prompt.length, c.numLayers(), prompt.length, c.hiddenSize(), c.intermediateSize());
-        Stats stats = new Stats(comp.label(), frames.size(), tokens, kept, kept, prompt.length, ids.length, seconds,
+        double flops = fastv != null
+                ? Flops.prefill(c.numLayers(), prompt.length, fastv.layer() + 1, prompt.length - kept + fastv.kept(), c.hiddenSize(), c.intermediateSize())
+                : Flops.prefill(c.numLayers(), prompt.length, c.numLayers(), prompt.length, c.hiddenSize(), c.intermediateSize());
+        Stats stats = new Stats(comp.label(), frames.size(), tokens, kept, fastv != null ? fastv.kept() : kept, prompt.length, ids.length, seconds,
                 cache.bytes(), cache.prunedBytes(), flops, Bytes.peakRss(), false, 0, decodeSeconds + (firstToken - t0) / 1e9);
         return new Answer(text.toString(), ids, stats);
     }
 
     /**
-     * A prompt ready for the decoder: its ids, the video's grid, every merged token of the video ({@code all}) and the
+     * A prompt ready for the decoder: its ids, the row of its first video token, the video's grid, every merged token of the video ({@code all}) and the
      * ones the method kept, in the order they take the video rows, and every prompt row's position.
      */
-    record Placed(int[] prompt, MropeIndex.VideoGrid grid, VisualTokens all, VisualTokens kept, Positions positions) {
+    record Placed(int[] prompt, int videoStart, MropeIndex.VideoGrid grid, VisualTokens all, VisualTokens kept, Positions positions) {
     }
 
     /** The prompt of {@code question} about {@code frames}, placed as {@link #answer} places it (for tests). */
@@ -212,13 +221,22 @@ public final class Qwen25Vl implements AutoCloseable {
     private Placed place(float[] video, MropeIndex.VideoGrid grid, String question, CompressionMethod comp) {
         // one temporal grid step is one of the methods' frames, of h' x w' merged tokens
         VisualTokens all = VisualTokens.pooled(video, grid.t(), grid.h() * grid.w(), tower.config().outHiddenSize());
-        if (comp instanceof NoneMethod) {
-            int[] prompt = ChatTemplate.qwen25VlVideoPromptIds(tokenizer, question, all.count());
-            return new Placed(prompt, grid, all, all, index.positions(prompt, List.of(grid)).positions());
-        }
-        VisualTokens kept = comp.preLlm().compress(all);
+        VisualTokens kept = comp instanceof NoneMethod ? all : comp.preLlm().compress(all);
         int[] prompt = ChatTemplate.qwen25VlVideoPromptIds(tokenizer, question, kept.count());
-        return new Placed(prompt, grid, all, kept, index.pruned(prompt, List.of(grid), List.of(kept.sourceIndex())).positions());
+        int start = 0;
+        while (prompt[start] != config.videoTokenId()) start++;
+        // a pre-LLM step that keeps every token in order pruned nothing: the ordinary placement (FastV's, which prunes
+        // inside the LLM); otherwise vLLM's placement of a pruned video
+        Positions positions = keepsAll(kept, all) ? index.positions(prompt, List.of(grid)).positions()
+                : index.pruned(prompt, List.of(grid), List.of(kept.sourceIndex())).positions();
+        return new Placed(prompt, start, grid, all, kept, positions);
+    }
+
+    private static boolean keepsAll(VisualTokens kept, VisualTokens all) {
+        if (kept.count() != all.count()) return false;
+        int[] src = kept.sourceIndex();
+        for (int i = 0; i < src.length; i++) if (src[i] != i) return false;
+        return true;
     }
 
     private static void emit(String piece, StringBuilder text, Consumer<String> out) {

@@ -174,7 +174,27 @@ class Qwen25VlMethodsTest {
         var fastvid = assertThrows(IllegalArgumentException.class, () -> Qwen25Vl.checkSupported(CompressionMethods.parse("fastvid", Map.of())));
         assertEquals("compression method 'fastvid' needs each frame's signals from SigLIP's attention-pooling head, which Qwen2.5-VL's tower does not have (supported: "
                 + Qwen25Vl.SUPPORTED + ")", fastvid.getMessage());
-        var fastv = assertThrows(IllegalArgumentException.class, () -> Qwen25Vl.checkSupported(CompressionMethods.parse("fastv", Map.of())));
-        assertEquals("compression method 'fastv' is not supported on Qwen2.5-VL yet (supported: " + Qwen25Vl.SUPPORTED + ")", fastv.getMessage());
+        var combo = assertThrows(IllegalArgumentException.class, () -> Qwen25Vl.checkSupported(CompressionMethods.parse("vidcom2+dp", Map.of())));
+        assertEquals("compression method 'vidcom2+dp' is not supported on Qwen2.5-VL yet (supported: " + Qwen25Vl.SUPPORTED + ")", combo.getMessage());
+    }
+
+    /**
+     * FastV prunes inside the LLM, over the whole video at its ordinary positions: keeping every visual row it answers
+     * as no compression does, and at half it attends to half of them above its layer and still answers.
+     */
+    @Test
+    void fastvPrunesInsideTheLlmOverTheOrdinaryPositions() {
+        Answer none = model.answer(frames, 1.0, 0, QUESTION, GenerationOptions.greedy(8), CompressionMethods.none(), null);
+        CompressionMethod all = method("fastv", Map.of("ratio", "1.0", "fastv_k", "1"));
+        Qwen25Vl.Placed p = model.prepare(frames, 1.0, QUESTION, all);
+        Qwen25Vl.Placed unpruned = model.prepare(frames, 1.0, QUESTION, CompressionMethods.none());
+        assertArrayEquals(unpruned.prompt(), p.prompt());
+        assertArrayEquals(unpruned.positions().toArrays(), p.positions().toArrays());
+        Answer keepAll = model.answer(frames, 1.0, 0, QUESTION, GenerationOptions.greedy(8), all, null);
+        assertArrayEquals(none.tokenIds(), keepAll.tokenIds());
+        Answer half = model.answer(frames, 1.0, 0, QUESTION, GenerationOptions.greedy(8), method("fastv", Map.of("ratio", "0.5", "fastv_k", "1")), null);
+        assertTrue(half.tokenIds().length > 0);
+        assertEquals(192, half.stats().visualKept());
+        assertEquals(96, half.stats().visualAttended());
     }
 }
