@@ -3,7 +3,6 @@ package dev.dycoke4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.dycoke4j.compress.CompressionMethod;
-import dev.dycoke4j.compress.DyCokeMethod;
 import dev.dycoke4j.compress.EvsMethod;
 import dev.dycoke4j.io.Qwen25VlVisionConfig;
 import dev.dycoke4j.pipeline.Answer;
@@ -39,11 +38,10 @@ final class QwenRun {
             Qwen25Vl.checkSupported(comp);
         } catch (IllegalArgumentException e) {
             if (comp instanceof EvsMethod) throw new UsageException("--compress evs needs --ratio on Qwen2.5-VL");
-            if (comp instanceof DyCokeMethod) throw new UsageException("--compress dycoke runs its TTM only on Qwen2.5-VL: add --dp off");
             String why = comp.needsFrameSignals() ? " needs each frame's signals from SigLIP's attention-pooling head, which Qwen2.5-VL's tower does not have"
                     : comp.needsVisionAttention() ? " ranks tokens by the vision tower's attention, which Qwen2.5-VL's tower does not give"
                     : " is not supported on Qwen2.5-VL yet";
-            throw new UsageException("--compress " + comp.label() + why + " (supported: none, evs --ratio R, random, uniform, frames, vidcom2, dycoke --dp off, fastv)");
+            throw new UsageException("--compress " + comp.label() + why + " (supported: none, evs --ratio R, random, uniform, frames, vidcom2, dycoke, fastv, and --dp on with any but fastv)");
         }
         int tp = Qwen25VlVisionConfig.load(dir).temporalPatchSize();
         if (frames % tp != 0)

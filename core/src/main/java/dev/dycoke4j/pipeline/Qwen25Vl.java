@@ -1,6 +1,7 @@
 package dev.dycoke4j.pipeline;
 
 import dev.dycoke4j.compress.CompressionMethod;
+import dev.dycoke4j.compress.DecodePruning;
 import dev.dycoke4j.compress.DyCokeMethod;
 import dev.dycoke4j.compress.EvsMethod;
 import dev.dycoke4j.compress.FastVMethod;
@@ -11,6 +12,7 @@ import dev.dycoke4j.compress.RequestShape;
 import dev.dycoke4j.compress.RandomMethod;
 import dev.dycoke4j.compress.UniformMethod;
 import dev.dycoke4j.compress.VidCom2Method;
+import dev.dycoke4j.compress.WithDynamicPruning;
 import dev.dycoke4j.compress.TokenBudget;
 import dev.dycoke4j.compress.VisualTokens;
 import dev.dycoke4j.compress.Flops;
@@ -57,6 +59,8 @@ import java.util.function.Consumer;
  * temporal steps. Every kept token keeps its unpruned (t, h, w) position and the text after the video continues at
  * base + the grid's columns, as vLLM places EVS ({@link MropeIndex#pruned}): pruning does not shift the timeline.
  * FastV prunes inside the LLM over the unpruned prompt; the decoder gives the visual rows it keeps their own positions.
+ * DyCoke's DP selects cache slots over the kept visual rows while decoding: their keys keep their rotary positions and
+ * each generated token goes at the cache's next position, one past the prompt's largest.
  * {@link #checkSupported} refuses the methods this model cannot run rather than run them wrongly. Not thread-safe.
  */
 public final class Qwen25Vl implements AutoCloseable {
@@ -106,27 +110,27 @@ public final class Qwen25Vl implements AutoCloseable {
     }
 
     /** The methods {@link #checkSupported} lets through, as its refusals name them. */
-    public static final String SUPPORTED = "none, evs (at a ratio), random, uniform, frames, vidcom2, dycoke with dp off, fastv";
+    public static final String SUPPORTED = "none, evs (at a ratio), random, uniform, frames, vidcom2, dycoke, fastv, and dp with any of them but fastv";
 
     /**
      * Refuses, with one line naming it, a method this model cannot run yet: it runs no compression, EVS at an explicit
-     * retained ratio, the pre-LLM methods random, uniform, frames, vidcom2 and dycoke's TTM (its dynamic pruning
-     * while decoding is not wired to M-RoPE's decode positions yet), and FastV inside the LLM (the rows it keeps keep
-     * their positions). Methods that rank tokens by the vision tower's
+     * retained ratio, the pre-LLM methods random, uniform, frames, vidcom2 and dycoke's TTM, FastV inside the LLM (the
+     * rows it keeps keep their positions), and DyCoke's DP while decoding, alone or added to a pre-LLM method (it picks
+     * cache slots, whose keys keep their rotary positions; each step's token takes the cache's next position). Methods that rank tokens by the vision tower's
      * attention or SigLIP's pooling-head signals cannot run: Qwen's tower gives neither.
      *
-     * @throws IllegalArgumentException for any other method, EVS without a ratio, or dycoke with DP on
+     * @throws IllegalArgumentException for any other method, or EVS without a ratio
      */
     public static void checkSupported(CompressionMethod comp) {
-        if (comp instanceof NoneMethod || comp instanceof RandomMethod || comp instanceof UniformMethod
-                || comp instanceof FramesMethod || comp instanceof VidCom2Method || comp instanceof FastVMethod) return;
+        if (comp instanceof WithDynamicPruning dp) {
+            checkSupported(dp.base());
+            return;
+        }
+        if (comp instanceof NoneMethod || comp instanceof RandomMethod || comp instanceof UniformMethod || comp instanceof FramesMethod
+                || comp instanceof VidCom2Method || comp instanceof DyCokeMethod || comp instanceof FastVMethod) return;
         if (comp instanceof EvsMethod evs) {
             if (evs.budget() instanceof TokenBudget.Ratio) return;
             throw new IllegalArgumentException("evs on Qwen2.5-VL needs an explicit retained ratio");
-        }
-        if (comp instanceof DyCokeMethod d) {
-            if (!d.hasDecodeHook()) return;
-            throw new IllegalArgumentException("dycoke on Qwen2.5-VL runs its TTM only: its dynamic pruning is not supported yet, set dp off");
         }
         if (comp.needsFrameSignals())
             throw new IllegalArgumentException("compression method '" + comp.label() + "' needs each frame's signals from SigLIP's attention-pooling head, which Qwen2.5-VL's tower does not have (supported: " + SUPPORTED + ")");
@@ -175,10 +179,13 @@ public final class Qwen25Vl implements AutoCloseable {
         int maxNew = opts.maxNewTokens();
         KvCache cache = decoder.newCache(prompt.length + maxNew);
         var c = config.text();
-        // FastV drops visual rows inside the LLM; the decoder hands the rows it keeps their own positions
-        PrefillPruning fastv = comp.prefill(new RequestShape(c.numLayers(), p.videoStart(), kept, grid.t(), grid.h() * grid.w(), maxNew));
+        // FastV drops visual rows inside the LLM; the decoder hands the rows it keeps their own positions. DP picks cache
+        // slots, whose keys were rotated at their own positions
+        var shape = new RequestShape(c.numLayers(), p.videoStart(), kept, grid.t(), grid.h() * grid.w(), maxNew);
+        PrefillPruning fastv = comp.prefill(shape);
+        DecodePruning dp = comp.decode(shape);
         Generator g = new Generator(decoder, cache, x, p.positions(), new Sampler(opts.temperature(), opts.topP(), opts.seed()),
-                maxNew, opts.ignoreStop() ? Set.of() : stopIds, null, fastv);
+                maxNew, opts.ignoreStop() ? Set.of() : stopIds, dp, fastv);
         g.prefill(Integer.MAX_VALUE, false);
         long t5 = System.nanoTime();
         StreamDecoder sd = tokenizer.streamDecoder();
@@ -197,7 +204,8 @@ public final class Qwen25Vl implements AutoCloseable {
         double flops = fastv != null
                 ? Flops.prefill(c.numLayers(), prompt.length, fastv.layer() + 1, prompt.length - kept + fastv.kept(), c.hiddenSize(), c.intermediateSize())
                 : Flops.prefill(c.numLayers(), prompt.length, c.numLayers(), prompt.length, c.hiddenSize(), c.intermediateSize());
-        Stats stats = new Stats(comp.label(), frames.size(), tokens, kept, fastv != null ? fastv.kept() : kept, prompt.length, ids.length, seconds,
+        double attended = dp != null ? dp.attendedMean() : fastv != null ? fastv.kept() : kept;
+        Stats stats = new Stats(comp.label(), frames.size(), tokens, kept, attended, prompt.length, ids.length, seconds,
                 cache.bytes(), cache.prunedBytes(), flops, Bytes.peakRss(), false, 0, decodeSeconds + (firstToken - t0) / 1e9);
         return new Answer(text.toString(), ids, stats);
     }

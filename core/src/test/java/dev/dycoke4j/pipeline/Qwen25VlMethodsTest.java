@@ -166,16 +166,15 @@ class Qwen25VlMethodsTest {
 
     @Test
     void unsupportedMethodsAreRefusedInOneLineNamingTheSupportedOnes() {
-        var dp = assertThrows(IllegalArgumentException.class, () -> Qwen25Vl.checkSupported(CompressionMethods.parse("dycoke", Map.of())));
-        assertEquals("dycoke on Qwen2.5-VL runs its TTM only: its dynamic pruning is not supported yet, set dp off", dp.getMessage());
         var vz = assertThrows(IllegalArgumentException.class, () -> Qwen25Vl.checkSupported(CompressionMethods.parse("visionzip", Map.of())));
         assertEquals("compression method 'visionzip' ranks tokens by the vision tower's attention, which Qwen2.5-VL's tower does not give (supported: "
                 + Qwen25Vl.SUPPORTED + ")", vz.getMessage());
         var fastvid = assertThrows(IllegalArgumentException.class, () -> Qwen25Vl.checkSupported(CompressionMethods.parse("fastvid", Map.of())));
         assertEquals("compression method 'fastvid' needs each frame's signals from SigLIP's attention-pooling head, which Qwen2.5-VL's tower does not have (supported: "
                 + Qwen25Vl.SUPPORTED + ")", fastvid.getMessage());
-        var combo = assertThrows(IllegalArgumentException.class, () -> Qwen25Vl.checkSupported(CompressionMethods.parse("vidcom2+dp", Map.of())));
-        assertEquals("compression method 'vidcom2+dp' is not supported on Qwen2.5-VL yet (supported: " + Qwen25Vl.SUPPORTED + ")", combo.getMessage());
+        var combo = assertThrows(IllegalArgumentException.class, () -> Qwen25Vl.checkSupported(CompressionMethods.parse("prumerge+dp", Map.of())));
+        assertEquals("compression method 'prumerge' ranks tokens by the vision tower's attention, which Qwen2.5-VL's tower does not give (supported: "
+                + Qwen25Vl.SUPPORTED + ")", combo.getMessage());
     }
 
     /**
@@ -196,5 +195,34 @@ class Qwen25VlMethodsTest {
         assertTrue(half.tokenIds().length > 0);
         assertEquals(192, half.stats().visualKept());
         assertEquals(96, half.stats().visualAttended());
+    }
+
+    /**
+     * DyCoke's DP while decoding over the M-RoPE cache: keeping every visual slot (P = 0) it gives exactly TTM alone's
+     * greedy tokens, so selecting slots moves no key's position nor the generated tokens'; at the paper's P it attends
+     * to fewer visual tokens than the prompt holds and still answers.
+     */
+    @Test
+    void dycokesDpKeepingEverythingGivesTtmAlonesTokens() {
+        Answer ttm = model.answer(frames, 1.0, 0, QUESTION, GenerationOptions.greedy(8), method("dycoke", Map.of("dp", "off")), null);
+        Answer keepAll = model.answer(frames, 1.0, 0, QUESTION, GenerationOptions.greedy(8),
+                method("dycoke", Map.of("dp", "on", "dp_l", "1", "dp_p", "0")), null);
+        assertEquals(ttm.stats().visualKept(), keepAll.stats().visualKept());
+        assertArrayEquals(ttm.tokenIds(), keepAll.tokenIds());
+        Answer pruned = model.answer(frames, 1.0, 0, QUESTION, GenerationOptions.greedy(8),
+                method("dycoke", Map.of("dp", "on", "dp_l", "1", "dp_p", "0.7")), null);
+        assertTrue(pruned.tokenIds().length > 0);
+        assertTrue(pruned.stats().visualAttended() < pruned.stats().visualKept(), pruned.stats().toString());
+    }
+
+    /** DP added to a pre-LLM method: the method's tokens at their unpruned positions, DP while decoding. */
+    @Test
+    void dpRunsAfterVidcom2() {
+        Answer alone = model.answer(frames, 1.0, 0, QUESTION, GenerationOptions.greedy(8), method("vidcom2", Map.of("ratio", "0.5")), null);
+        Answer withDp = model.answer(frames, 1.0, 0, QUESTION, GenerationOptions.greedy(8),
+                method("vidcom2+dp", Map.of("ratio", "0.5", "dp_l", "1", "dp_p", "0")), null);
+        assertEquals("vidcom2+dp", withDp.stats().method());
+        assertEquals(alone.stats().visualKept(), withDp.stats().visualKept());
+        assertArrayEquals(alone.tokenIds(), withDp.tokenIds());
     }
 }
