@@ -3,6 +3,7 @@ package dev.dycoke4j.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dycoke4j.compress.CompressionMethods;
+import dev.dycoke4j.compress.Ttm;
 import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
@@ -102,6 +103,20 @@ class CliQwenTest {
         assertEquals(192, stats.get("visual_tokens_pooled").asInt());
         assertEquals(want.stats().visualKept(), stats.get("visual_tokens_kept").asInt());
         assertTrue(want.stats().visualKept() < 192 && want.stats().visualKept() >= 4, stats.toString());
+    }
+
+    /** DyCoke through run: TTM over windows of 4 temporal steps keeps its count of the 192 tokens, DP attends to fewer. */
+    @Test
+    void dycokeRunsOnQwenWithItsDp() throws Exception {
+        Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--frames", "8", "--prompt", "What happens in this video?",
+                "--max-new-tokens", "8", "--compress", "dycoke", "--dp-l", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode stats = new ObjectMapper().readTree(r.out()).get("stats");
+        assertEquals("dycoke", stats.get("method").asText());
+        int kept = new Ttm(0.7, Ttm.Windows.OFFICIAL, Ttm.Order.OFFICIAL).keptCount(4, 48);
+        assertEquals(kept, stats.get("visual_tokens_kept").asInt());
+        assertTrue(stats.get("visual_tokens_attended_mean").asDouble() < kept, stats.toString());
+        assertTrue(stats.get("generated_tokens").asInt() > 0);
     }
 
     @Test
