@@ -29,7 +29,7 @@ final class QwenRun {
 
     /**
      * Answers {@code prompts} about {@code video} with the checkpoint in {@code dir}, {@code frames} frames sampled;
-     * refuses (one line each) a compression method other than none and evs (at a --ratio), a frame count that is not whole temporal patches,
+     * refuses (one line each) a compression method {@link Qwen25Vl#checkSupported} refuses, a frame count that is not whole temporal patches,
      * and a folder of frames, before the weights load.
      */
     static void run(Path dir, String name, Path video, int frames, List<String> prompts, GenerationOptions opts,
@@ -37,8 +37,11 @@ final class QwenRun {
         try {
             Qwen25Vl.checkSupported(comp);
         } catch (IllegalArgumentException e) {
-            throw new UsageException(comp instanceof EvsMethod ? "--compress evs needs --ratio on Qwen2.5-VL"
-                    : "--compress " + comp.label() + " is not supported on Qwen2.5-VL yet (only none and evs)");
+            if (comp instanceof EvsMethod) throw new UsageException("--compress evs needs --ratio on Qwen2.5-VL");
+            String why = comp.needsFrameSignals() ? " needs each frame's signals from SigLIP's attention-pooling head, which Qwen2.5-VL's tower does not have"
+                    : comp.needsVisionAttention() ? " ranks tokens by the vision tower's attention, which Qwen2.5-VL's tower does not give"
+                    : " is not supported on Qwen2.5-VL yet";
+            throw new UsageException("--compress " + comp.label() + why + " (supported: none, evs --ratio R, random, uniform, frames, vidcom2, dycoke, fastv, and --dp on with any but fastv)");
         }
         int tp = Qwen25VlVisionConfig.load(dir).temporalPatchSize();
         if (frames % tp != 0)

@@ -95,7 +95,7 @@ public final class MropeIndex {
      * @throws IllegalArgumentException if the runs of video tokens and the grids do not match one to one
      */
     public Result positions(int[] ids, List<VideoGrid> grids) {
-        return place(ids, grids, null);
+        return place(ids, grids, null, true);
     }
 
     /**
@@ -105,10 +105,21 @@ public final class MropeIndex {
      */
     public Result evs(int[] ids, List<VideoGrid> grids, List<int[]> kept) {
         if (kept.size() != grids.size()) throw new IllegalArgumentException(grids.size() + " video grids but " + kept.size() + " lists of kept tokens");
-        return place(ids, grids, kept);
+        return place(ids, grids, kept, true);
     }
 
-    private Result place(int[] ids, List<VideoGrid> grids, List<int[]> kept) {
+    /**
+     * As {@link #evs}, for a pre-LLM method that keeps the tokens {@code kept.get(i)} of video i in the order it places
+     * them (distinct indices into the unpruned grid, in any order: TTM, say, keeps each frame's tokens by similarity).
+     * Each keeps its unpruned position, so pruning does not shift the timeline; the text after the video continues
+     * from base + the grid's columns, as for EVS.
+     */
+    public Result pruned(int[] ids, List<VideoGrid> grids, List<int[]> kept) {
+        if (kept.size() != grids.size()) throw new IllegalArgumentException(grids.size() + " video grids but " + kept.size() + " lists of kept tokens");
+        return place(ids, grids, kept, false);
+    }
+
+    private Result place(int[] ids, List<VideoGrid> grids, List<int[]> kept, boolean ascending) {
         int n = ids.length;
         int[] t = new int[n], h = new int[n], w = new int[n];
         int next = 0, video = 0, max = -1;
@@ -131,10 +142,14 @@ public final class MropeIndex {
                 throw new IllegalArgumentException("video " + video + " has " + (end - i) + " tokens in the ids, but " + count
                         + (idx == null ? " in its " + g.t() + "x" + g.h() + "x" + g.w() + " grid" : " kept"));
             int base = next, hw = g.h() * g.w(), prev = -1;
+            boolean[] seen = ascending ? null : new boolean[g.tokens()];
             for (int k = 0; k < count; k++) {
                 int j = idx == null ? k : idx[k];
-                if (j <= prev || j >= g.tokens())
+                if (ascending && (j <= prev || j >= g.tokens()))
                     throw new IllegalArgumentException("kept token " + j + " of video " + video + " is not ascending within its " + g.tokens() + " tokens");
+                if (!ascending && (j < 0 || j >= g.tokens() || seen[j]))
+                    throw new IllegalArgumentException("kept token " + j + " of video " + video + " is repeated or outside its " + g.tokens() + " tokens");
+                if (seen != null) seen[j] = true;
                 prev = j;
                 t[i + k] = base + temporal(j / hw, g.secondsPerGrid());
                 h[i + k] = base + (j / g.w()) % g.h();

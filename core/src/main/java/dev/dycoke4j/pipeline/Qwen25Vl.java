@@ -1,8 +1,18 @@
 package dev.dycoke4j.pipeline;
 
 import dev.dycoke4j.compress.CompressionMethod;
-import dev.dycoke4j.compress.CompressionMethods;
+import dev.dycoke4j.compress.DecodePruning;
+import dev.dycoke4j.compress.DyCokeMethod;
 import dev.dycoke4j.compress.EvsMethod;
+import dev.dycoke4j.compress.FastVMethod;
+import dev.dycoke4j.compress.FramesMethod;
+import dev.dycoke4j.compress.NoneMethod;
+import dev.dycoke4j.compress.PrefillPruning;
+import dev.dycoke4j.compress.RequestShape;
+import dev.dycoke4j.compress.RandomMethod;
+import dev.dycoke4j.compress.UniformMethod;
+import dev.dycoke4j.compress.VidCom2Method;
+import dev.dycoke4j.compress.WithDynamicPruning;
 import dev.dycoke4j.compress.TokenBudget;
 import dev.dycoke4j.compress.VisualTokens;
 import dev.dycoke4j.compress.Flops;
@@ -15,6 +25,7 @@ import dev.dycoke4j.llm.DecoderLayout;
 import dev.dycoke4j.llm.Generator;
 import dev.dycoke4j.llm.KvCache;
 import dev.dycoke4j.llm.MropeIndex;
+import dev.dycoke4j.llm.Positions;
 import dev.dycoke4j.llm.Qwen2Decoder;
 import dev.dycoke4j.llm.Sampler;
 import dev.dycoke4j.platform.Bytes;
@@ -39,8 +50,18 @@ import java.util.function.Consumer;
  * {@link QwenVideoPreprocessor} and {@link QwenVisionTower}; their features take the {@code <|video_pad|>} rows of the
  * chat template's prompt, at the positions {@link MropeIndex} gives; the Qwen2 decoder answers. A facade beside
  * {@link VideoQa}, whose stages (pooling, the compression methods' hooks, the caches) are LLaVA-OneVision's: here there
- * are no caches and no sessions, and of the compression methods only EVS, as vLLM applies it ({@link #checkSupported}
- * refuses the others rather than run them wrongly). Not thread-safe.
+ * are no caches and no sessions.
+ *
+ * <p>The pre-LLM compression methods see Qwen's merged grid as {@link VisualTokens}: one "frame" is one temporal grid
+ * step (a temporal patch: two video frames), of h' x w' merged tokens (not square), frame-major then row-major as the
+ * tower gives them. So DyCoke's TTM windows of 4 frames are 4 temporal steps (8 video frames), VidCom2's per-frame
+ * budgets are per temporal step, {@code frames} keeps whole temporal steps, and a budget matched to TTM counts
+ * temporal steps. Every kept token keeps its unpruned (t, h, w) position and the text after the video continues at
+ * base + the grid's columns, as vLLM places EVS ({@link MropeIndex#pruned}): pruning does not shift the timeline.
+ * FastV prunes inside the LLM over the unpruned prompt; the decoder gives the visual rows it keeps their own positions.
+ * DyCoke's DP selects cache slots over the kept visual rows while decoding: their keys keep their rotary positions and
+ * each generated token goes at the cache's next position, one past the prompt's largest.
+ * {@link #checkSupported} refuses the methods this model cannot run rather than run them wrongly. Not thread-safe.
  */
 public final class Qwen25Vl implements AutoCloseable {
     private final Checkpoint checkpoint;
@@ -88,19 +109,34 @@ public final class Qwen25Vl implements AutoCloseable {
         }
     }
 
+    /** The methods {@link #checkSupported} lets through, as its refusals name them. */
+    public static final String SUPPORTED = "none, evs (at a ratio), random, uniform, frames, vidcom2, dycoke, fastv, and dp with any of them but fastv";
+
     /**
-     * Refuses, with one line naming it, a method this model cannot run yet: it runs no compression, and EVS at an
-     * explicit retained ratio (the other budgets count frames, which Qwen groups in temporal patches).
+     * Refuses, with one line naming it, a method this model cannot run yet: it runs no compression, EVS at an explicit
+     * retained ratio, the pre-LLM methods random, uniform, frames, vidcom2 and dycoke's TTM, FastV inside the LLM (the
+     * rows it keeps keep their positions), and DyCoke's DP while decoding, alone or added to a pre-LLM method (it picks
+     * cache slots, whose keys keep their rotary positions; each step's token takes the cache's next position). Methods that rank tokens by the vision tower's
+     * attention or SigLIP's pooling-head signals cannot run: Qwen's tower gives neither.
      *
      * @throws IllegalArgumentException for any other method, or EVS without a ratio
      */
     public static void checkSupported(CompressionMethod comp) {
-        if (comp.label().equals(CompressionMethods.none().label())) return;
+        if (comp instanceof WithDynamicPruning dp) {
+            checkSupported(dp.base());
+            return;
+        }
+        if (comp instanceof NoneMethod || comp instanceof RandomMethod || comp instanceof UniformMethod || comp instanceof FramesMethod
+                || comp instanceof VidCom2Method || comp instanceof DyCokeMethod || comp instanceof FastVMethod) return;
         if (comp instanceof EvsMethod evs) {
             if (evs.budget() instanceof TokenBudget.Ratio) return;
             throw new IllegalArgumentException("evs on Qwen2.5-VL needs an explicit retained ratio");
         }
-        throw new IllegalArgumentException("compression method '" + comp.label() + "' is not supported on Qwen2.5-VL yet (only none and evs)");
+        if (comp.needsFrameSignals())
+            throw new IllegalArgumentException("compression method '" + comp.label() + "' needs each frame's signals from SigLIP's attention-pooling head, which Qwen2.5-VL's tower does not have (supported: " + SUPPORTED + ")");
+        if (comp.needsVisionAttention())
+            throw new IllegalArgumentException("compression method '" + comp.label() + "' ranks tokens by the vision tower's attention, which Qwen2.5-VL's tower does not give (supported: " + SUPPORTED + ")");
+        throw new IllegalArgumentException("compression method '" + comp.label() + "' is not supported on Qwen2.5-VL yet (supported: " + SUPPORTED + ")");
     }
 
     public Qwen25VlConfig config() {
@@ -134,29 +170,22 @@ public final class Qwen25Vl implements AutoCloseable {
         long t2 = System.nanoTime();
         int merge = tower.config().spatialMergeSize();
         var grid = new MropeIndex.VideoGrid(pixels.gridT(), pixels.gridH() / merge, pixels.gridW() / merge, secondPerGridT);
-        int tokens = grid.tokens(), kept = tokens;
         long t3 = System.nanoTime();
-        int[] prompt;
-        MropeIndex.Result placed;
-        if (comp instanceof EvsMethod) {
-            // EVS scores each temporal patch's tokens against the previous patch's, as vLLM runs it on Qwen2.5-VL; the
-            // kept tokens keep their unpruned positions, so pruning does not shift the video's timeline
-            VisualTokens all = VisualTokens.pooled(video, grid.t(), grid.h() * grid.w(), tower.config().outHiddenSize());
-            VisualTokens chosen = comp.preLlm().compress(all);
-            kept = chosen.count();
-            video = chosen.features();
-            prompt = ChatTemplate.qwen25VlVideoPromptIds(tokenizer, question, kept);
-            placed = index.evs(prompt, List.of(grid), List.of(chosen.sourceIndex()));
-        } else {
-            prompt = ChatTemplate.qwen25VlVideoPromptIds(tokenizer, question, tokens);
-            placed = index.positions(prompt, List.of(grid));
-        }
+        Placed p = place(video, grid, question, comp);
+        int tokens = grid.tokens(), kept = p.kept().count();
+        int[] prompt = p.prompt();
         long t4 = System.nanoTime();
-        float[] x = decoder.embed(prompt, config.videoTokenId(), video);
+        float[] x = decoder.embed(prompt, config.videoTokenId(), p.kept().features());
         int maxNew = opts.maxNewTokens();
         KvCache cache = decoder.newCache(prompt.length + maxNew);
-        Generator g = new Generator(decoder, cache, x, placed.positions(), new Sampler(opts.temperature(), opts.topP(), opts.seed()),
-                maxNew, opts.ignoreStop() ? Set.of() : stopIds, null, null);
+        var c = config.text();
+        // FastV drops visual rows inside the LLM; the decoder hands the rows it keeps their own positions. DP picks cache
+        // slots, whose keys were rotated at their own positions
+        var shape = new RequestShape(c.numLayers(), p.videoStart(), kept, grid.t(), grid.h() * grid.w(), maxNew);
+        PrefillPruning fastv = comp.prefill(shape);
+        DecodePruning dp = comp.decode(shape);
+        Generator g = new Generator(decoder, cache, x, p.positions(), new Sampler(opts.temperature(), opts.topP(), opts.seed()),
+                maxNew, opts.ignoreStop() ? Set.of() : stopIds, dp, fastv);
         g.prefill(Integer.MAX_VALUE, false);
         long t5 = System.nanoTime();
         StreamDecoder sd = tokenizer.streamDecoder();
@@ -171,12 +200,51 @@ public final class Qwen25Vl implements AutoCloseable {
         emit(sd.flush(), text, out);
         long t6 = System.nanoTime();
         int[] ids = g.tokens();
-        var c = config.text();
         var seconds = new Stats.Seconds(decodeSeconds, (t1 - t0) / 1e9, (t2 - t1) / 1e9, 0, (t4 - t3) / 1e9, (t5 - t4) / 1e9, (t6 - firstToken) / 1e9, 0);
-        double flops = Flops.prefill(c.numLayers(), prompt.length, c.numLayers(), prompt.length, c.hiddenSize(), c.intermediateSize());
-        Stats stats = new Stats(comp.label(), frames.size(), tokens, kept, kept, prompt.length, ids.length, seconds,
+        double flops = fastv != null
+                ? Flops.prefill(c.numLayers(), prompt.length, fastv.layer() + 1, prompt.length - kept + fastv.kept(), c.hiddenSize(), c.intermediateSize())
+                : Flops.prefill(c.numLayers(), prompt.length, c.numLayers(), prompt.length, c.hiddenSize(), c.intermediateSize());
+        double attended = dp != null ? dp.attendedMean() : fastv != null ? fastv.kept() : kept;
+        Stats stats = new Stats(comp.label(), frames.size(), tokens, kept, attended, prompt.length, ids.length, seconds,
                 cache.bytes(), cache.prunedBytes(), flops, Bytes.peakRss(), false, 0, decodeSeconds + (firstToken - t0) / 1e9);
         return new Answer(text.toString(), ids, stats);
+    }
+
+    /**
+     * A prompt ready for the decoder: its ids, the row of its first video token, the video's grid, every merged token of the video ({@code all}) and the
+     * ones the method kept, in the order they take the video rows, and every prompt row's position.
+     */
+    record Placed(int[] prompt, int videoStart, MropeIndex.VideoGrid grid, VisualTokens all, VisualTokens kept, Positions positions) {
+    }
+
+    /** The prompt of {@code question} about {@code frames}, placed as {@link #answer} places it (for tests). */
+    Placed prepare(List<RgbFrame> frames, double secondPerGridT, String question, CompressionMethod comp) {
+        checkSupported(comp);
+        QwenPixels pixels = preprocessor.pixels(frames);
+        float[] video = tower.encode(pixels.values(), pixels.gridThw());
+        int merge = tower.config().spatialMergeSize();
+        return place(video, new MropeIndex.VideoGrid(pixels.gridT(), pixels.gridH() / merge, pixels.gridW() / merge, secondPerGridT), question, comp);
+    }
+
+    private Placed place(float[] video, MropeIndex.VideoGrid grid, String question, CompressionMethod comp) {
+        // one temporal grid step is one of the methods' frames, of h' x w' merged tokens
+        VisualTokens all = VisualTokens.pooled(video, grid.t(), grid.h() * grid.w(), tower.config().outHiddenSize());
+        VisualTokens kept = comp instanceof NoneMethod ? all : comp.preLlm().compress(all);
+        int[] prompt = ChatTemplate.qwen25VlVideoPromptIds(tokenizer, question, kept.count());
+        int start = 0;
+        while (prompt[start] != config.videoTokenId()) start++;
+        // a pre-LLM step that keeps every token in order pruned nothing: the ordinary placement (FastV's, which prunes
+        // inside the LLM); otherwise vLLM's placement of a pruned video
+        Positions positions = keepsAll(kept, all) ? index.positions(prompt, List.of(grid)).positions()
+                : index.pruned(prompt, List.of(grid), List.of(kept.sourceIndex())).positions();
+        return new Placed(prompt, start, grid, all, kept, positions);
+    }
+
+    private static boolean keepsAll(VisualTokens kept, VisualTokens all) {
+        if (kept.count() != all.count()) return false;
+        int[] src = kept.sourceIndex();
+        for (int i = 0; i < src.length; i++) if (src[i] != i) return false;
+        return true;
     }
 
     private static void emit(String piece, StringBuilder text, Consumer<String> out) {

@@ -96,4 +96,29 @@ class MropeIndexTest {
         assertEquals("kept token 2 of video 0 is not ascending within its 3 tokens",
                 assertThrows(IllegalArgumentException.class, () -> DEFAULT.evs(new int[] {START, VIDEO, VIDEO, 506}, List.of(g), List.of(new int[] {2, 2}))).getMessage());
     }
+
+    /**
+     * A method's kept tokens in its own order (TTM's, say) each keep their unpruned position, as EVS's do; the text
+     * after them continues at base + the grid's columns. A repeated or out-of-grid index is one line.
+     */
+    @Test
+    void prunedTokensInAnyOrderKeepTheirUnprunedPositions() {
+        int[] full = {65, START, VIDEO, VIDEO, VIDEO, VIDEO, VIDEO, VIDEO, 506, 66};
+        VideoGrid g = new VideoGrid(3, 1, 2, 1.0);
+        Positions unpruned = DEFAULT.positions(full, List.of(g)).positions();
+        int[] kept = {4, 1, 3};
+        int[] ids = {65, START, VIDEO, VIDEO, VIDEO, 506, 66};
+        Positions p = DEFAULT.pruned(ids, List.of(g), List.of(kept)).positions();
+        for (int k = 0; k < kept.length; k++) {
+            assertEquals(unpruned.t(2 + kept[k]), p.t(2 + k), "t of kept token " + k);
+            assertEquals(unpruned.h(2 + kept[k]), p.h(2 + k), "h of kept token " + k);
+            assertEquals(unpruned.w(2 + kept[k]), p.w(2 + k), "w of kept token " + k);
+        }
+        assertEquals(2 + 2, p.t(5));
+        assertEquals(2 + 3, p.w(6));
+        assertEquals("kept token 4 of video 0 is repeated or outside its 6 tokens",
+                assertThrows(IllegalArgumentException.class, () -> DEFAULT.pruned(ids, List.of(g), List.of(new int[] {4, 1, 4}))).getMessage());
+        assertEquals("kept token 6 of video 0 is repeated or outside its 6 tokens",
+                assertThrows(IllegalArgumentException.class, () -> DEFAULT.pruned(ids, List.of(g), List.of(new int[] {6, 1, 4}))).getMessage());
+    }
 }

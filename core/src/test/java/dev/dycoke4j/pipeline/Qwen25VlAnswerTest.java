@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * Qwen2.5-VL end to end from the oracle clip's frames: preprocessing, the vision tower, the chat template, M-RoPE
- * positions and greedy generation give exactly the golden answer; the methods it cannot run yet are refused.
+ * positions and greedy generation give exactly the golden answer; the methods it cannot run are refused.
  */
 class Qwen25VlAnswerTest {
     static List<RgbFrame> frames(Tensor t) {
@@ -79,8 +79,9 @@ class Qwen25VlAnswerTest {
     @Test
     void aCompressionMethodIsRefusedInOneLine() {
         var e = assertThrows(IllegalArgumentException.class,
-                () -> Qwen25Vl.checkSupported(CompressionMethods.parse("dycoke", Map.of())));
-        assertEquals("compression method 'dycoke' is not supported on Qwen2.5-VL yet (only none and evs)", e.getMessage());
+                () -> Qwen25Vl.checkSupported(CompressionMethods.parse("prumerge", Map.of())));
+        assertEquals("compression method 'prumerge' ranks tokens by the vision tower's attention, which Qwen2.5-VL's tower does not give (supported: "
+                + Qwen25Vl.SUPPORTED + ")", e.getMessage());
         var noRatio = assertThrows(IllegalArgumentException.class,
                 () -> Qwen25Vl.checkSupported(CompressionMethods.parse("evs", Map.of())));
         assertEquals("evs on Qwen2.5-VL needs an explicit retained ratio", noRatio.getMessage());
