@@ -148,6 +148,7 @@ final class BenchArenaCommand implements Callable<Integer> {
         Map<String, ObjectNode> byResolved = new HashMap<>();
         ProgressBar bar = new ProgressBar(System.err);
         int computed = 0, done = 0;
+        JsonNode machine = new ObjectMapper().valueToTree(MachineInfo.current().asMap());
         try (VideoQa qa = Prologue.load(m, m.getFileName().toString(), dev.dycoke4j.pipeline.LoadOptions.asStored())) {
             if (signals != null) qa.poolingHead(PoolingHeadLoader.load(signals, inputs.hub.env(Main.env(spec)), qa.model().config().vision(), err));
             var sampled = Prologue.video(v, err).read(frames);
@@ -185,6 +186,7 @@ final class BenchArenaCommand implements Callable<Integer> {
                         cell.putNull("reachable"); // no ratio of the method runs on this video
                     }
                 }
+                cell.set("machine", machine); // cells of one grid may come from resumed runs on other machines or commits
                 log.append(cell);
                 bar.clear();
                 err.println("  " + line(cell));

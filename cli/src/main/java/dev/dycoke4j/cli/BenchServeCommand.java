@@ -120,6 +120,8 @@ final class BenchServeCommand implements Callable<Integer> {
         Path m = inputs.model(), clip = inputs.video().toAbsolutePath();
         int maxBatch = Math.max(Arrays.stream(concurrency).max().orElseThrow(), admitStreams + 1);
         ObjectNode root = new ObjectMapper().createObjectNode();
+        MachineInfo machine = MachineInfo.current();
+        root.set("machine", new ObjectMapper().valueToTree(machine.asMap()));
         root.put("model", m.toString()).put("video", clip.toString()).put("threads", Parallel.threads()).put("max_tokens", maxTokens)
                 .put("frames", frames).put("rounds", rounds).put("max_batch", maxBatch);
         try (VideoQa qa = VideoQa.load(m, load)) {
@@ -158,7 +160,11 @@ final class BenchServeCommand implements Callable<Integer> {
         root.set("targets", targets(root));
         if (chart != null) chart(root, chart);
         if (json) out.println(BenchReport.json(root));
-        else table(root).forEach(out::println);
+        else {
+            table(root).forEach(out::println);
+            out.println();
+            out.println("Machine: " + machine.line());
+        }
         out.flush();
         return 0;
     }

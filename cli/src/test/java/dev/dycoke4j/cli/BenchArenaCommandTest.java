@@ -95,6 +95,7 @@ class BenchArenaCommandTest {
                 for (String b : BUDGETS) {
                     JsonNode c = cell(cells, m, r, b);
                     String what = m + " " + r + " " + b;
+                    assertEquals(MachineInfo.cpuModel(), c.path("machine").path("cpu").asText(), what + ": the machine it was measured on");
                     if (c.has("unreachable")) {
                         unreachable++;
                         JsonNode reach = c.get("reachable");

@@ -31,6 +31,8 @@ class BenchServeCommandTest {
         assertEquals(0, r.code(), r.err());
         JsonNode root = new ObjectMapper().readTree(r.out()); // stdout is the JSON alone
         assertEquals(3, root.get("max_batch").asInt(), "the most clients, or the admission's streams and video");
+        assertEquals(MachineInfo.cpuModel(), root.path("machine").path("cpu").asText(), "the machine is recorded with the figures");
+        assertEquals(dev.dycoke4j.kernel.VectorWidth.bits(), root.path("machine").path("vector_bits").asInt());
         JsonNode levels = root.get("levels");
         assertEquals(4, levels.size(), "text and video at 1 and 2 clients");
         List<String> kinds = List.of("text", "text", "video", "video");
