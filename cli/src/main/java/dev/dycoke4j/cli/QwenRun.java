@@ -1,7 +1,5 @@
 package dev.dycoke4j.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.dycoke4j.compress.CompressionMethod;
 import dev.dycoke4j.compress.EvsMethod;
 import dev.dycoke4j.io.Qwen25VlVisionConfig;
@@ -66,29 +64,12 @@ final class QwenRun {
         bar.message("loading " + name + " ...");
         try (Qwen25Vl qa = Qwen25Vl.load(dir, load)) {
             bar.clear();
-            ArrayNode answers = new ObjectMapper().createArrayNode();
+            AnswerPrinter printer = new AnswerPrinter(json, prompts.size(), out, err);
             for (String prompt : prompts) {
-                if (!json && prompts.size() > 1) {
-                    out.println("> " + prompt);
-                    out.flush();
-                }
-                Answer a = qa.answer(rgb, sample.secondPerGridT(), decodeSeconds, prompt, opts, comp, json ? null : piece -> {
-                    out.print(piece);
-                    out.flush();
-                });
-                if (json) {
-                    answers.add(RunCommand.toJson(a));
-                } else {
-                    out.println();
-                    out.flush();
-                    err.println(a.stats().line());
-                    err.flush();
-                }
+                Answer a = qa.answer(rgb, sample.secondPerGridT(), decodeSeconds, prompt, opts, comp, printer.begin(prompt));
+                printer.end(a);
             }
-            if (json) {
-                if (prompts.size() == 1) out.println(answers.get(0).toPrettyString());
-                else out.println(new ObjectMapper().createObjectNode().set("answers", answers).toPrettyString());
-            }
+            printer.finish();
         } finally {
             bar.clear();
         }

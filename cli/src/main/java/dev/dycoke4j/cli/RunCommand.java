@@ -1,7 +1,5 @@
 package dev.dycoke4j.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dycoke4j.hub.ModelFiles;
@@ -77,29 +75,12 @@ final class RunCommand implements Callable<Integer> {
         try (VideoQa qa = Prologue.load(dir, model, weights, comp)) {
             caches.apply(qa);
             VideoSession session = qa.open(source, sampling.vision(), comp);
-            ArrayNode answers = new ObjectMapper().createArrayNode();
+            AnswerPrinter printer = new AnswerPrinter(json, prompts.size(), out, err);
             for (String prompt : prompts) {
-                if (!json && prompts.size() > 1) {
-                    out.println("> " + prompt);
-                    out.flush();
-                }
-                Answer a = session.ask(prompt, opts, json ? null : piece -> {
-                    out.print(piece);
-                    out.flush();
-                });
-                if (json) {
-                    answers.add(toJson(a));
-                } else {
-                    out.println();
-                    out.flush();
-                    err.println(a.stats().line());
-                    err.flush();
-                }
+                Answer a = session.ask(prompt, opts, printer.begin(prompt));
+                printer.end(a);
             }
-            if (json) {
-                if (prompts.size() == 1) out.println(answers.get(0).toPrettyString());
-                else out.println(new ObjectMapper().createObjectNode().set("answers", answers).toPrettyString());
-            }
+            printer.finish();
         }
         return 0;
     }
