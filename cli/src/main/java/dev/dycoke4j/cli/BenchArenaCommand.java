@@ -56,7 +56,7 @@ final class BenchArenaCommand implements Callable<Integer> {
     int frames;
 
     @Option(names = "--methods", paramLabel = "M,M", split = ",",
-            description = "Methods as named in the cells, NAME or NAME+dp (default: none, every method and every method with +dp where DP combines with it; "
+            description = "Methods as named in the cells, NAME or NAME+dp (default: none, every method and every method with +dp; "
                     + "fastvid only when named, as it needs SigLIP's pooling head).")
     String[] methods;
 
@@ -243,7 +243,7 @@ final class BenchArenaCommand implements Callable<Integer> {
                 dp.get().parse(Map.of("ratio", "0.5"));
                 names.add(dp.get().name());
             } catch (InvalidOptionException refused) {
-                // a method that prunes at prefill (FastV) cannot take DP
+                // a method that cannot take DP
             }
         }
         return names;

@@ -46,7 +46,7 @@ final class CompressOptions {
     String ttmOrder;
 
     @Option(names = "--dp", paramLabel = "on|off",
-            description = "DyCoke's dynamic KV pruning while decoding, with any method but fastv (default: on for dycoke, off for the others).")
+            description = "DyCoke's dynamic KV pruning while decoding, with any method (default: on for dycoke, off for the others).")
     String dp;
 
     @Option(names = "--dp-l", paramLabel = "L", defaultValue = "3", description = "DP layer: layers L and above are pruned (default: ${DEFAULT-VALUE}).")

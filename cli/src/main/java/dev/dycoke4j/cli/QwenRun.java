@@ -39,7 +39,7 @@ final class QwenRun {
             String why = comp.needsFrameSignals() ? " needs each frame's signals from SigLIP's attention-pooling head, which Qwen2.5-VL's tower does not have"
                     : comp.needsVisionAttention() ? " ranks tokens by the vision tower's attention, which Qwen2.5-VL's tower does not give"
                     : " is not supported on Qwen2.5-VL yet";
-            throw new UsageException("--compress " + comp.label() + why + " (supported: none, evs --ratio R, random, uniform, frames, vidcom2, dycoke, fastv, and --dp on with any but fastv)");
+            throw new UsageException("--compress " + comp.label() + why + " (supported: none, evs --ratio R, random, uniform, frames, vidcom2, dycoke, fastv, and --dp on with any of them)");
         }
         int tp = Qwen25VlVisionConfig.load(dir).temporalPatchSize();
         if (frames % tp != 0)

@@ -229,9 +229,12 @@ class CliCompressTest {
         JsonNode named = run("--compress", "vidcom2+dp", "--ratio", "0.5", "--dp-l", "2").get("stats");
         for (String k : new String[]{"method", "visual_tokens_kept", "visual_tokens_attended_mean", "prompt_tokens"})
             assertEquals(st.get(k), named.get(k), k + " of vidcom2+dp and of vidcom2 --dp on");
-        Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--compress", "fastv", "--dp", "on");
-        assertEquals(2, r.code());
-        assertEquals("dycoke: --dp cannot be combined with fastv, which drops visual tokens from the KV cache inside the LLM at prefill", r.problem());
+        JsonNode fastv = run("--compress", "fastv", "--ratio", "0.5", "--fastv-k", "1").get("stats");
+        JsonNode fastvDp = run("--compress", "fastv", "--ratio", "0.5", "--fastv-k", "1", "--dp", "on", "--dp-l", "2").get("stats");
+        assertEquals("fastv+dp", fastvDp.get("method").asText());
+        assertEquals(fastv.get("visual_tokens_kept").asInt(), fastvDp.get("visual_tokens_kept").asInt());
+        assertEquals(64, fastv.get("visual_tokens_attended_mean").asDouble(), 0, "FastV keeps 64 of 128 above its layer");
+        assertTrue(fastvDp.get("visual_tokens_attended_mean").asDouble() < 64, fastvDp.toString());
     }
 
     @Test

@@ -70,7 +70,7 @@ class CliQwenTest {
         Cli vz = Cli.run("run", "--model", MODEL, "--video", CLIP, "--frames", "8", "--prompt", "hi", "--compress", "visionzip");
         assertEquals(2, vz.code());
         assertEquals("dycoke: --compress visionzip ranks tokens by the vision tower's attention, which Qwen2.5-VL's tower does not give "
-                + "(supported: none, evs --ratio R, random, uniform, frames, vidcom2, dycoke, fastv, and --dp on with any but fastv)", vz.problem());
+                + "(supported: none, evs --ratio R, random, uniform, frames, vidcom2, dycoke, fastv, and --dp on with any of them)", vz.problem());
         Cli evs = Cli.run("run", "--model", MODEL, "--video", CLIP, "--frames", "8", "--prompt", "hi", "--compress", "evs");
         assertEquals(2, evs.code());
         assertEquals("dycoke: --compress evs needs --ratio on Qwen2.5-VL", evs.problem());

@@ -21,7 +21,7 @@ final class BudgetMeasure {
         int n = kept + 1;
         return switch (kind) {
             case TOKENS -> kept;
-            case ATTENDED -> decode != null ? decode.attendedAtSelection() : prefill != null ? prefill.kept() : kept;
+            case ATTENDED -> decode != null ? decode.attendedAtSelection(prefill != null ? prefill.kept() : kept) : prefill != null ? prefill.kept() : kept;
             case FLOPS -> prefill != null
                     ? Flops.prefill(cost.layers(), n, prefill.layer() + 1, n - kept + prefill.kept(), cost.hidden(), cost.mlp())
                     : Flops.prefill(cost.layers(), n, cost.layers(), n, cost.hidden(), cost.mlp());
@@ -37,18 +37,20 @@ final class BudgetMeasure {
 
     /**
      * KV bytes of the video's positions after a re-selecting decode step: layers above FastV's layer hold only its kept
-     * rows; with DP's compact store, layers L and above hold the selection as float32 rows and the rest compact.
+     * rows; with DP's compact store, layers L and above hold the selection among their visual rows as float32 rows and
+     * the rest of those compact.
      */
     private static double kvBytes(ModelCost cost, int kept, PrefillPruning prefill, DecodePruning decode) {
         int n = kept + 1;
         KvCache.CompactType compact = decode != null ? decode.compactType() : null;
         double bytes = 0;
         for (int l = 0; l < cost.layers(); l++) {
-            int rows = prefill != null && l > prefill.layer() ? n - kept + prefill.kept() : n;
+            boolean pruned = prefill != null && l > prefill.layer();
+            int rows = pruned ? n - kept + prefill.kept() : n, visualRows = pruned ? prefill.kept() : kept;
             if (compact != null && l >= decode.layer()) {
-                int active = decode.attendedAtSelection();
-                bytes += (rows - kept + active) * (double) cost.rowBytes(Float.BYTES)
-                        + (kept - active) * (double) KvCache.compactRowBytes(compact, cost.kvHeads(), cost.headDim());
+                int active = decode.attendedAtSelection(visualRows);
+                bytes += (rows - visualRows + active) * (double) cost.rowBytes(Float.BYTES)
+                        + (visualRows - active) * (double) KvCache.compactRowBytes(compact, cost.kvHeads(), cost.headDim());
             } else {
                 bytes += rows * (double) cost.rowBytes(cost.kvElementBytes());
             }

@@ -66,8 +66,7 @@ public interface CompressionMethod {
 
     /**
      * Whether the method drops visual tokens from the KV cache inside the LLM at prefill (FastV), so that the layers
-     * above its layer cache fewer positions than those below: DP's selection over the visual span cannot run on such a
-     * cache.
+     * above its layer cache fewer positions than those below (DP then selects among the rows each layer holds).
      */
     default boolean prunesAtPrefill() {
         return false;

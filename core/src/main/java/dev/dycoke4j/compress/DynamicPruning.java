@@ -12,6 +12,12 @@ import java.util.Arrays;
  * never pruned. By default pruned entries stay in the float cache; with the {@link Store#COMPACT} store they move to
  * a compact int8 or bf16 store, which saves memory (see {@link Store}).
  *
+ * <p>After a method that drops visual rows inside the LLM at prefill (FastV, HoliTom's merge, FlashVID), layers hold
+ * different visual rows. DP then selects among the rows each layer actually holds: the span is the span's tokens the
+ * layer holds, ranked by the probe layer's attention, and the layer keeps {@code int(n_l·(1-P))} of its {@code n_l};
+ * rows the probe layer lacks are none of the upper layers' either. The re-selection rule reads the probe layer's
+ * span, and the attended count is the top layer's.
+ *
  * <ul>
  *   <li>{@link Mode#OFFICIAL}, as the official code: the span has n = visual tokens − 1 (so the last visual token and
  *   the newline are always attended). A step re-selects when the cosine similarity of its span attention with the
@@ -46,6 +52,8 @@ public final class DynamicPruning implements DecodePruning {
     private final int[] attendedPerStep;
     private final KvCache.CompactType compact;
     private boolean reselected;
+    /** When the layers hold different tokens: each upper layer's slots at this step (null: all), and its last choice. */
+    private int[][] layerActive, layerChosen;
 
     /**
      * @param layer  L: layers L and above are pruned; the probabilities come from layer L-1 (so L ≥ 1)
@@ -110,16 +118,117 @@ public final class DynamicPruning implements DecodePruning {
         return active;
     }
 
+    /**
+     * As {@link #select(float[], int)} on a cache whose layers from the probe up hold every token; otherwise (a prefill
+     * hook dropped visual rows) each upper layer selects among the span's tokens it holds ({@link #activeAt}).
+     */
+    @Override
+    public int[] select(float[] probs, int len, KvCache cache) {
+        layerActive = null;
+        for (int l = probeLayer(); l < cache.layers(); l++)
+            if (!cache.holdsEvery(l)) return selectPerLayer(probs, cache);
+        return select(probs, len);
+    }
+
+    @Override
+    public int[] activeAt(int l, int[] selected) {
+        return layerActive == null ? selected : layerActive[l];
+    }
+
+    /** The selection when layers hold different tokens; returns the slots of the first upper layer. */
+    private int[] selectPerLayer(float[] probs, KvCache cache) {
+        int probe = probeLayer(), layers = cache.layers();
+        int ps = cache.slotsBefore(probe, start), pn = cache.slotsBefore(probe, start + span) - ps;
+        float[] att = Arrays.copyOfRange(probs, ps, ps + pn);
+        float sim = previous == null || previous.length != pn ? 0f : cosine(att, previous);
+        previous = att;
+        boolean reselect = mode == Mode.ALWAYS || sim < STABLE || (mode == Mode.REUSE && layerChosen == null);
+        reselected = reselect;
+        int[] ranked = reselect ? ranking(att) : null;
+        layerActive = new int[layers][];
+        if (reselect || mode == Mode.REUSE) {
+            if (reselect) layerChosen = new int[layers][];
+            for (int l = layer; l < layers; l++) {
+                if (reselect) layerChosen[l] = l > layer && cache.sameTokens(l, l - 1) ? layerChosen[l - 1] : choose(ranked, ps, probe, l, cache);
+                layerActive[l] = l > layer && cache.sameTokens(l, l - 1) && cache.length(l) == cache.length(l - 1)
+                        ? layerActive[l - 1] : activeOf(layerChosen[l], l, cache);
+            }
+            reselections += reselect ? 1 : 0;
+        } // official: a stable step attends to the full cache
+        int top = layers - 1, ts = cache.slotsBefore(top, start), te = cache.slotsBefore(top, start + visual);
+        int attended = 0;
+        if (layerActive[top] == null) attended = te - ts;
+        else for (int slot : layerActive[top]) if (slot >= ts && slot < te) attended++;
+        if (steps < attendedPerStep.length) attendedPerStep[steps] = attended;
+        attendedSum += attended;
+        steps++;
+        return layerActive[layer];
+    }
+
+    /** Offsets into the probe's span attention, most attended first (the lower offset on ties). */
+    private static int[] ranking(float[] a) {
+        Integer[] idx = new Integer[a.length];
+        for (int i = 0; i < a.length; i++) idx[i] = i;
+        Arrays.sort(idx, (x, y) -> a[y] != a[x] ? Float.compare(a[y], a[x]) : Integer.compare(x, y));
+        int[] r = new int[a.length];
+        for (int i = 0; i < r.length; i++) r[i] = idx[i];
+        return r;
+    }
+
+    /**
+     * The span tokens {@code l} keeps: of the span's tokens the layer holds (n of them), the int(n·(1-P)) the probe
+     * attends to most, ascending.
+     */
+    private int[] choose(int[] ranked, int ps, int probe, int l, KvCache cache) {
+        int n = cache.slotsBefore(l, start + span) - cache.slotsBefore(l, start), k = (int) (n * (1 - p)), c = 0;
+        int[] chosen = new int[k];
+        for (int i = 0; i < ranked.length && c < k; i++) {
+            int token = cache.tokenOf(probe, ps + ranked[i]);
+            if (cache.slotOf(l, token) >= 0) chosen[c++] = token;
+        }
+        Arrays.sort(chosen);
+        return chosen;
+    }
+
+    /** Every slot of {@code l} (its current token's included) but the span's, plus those of the chosen tokens. */
+    private int[] activeOf(int[] chosen, int l, KvCache cache) {
+        int len = cache.length(l) + 1, s0 = cache.slotsBefore(l, start), s1 = cache.slotsBefore(l, start + span);
+        int[] a = new int[len - (s1 - s0) + chosen.length];
+        int n = 0;
+        for (int i = 0; i < s0; i++) a[n++] = i;
+        for (int t : chosen) a[n++] = cache.slotOf(l, t);
+        for (int i = s1; i < len; i++) a[n++] = i;
+        return a;
+    }
+
     /** With the compact store, a re-selecting step moves the pruned visual entries out and recalls the selected ones. */
     @Override
     public void afterSelect(KvCache cache, int[] active) {
-        if (compact != null && reselected) cache.retier(layer, start, visual, active, compact);
+        if (compact == null || !reselected) return;
+        if (layerActive == null) {
+            cache.retier(layer, start, visual, active, compact);
+            return;
+        }
+        for (int l = layer; l < cache.layers(); l++) {
+            int s0 = cache.slotsBefore(l, start);
+            cache.retierLayer(l, s0, cache.slotsBefore(l, start + visual) - s0, layerActive[l], compact);
+        }
     }
 
     /** The official span leaves the last visual token out, so a selection attends to it besides the chosen ones. */
     @Override
     public int attendedAtSelection() {
-        return mode == Mode.OFFICIAL ? keepCount() + 1 : keepCount();
+        return attendedAtSelection(visual);
+    }
+
+    /**
+     * Visual tokens attended at a re-selecting step when the upper layers hold {@code rows} visual rows (fewer than the
+     * prompt's after a method that drops rows at prefill; officially counting the last visual token among them).
+     */
+    @Override
+    public int attendedAtSelection(int rows) {
+        if (rows <= 0) return 0;
+        return mode == Mode.OFFICIAL ? (int) ((rows - 1) * (1 - p)) + 1 : (int) (rows * (1 - p));
     }
 
     @Override
@@ -183,7 +292,7 @@ public final class DynamicPruning implements DecodePruning {
         return reselections;
     }
 
-    /** Visual tokens (newline excluded) attended at layers ≥ L at each decode step. */
+    /** Visual tokens (newline excluded) attended at layers ≥ L (the top layer, when layers hold different rows) at each decode step. */
     public int[] attendedPerStep() {
         return Arrays.copyOf(attendedPerStep, Math.min(steps, attendedPerStep.length));
     }
@@ -191,6 +300,12 @@ public final class DynamicPruning implements DecodePruning {
     /** The mean over decode steps of the visual tokens attended at layers ≥ L (all of them when no step ran). */
     @Override
     public double attendedMean() {
-        return steps == 0 ? visual : (double) attendedSum / steps;
+        return attendedMean(visual);
+    }
+
+    /** As {@link #attendedMean()}, {@code rows} (what the top layer holds) when no step ran. */
+    @Override
+    public double attendedMean(int rows) {
+        return steps == 0 ? rows : (double) attendedSum / steps;
     }
 }

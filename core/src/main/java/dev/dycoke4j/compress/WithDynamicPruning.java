@@ -5,8 +5,9 @@ import java.util.Map;
 
 /**
  * A method that has no decode hook of its own, with DyCoke's dynamic pruning while decoding added ({@code dp=on}):
- * DP is orthogonal to what a method does before the LLM, so any pre-LLM method can run with it. Everything but the
- * decode hook is the base method's.
+ * DP is orthogonal to what a method does before the LLM, so any method can run with it; after one that drops visual
+ * rows inside the LLM at prefill (FastV), DP selects among the rows each layer holds ({@link DynamicPruning}).
+ * Everything but the decode hook is the base method's.
  */
 public record WithDynamicPruning(CompressionMethod base, DynamicPruningOptions dp) implements ForwardingMethod {
     public WithDynamicPruning {
@@ -14,9 +15,6 @@ public record WithDynamicPruning(CompressionMethod base, DynamicPruningOptions d
         java.util.Objects.requireNonNull(dp, "dp");
         if (base instanceof WithDynamicPruning || base.hasDecodeHook())
             throw new InvalidOptionException("dp", base.name() + " already prunes while decoding");
-        if (base.prunesAtPrefill())
-            throw new InvalidOptionException("dp", "cannot be combined with " + base.name()
-                    + ", which drops visual tokens from the KV cache inside the LLM at prefill");
     }
 
     @Override

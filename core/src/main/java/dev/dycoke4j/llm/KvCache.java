@@ -1,12 +1,15 @@
 package dev.dycoke4j.llm;
 
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
  * Keys (after RoPE, at their original positions) and values of every layer, one slot per token, each layer in its
  * {@link KvStorage}. Layers may hold different numbers of slots: a method that drops tokens from the upper layers at
- * prefill (FastV) leaves those layers shorter. Layer 0 always holds every token, so its length is the number of
- * positions seen. Plain layers grow by doubling up to the context length.
+ * prefill (FastV) leaves those layers shorter, and the cache records which tokens each layer lacks ({@link #omit}), so
+ * that a slot can be mapped to its token and back ({@link #tokenOf}, {@link #slotOf}). A token is its slot in layer 0,
+ * which always holds every token, so its length is the number of positions seen. Plain layers grow by doubling up to
+ * the context length.
  *
  * <p>The storage format is one setting, {@link Precision}: every layer starts as float32 ({@link F32KvStorage}) or
  * bfloat16 ({@link Bf16KvStorage}). A second setting, the {@link CompactType} of DyCoke's compact store, reaches only
@@ -48,6 +51,8 @@ public final class KvCache {
     private final int layers, kvHeads, headDim, kvDim, maxTokens;
     private final Precision precision;
     private final KvStorage[] storages;
+    /** Per layer, the tokens it does not hold, ascending; null when it holds every token. */
+    private final int[][] omitted;
     /** The next token's rotary position minus {@link #length()}: 0 for 1D text; Qwen2.5-VL's rope delta after a video. */
     private int positionDelta;
 
@@ -70,7 +75,67 @@ public final class KvCache {
         this.maxTokens = maxTokens;
         int cap = Math.max(1, Math.min(maxTokens, initialTokens));
         storages = new KvStorage[layers];
+        omitted = new int[layers][];
         for (int l = 0; l < layers; l++) storages[l] = KvStorage.plain(precision, l, kvHeads, headDim, cap);
+    }
+
+    /**
+     * Records that {@code layer} does not hold {@code tokens} (ascending, past the tokens it holds so far): a prefill hook
+     * dropped them before that layer, so its next slots hold the tokens after them. Layer 0 holds every token.
+     */
+    public void omit(int layer, int[] tokens) {
+        if (tokens.length == 0) return;
+        if (layer < 1 || layer >= layers) throw new IllegalArgumentException("tokens can be omitted from layers 1.." + (layers - 1) + ", not " + layer);
+        int[] had = omitted[layer] == null ? new int[0] : omitted[layer];
+        int last = had.length == 0 ? -1 : had[had.length - 1];
+        for (int t : tokens) {
+            if (t <= last || t < tokenOf(layer, storages[layer].length()))
+                throw new IllegalArgumentException("layer " + layer + " cannot omit token " + t + ": tokens omitted must be ascending and not yet in the layer");
+            last = t;
+        }
+        int[] all = Arrays.copyOf(had, had.length + tokens.length);
+        System.arraycopy(tokens, 0, all, had.length, tokens.length);
+        omitted[layer] = all;
+    }
+
+    /** Whether {@code layer} holds every token (no prefill hook dropped any before it). */
+    public boolean holdsEvery(int layer) {
+        return omitted[layer] == null;
+    }
+
+    /** Whether two layers hold the same tokens. */
+    public boolean sameTokens(int a, int b) {
+        return Arrays.equals(omitted[a], omitted[b]);
+    }
+
+    /** The token (layer-0 slot) that {@code slot} of {@code layer} holds, or would hold when written next. */
+    public int tokenOf(int layer, int slot) {
+        int[] o = omitted[layer];
+        if (o == null) return slot;
+        // the token is slot + k, k the omitted tokens before it: the least k with o[k] - k > slot (o[k] - k never falls)
+        int lo = 0, hi = o.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (o[mid] - mid > slot) hi = mid;
+            else lo = mid + 1;
+        }
+        return slot + lo;
+    }
+
+    /** The slot of {@code layer} that holds {@code token}, or -1 when the layer does not hold it. */
+    public int slotOf(int layer, int token) {
+        int[] o = omitted[layer];
+        if (o == null) return token;
+        int i = Arrays.binarySearch(o, token);
+        return i >= 0 ? -1 : token + i + 1;
+    }
+
+    /** Slots of {@code layer} that hold tokens before {@code token}. */
+    public int slotsBefore(int layer, int token) {
+        int[] o = omitted[layer];
+        if (o == null) return token;
+        int i = Arrays.binarySearch(o, token);
+        return token - (i >= 0 ? i : -i - 1);
     }
 
     /** Positions seen (the slots of layer 0). */
@@ -177,12 +242,21 @@ public final class KvCache {
         storages[layer].advance(n);
     }
 
-    /** Rolls every layer back to {@code n} slots (for reusing a prefix); all layers must be at least that long. */
+    /**
+     * Rolls every layer back to the first {@code n} tokens (for reusing a prefix): {@code n} slots, less those of the
+     * tokens a layer does not hold; every layer must hold that many.
+     */
     public void truncate(int n) {
         for (int l = 0; l < layers; l++)
-            if (n < 0 || n > storages[l].length())
+            if (n < 0 || slotsBefore(l, n) > storages[l].length())
                 throw new IllegalArgumentException("cannot truncate layer " + l + " of " + storages[l].length() + " slots to " + n);
-        for (KvStorage s : storages) s.truncate(n);
+        for (int l = 0; l < layers; l++) {
+            storages[l].truncate(slotsBefore(l, n));
+            int[] o = omitted[l];
+            if (o == null) continue;
+            int keep = slotsBefore(0, n) - slotsBefore(l, n); // the omitted tokens before n
+            omitted[l] = keep == 0 ? null : Arrays.copyOf(o, keep);
+        }
     }
 
     /**
@@ -196,15 +270,24 @@ public final class KvCache {
         if (active == null) return;
         if (fromLayer < 0 || fromLayer >= layers) throw new IllegalArgumentException("layer " + fromLayer + " is outside 0.." + (layers - 1));
         if (spanStart < 0 || spanCount < 0) throw new IllegalArgumentException("bad span " + spanStart + " + " + spanCount);
+        for (int l = fromLayer; l < layers; l++) retierLayer(l, spanStart, spanCount, active, type);
+    }
+
+    /**
+     * As {@link #retier}, in {@code layer} alone, with the span and {@code active} in that layer's slots (which differ
+     * from other layers' when a prefill hook dropped tokens before it). Nothing moves when {@code active} is null.
+     */
+    public void retierLayer(int layer, int spanStart, int spanCount, int[] active, CompactType type) {
+        if (active == null) return;
+        if (layer < 0 || layer >= layers) throw new IllegalArgumentException("layer " + layer + " is outside 0.." + (layers - 1));
+        if (spanStart < 0 || spanCount < 0) throw new IllegalArgumentException("bad span " + spanStart + " + " + spanCount);
+        if (spanStart + spanCount > storages[layer].length())
+            throw new IllegalStateException("layer " + layer + " holds " + storages[layer].length() + " slots, fewer than the span's end " + (spanStart + spanCount));
         boolean[] keep = new boolean[spanCount];
         for (int s : active) if (s >= spanStart && s < spanStart + spanCount) keep[s - spanStart] = true;
-        for (int l = fromLayer; l < layers; l++) {
-            if (spanStart + spanCount > storages[l].length())
-                throw new IllegalStateException("layer " + l + " holds " + storages[l].length() + " slots, fewer than the span's end " + (spanStart + spanCount));
-            TieredKvStorage t = storages[l].tiered(type);
-            storages[l] = t;
-            t.retier(spanStart, keep);
-        }
+        TieredKvStorage t = storages[layer].tiered(type);
+        storages[layer] = t;
+        t.retier(spanStart, keep);
     }
 
     /** Whether {@code layer} keeps a float and a compact store (see {@link #retier}). */

@@ -17,15 +17,15 @@ public record KvSnapshot(int[] tokens, int kvDim, float[][] keys, float[][] valu
     }
 
     /**
-     * Copies the first {@code n} slots of every layer; they must all be plain (not tiered) and hold at least {@code n}
-     * slots, which is so right after a prefill without a prefill hook.
+     * Copies the first {@code n} slots of every layer; they must all be plain (not tiered) and hold the first {@code n}
+     * tokens, which is so right after a prefill without a prefill hook.
      */
     public static KvSnapshot capture(KvCache cache, int[] ids, int n) {
         if (n < 0 || n > ids.length) throw new IllegalArgumentException("cannot snapshot " + n + " of " + ids.length + " tokens");
         int L = cache.layers(), D = cache.kvDim();
         float[][] k = new float[L][], v = new float[L][];
         for (int l = 0; l < L; l++) {
-            if (cache.tiered(l) || cache.length(l) < n)
+            if (cache.tiered(l) || cache.length(l) < n || cache.slotsBefore(l, n) != n)
                 throw new IllegalStateException("layer " + l + " of the cache cannot give a " + n + "-token prefix");
             k[l] = cache.keyRows(l, n);
             v[l] = cache.valueRows(l, n);

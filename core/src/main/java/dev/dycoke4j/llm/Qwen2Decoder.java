@@ -153,11 +153,14 @@ public final class Qwen2Decoder {
         int d = c.hiddenSize();
         if (prefill != null && T > 1) {
             int at = checkLayer(prefill.layer(), "prefill hook");
+            int first = cache.length();
             float[] probs = new float[cache.length(at) + T];
             for (int i = 0; i <= at; i++) layers[i].forward(x, rope, new Qwen2Layer.Rows(cache, T, positions, null, i == at ? probs : null));
             int[] keep = prefill.keep(probs, x, T, d);
             if (keep.length == 0 || keep[keep.length - 1] != T - 1)
                 throw new IllegalStateException("a prefill hook must keep the last row");
+            int[] dropped = dropped(keep, T, first);
+            for (int i = at + 1; i < layers.length; i++) cache.omit(i, dropped);
             float[] kx = new float[keep.length * d];
             for (int r = 0; r < keep.length; r++) System.arraycopy(x, keep[r] * d, kx, r * d, d);
             Positions kept = positions.select(keep);
@@ -170,6 +173,20 @@ public final class Qwen2Decoder {
         }
         if (positions.count() > 0) cache.setPositionDelta(positions.max() + 1 - cache.length());
         return logits(x, T - logitRows, logitRows);
+    }
+
+    /** The tokens of rows {@code [0, T)} (from token {@code first} on) that are not among the ascending {@code keep}. */
+    private static int[] dropped(int[] keep, int T, int first) {
+        if (keep.length > T) throw new IllegalStateException("a prefill hook kept " + keep.length + " of " + T + " rows");
+        int[] out = new int[T - keep.length];
+        int n = 0, k = 0;
+        for (int r = 0; r < T; r++) {
+            if (k < keep.length && keep[k] == r) k++;
+            else if (n < out.length) out[n++] = first + r;
+            else break;
+        }
+        if (k != keep.length) throw new IllegalStateException("a prefill hook must keep ascending rows, each once");
+        return out;
     }
 
     /** Triples on a 1D model would be rotated as if flat: refuse them rather than answer wrongly. */
@@ -212,11 +229,11 @@ public final class Qwen2Decoder {
         Qwen2Layer.Rows[] rows = new Qwen2Layer.Rows[B];
         for (int i = 0; i < layers.length; i++) {
             for (int b = 0; b < B; b++)
-                rows[b] = new Qwen2Layer.Rows(caches[b], 1, pos[b], i > probe[b] ? active[b] : null, i == probe[b] ? probs[b] : null);
+                rows[b] = new Qwen2Layer.Rows(caches[b], 1, pos[b], hooks[b] != null && i > probe[b] ? hooks[b].activeAt(i, active[b]) : null, i == probe[b] ? probs[b] : null);
             layers[i].forward(x, rope, rows);
             for (int b = 0; b < B; b++)
                 if (i == probe[b]) {
-                    active[b] = hooks[b].select(probs[b], probs[b].length);
+                    active[b] = hooks[b].select(probs[b], probs[b].length, caches[b]);
                     hooks[b].afterSelect(caches[b], active[b]);
                 }
         }

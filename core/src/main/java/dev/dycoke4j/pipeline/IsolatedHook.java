@@ -53,6 +53,28 @@ final class IsolatedHook implements AttentionHook {
     }
 
     @Override
+    public int[] select(float[] probs, int len, KvCache cache) {
+        if (failure != null) return null;
+        try {
+            return hook.select(probs, len, cache);
+        } catch (RuntimeException e) {
+            failure = e;
+            return null;
+        }
+    }
+
+    @Override
+    public int[] activeAt(int layer, int[] selected) {
+        if (failure != null) return null;
+        try {
+            return hook.activeAt(layer, selected);
+        } catch (RuntimeException e) {
+            failure = e;
+            return null;
+        }
+    }
+
+    @Override
     public void afterSelect(KvCache cache, int[] active) {
         if (failure != null) return;
         try {

@@ -51,9 +51,13 @@ final class MethodHooks {
         return prefill == null;
     }
 
-    /** The mean visual tokens attended per decode step at the pruned layers, for {@code kept} visual tokens in the prompt. */
+    /**
+     * The mean visual tokens attended per decode step at the top layers, for {@code kept} visual tokens in the prompt:
+     * what DP attended there, else what the prefill hook kept for them, else all.
+     */
     double attended(int kept) {
-        return decode != null ? decode.attendedMean() : prefill != null ? prefill.kept() : kept;
+        int rows = prefill != null ? prefill.kept() : kept;
+        return decode != null ? decode.attendedMean(rows) : rows;
     }
 
     /** The prefill FLOPs of a prompt of {@code n} tokens holding {@code kept} visual tokens, by the papers' formula. */

@@ -110,7 +110,7 @@ public final class Qwen25Vl implements AutoCloseable {
     }
 
     /** The methods {@link #checkSupported} lets through, as its refusals name them. */
-    public static final String SUPPORTED = "none, evs (at a ratio), random, uniform, frames, vidcom2, dycoke, fastv, and dp with any of them but fastv";
+    public static final String SUPPORTED = "none, evs (at a ratio), random, uniform, frames, vidcom2, dycoke, fastv, and dp with any of them";
 
     /**
      * Refuses, with one line naming it, a method this model cannot run yet: it runs no compression, EVS at an explicit
@@ -204,7 +204,7 @@ public final class Qwen25Vl implements AutoCloseable {
         double flops = fastv != null
                 ? Flops.prefill(c.numLayers(), prompt.length, fastv.layer() + 1, prompt.length - kept + fastv.kept(), c.hiddenSize(), c.intermediateSize())
                 : Flops.prefill(c.numLayers(), prompt.length, c.numLayers(), prompt.length, c.hiddenSize(), c.intermediateSize());
-        double attended = dp != null ? dp.attendedMean() : fastv != null ? fastv.kept() : kept;
+        double attended = dp != null ? dp.attendedMean(fastv != null ? fastv.kept() : kept) : fastv != null ? fastv.kept() : kept;
         Stats stats = new Stats(comp.label(), frames.size(), tokens, kept, attended, prompt.length, ids.length, seconds,
                 cache.bytes(), cache.prunedBytes(), flops, Bytes.peakRss(), false, 0, decodeSeconds + (firstToken - t0) / 1e9);
         return new Answer(text.toString(), ids, stats);

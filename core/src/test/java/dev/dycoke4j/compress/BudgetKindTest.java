@@ -57,9 +57,27 @@ class BudgetKindTest {
                 BudgetMeasure.of(BudgetKind.KV, dp, VIDEO, null, COST));
     }
 
+    /**
+     * DP after FastV: the layers above FastV's K hold its k rows, those below all n, and DP from L selects among each
+     * layer's own: at the top layers int((k-1)·(1-P)) + 1 (official), in the layers from L to K int((n-1)·(1-P)) + 1.
+     */
+    @Test
+    void theCostsOfDpAfterFastVCountTheRowsEachLayerHolds() {
+        CompressionMethod m = parse("fastv", "ratio", "0.25", "fastv_k", "2", "dp", "on", "dp_l", "2", "dp_store", "compact");
+        int k = 32, top = (int) ((k - 1) * (1 - 0.7)) + 1, full = (int) ((N - 1) * (1 - 0.7)) + 1;
+        assertEquals(N, BudgetMeasure.of(BudgetKind.TOKENS, m, VIDEO, null, COST));
+        assertEquals(top, BudgetMeasure.of(BudgetKind.ATTENDED, m, VIDEO, null, COST), "what the top layers attend");
+        assertEquals(flops(N + 1, 3, k + 1), BudgetMeasure.of(BudgetKind.FLOPS, m, VIDEO, null, COST), "FastV's prefill: DP changes none");
+        double row = 2.0 * 2 * 16 * 4, compactRow = KvCache.compactRowBytes(KvCache.CompactType.INT8, 2, 16);
+        // layers 0 and 1 below L; layer 2 from L with every row; layers 3 to 5 with FastV's k (and the newline)
+        double want = 2 * (N + 1) * row + ((1 + full) * row + (N - full) * compactRow) + 3 * ((1 + top) * row + (k - top) * compactRow);
+        assertEquals(want, BudgetMeasure.of(BudgetKind.KV, m, VIDEO, null, COST));
+    }
+
     @ParameterizedTest
     @CsvSource({"uniform, flops, 0.3", "uniform, kv, 0.5", "vidcom2, flops, 0.25", "fastv, flops, 0.7", "fastv, attended, 0.2",
-            "dycoke, flops, 0.6", "dycoke, attended, 0.2", "uniform+dp, attended, 0.2", "evs+dp, kv, 0.6", "frames, flops, 0.4"})
+            "dycoke, flops, 0.6", "dycoke, attended, 0.2", "uniform+dp, attended, 0.2", "evs+dp, kv, 0.6", "frames, flops, 0.4",
+            "fastv+dp, attended, 0.15", "fastv+dp, kv, 0.7"})
     void theResolvedRatioIsTheLargestWithinTheTarget(String name, String kind, double target) {
         CompressionMethod m = parse(name, "ratio", Double.toString(target), "budget", kind, "dp_l", "2");
         assertInstanceOf(AtBudget.class, m);

@@ -170,16 +170,15 @@ class CompressionMethodsTest {
     }
 
     @Test
-    void dpCannotJoinAMethodThatPrunesInsideTheLlmAtPrefill() {
-        var e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse("fastv", Map.of("dp", "on")));
-        assertEquals("dp", e.key());
-        assertEquals("dp cannot be combined with fastv, which drops visual tokens from the KV cache inside the LLM at prefill", e.getMessage());
+    void dpJoinsTheMethodsThatPruneInsideTheLlmAtPrefill() {
+        for (String m : new String[]{"fastv", "holitom", "flashvid"}) {
+            CompressionMethod on = CompressionMethods.parse(m, Map.of("dp", "on"));
+            assertEquals(m + "+dp", on.label());
+            assertTrue(on.prunesAtPrefill(), m + " still prunes at prefill");
+            assertTrue(on.hasDecodeHook(), m + " with DP");
+            assertEquals(on, CompressionMethods.parse(m + "+dp", Map.of()));
+        }
         assertEquals(FastVMethod.defaults(), CompressionMethods.parse("fastv", Map.of("dp", "off")));
-        e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse("holitom", Map.of("dp", "on")));
-        assertEquals("dp cannot be combined with holitom, which drops visual tokens from the KV cache inside the LLM at prefill", e.getMessage());
-        assertEquals("holitom+dp", CompressionMethods.parse("holitom", Map.of("dp", "on", "holitom_r", "0")).label(), "without its merge");
-        e = assertThrows(InvalidOptionException.class, () -> CompressionMethods.parse("flashvid+dp", Map.of()));
-        assertEquals("dp cannot be combined with flashvid, which drops visual tokens from the KV cache inside the LLM at prefill", e.getMessage());
     }
 
     @Test

@@ -158,6 +158,58 @@ class MethodsOnOracleTest {
         assertTrue(withDp.answer().stats().visualAttended() < withDp.answer().stats().visualKept());
     }
 
+    /** Each method that drops visual rows inside the LLM, placed so that layers 1 and 2 of this 3-layer model differ. */
+    static Map<String, String> inLlm(String m) {
+        return switch (m) {
+            case "fastv" -> Map.of("ratio", "0.5", "fastv_k", "1");          // layer 2 keeps 64 of 128
+            case "flashvid" -> Map.of("flashvid_layer", "2");                // layer 2 keeps ceil(0.3·40) = 12 of 40
+            case "holitom" -> Map.of("ratio", "0.5", "holitom_k", "2");      // layer 2 keeps half the video's rows
+            default -> throw new IllegalArgumentException(m);
+        };
+    }
+
+    static CompressionMethod with(String m, String... kv) {
+        Map<String, String> o = new HashMap<>(inLlm(m));
+        for (int i = 0; i < kv.length; i += 2) o.put(kv[i], kv[i + 1]);
+        return CompressionMethods.parse(m, o);
+    }
+
+    /**
+     * DP with the methods that drop visual rows inside the LLM at prefill, from layer 1 (which holds every row) over
+     * layer 2 (which holds the method's): at P = 0 the method's own tokens; otherwise the same tokens entering the LLM
+     * and prefill FLOPs, the top layer attending to int(m·(1-P)) of its m rows at every step ({@code dp_mode always}),
+     * and the compact store holding each upper layer's unselected visual rows.
+     */
+    @ParameterizedTest
+    @CsvSource({"fastv", "flashvid", "holitom"})
+    void dpJoinsTheMethodsThatPruneInsideTheLlm(String m) {
+        Run plain = run(with(m));
+        Run zero = run(with(m, "dp", "on", "dp_l", "1", "dp_p", "0"));
+        assertEquals(m + "+dp", zero.answer().stats().method());
+        assertArrayEquals(plain.answer().tokenIds(), zero.answer().tokenIds(), "DP at P = 0 is the method alone");
+        Run dp = run(with(m, "dp", "on", "dp_l", "1", "dp_mode", "always", "dp_store", "compact"));
+        Stats p = plain.answer().stats(), s = dp.answer().stats();
+        assertEquals(p.visualKept(), s.visualKept(), "tokens entering the LLM");
+        assertEquals(p.flopsLlm(), s.flopsLlm(), 0, "prefill FLOPs");
+        assertEquals(plain.answer().tokenIds().length, dp.answer().tokenIds().length);
+        var c = qa.model().config().text();
+        long row = 2L * c.numKvHeads() * c.headDim() * Float.BYTES, compactRow = dev.dycoke4j.llm.KvCache.compactRowBytes(
+                dev.dycoke4j.llm.KvCache.CompactType.INT8, c.numKvHeads(), c.headDim());
+        int n = s.visualKept(), below = n - (int) (n * (1 - 0.7)); // layer 1 holds every visual row
+        if (m.equals("holitom")) { // whether the merge kept the newline decides layer 2's visual rows: bounds only
+            assertTrue(s.visualAttended() > 0 && s.visualAttended() <= p.visualAttended() * (1 - 0.7) + 1, s.visualAttended() + " of " + p.visualAttended());
+            assertTrue(s.kvPrunedBytes() > below * compactRow, "layers 1 and 2 hold compact rows");
+            assertTrue(s.kvCacheBytes() < p.kvCacheBytes() - below * row);
+            return;
+        }
+        int top = (int) p.visualAttended(), attended = (int) (top * (1 - 0.7));
+        assertEquals(m.equals("fastv") ? 64 : 12, top, "what the method keeps above its layer");
+        assertEquals(attended, s.visualAttended(), 0, "what the top layer attends at every step");
+        long compact = below + (top - attended);
+        assertEquals(compact * compactRow, s.kvPrunedBytes(), "compact rows of layers 1 and 2");
+        assertEquals(p.kvCacheBytes() - compact * row, s.kvCacheBytes(), "float rows");
+    }
+
     @ParameterizedTest
     @CsvSource({"0.25", "0.35", "0.5", "0.9", "1.0"})
     void uniformKeepsAStride(double r) {

@@ -34,7 +34,7 @@ final class MethodsJson {
             m.put("budget", kind(d.budget()));
             m.put("takes_ratio", spec.keys().contains("ratio"));
             m.put("merges", d.merges());
-            m.put("takes_dp", spec.keys().contains("dp") && !d.prunesAtPrefill());
+            m.put("takes_dp", spec.keys().contains("dp"));
         }
         ObjectNode kinds = root.putObject("budget_kinds");
         kinds.putArray("ratio").add("ratio");

@@ -195,6 +195,11 @@ final class TokenTrace {
                 }
 
                 @Override
+                public double attendedMean(int rows) {
+                    return d.attendedMean(rows);
+                }
+
+                @Override
                 public int probeLayer() {
                     return d.probeLayer();
                 }
@@ -210,6 +215,11 @@ final class TokenTrace {
                 }
 
                 @Override
+                public int attendedAtSelection(int rows) {
+                    return d.attendedAtSelection(rows);
+                }
+
+                @Override
                 public KvCache.CompactType compactType() {
                     return d.compactType();
                 }
@@ -219,6 +229,25 @@ final class TokenTrace {
                     int[] active = d.select(probs, len);
                     if (steps) attended.add(active == null ? null : visualOffsets(active, shape.start(), shape.visual()));
                     return active;
+                }
+
+                /** Records the visual tokens the top layer attends to (layers may hold different ones after a prefill hook). */
+                @Override
+                public int[] select(float[] probs, int len, KvCache cache) {
+                    int[] active = d.select(probs, len, cache);
+                    if (steps) {
+                        int top = cache.layers() - 1;
+                        int[] slots = d.activeAt(top, active);
+                        int[] tokens = slots == null ? null : new int[slots.length];
+                        if (slots != null) for (int i = 0; i < slots.length; i++) tokens[i] = cache.tokenOf(top, slots[i]);
+                        attended.add(tokens == null ? null : visualOffsets(tokens, shape.start(), shape.visual()));
+                    }
+                    return active;
+                }
+
+                @Override
+                public int[] activeAt(int layer, int[] selected) {
+                    return d.activeAt(layer, selected);
                 }
 
                 @Override

@@ -103,7 +103,7 @@ class WebApiTest {
         assertTrue(root.get("budget_kinds").has("ratio") && root.get("budget_kinds").has("match_ttm"), root.toString());
         assertEquals(List.of("tokens", "attended", "flops", "kv"), root.get("budgets").findValuesAsText("name"), "what --budget may fix");
         assertTrue(uniform.get("takes_dp").asBoolean());
-        assertFalse(root.get("data").get(names.indexOf("fastv")).get("takes_dp").asBoolean(), "FastV prunes the KV cache at prefill");
+        assertTrue(root.get("data").get(names.indexOf("fastv")).get("takes_dp").asBoolean(), "DP selects among the rows FastV leaves each layer");
         assertEquals(cap, root.get("server").get("max_media_bytes").asLong());
         assertEquals("none", root.get("server").get("compress").asText());
     }
