@@ -73,6 +73,16 @@ public interface CompressionMethod {
     }
 
     /**
+     * Whether the kept visual tokens enter the LLM at their original rotary positions, those of the unpruned video
+     * ({@link VisualTokens#sourceIndex} after the video's first position), with the text after the video where it would
+     * be after the whole video, as FastVID's official code places them; otherwise the prompt's positions are
+     * consecutive.
+     */
+    default boolean keepsSourcePositions() {
+        return false;
+    }
+
+    /**
      * Whether the pooled tokens the pre-LLM step does not keep are merged into kept ones (TTM, PruMerge+, VisionZip's
      * contextual tokens, HoliTom) rather than dropped: what a display of the kept tokens calls them.
      */

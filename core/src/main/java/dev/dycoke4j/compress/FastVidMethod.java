@@ -8,7 +8,7 @@ import java.util.Map;
  * FastVID ({@link FastVid}) with its settings. Options: {@code ratio} R (the paper's 0.10), {@code dyseg_c} c (8),
  * {@code dyseg_tau} τ (0.9), {@code stprune_d} d (0.4), {@code dtm_p} p (4) and {@code dtm_beta} β (0.6). The ratio is
  * per frame and truncated: each frame keeps {@code int(T·R)} tokens. It needs each frame's signals from SigLIP's
- * attention-pooling head.
+ * attention-pooling head. The kept tokens enter the LLM at their original positions ({@link #keepsSourcePositions}).
  */
 public record FastVidMethod(double ratio, int c, double tau, double d, int p, double beta) implements CompressionMethod {
     public static final MethodSpec SPEC = new MethodSpec("fastvid", List.of("ratio", "dyseg_c", "dyseg_tau", "stprune_d", "dtm_p", "dtm_beta"),
@@ -67,6 +67,12 @@ public record FastVidMethod(double ratio, int c, double tau, double d, int p, do
     /** The tokens of a segment that are not kept are merged into its anchors. */
     @Override
     public boolean merges() {
+        return true;
+    }
+
+    /** As the official code, whose kept tokens keep their position ids (the gaps of the pruned ones stay). */
+    @Override
+    public boolean keepsSourcePositions() {
         return true;
     }
 

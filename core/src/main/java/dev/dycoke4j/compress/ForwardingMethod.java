@@ -59,6 +59,11 @@ public interface ForwardingMethod extends CompressionMethod {
     }
 
     @Override
+    default boolean keepsSourcePositions() {
+        return base().keepsSourcePositions();
+    }
+
+    @Override
     default boolean merges() {
         return base().merges();
     }

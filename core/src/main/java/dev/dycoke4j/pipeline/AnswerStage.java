@@ -7,6 +7,7 @@ import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.llm.Generator;
 import dev.dycoke4j.llm.KvCache;
 import dev.dycoke4j.llm.KvSnapshot;
+import dev.dycoke4j.llm.Positions;
 import dev.dycoke4j.llm.Sampler;
 import dev.dycoke4j.tokenizer.ChatTemplate;
 import dev.dycoke4j.tokenizer.Tokenizer;
@@ -151,7 +152,9 @@ public final class AnswerStage {
         int maxNew = Math.min(opts.maxNewTokens(), ctx - prompt.length);
         float[] x = model.inputsEmbeds(prompt, video.embeds());
         CompressionMethod comp = video.compression();
-        MethodHooks hooks = MethodHooks.forRequest(model, comp, firstVideoPosition(prompt), visual, video.frames(), maxNew);
+        int start = firstVideoPosition(prompt);
+        MethodHooks hooks = MethodHooks.forRequest(model, comp, start, visual, video.frames(), maxNew);
+        Positions positions = VideoPositions.of(prompt, start, video);
         if (trace != null) trace.floats("inputs_embeds", x.clone(), prompt.length, dt);
         KvCache cache = model.newCache(prompt.length + maxNew);
         long tRestore = System.nanoTime();
@@ -171,8 +174,11 @@ public final class AnswerStage {
         }
         double restore = (System.nanoTime() - tRestore) / 1e9;
         IsolatedHook decodeHook = IsolatedHook.around(hooks.decodeHook());
-        Generator g = new Generator(model.decoder(), cache, x, prompt.length - reused, new Sampler(opts.temperature(), opts.topP(), opts.seed()),
-                maxNew, opts.ignoreStop() ? Set.of() : stopIds, decodeHook, hooks.prefillHook());
+        Sampler sampler = new Sampler(opts.temperature(), opts.topP(), opts.seed());
+        Set<Integer> stops = opts.ignoreStop() ? Set.of() : stopIds;
+        Generator g = positions == null
+                ? new Generator(model.decoder(), cache, x, prompt.length - reused, sampler, maxNew, stops, decodeHook, hooks.prefillHook())
+                : new Generator(model.decoder(), cache, x, positions.slice(reused, prompt.length), sampler, maxNew, stops, decodeHook, hooks.prefillHook());
         return new Sequence(this, video, prompt, g, hooks, decodeHook, reused, prefix, out, trace, tStart, restore);
     }
 

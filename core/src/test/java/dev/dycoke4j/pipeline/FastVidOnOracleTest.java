@@ -106,6 +106,59 @@ class FastVidOnOracleTest {
         }
     }
 
+    /**
+     * FastVID's kept tokens enter the LLM at their original positions, as the official code gives them (its kept rows'
+     * indices into the prompt that holds the whole video): the text before the video where it is, the kept token of
+     * pooled index i at start + i, the newline and the text after the video where they are after all 128 tokens; then
+     * generation after the last. Computed here from the prompt with the whole video, whose ids at those positions must
+     * be the pruned prompt's; the traced prompt logits are the decoder's at those positions (and not at consecutive
+     * ones). DP at P = 0 keeps them.
+     */
+    @Test
+    void keptTokensKeepTheirOriginalPositions() {
+        CompressionMethod comp = CompressionMethods.parse("fastvid", Map.of("ratio", "0.25", "dyseg_c", "3"));
+        Map<String, float[]> floats = new HashMap<>();
+        Map<String, int[]> ids = new HashMap<>();
+        Trace trace = new Trace() {
+            @Override
+            public void floats(String name, float[] data, long... shape) {
+                floats.put(name, data);
+            }
+
+            @Override
+            public void ids(String name, int[] v) {
+                ids.put(name, v);
+            }
+        };
+        String q = "What happens in this video?";
+        Answer a = qa.answerFromPixels(pixels, VisionOptions.of(F), q, null, GenerationOptions.greedy(4), comp, null, trace);
+        int[] prompt = ids.get("input_ids"), src = ids.get("kept_indices"), full = qa.answerStage().promptIds(q, F * T + 1);
+        int vid = qa.model().config().videoTokenId(), start = 0, kept = src.length;
+        while (prompt[start] != vid) start++;
+        assertTrue(kept < F * T, "FastVID pruned some tokens");
+        int[] want = new int[prompt.length];
+        for (int r = 0; r < start; r++) want[r] = r;
+        for (int i = 0; i < kept; i++) want[start + i] = start + src[i];
+        assertEquals(prompt.length - start - kept, full.length - start - F * T, "the same newline and text after the video");
+        for (int j = 0; start + kept + j < prompt.length; j++) want[start + kept + j] = start + F * T + j;
+        for (int r = 0; r < prompt.length; r++) assertEquals(full[want[r]], prompt[r], "row " + r + " sits where the whole video's prompt has its id");
+
+        var dec = qa.model().decoder();
+        int vocab = qa.model().config().text().vocabSize();
+        float[] x = floats.get("inputs_embeds");
+        float[] traced = Arrays.copyOf(floats.get("logits"), prompt.length * vocab);
+        dev.dycoke4j.llm.KvCache cache = qa.model().newCache(prompt.length + 4);
+        float[] atOriginal = dec.forward(x.clone(), dev.dycoke4j.llm.Positions.flat(want), cache, prompt.length, null, null);
+        assertTrue(dev.dycoke4j.testing.Oracle.maxAbsDiff(atOriginal, traced) < 1e-5, "the prompt ran at the original positions");
+        assertEquals(full.length, cache.nextPosition(), "generation continues after the whole video's prompt");
+        float[] consecutive = dec.forward(x.clone(), prompt.length, qa.model().newCache(prompt.length), prompt.length);
+        assertTrue(dev.dycoke4j.testing.Oracle.maxAbsDiff(consecutive, traced) > 1e-3, "consecutive positions give other logits");
+
+        Answer withDp = qa.answerFromPixels(pixels, VisionOptions.of(F), q, null, GenerationOptions.greedy(4),
+                CompressionMethods.parse("fastvid", Map.of("ratio", "0.25", "dyseg_c", "3", "dp", "on", "dp_l", "1", "dp_p", "0")), null, null);
+        assertArrayEquals(a.tokenIds(), withDp.tokenIds(), "DP at P = 0 with FastVID's positions");
+    }
+
     /** The methods that run on the checkpoint alone, without SigLIP's pooling head. */
     static java.util.List<String> alone() {
         return CompressionMethods.names().stream().filter(m -> !CompressionMethods.spec(m).defaults().needsFrameSignals()).toList();
