@@ -16,6 +16,7 @@ import dev.dycoke4j.pipeline.Stats;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VisionOptions;
 import dev.dycoke4j.platform.Bytes;
+import dev.dycoke4j.vision.SiglipPoolingHead;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -52,12 +53,15 @@ final class BenchArenaCommand implements Callable<Integer> {
     @Mixin
     BenchInputs inputs;
 
+    @Mixin
+    PoolingHeadOptions poolingHead;
+
     @Option(names = "--frames", paramLabel = "N", defaultValue = "32", description = "Frames sampled (default: ${DEFAULT-VALUE}).")
     int frames;
 
     @Option(names = "--methods", paramLabel = "M,M", split = ",",
             description = "Methods as named in the cells, NAME or NAME+dp (default: none, every method and every method with +dp; "
-                    + "fastvid only when named, as it needs SigLIP's pooling head).")
+                    + "fastvid when SigLIP's pooling head is at hand: given by --pooling-head or in the model's folder, as the default model's is).")
     String[] methods;
 
     @Option(names = "--ratios", paramLabel = "R,R", split = ",", defaultValue = "0.10,0.25,0.50", description = "Ratios of each budget (default: ${DEFAULT-VALUE}).")
@@ -107,7 +111,7 @@ final class BenchArenaCommand implements Callable<Integer> {
         List<BudgetKind> kinds = new ArrayList<>();
         for (String b : budgets) kinds.add(kind(b));
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new UsageException(outDir + ": --out must be a directory");
-        List<String> names = methods != null ? List.of(methods) : defaultMethods();
+        List<String> names = methods != null ? List.of(methods) : defaultMethods(headAtHand());
         List<Cell> cells = new ArrayList<>(); // bad options before the model loads
         for (String name : names)
             for (BudgetKind b : kinds)
@@ -150,7 +154,7 @@ final class BenchArenaCommand implements Callable<Integer> {
         int computed = 0, done = 0;
         JsonNode machine = new ObjectMapper().valueToTree(MachineInfo.current().asMap());
         try (VideoQa qa = Prologue.load(m, m.getFileName().toString(), dev.dycoke4j.pipeline.LoadOptions.asStored())) {
-            if (signals != null) qa.poolingHead(PoolingHeadLoader.load(signals, inputs.hub.env(Main.env(spec)), qa.model().config().vision(), err));
+            if (signals != null) qa.poolingHead(poolingHead.load(signals, m, inputs.hub.env(Main.env(spec)), qa.model().config().vision(), err));
             var sampled = Prologue.video(v, err).read(frames);
             Fidelity fid = Fidelity.of(qa, sampled.frames(), VisionOptions.of(frames).withFrameSignals(signals != null), prompt, steps);
             for (Cell c : todo) {
@@ -230,11 +234,24 @@ final class BenchArenaCommand implements Callable<Integer> {
         return compress.method(name, "--methods", r, b.text());
     }
 
-    /** none, then every method and, where DP combines with it, the method with DP; fastvid only when named. */
-    static List<String> defaultMethods() {
+    /**
+     * Whether SigLIP's pooling head is at hand for the default grid: given by {@code --pooling-head}, or in the model's
+     * folder (the default random checkpoint always carries one).
+     */
+    private boolean headAtHand() {
+        if (poolingHead.source != null || inputs.model == null) return true;
+        Path dir = Path.of(inputs.model);
+        return Files.isRegularFile(dir.resolve(SiglipPoolingHead.BESIDE));
+    }
+
+    /**
+     * none, then every method and, where DP combines with it, the method with DP; the methods that need SigLIP's
+     * pooling head (fastvid) only when {@code withHead}.
+     */
+    static List<String> defaultMethods(boolean withHead) {
         List<String> names = new ArrayList<>();
         for (MethodSpec s : CompressionMethods.all()) {
-            if (s.defaults().needsFrameSignals()) continue;
+            if (s.defaults().needsFrameSignals() && !withHead) continue;
             names.add(s.name());
             if (!s.keys().contains("ratio") || s.defaults().hasDecodeHook()) continue;
             var dp = CompressionMethods.find(s.name() + "+dp");

@@ -3,6 +3,7 @@ package dev.dycoke4j.cli;
 import dev.dycoke4j.pipeline.RandomCheckpoint;
 import dev.dycoke4j.tensor.DType;
 import dev.dycoke4j.video.SyntheticClip;
+import dev.dycoke4j.vision.SiglipPoolingHead;
 
 import dev.dycoke4j.platform.Bytes;
 
@@ -16,7 +17,7 @@ import java.util.function.ToLongFunction;
 /**
  * What {@code bench} and {@code fidelity} run on by default, built once and cached: a random BF16 checkpoint with the
  * real dimensions of llava-onevision-qwen2-0.5b-ov-hf (or, with {@code --shape 7b}, of llava-onevision-qwen2-7b-ov-hf),
- * and a synthetic 10 s 640x360 clip.
+ * with a random SigLIP pooling head beside it, and a synthetic 10 s 640x360 clip.
  */
 final class BenchAssets {
     static final String VERSION = "v1";
@@ -83,6 +84,11 @@ final class BenchAssets {
             err.flush();
             RandomCheckpoint.write(m, shape.spec, 1);
             Files.writeString(m.resolve(".complete"), VERSION + "\n");
+        }
+        if (!Files.exists(m.resolve(SiglipPoolingHead.BESIDE))) { // a checkpoint written before the checkpoints carried a head
+            err.println("dycoke: writing a random SigLIP pooling head (for fastvid) beside " + m + " (once)");
+            err.flush();
+            RandomCheckpoint.writePoolingHead(m, shape.spec, 1);
         }
         return m;
     }

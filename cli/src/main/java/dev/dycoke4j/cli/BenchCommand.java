@@ -57,6 +57,9 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     BenchInputs inputs;
 
+    @Mixin
+    PoolingHeadOptions poolingHead;
+
     @Option(names = "--frames", paramLabel = "N,N", split = ",", defaultValue = "8,16,32", description = "Frame counts to run (default: ${DEFAULT-VALUE}).")
     int[] frames;
 
@@ -135,7 +138,7 @@ final class BenchCommand implements Callable<Integer> {
             residentWeights = qa.model().residentWeightBytes();
             config = qa.model().config();
             if (signals)
-                qa.poolingHead(PoolingHeadLoader.load(comps.stream().filter(CompressionMethod::needsFrameSignals).findFirst().orElseThrow().name(),
+                qa.poolingHead(poolingHead.load(comps.stream().filter(CompressionMethod::needsFrameSignals).findFirst().orElseThrow().name(), m,
                         inputs.hub.env(Main.env(spec)), qa.model().config().vision(), err));
             // the vision tower's rate: its FLOPs over its seconds (uncached, this thread's time in it)
             double visionFlops = SiglipVisionTower.flopsPerFrame(qa.model().config());

@@ -35,6 +35,9 @@ final class ChatCommand implements Callable<Integer> {
     ModelOptions model;
 
     @Mixin
+    PoolingHeadOptions poolingHead;
+
+    @Mixin
     VideoOptions video;
 
     @Mixin
@@ -60,7 +63,7 @@ final class ChatCommand implements Callable<Integer> {
         VideoFileSource source = video.source();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         boolean interactive = main.in == System.in && System.console() != null;
-        try (VideoQa qa = Prologue.load(model, weights, comp)) {
+        try (VideoQa qa = Prologue.load(model, weights, poolingHead, comp)) {
             caches.apply(qa);
             VideoSession session = qa.open(source, sampling.vision(), comp);
             err.println("dycoke chat: " + session.frames() + " frames, " + session.visualTokens() + " visual tokens"

@@ -56,6 +56,9 @@ final class EvalRunCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
+    @Mixin
+    PoolingHeadOptions poolingHead;
+
     @Option(names = "--samples", paramLabel = "FILE.jsonl",
             description = "Instead of the tasks' datasets: the samples, one JSON object a line: task, doc_id, doc (the dataset row), video (a path, relative to the file's folder).")
     Path samplesFile;
@@ -176,9 +179,9 @@ final class EvalRunCommand implements Callable<Integer> {
             finish(s, bar, out, err);
             return 0;
         }
-        // with SigLIP's pooling head, by Hub id, when a cell needs the frame signals (fastvid)
+        // with SigLIP's pooling head (--pooling-head, the model's folder or the Hub) when a cell needs the frame signals (fastvid)
         var signals = cells.stream().map(Cell::compression).filter(c -> c.needsFrameSignals()).findFirst().orElse(dev.dycoke4j.compress.CompressionMethods.none());
-        try (VideoQa qa = Prologue.load(model, weights, signals)) {
+        try (VideoQa qa = Prologue.load(model, weights, poolingHead, signals)) {
             qa.progress(VideoQa.Progress.NONE);
             caches.apply(qa);
             EvalRunner runner = new EvalRunner(qa, cells, opts, this.out, listener(bar, err));

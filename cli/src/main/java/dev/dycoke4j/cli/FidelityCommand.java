@@ -43,6 +43,9 @@ final class FidelityCommand implements Callable<Integer> {
     @Mixin
     BenchInputs inputs;
 
+    @Mixin
+    PoolingHeadOptions poolingHead;
+
     @Option(names = "--frames", paramLabel = "N", defaultValue = "8", description = "Frames sampled (default: ${DEFAULT-VALUE}).")
     int frames;
 
@@ -96,7 +99,7 @@ final class FidelityCommand implements Callable<Integer> {
                     + " KV cache against none as stored with an f32 one" : ""));
             err.flush();
             if (signals != null)
-                qa.poolingHead(PoolingHeadLoader.load(signals, inputs.hub.env(Main.env(spec)), qa.model().config().vision(), err));
+                qa.poolingHead(poolingHead.load(signals, m, inputs.hub.env(Main.env(spec)), qa.model().config().vision(), err));
             Fidelity fid = Fidelity.of(qa, sampled.frames(), VisionOptions.of(frames).withFrameSignals(signals != null), prompt, steps);
             root.put("model", m.toString()).put("weights", load.weights().id()).put("kv_cache", load.kvCache().id()).put("video", v.toString()).put("frames", sampled.frames().size()).put("steps", steps);
             ArrayNode ref = root.putArray("reference_tokens");

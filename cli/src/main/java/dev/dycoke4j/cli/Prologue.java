@@ -17,24 +17,19 @@ final class Prologue {
 
     /**
      * The {@code --model} resolved and loaded with the weight options, a "loading" line shown while it loads and the
-     * progress bar after (both only on a terminal).
+     * progress bar after (both only on a terminal), with SigLIP's pooling head when {@code comp} needs the frame
+     * signals, from where {@code head} says.
      */
-    static VideoQa load(ModelOptions model, WeightOptions weights) {
-        PrintWriter err = model.command.commandLine().getErr();
-        return load(model.resolve(ModelFiles.Need.MODEL), model.model, weights.options(err));
+    static VideoQa load(ModelOptions model, WeightOptions weights, PoolingHeadOptions head, CompressionMethod comp) {
+        return load(model.resolve(ModelFiles.Need.MODEL), model, weights, head, comp);
     }
 
-    /** As {@link #load(ModelOptions, WeightOptions)}, with SigLIP's pooling head when {@code comp} needs the frame signals. */
-    static VideoQa load(ModelOptions model, WeightOptions weights, CompressionMethod comp) {
-        return load(model.resolve(ModelFiles.Need.MODEL), model, weights, comp);
-    }
-
-    /** As {@link #load(ModelOptions, WeightOptions, CompressionMethod)}, from {@code dir}, the {@code --model} already resolved. */
-    static VideoQa load(Path dir, ModelOptions model, WeightOptions weights, CompressionMethod comp) {
+    /** As {@link #load(ModelOptions, WeightOptions, PoolingHeadOptions, CompressionMethod)}, from {@code dir}, the {@code --model} already resolved. */
+    static VideoQa load(Path dir, ModelOptions model, WeightOptions weights, PoolingHeadOptions head, CompressionMethod comp) {
         VideoQa qa = load(dir, model.model, weights.options(model.command.commandLine().getErr()));
         if (!comp.needsFrameSignals()) return qa;
         try {
-            return qa.poolingHead(PoolingHeadLoader.load(comp.name(), model.hub.env(Main.env(model.command)), qa.model().config().vision(),
+            return qa.poolingHead(head.load(comp.name(), dir, model.hub.env(Main.env(model.command)), qa.model().config().vision(),
                     model.command.commandLine().getErr()));
         } catch (RuntimeException e) {
             qa.close();

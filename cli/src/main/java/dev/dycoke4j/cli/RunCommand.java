@@ -36,6 +36,9 @@ final class RunCommand implements Callable<Integer> {
     ModelOptions model;
 
     @Mixin
+    PoolingHeadOptions poolingHead;
+
+    @Mixin
     VideoOptions video;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT",
@@ -72,7 +75,7 @@ final class RunCommand implements Callable<Integer> {
             QwenRun.run(dir, model.model, video.video, sampling.vision().frames(), prompts, opts, comp, weights.options(err), json, out, err);
             return 0;
         }
-        try (VideoQa qa = Prologue.load(dir, model, weights, comp)) {
+        try (VideoQa qa = Prologue.load(dir, model, weights, poolingHead, comp)) {
             caches.apply(qa);
             VideoSession session = qa.open(source, sampling.vision(), comp);
             AnswerPrinter printer = new AnswerPrinter(json, prompts.size(), out, err);

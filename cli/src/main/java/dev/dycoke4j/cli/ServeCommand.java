@@ -1,5 +1,6 @@
 package dev.dycoke4j.cli;
 
+import dev.dycoke4j.hub.ModelFiles;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VisionOptions;
@@ -36,6 +37,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     ModelOptions model;
+
+    @Mixin
+    PoolingHeadOptions poolingHead;
 
     @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1", description = "The address to listen on (default: ${DEFAULT-VALUE}, loopback only).")
     String host;
@@ -113,13 +117,14 @@ final class ServeCommand implements Callable<Integer> {
                 err.flush();
             }
         };
-        try (VideoQa qa = Prologue.load(model, weights)) {
+        Path dir = model.resolve(ModelFiles.Need.MODEL);
+        try (VideoQa qa = Prologue.load(dir, model.model, weights.options(err))) {
             qa.progress(VideoQa.Progress.NONE); // no progress bar between a server's log lines
             caches.apply(qa);
             ServerConfig config = new ServerConfig(host, port, servedModelName != null ? servedModelName : model.model, apiKey, media,
                     maxFrames, maxQueue, maxBatch, prefillChunk, new Defaults(gen, vision, comp));
-            // SigLIP's pooling head, by Hub id, for the requests that need the frame signals (fastvid): once, on first use
-            serve(Server.start(qa, config, log, method -> PoolingHeadLoader.load(method, model.hub.env(Main.env(spec)), qa.model().config().vision(), err)));
+            // SigLIP's pooling head, for the requests that need the frame signals (fastvid): once, on first use
+            serve(Server.start(qa, config, log, method -> poolingHead.load(method, dir, model.hub.env(Main.env(spec)), qa.model().config().vision(), err)));
         }
         return 0;
     }

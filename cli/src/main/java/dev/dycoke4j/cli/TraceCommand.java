@@ -30,6 +30,9 @@ final class TraceCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
+    @Mixin
+    PoolingHeadOptions poolingHead;
+
     /** A video or pixel values already preprocessed, one of the two: so this --video is trace's own, not {@link VideoOptions}. */
     static final class Source {
         @Option(names = "--video", paramLabel = "FILE", description = "A video file or a folder of frames.")
@@ -87,7 +90,7 @@ final class TraceCommand implements Callable<Integer> {
                 w.addLongs(name, Arrays.stream(ids).asLongStream().toArray(), ids.length);
             }
         };
-        try (VideoQa qa = Prologue.load(model, weights, comp)) {
+        try (VideoQa qa = Prologue.load(model, weights, poolingHead, comp)) {
             Answer a;
             if (source.pixels != null) {
                 float[][] px = new float[1][];

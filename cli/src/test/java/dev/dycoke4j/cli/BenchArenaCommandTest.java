@@ -206,12 +206,15 @@ class BenchArenaCommandTest {
 
     @Test
     void theDefaultMethodsAreEveryMethodAndItsDpCombination() {
-        List<String> names = BenchArenaCommand.defaultMethods();
+        List<String> names = BenchArenaCommand.defaultMethods(false);
         assertEquals("none", names.getFirst());
         assertTrue(names.containsAll(List.of("dycoke", "fastv", "fastv+dp", "holitom+dp", "flashvid+dp", "vidcom2", "vidcom2+dp", "random+dp", "frames+dp")),
                 names.toString());
-        assertFalse(names.contains("dycoke+dp"), "dycoke has DP of its own");
         assertFalse(names.contains("none+dp"), "none takes no ratio");
-        assertFalse(names.contains("fastvid"), "fastvid needs the pooling head: only when named");
+        assertFalse(names.contains("dycoke+dp"), "dycoke has DP of its own");
+        assertFalse(names.contains("fastvid"), "fastvid needs the pooling head: not without one");
+        List<String> withHead = BenchArenaCommand.defaultMethods(true);
+        assertTrue(withHead.containsAll(List.of("fastvid", "fastvid+dp")), withHead.toString());
+        assertEquals(names, withHead.stream().filter(n -> !n.startsWith("fastvid")).toList(), "the same grid besides");
     }
 }

@@ -1,6 +1,8 @@
 package dev.dycoke4j.cli;
 
+import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.platform.Bytes;
+import dev.dycoke4j.vision.SiglipPoolingHead;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -8,6 +10,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,6 +34,33 @@ class BenchAssetsTest {
                 + where, e.getMessage());
         assertFalse(Files.exists(where), "nothing written");
         assertEquals("", err.toString(), "no announcement of a write that does not happen");
+    }
+
+    /**
+     * A 0.5B-shaped checkpoint written before the checkpoints carried SigLIP's pooling head gets one, of the real
+     * so400m shape (1152 channels, 16 heads, an MLP of 4304), once; the checkpoint itself is not rewritten.
+     */
+    @Test
+    void aCachedCheckpointWithoutAPoolingHeadGetsOneOfTheRealShape() throws Exception {
+        Path m = BenchAssets.dir(tmp).resolve("qwen2-0.5b-shape-bf16");
+        Files.createDirectories(m);
+        Files.writeString(m.resolve(".complete"), BenchAssets.VERSION + "\n");
+        StringWriter err = new StringWriter();
+        assertEquals(m, BenchAssets.model(tmp, BenchAssets.Shape.QWEN_05B, new PrintWriter(err), p -> 0));
+        assertEquals("dycoke: writing a random SigLIP pooling head (for fastvid) beside " + m + " (once)" + System.lineSeparator(), err.toString());
+        Path head = m.resolve(SiglipPoolingHead.BESIDE);
+        SiglipPoolingHead h = SiglipPoolingHead.read(head, 1152, 16, 1e-6);
+        assertEquals(1152, h.dim());
+        try (Safetensors st = Safetensors.open(head)) {
+            assertEquals(List.of(4304L, 1152L), Arrays.stream(st.tensors().get("vision_model.head.mlp.fc1.weight").shape()).boxed().toList());
+        }
+        assertFalse(Files.exists(m.resolve("model.safetensors")), "only the head was written");
+        try (var files = Files.list(m)) {
+            assertEquals(List.of(".complete", SiglipPoolingHead.BESIDE), files.map(f -> f.getFileName().toString()).sorted().toList(), "no partial file left");
+        }
+        StringWriter again = new StringWriter();
+        BenchAssets.model(tmp, BenchAssets.Shape.QWEN_05B, new PrintWriter(again), p -> 0);
+        assertEquals("", again.toString(), "once");
     }
 
     @Test

@@ -5,18 +5,21 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dycoke4j.io.SafetensorsWriter;
 import dev.dycoke4j.tensor.DType;
+import dev.dycoke4j.vision.SiglipPoolingHead;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.SplittableRandom;
 
 /**
  * Writes a LLaVA-OneVision checkpoint directory with random weights in the Hugging Face layout: config.json,
  * preprocessor_config.json, model.safetensors and a byte-level tokenizer.json (256 byte tokens and the chat special
- * tokens, no merges). Its answers are meaningless; it exists so that the demo and the benchmarks run the real code
- * paths at real shapes with no download.
+ * tokens, no merges), and beside them a random SigLIP attention-pooling head of the tower's shape
+ * ({@link SiglipPoolingHead#BESIDE}), which FastVID needs and real LLaVA-OneVision checkpoints lack. Its answers are
+ * meaningless; it exists so that the demo and the benchmarks run the real code paths at real shapes with no download.
  */
 public final class RandomCheckpoint {
     /** The shapes of the checkpoint. */
@@ -68,8 +71,38 @@ public final class RandomCheckpoint {
             writePreprocessor(dir, s);
             writeTokenizer(dir, s);
             writeWeights(dir, s, seed);
+            writePoolingHead(dir, s, seed);
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": cannot write the checkpoint (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * Writes the random pooling head of {@code s}'s tower into {@code dir} ({@link SiglipPoolingHead#BESIDE}), through a
+     * temporary file moved into place, so that an interrupted write leaves no head rather than half of one.
+     */
+    public static void writePoolingHead(Path dir, Spec s, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed ^ 0x5eed4eadL);
+        int d = s.visionHidden, m = s.visionInter;
+        DType dt = s.dtype;
+        String p = SiglipPoolingHead.PREFIX;
+        SafetensorsWriter w = new SafetensorsWriter();
+        w.add(p + "post_layernorm.weight", dt, constant(d, 1f), d);
+        w.add(p + "post_layernorm.bias", dt, new float[d], d);
+        w.addLazy(p + "head.probe", dt, () -> normal(rnd, d, 1f), 1, 1, d);
+        w.addLazy(p + "head.attention.in_proj_weight", dt, () -> normal(rnd, 3L * d * d, (float) (1 / Math.sqrt(d))), 3L * d, d);
+        w.addLazy(p + "head.attention.in_proj_bias", dt, () -> normal(rnd, 3L * d, 0.02f), 3L * d);
+        linear(w, rnd, dt, p + "head.attention.out_proj", d, d, true);
+        w.add(p + "head.layernorm.weight", dt, constant(d, 1f), d);
+        w.add(p + "head.layernorm.bias", dt, new float[d], d);
+        linear(w, rnd, dt, p + "head.mlp.fc1", m, d, true);
+        linear(w, rnd, dt, p + "head.mlp.fc2", d, m, true);
+        Path target = dir.resolve(SiglipPoolingHead.BESIDE), tmp = dir.resolve("." + SiglipPoolingHead.BESIDE + ".part");
+        try {
+            w.write(tmp);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(target + ": cannot write the pooling head (" + e.getMessage() + ")", e);
         }
     }
 

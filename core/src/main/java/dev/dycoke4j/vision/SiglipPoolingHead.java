@@ -26,6 +26,11 @@ public final class SiglipPoolingHead {
             "head.layernorm.weight", "head.layernorm.bias", "head.mlp.fc1.weight", "head.mlp.fc1.bias", "head.mlp.fc2.weight", "head.mlp.fc2.bias");
     /** The prefix of those tensors in a SigLIP checkpoint. */
     public static final String PREFIX = "vision_model.";
+    /**
+     * The file of a head kept in a LLaVA-OneVision checkpoint's folder, in the SigLIP checkpoint's layout (the
+     * {@link #TENSORS} under {@link #PREFIX}): the random benchmark checkpoints carry one.
+     */
+    public static final String BESIDE = "siglip_pooling_head.safetensors";
 
     private final int dim, heads, inter;
     private final float eps;

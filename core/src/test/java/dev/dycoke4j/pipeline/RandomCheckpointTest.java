@@ -2,6 +2,7 @@ package dev.dycoke4j.pipeline;
 
 import dev.dycoke4j.io.Checkpoint;
 import dev.dycoke4j.tensor.DType;
+import dev.dycoke4j.vision.SiglipPoolingHead;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,27 @@ class RandomCheckpointTest {
             try (Checkpoint ck = Checkpoint.open(d)) {
                 assertEquals(ck.totalBytes(), specs[i].bytes(), "spec " + i);
             }
+        }
+    }
+
+    /** Beside the weights, a random SigLIP pooling head of the tower's shape, which FastVID runs with on the checkpoint. */
+    @Test
+    void theCheckpointCarriesAPoolingHeadOfItsTowersShape() {
+        RandomCheckpoint.Spec spec = RandomCheckpoint.Spec.demo();
+        Path d = tmp.resolve("demo");
+        RandomCheckpoint.write(d, spec, 1);
+        SiglipPoolingHead head = SiglipPoolingHead.read(d.resolve(SiglipPoolingHead.BESIDE), spec.visionHidden(), spec.visionHeads(), 1e-6);
+        assertEquals(spec.visionHidden(), head.dim());
+        try (VideoQa qa = VideoQa.load(d)) {
+            qa.poolingHead(head);
+            int frames = 4, size = spec.imageSize();
+            float[] pixels = new float[frames * 3 * size * size];
+            java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+            for (int i = 0; i < pixels.length; i++) pixels[i] = (float) (r.nextDouble() * 2 - 1);
+            Answer a = qa.answerFromPixels(pixels, VisionOptions.of(frames), "What happens?", null, GenerationOptions.greedy(2),
+                    dev.dycoke4j.compress.CompressionMethods.parse("fastvid", java.util.Map.of("ratio", "0.5", "dyseg_c", "2")), null, null);
+            assertEquals("fastvid", a.stats().method());
+            assertTrue(a.stats().visualKept() < a.stats().visualTokens());
         }
     }
 
