@@ -71,11 +71,8 @@ final class BenchArenaCommand implements Callable<Integer> {
             description = "What the ratios fix: tokens, attended, flops, kv (default: ${DEFAULT-VALUE}).")
     String[] budgets;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "32", description = "Next-token distributions compared: none's greedy tokens, fed back to each method (default: ${DEFAULT-VALUE}).")
-    int steps;
-
-    @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "What happens in this video?", description = "The question (default: ${DEFAULT-VALUE}).")
-    String prompt;
+    @Mixin
+    TeacherForcingOptions forcing;
 
     @Mixin
     CompressOptions compress;
@@ -101,7 +98,7 @@ final class BenchArenaCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         common.apply();
         if (frames < 1) throw new UsageException("--frames must be at least 1, got " + frames);
-        if (steps < 1) throw new UsageException("--steps must be at least 1, got " + steps);
+        forcing.check();
         if (ratios.length == 0) throw new UsageException("--ratios needs at least one ratio");
         for (double r : ratios) if (!(r > 0 && r <= 1)) throw new UsageException("--ratios must be in (0, 1], got " + r);
         // the grid sets these per cell: a method with DP is named NAME+dp
@@ -120,18 +117,18 @@ final class BenchArenaCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Path m = inputs.model(), v = inputs.video();
         ObjectNode setup = new ObjectMapper().createObjectNode().put("model", m.toString()).put("video", v.toString())
-                .put("frames", frames).put("steps", steps).put("prompt", prompt);
+                .put("frames", frames).put("steps", forcing.steps).put("prompt", forcing.prompt);
         Files.createDirectories(outDir);
         ArenaLog log = ArenaLog.open(outDir.resolve("arena.jsonl"), setup);
         List<Cell> todo = cells.stream().filter(c -> log.done(c.id()) == null).toList();
-        err.println("dycoke bench arena: " + m + ", " + v + ", " + frames + " frames, " + steps + " steps: " + cells.size() + " cells, "
+        err.println("dycoke bench arena: " + m + ", " + v + ", " + frames + " frames, " + forcing.steps + " steps: " + cells.size() + " cells, "
                 + (cells.size() - todo.size()) + " already in " + outDir.resolve("arena.jsonl"));
         err.flush();
         int computed = todo.isEmpty() ? 0 : measure(todo, m, v, log, err);
         List<JsonNode> results = new ArrayList<>();
         for (Cell c : cells) results.add(log.done(c.id()));
         List<String> md = new ArrayList<>(ArenaReport.markdown(results, names, ratios, kinds));
-        md.add("Model " + m + ", video " + v + ", " + frames + " frames, " + steps + " teacher-forced steps. Random weights test the machinery, not accuracy.");
+        md.add("Model " + m + ", video " + v + ", " + frames + " frames, " + forcing.steps + " teacher-forced steps. Random weights test the machinery, not accuracy.");
         Files.write(outDir.resolve("arena.md"), md);
         List<Path> pngs = ArenaReport.plots(results, names, ratios, kinds, outDir, "dycoke arena (" + m.getFileName() + ", " + frames + " frames)");
         if (json) {
@@ -156,7 +153,7 @@ final class BenchArenaCommand implements Callable<Integer> {
         try (VideoQa qa = Prologue.load(m, m.getFileName().toString(), dev.dycoke4j.pipeline.LoadOptions.asStored())) {
             if (signals != null) qa.poolingHead(poolingHead.load(signals, m, inputs.hub.env(Main.env(spec)), qa.model().config().vision(), err));
             var sampled = Prologue.video(v, err).read(frames);
-            Fidelity fid = Fidelity.of(qa, sampled.frames(), VisionOptions.of(frames).withFrameSignals(signals != null), prompt, steps);
+            Fidelity fid = Fidelity.of(qa, sampled.frames(), VisionOptions.of(frames).withFrameSignals(signals != null), forcing.prompt, forcing.steps);
             for (Cell c : todo) {
                 bar.update(String.format(Locale.ROOT, "%s@%s/%s", c.method, c.ratio, c.budget.text()), done++, todo.size());
                 ObjectNode cell = new ObjectMapper().createObjectNode().put("method", c.method).put("ratio", c.ratio).put("budget", c.budget.text())

@@ -56,11 +56,8 @@ final class FidelityCommand implements Callable<Integer> {
             description = "Methods to compare with none (${COMPLETION-CANDIDATES}), with the method options below (default: every method but none).")
     String[] methods;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "32", description = "Next-token distributions compared: none's greedy tokens, fed back to each method (default: ${DEFAULT-VALUE}).")
-    int steps;
-
-    @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "What happens in this video?", description = "The question (default: ${DEFAULT-VALUE}).")
-    String prompt;
+    @Mixin
+    TeacherForcingOptions forcing;
 
     @Mixin
     CompressOptions compress;
@@ -80,7 +77,7 @@ final class FidelityCommand implements Callable<Integer> {
         LoadOptions load = weights.options(spec.commandLine().getErr());
         boolean second = load.weights() != LoadOptions.WeightFormat.AS_STORED || load.kvCache() != KvCache.Precision.F32;
         if (frames < 1) throw new UsageException("--frames must be at least 1, got " + frames);
-        if (steps < 1) throw new UsageException("--steps must be at least 1, got " + steps);
+        forcing.check();
         for (double r : ratios) if (!(r > 0 && r <= 1)) throw new UsageException("--ratios must be in (0, 1], got " + r);
         List<MethodSpec> ms = new ArrayList<>();
         if (methods != null) for (String name : methods) ms.add(CompressOptions.spec(name, "--methods"));
@@ -94,14 +91,14 @@ final class FidelityCommand implements Callable<Integer> {
         ObjectNode root = new ObjectMapper().createObjectNode();
         try (VideoQa qa = VideoQa.load(m); VideoQa measured = second ? VideoQa.load(m, load) : null) {
             var sampled = Prologue.video(v, err).read(frames);
-            err.println("dycoke fidelity: " + m + ", " + v + ", " + sampled.frames().size() + " frames, " + steps + " steps"
+            err.println("dycoke fidelity: " + m + ", " + v + ", " + sampled.frames().size() + " frames, " + forcing.steps + " steps"
                     + (second ? ", methods on " + load.weights().id() + " weights with a " + load.kvCache().id()
                     + " KV cache against none as stored with an f32 one" : ""));
             err.flush();
             if (signals != null)
                 qa.poolingHead(poolingHead.load(signals, m, inputs.hub.env(Main.env(spec)), qa.model().config().vision(), err));
-            Fidelity fid = Fidelity.of(qa, sampled.frames(), VisionOptions.of(frames).withFrameSignals(signals != null), prompt, steps);
-            root.put("model", m.toString()).put("weights", load.weights().id()).put("kv_cache", load.kvCache().id()).put("video", v.toString()).put("frames", sampled.frames().size()).put("steps", steps);
+            Fidelity fid = Fidelity.of(qa, sampled.frames(), VisionOptions.of(frames).withFrameSignals(signals != null), forcing.prompt, forcing.steps);
+            root.put("model", m.toString()).put("weights", load.weights().id()).put("kv_cache", load.kvCache().id()).put("video", v.toString()).put("frames", sampled.frames().size()).put("steps", forcing.steps);
             ArrayNode ref = root.putArray("reference_tokens");
             for (int t : fid.reference()) ref.add(t);
             ArrayNode rows = root.putArray("results");
