@@ -27,6 +27,12 @@ final class Prologue {
     /** As {@link #load(ModelOptions, WeightOptions, PoolingHeadOptions, CompressionMethod)}, from {@code dir}, the {@code --model} already resolved. */
     static VideoQa load(Path dir, ModelOptions model, WeightOptions weights, PoolingHeadOptions head, CompressionMethod comp) {
         VideoQa qa = load(dir, model.model, weights.options(model.command.commandLine().getErr()));
+        try {
+            qa.videoModel().checkMethod(comp);
+        } catch (RuntimeException e) {
+            qa.close();
+            throw e;
+        }
         if (!comp.needsFrameSignals()) return qa;
         try {
             return qa.poolingHead(head.load(comp.name(), dir, model.hub.env(Main.env(model.command)), qa.model().config().vision(),
