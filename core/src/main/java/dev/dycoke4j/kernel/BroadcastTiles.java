@@ -26,15 +26,23 @@ final class BroadcastTiles {
      * overwritten; with it true, added to, in the same order as one longer reduction would.
      */
     static void product(float[] a, int ao, int ars, int aks, int m, float[] b, int bo, int bs, int K, int nv, float[] c, int co, int cs, boolean acc) {
+        product(a, ao, ars, aks, m, b, bo, bs, K, nv, c, co, cs, acc, null);
+    }
+
+    /**
+     * As above, and with {@code max} not null, {@code max[j]} also becomes the largest of itself and every result
+     * {@code c[co + r·cs + j]}, taken from the registers as each tile finishes (attention's row maxima, for free).
+     */
+    static void product(float[] a, int ao, int ars, int aks, int m, float[] b, int bo, int bs, int K, int nv, float[] c, int co, int cs, boolean acc, float[] max) {
         if (nv != 4 && nv != 2) throw new IllegalArgumentException("tiles are 4 or 2 vectors wide, not " + nv);
         int r = 0;
         for (; r + MR <= m; r += MR) {
-            if (nv == 4) rows6x4(a, ao + r * ars, ars, aks, b, bo, bs, K, c, co + r * cs, cs, acc);
-            else rows6x2(a, ao + r * ars, ars, aks, b, bo, bs, K, c, co + r * cs, cs, acc);
+            if (nv == 4) rows6x4(a, ao + r * ars, ars, aks, b, bo, bs, K, c, co + r * cs, cs, acc, max);
+            else rows6x2(a, ao + r * ars, ars, aks, b, bo, bs, K, c, co + r * cs, cs, acc, max);
         }
         for (; r < m; r++) {
-            if (nv == 4) rows1x4(a, ao + r * ars, aks, b, bo, bs, K, c, co + r * cs, acc);
-            else rows1x2(a, ao + r * ars, aks, b, bo, bs, K, c, co + r * cs, acc);
+            if (nv == 4) rows1x4(a, ao + r * ars, aks, b, bo, bs, K, c, co + r * cs, acc, max);
+            else rows1x2(a, ao + r * ars, aks, b, bo, bs, K, c, co + r * cs, acc, max);
         }
     }
 
@@ -43,7 +51,7 @@ final class BroadcastTiles {
     }
 
     /** 6 rows by 4 vectors of {@link #product}. */
-    static void rows6x4(float[] a, int ao, int ars, int aks, float[] b, int bo, int bs, int K, float[] c, int co, int cs, boolean acc) {
+    static void rows6x4(float[] a, int ao, int ars, int aks, float[] b, int bo, int bs, int K, float[] c, int co, int cs, boolean acc, float[] max) {
         FloatVector c00 = start(c, co, acc), c01 = start(c, co + L, acc), c02 = start(c, co + 2 * L, acc), c03 = start(c, co + 3 * L, acc);
         FloatVector c10 = start(c, co + cs, acc), c11 = start(c, co + cs + L, acc), c12 = start(c, co + cs + 2 * L, acc), c13 = start(c, co + cs + 3 * L, acc);
         FloatVector c20 = start(c, co + 2 * cs, acc), c21 = start(c, co + 2 * cs + L, acc), c22 = start(c, co + 2 * cs + 2 * L, acc), c23 = start(c, co + 2 * cs + 3 * L, acc);
@@ -83,6 +91,12 @@ final class BroadcastTiles {
             c52 = x.fma(b2, c52);
             c53 = x.fma(b3, c53);
         }
+        if (max != null) {
+            FloatVector.fromArray(F, max, 0).max(c00).max(c10).max(c20).max(c30).max(c40).max(c50).intoArray(max, 0);
+            FloatVector.fromArray(F, max, L).max(c01).max(c11).max(c21).max(c31).max(c41).max(c51).intoArray(max, L);
+            FloatVector.fromArray(F, max, 2 * L).max(c02).max(c12).max(c22).max(c32).max(c42).max(c52).intoArray(max, 2 * L);
+            FloatVector.fromArray(F, max, 3 * L).max(c03).max(c13).max(c23).max(c33).max(c43).max(c53).intoArray(max, 3 * L);
+        }
         c00.intoArray(c, co);
         c01.intoArray(c, co + L);
         c02.intoArray(c, co + 2 * L);
@@ -110,7 +124,7 @@ final class BroadcastTiles {
     }
 
     /** 1 row by 4 vectors of {@link #product}. */
-    static void rows1x4(float[] a, int ao, int aks, float[] b, int bo, int bs, int K, float[] c, int co, boolean acc) {
+    static void rows1x4(float[] a, int ao, int aks, float[] b, int bo, int bs, int K, float[] c, int co, boolean acc, float[] max) {
         FloatVector c00 = start(c, co, acc), c01 = start(c, co + L, acc), c02 = start(c, co + 2 * L, acc), c03 = start(c, co + 3 * L, acc);
         for (int k = 0, ak = ao, bk = bo; k < K; k++, ak += aks, bk += bs) {
             FloatVector b0 = FloatVector.fromArray(F, b, bk), b1 = FloatVector.fromArray(F, b, bk + L), b2 = FloatVector.fromArray(F, b, bk + 2 * L), b3 = FloatVector.fromArray(F, b, bk + 3 * L);
@@ -120,6 +134,12 @@ final class BroadcastTiles {
             c02 = x.fma(b2, c02);
             c03 = x.fma(b3, c03);
         }
+        if (max != null) {
+            FloatVector.fromArray(F, max, 0).max(c00).intoArray(max, 0);
+            FloatVector.fromArray(F, max, L).max(c01).intoArray(max, L);
+            FloatVector.fromArray(F, max, 2 * L).max(c02).intoArray(max, 2 * L);
+            FloatVector.fromArray(F, max, 3 * L).max(c03).intoArray(max, 3 * L);
+        }
         c00.intoArray(c, co);
         c01.intoArray(c, co + L);
         c02.intoArray(c, co + 2 * L);
@@ -127,7 +147,7 @@ final class BroadcastTiles {
     }
 
     /** 6 rows by 2 vectors of {@link #product}. */
-    static void rows6x2(float[] a, int ao, int ars, int aks, float[] b, int bo, int bs, int K, float[] c, int co, int cs, boolean acc) {
+    static void rows6x2(float[] a, int ao, int ars, int aks, float[] b, int bo, int bs, int K, float[] c, int co, int cs, boolean acc, float[] max) {
         FloatVector c00 = start(c, co, acc), c01 = start(c, co + L, acc);
         FloatVector c10 = start(c, co + cs, acc), c11 = start(c, co + cs + L, acc);
         FloatVector c20 = start(c, co + 2 * cs, acc), c21 = start(c, co + 2 * cs + L, acc);
@@ -155,6 +175,10 @@ final class BroadcastTiles {
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
         }
+        if (max != null) {
+            FloatVector.fromArray(F, max, 0).max(c00).max(c10).max(c20).max(c30).max(c40).max(c50).intoArray(max, 0);
+            FloatVector.fromArray(F, max, L).max(c01).max(c11).max(c21).max(c31).max(c41).max(c51).intoArray(max, L);
+        }
         c00.intoArray(c, co);
         c01.intoArray(c, co + L);
         c10.intoArray(c, co + cs);
@@ -170,13 +194,17 @@ final class BroadcastTiles {
     }
 
     /** 1 row by 2 vectors of {@link #product}. */
-    static void rows1x2(float[] a, int ao, int aks, float[] b, int bo, int bs, int K, float[] c, int co, boolean acc) {
+    static void rows1x2(float[] a, int ao, int aks, float[] b, int bo, int bs, int K, float[] c, int co, boolean acc, float[] max) {
         FloatVector c00 = start(c, co, acc), c01 = start(c, co + L, acc);
         for (int k = 0, ak = ao, bk = bo; k < K; k++, ak += aks, bk += bs) {
             FloatVector b0 = FloatVector.fromArray(F, b, bk), b1 = FloatVector.fromArray(F, b, bk + L);
             FloatVector x = FloatVector.broadcast(F, a[ak]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
+        }
+        if (max != null) {
+            FloatVector.fromArray(F, max, 0).max(c00).intoArray(max, 0);
+            FloatVector.fromArray(F, max, L).max(c01).intoArray(max, L);
         }
         c00.intoArray(c, co);
         c01.intoArray(c, co + L);

@@ -12,8 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>A work item is (segment, head, block of up to {@link #NV}·L queries). Its queries are copied transposed,
  * {@code Qᵀ [D, W]}; then {@code Sᵀ = K·Qᵀ [S, W]} by {@link BroadcastTiles} (6 keys by 4 vectors of queries on
  * AVX-512, by 2 on AVX2: the tiled GEMM's tile, with the keys broadcast from their rows in place); then the softmax of
- * each query is down a column of Sᵀ, so its max, exp and sum are plain vector operations with no horizontal
- * reduction, over all the segment's keys at once (no running max to rescale by); then {@code Oᵀ = Vᵀ·Pᵀ [D, W]}, 6
+ * each query is down a column of Sᵀ, so its max (taken from the registers as each tile of Sᵀ finishes), exp and sum
+ * are plain vector operations with no horizontal reduction, over all the segment's keys at once (no running max to
+ * rescale by); then {@code Oᵀ = Vᵀ·Pᵀ [D, W]}, 6
  * elements of the head by the same vectors of queries, the values read transposed in place, over chunks of
  * {@value #CHUNK} keys whose probabilities stay in L1 while every element of the head goes by. The head size is a
  * row count here, not a vector length, so 72 or 80 need no masked tail. The exp is {@link VectorExp}, whose bits do
@@ -68,12 +69,12 @@ final class SegmentAttention {
     /** Items [lo, hi), with their own scratch. */
     static void items(Attention.Shape sh, Segments sg, int[] first, int maxKeys, float[] q, float[] k, float[] v, float[] out, int lo, int hi) {
         int D = sh.D();
-        float[] qt = new float[D * W], st = new float[Math.max(1, maxKeys) * W], ot = new float[D * W], sum = new float[W];
+        float[] qt = new float[D * W], st = new float[Math.max(1, maxKeys) * W], ot = new float[D * W], max = new float[W], sum = new float[W];
         int i = segmentOf(first, lo);
         for (int item = lo; item < hi; item++) {
             while (item >= first[i + 1]) i++;
             int blocks = blocks(sg.queries[i]), rel = item - first[i], h = rel / blocks, t0 = rel % blocks * W;
-            block(sh, q, k, v, out, sg.qOff[i], sg.kvOff[i], sg.queries[i], sg.keys[i], h, t0, qt, st, ot, sum);
+            block(sh, q, k, v, out, sg.qOff[i], sg.kvOff[i], sg.queries[i], sg.keys[i], h, t0, qt, st, ot, max, sum);
         }
     }
 
@@ -90,7 +91,7 @@ final class SegmentAttention {
 
     /** Queries [t0, t0 + W) (those below T) of head h in one segment: Qᵀ, Sᵀ, the softmax, Oᵀ, then out. */
     static void block(Attention.Shape sh, float[] q, float[] k, float[] v, float[] out, int qo, int kvo, int T, int S, int h,
-                      int t0, float[] qt, float[] st, float[] ot, float[] sum) {
+                      int t0, float[] qt, float[] st, float[] ot, float[] max, float[] sum) {
         int D = sh.D(), rows = Math.min(W, T - t0), nv = rows > 2 * L ? NV : 2, w = nv * L;
         int kvStride = sh.kvStride(), kh = kvo + h / (sh.H() / sh.KVH()) * D;
         for (int c = 0; c < w; c++) {
@@ -98,8 +99,9 @@ final class SegmentAttention {
             if (c < rows) for (int d = 0; d < D; d++) qt[d * w + c] = q[at + d];
             else for (int d = 0; d < D; d++) qt[d * w + c] = 0f; // padding: a harmless softmax, not written out
         }
-        BroadcastTiles.product(k, kh, kvStride, 1, S, qt, 0, w, D, nv, st, 0, w, false);
-        softmaxColumns(st, S, w, sh.scale(), sum);
+        java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
+        BroadcastTiles.product(k, kh, kvStride, 1, S, qt, 0, w, D, nv, st, 0, w, false, max);
+        softmaxColumns(st, S, w, sh.scale(), max, sum);
         if (S == 0) java.util.Arrays.fill(ot, 0, D * w, 0f);
         for (int s0 = 0; s0 < S; s0 += CHUNK)
             BroadcastTiles.product(v, kh + s0 * kvStride, 1, kvStride, D, st, s0 * w, w, Math.min(CHUNK, S - s0), nv, ot, 0, w, s0 > 0);
@@ -111,20 +113,28 @@ final class SegmentAttention {
     }
 
     /**
-     * Each column j < w of {@code st [S, w]} (one query's raw scores) becomes {@code exp(scale·x - max)}, max over the
-     * column of the scaled scores, and {@code sum[j]} its sum over the S keys.
+     * Each column j < w of {@code st [S, w]} (one query's raw scores, whose largest is {@code max[j]}) becomes
+     * {@code exp(scale·x - scale·max)}, and {@code sum[j]} its sum over the S keys. Two vectors of columns at a time,
+     * down the rows: two independent exps per step, and no more, so that the JIT still inlines both (with four, the
+     * last two were left as calls on boxed vectors).
      */
-    static void softmaxColumns(float[] st, int S, int w, float scale, float[] sum) {
-        for (int j = 0; j < w; j += L) {
-            FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-            for (int s = 0, o = j; s < S; s++, o += w) m = m.max(FloatVector.fromArray(F, st, o));
-            FloatVector ms = m.mul(scale), acc = FloatVector.zero(F);
+    static void softmaxColumns(float[] st, int S, int w, float scale, float[] max, float[] sum) {
+        for (int j = 0; j < w; j += 2 * L) {
+            FloatVector m0 = FloatVector.fromArray(F, max, j).mul(scale), m1 = FloatVector.fromArray(F, max, j + L).mul(scale);
+            FloatVector s0 = FloatVector.zero(F), s1 = s0;
             for (int s = 0, o = j; s < S; s++, o += w) {
-                FloatVector p = VectorExp.exp(FloatVector.fromArray(F, st, o).mul(scale).sub(ms));
-                p.intoArray(st, o);
-                acc = acc.add(p);
+                s0 = s0.add(expInto(st, o, scale, m0));
+                s1 = s1.add(expInto(st, o + L, scale, m1));
             }
-            acc.intoArray(sum, j);
+            s0.intoArray(sum, j);
+            s1.intoArray(sum, j + L);
         }
+    }
+
+    /** {@code st[o..o+L) = exp(st·scale - ms)}, returned too. */
+    private static FloatVector expInto(float[] st, int o, float scale, FloatVector ms) {
+        FloatVector p = VectorExp.exp(FloatVector.fromArray(F, st, o).mul(scale).sub(ms));
+        p.intoArray(st, o);
+        return p;
     }
 }

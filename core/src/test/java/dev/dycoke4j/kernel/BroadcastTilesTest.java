@@ -12,7 +12,7 @@ class BroadcastTilesTest {
     /**
      * Both tile widths, row counts with and without a remainder past the tiles of 6, A read as itself and transposed
      * (the two ways attention reads its keys and values), overwriting C and adding to it; entries of C past the
-     * tile's columns are left alone.
+     * tile's columns are left alone; the running column max becomes the largest of itself and the column's results.
      */
     @Test
     void productAgainstAPlainSum() {
@@ -27,7 +27,13 @@ class BroadcastTilesTest {
                         float[] a = KernelTesting.randoms(r, ao + (transposed ? K : m) * ld, 1);
                         float[] b = KernelTesting.randoms(r, bo + K * bs, 1);
                         float[] c = KernelTesting.randoms(r, co + m * cs, 1), before = c.clone();
-                        BroadcastTiles.product(a, ao, ars, aks, m, b, bo, bs, K, nv, c, co, cs, acc);
+                        float[] max = KernelTesting.randoms(r, w, 2), maxBefore = max.clone();
+                        BroadcastTiles.product(a, ao, ars, aks, m, b, bo, bs, K, nv, c, co, cs, acc, max);
+                        for (int j = 0; j < w; j++) {
+                            float want = maxBefore[j];
+                            for (int row = 0; row < m; row++) want = Math.max(want, c[co + row * cs + j]);
+                            if (max[j] != want) fail("nv=" + nv + " m=" + m + ": max[" + j + "] = " + max[j] + ", want " + want);
+                        }
                         for (int i = 0; i < c.length; i++) {
                             int row = (i - co) / cs, j = (i - co) % cs;
                             boolean inTile = i >= co && j < w;
