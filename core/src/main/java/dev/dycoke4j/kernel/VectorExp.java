@@ -1,6 +1,7 @@
 package dev.dycoke4j.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -10,8 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  * and its scalar twin, which run the same operations in the same order and so give the same bits. The Vector API's
  * own {@code EXP} calls a native library when compiled and {@code Math.exp} when interpreted, which may differ in the
  * last bit: attention built on this one gives the same answer whichever way its code runs. Within two ulps of the
- * exact value over [-87.3, 88]; inputs below -87.3 give e^-87.3 (about 1.2e-38, nothing next to the 1 that the
- * softmax's largest term contributes), inputs above 88 give e^88.
+ * exact value over [-87.3, 88]; inputs below -87.3 give 0 (e^x is then below the smallest normal float: subnormal
+ * weights would only slow the products that use them, on CPUs that handle subnormals in microcode, and are nothing
+ * next to the 1 that a softmax's largest term contributes), inputs above 88 give e^88.
  */
 public final class VectorExp {
     private static final float LOG2E = 1.44269504088896341f;
@@ -30,6 +32,7 @@ public final class VectorExp {
     /** e^x per lane. */
     public static FloatVector exp(FloatVector x) {
         VectorSpecies<Float> f = x.species();
+        VectorMask<Float> under = x.lt(LO);
         x = x.max(LO).min(HI);
         FloatVector t = x.fma(LOG2E, ROUND); // ROUND + round(x·log2 e)
         FloatVector n = t.sub(ROUND);
@@ -42,11 +45,12 @@ public final class VectorExp {
         p = p.fma(r, FloatVector.broadcast(f, P5));
         FloatVector y = p.fma(r.mul(r), r).add(1f);
         FloatVector pow2 = t.reinterpretAsInts().add(127 - ROUND_BITS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return y.mul(pow2);
+        return y.mul(pow2).blend(0f, under);
     }
 
     /** The scalar twin of {@link #exp(FloatVector)}: the same operations, the same bits. */
     public static float exp(float x) {
+        if (x < LO) return 0f;
         x = Math.min(Math.max(x, LO), HI);
         float t = Math.fma(x, LOG2E, ROUND);
         float n = t - ROUND;
