@@ -11,17 +11,17 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>A work item is (segment, head, block of up to {@link #NV}·L queries). Its queries are copied transposed,
  * {@code Qᵀ [D, W]}; then {@code Sᵀ = K·Qᵀ [S, W]} by {@link BroadcastTiles} (6 keys by 4 vectors of queries on
- * AVX-512, by 2 on AVX2: the tiled GEMM's tile, with the keys broadcast from their rows in place); then the softmax of
+ * AVX-512, by 2 on AVX2: the tiled GEMM's tile, with the keys broadcast from their rows); then the softmax of
  * each query is down a column of Sᵀ, so its max (taken from the registers as each tile of Sᵀ finishes), exp and sum
  * are plain vector operations with no horizontal reduction, over all the segment's keys at once (no running max to
  * rescale by); then {@code Oᵀ = Vᵀ·Pᵀ [D, W]}, 6
- * elements of the head by the same vectors of queries, the values read transposed in place, over chunks of
+ * elements of the head by the same vectors of queries, the value rows read as their transpose without a copy, over chunks of
  * {@value #CHUNK} keys whose probabilities stay in L1 while every element of the head goes by. The head size is a
  * row count here, not a vector length, so 72 or 80 need no masked tail. The exp is {@link VectorExp}, whose bits do
  * not depend on whether the code runs compiled or interpreted.
  *
  * <p>Items run head by head within a segment, so a thread goes through one head's blocks of queries while its keys
- * and values stay in L2; all segments are one job.
+ * and values, copied once per kv head to contiguous rows, stay in L2; all segments are one job.
  */
 final class SegmentAttention {
     static final VectorSpecies<Float> F = VectorWidth.FLOAT;
@@ -66,15 +66,30 @@ final class SegmentAttention {
         return (queries + W - 1) / W;
     }
 
-    /** Items [lo, hi), with their own scratch. */
+    /**
+     * Items [lo, hi), with their own scratch. The keys and values of the current (segment, kv head) are first copied
+     * to contiguous rows of D: read in place, each of their rows sits in its own 4 KiB page (SigLIP's rows are 4.5
+     * KiB apart), and every block of queries walked some 1,500 pages of keys and values; the copy is made once per
+     * kv head and serves all its blocks of queries.
+     */
     static void items(Attention.Shape sh, Segments sg, int[] first, int maxKeys, float[] q, float[] k, float[] v, float[] out, int lo, int hi) {
-        int D = sh.D();
+        int D = sh.D(), group = sh.H() / sh.KVH();
         float[] qt = new float[D * W], st = new float[Math.max(1, maxKeys) * W], ot = new float[D * W], max = new float[W], sum = new float[W];
-        int i = segmentOf(first, lo);
+        float[] kc = new float[maxKeys * D], vc = new float[maxKeys * D];
+        int i = segmentOf(first, lo), copied = -1;
         for (int item = lo; item < hi; item++) {
             while (item >= first[i + 1]) i++;
-            int blocks = blocks(sg.queries[i]), rel = item - first[i], h = rel / blocks, t0 = rel % blocks * W;
-            block(sh, q, k, v, out, sg.qOff[i], sg.kvOff[i], sg.queries[i], sg.keys[i], h, t0, qt, st, ot, max, sum);
+            int blocks = blocks(sg.queries[i]), rel = item - first[i], h = rel / blocks, t0 = rel % blocks * W, S = sg.keys[i];
+            int kv = i * sh.KVH() + h / group;
+            if (kv != copied) {
+                int from = sg.kvOff[i] + h / group * D;
+                for (int s = 0; s < S; s++) {
+                    System.arraycopy(k, from + s * sh.kvStride(), kc, s * D, D);
+                    System.arraycopy(v, from + s * sh.kvStride(), vc, s * D, D);
+                }
+                copied = kv;
+            }
+            block(sh, q, out, sg.qOff[i], sg.queries[i], S, h, t0, kc, vc, qt, st, ot, max, sum);
         }
     }
 
@@ -89,22 +104,24 @@ final class SegmentAttention {
         return lo;
     }
 
-    /** Queries [t0, t0 + W) (those below T) of head h in one segment: Qᵀ, Sᵀ, the softmax, Oᵀ, then out. */
-    static void block(Attention.Shape sh, float[] q, float[] k, float[] v, float[] out, int qo, int kvo, int T, int S, int h,
-                      int t0, float[] qt, float[] st, float[] ot, float[] max, float[] sum) {
+    /**
+     * Queries [t0, t0 + W) (those below T) of head h in one segment, whose S keys and values are the rows of D of
+     * {@code kc} and {@code vc}: Qᵀ, Sᵀ, the softmax, Oᵀ, then out.
+     */
+    static void block(Attention.Shape sh, float[] q, float[] out, int qo, int T, int S, int h, int t0, float[] kc, float[] vc,
+                      float[] qt, float[] st, float[] ot, float[] max, float[] sum) {
         int D = sh.D(), rows = Math.min(W, T - t0), nv = rows > 2 * L ? NV : 2, w = nv * L;
-        int kvStride = sh.kvStride(), kh = kvo + h / (sh.H() / sh.KVH()) * D;
         for (int c = 0; c < w; c++) {
             int at = qo + (t0 + c) * sh.qStride() + h * D;
             if (c < rows) for (int d = 0; d < D; d++) qt[d * w + c] = q[at + d];
             else for (int d = 0; d < D; d++) qt[d * w + c] = 0f; // padding: a harmless softmax, not written out
         }
         java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
-        BroadcastTiles.product(k, kh, kvStride, 1, S, qt, 0, w, D, nv, st, 0, w, false, max);
+        BroadcastTiles.product(kc, 0, D, 1, S, qt, 0, w, D, nv, st, 0, w, false, max);
         softmaxColumns(st, S, w, sh.scale(), max, sum);
         if (S == 0) java.util.Arrays.fill(ot, 0, D * w, 0f);
         for (int s0 = 0; s0 < S; s0 += CHUNK)
-            BroadcastTiles.product(v, kh + s0 * kvStride, 1, kvStride, D, st, s0 * w, w, Math.min(CHUNK, S - s0), nv, ot, 0, w, s0 > 0);
+            BroadcastTiles.product(vc, s0 * D, 1, D, D, st, s0 * w, w, Math.min(CHUNK, S - s0), nv, ot, 0, w, s0 > 0);
         for (int c = 0; c < rows; c++) {
             float inv = 1f / sum[c];
             int at = qo + (t0 + c) * sh.qStride() + h * D;
