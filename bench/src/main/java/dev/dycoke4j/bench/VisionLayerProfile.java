@@ -19,10 +19,11 @@ import java.util.Map;
  * ({@code [729·F, 1152] x [1152, 4304]}, the reference rate). Two versions of the layer run, interleaved round by
  * round in one JVM so that both see the same load on a shared machine: {@code unfused}, the op sequence with a
  * separate pass per op (GELU and residual adds on their own, attention frame by frame through {@code Attention.attend},
- * whose flash loops are the current ones, and outputs allocated per call), and {@code fused}, the
+ * whose online-softmax flash loops the LLM's prefill uses, and outputs allocated per call), and {@code fused}, the
  * sequence {@code SiglipLayer.forward} runs (GELU and residual adds as GEMM epilogues, attention over all frames in
- * one job, buffers reused). Prints, per version, each op's median milliseconds, share of the layer and rate, then the
- * layer's FLOP rate against the GEMM's, as the median of the per-round ratios.
+ * one job through {@code Attention.attendBatched}'s tiled products, buffers reused). Prints, per version, each op's
+ * median milliseconds, share of the layer and rate, then the layer's FLOP rate against the GEMM's and the fused
+ * attention's speed-up over the flash loops, as medians of the per-round ratios.
  *
  * <p>Usage: {@code VisionLayerProfile [frames] [rounds] [threads]} (defaults 4, 5, 2); through
  * {@code scripts/bench-kernels --vision-profile 4 5 2}.
@@ -176,7 +177,7 @@ public final class VisionLayerProfile {
         }
         Map<String, double[]> un = new LinkedHashMap<>(), fu = new LinkedHashMap<>();
         double[] unTotal = new double[rounds], fuTotal = new double[rounds], gemm = new double[rounds];
-        double[] unRatio = new double[rounds], fuRatio = new double[rounds], speedUp = new double[rounds];
+        double[] unRatio = new double[rounds], fuRatio = new double[rounds], speedUp = new double[rounds], attention = new double[rounds];
         for (int r = 0; r < rounds; r++) {
             Clock a = p.unfused(), b = p.fused();
             double g = p.gemmMs();
@@ -187,6 +188,7 @@ public final class VisionLayerProfile {
             unRatio[r] = p.layerFlops() / unTotal[r] / gemmRate;
             fuRatio[r] = p.layerFlops() / fuTotal[r] / gemmRate;
             speedUp[r] = unTotal[r] / fuTotal[r];
+            attention[r] = a.ms.get("attention") / b.ms.get("attention");
         }
         System.out.printf(Locale.ROOT, "SigLIP layer, %d frames (T = %d), %d threads, %d rounds, %s; medians%n%n", frames, p.n, threads, rounds,
                 "vector " + dev.dycoke4j.kernel.VectorWidth.bits() + " bits");
@@ -196,6 +198,7 @@ public final class VisionLayerProfile {
         System.out.printf(Locale.ROOT, "tiled GEMM at the MLP shape [%d, %d] x [%d, %d]: %.1f ms, %.1f GFLOP/s%n", p.n, D, D, M, g, p.flops("fc1") / g / 1e6);
         System.out.printf(Locale.ROOT, "layer rate / GEMM rate (median of per-round ratios): unfused %.2f, fused %.2f; fused speed-up %.2fx%n",
                 Interleaved.median(unRatio), Interleaved.median(fuRatio), Interleaved.median(speedUp));
+        System.out.printf(Locale.ROOT, "attention, tiled (fused) over flash loops (unfused), median of per-round ratios: %.2fx%n", Interleaved.median(attention));
     }
 
     private static double record(Map<String, double[]> into, Clock c, int r, int rounds) {

@@ -16,10 +16,14 @@ import jdk.incubator.vector.VectorSpecies;
  * earlier partial outputs rescaled when the max grows), with a vectorised exp; the weighted sum of values is a second
  * register-tiled product, 4 rows x 4 (with 32 vector registers), 3, 2 or 1 vectors of d.
  *
- * <p>From {@value #FLASH_MIN_T} queries on (prefill, vision), a block's rows are 4 queries of one head; work items are
+ * <p>From {@value #FLASH_MIN_T} queries on (prefill), a block's rows are 4 queries of one head; work items are
  * (query block, kv head) pairs, over the heads that share the kv head, dealt out outside-in over the query blocks so
  * that both threads get the same share of a causal triangle. Below that (decode), a block's rows are the heads that
  * share a kv head, so each key and value vector loaded serves up to 4 heads; work items are chunks of keys.
+ *
+ * <p>Non-causal attention within independent segments (SigLIP's frames: {@link #attendBatched}; Qwen2.5-VL's vision
+ * windows: {@link #attendSegments}) runs instead as two tiled products per block of queries with an exact softmax
+ * between them ({@link SegmentAttention}).
  *
  * <p>Keys and values are float32, or bfloat16 in {@link Bf16}'s layout (the {@code short[]} overload), widened in
  * registers by {@link Bf16Attention}'s twins of the two products; both formats share the blocked loops, which pick
@@ -58,48 +62,42 @@ public final class Attention {
 
     /**
      * {@code batches} independent non-causal attentions of shape {@code sh}, batch b's q, k, v and out rows starting at
-     * {@code b·batchStride} of each array: SigLIP's frames, each attending within itself. One job packs every batch's
-     * keys and one job runs every (batch, head, block of queries), so a layer hands the threads two jobs whatever the
-     * number of frames, and the flash loops ({@link #flashRows}) are those of {@link #attend}.
+     * {@code b·batchStride} of each array: SigLIP's frames, each attending within itself. One job runs every (batch,
+     * head, block of queries) through {@link SegmentAttention}'s tiled products, so a layer hands the threads one job
+     * whatever the number of frames.
      */
     public static void attendBatched(Shape sh, int batches, int batchStride, float[] q, float[] k, float[] v, float[] out) {
         check(sh);
         if (sh.causal) throw new IllegalArgumentException("batched attention is non-causal");
-        int S = sh.S, KVH = sh.KVH, D = sh.D, panels = KeyPanels.panels(S), slots = panels * KP;
-        // batch b's keys go to slots [b·slots, b·slots + S) of one array of panels: one packing job for all batches
-        float[] kp = new float[Math.multiplyExact(batches, KeyPanels.floats(S, KVH, D))];
-        Parallel.forRange(batches * panels, 4, (lo, hi) -> {
-            for (int i = lo; i < hi; i++) {
-                int b = i / panels, s0 = i % panels * KP, s1 = Math.min(S, s0 + KP);
-                KeyPanels.put(kp, KVH, D, b * slots + s0, s1 - s0, k, b * batchStride + s0 * sh.kvStride, sh.kvStride);
-            }
-        });
-        KvArrays kv = KvArrays.f32(kp, v);
-        int blocks = (sh.T + TQ - 1) / TQ, group = sh.H / KVH, perBatch = KVH * blocks;
-        Parallel.forRangeBalanced(batches * perBatch, 1, blocks, (lo, hi) -> {
-            Scratch[] ws = new Scratch[group];
-            for (int i = 0; i < group; i++) ws[i] = new Scratch(D);
-            for (int i = lo; i < hi; i++) {
-                // (batch, kv head, query block): a thread runs through one head's query blocks while its keys and
-                // values (729 x 72 floats each for SigLIP) stay in L2, instead of through the heads in turn
-                int b = i / perBatch, g = i % perBatch / blocks, tb = i % blocks;
-                int t0 = tb * TQ, rows = Math.min(TQ, sh.T - t0), off = b * batchStride, from = b * slots;
-                for (int e = 0; e < group; e++) {
-                    Scratch w = ws[e];
-                    int h = g * group + e;
-                    w.g = g;
-                    for (int r = 0; r < TQ; r++) {
-                        int t = t0 + Math.min(r, rows - 1);
-                        w.qo[r] = off + t * sh.qStride + h * D;
-                        w.oo[r] = off + (t0 + r) * sh.qStride + h * D;
-                        w.limit[r] = from + S;
-                    }
-                }
-                // value row of slot s is batch b's row s - from
-                flashRows(sh, q, kv, off - from * sh.kvStride, ws, from, from + S);
-                for (Scratch w : ws) w.writeOut(out, rows);
-            }
-        });
+        int[] off = new int[batches], queries = new int[batches], keys = new int[batches];
+        for (int b = 0; b < batches; b++) {
+            off[b] = Math.multiplyExact(b, batchStride);
+            queries[b] = sh.T;
+            keys[b] = sh.S;
+        }
+        SegmentAttention.attend(sh, new SegmentAttention.Segments(off, off, queries, keys), q, k, v, out);
+    }
+
+    /**
+     * Non-causal attention within each segment of rows {@code [cuSeqlens[i], cuSeqlens[i+1])} of q and out (rows of
+     * {@code sh.qStride}) and of k and v (rows of {@code sh.kvStride}): each segment's queries see only its own keys,
+     * a block-diagonal mask, as Qwen2.5-VL's vision windows and full-attention blocks are. {@code sh.T} and
+     * {@code sh.S} are the rows the segments cover (the last boundary is at most both); all segments are one job.
+     */
+    public static void attendSegments(Shape sh, int[] cuSeqlens, float[] q, float[] k, float[] v, float[] out) {
+        check(sh);
+        if (sh.causal) throw new IllegalArgumentException("segment attention is non-causal");
+        int n = Math.max(0, cuSeqlens.length - 1);
+        int[] qOff = new int[n], kvOff = new int[n], len = new int[n];
+        for (int i = 0; i < n; i++) {
+            int lo = cuSeqlens[i], hi = cuSeqlens[i + 1];
+            if (lo < 0 || hi < lo || hi > Math.min(sh.T, sh.S))
+                throw new IllegalArgumentException("segment boundaries must rise from 0 to at most " + Math.min(sh.T, sh.S) + ", not " + java.util.Arrays.toString(cuSeqlens));
+            qOff[i] = Math.multiplyExact(lo, sh.qStride);
+            kvOff[i] = Math.multiplyExact(lo, sh.kvStride);
+            len[i] = hi - lo;
+        }
+        SegmentAttention.attend(sh, new SegmentAttention.Segments(qOff, kvOff, len, len), q, k, v, out);
     }
 
     /**

@@ -13,8 +13,8 @@ import java.util.Arrays;
 /**
  * One Qwen2.5-VL vision block: {@code x += proj(attn(rot(qkv(RMSNorm1(x)))))}, then
  * {@code x += down(silu(gate(h)) · up(h))} with {@code h = RMSNorm2(x)}. Attention is block-diagonal: each segment of
- * {@code cu_seqlens} (a window, or a whole temporal patch in a full-attention block) attends only to itself, so each
- * runs as its own attention call.
+ * {@code cu_seqlens} (a window, or a whole temporal patch in a full-attention block) attends only to itself; all
+ * segments are one attention job.
  */
 final class QwenVisionBlock {
     static final float EPS = 1e-6f;
@@ -63,13 +63,7 @@ final class QwenVisionBlock {
         rotary.apply(ks, n, H, cos, sin);
         float[] att = xb; // the norm's output is no longer needed
         float scale = (float) Math.pow(hd, -0.5);
-        for (int s = 0; s + 1 < cuSeqlens.length; s++) {
-            int lo = cuSeqlens[s], len = cuSeqlens[s + 1] - lo;
-            if (len == 0) continue;
-            var shape = new Attention.Shape(len, len, H, H, hd, d, d, false, 0, scale);
-            int off = lo * d;
-            Attention.attend(shape, qs, off, ks, off, vs, off, att, off);
-        }
+        Attention.attendSegments(new Attention.Shape(n, n, H, H, hd, d, d, false, 0, scale), cuSeqlens, qs, ks, vs, att);
         float[] out = proj.apply(att, n);
         for (int i = 0; i < n * d; i++) x[i] += out[i];
         Norms.rmsNorm(x, norm2, EPS, xb, n, d);
