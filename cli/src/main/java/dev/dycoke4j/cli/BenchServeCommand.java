@@ -39,7 +39,8 @@ import java.util.concurrent.CompletableFuture;
  * by default, driven by streaming clients at each concurrency with text-only and video questions; the clients count
  * tokens by the usage every chunk carries (vLLM's {@code continuous_usage_stats}), not pieces of text. Per concurrency
  * and kind: requests per second, time to first token and the gap between tokens (inter-token latency) at p50 and p99,
- * and the aggregate decode rate (tokens after each answer's first, over the level's wall time). Then the server's
+ * the aggregate decode rate (the concurrency over the mean time per output token: what the streams running at once
+ * decode together) and the output rate (every token over the level's wall time). Then the server's
  * overhead (a text-only question's time to first token through it against the library's prefill of the same prompt,
  * in this process), the admission of a new video while text streams run (the streams' gaps from its arrival to its
  * first token, p99 over their median outside it), and a follow-up question's time to first token against the first
@@ -48,7 +49,8 @@ import java.util.concurrent.CompletableFuture;
  * caches, as a server answering questions about a few videos sees it.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Load-test dycoke serve in this process: requests/s, TTFT, inter-token latency and aggregate decode tokens/s at each concurrency, "
+        description = "Load-test dycoke serve in this process: requests/s, TTFT, inter-token latency, aggregate decode tokens/s (concurrency over TPOT) "
+                + "and output tokens/s at each concurrency, "
                 + "a text-only question's TTFT against the library's prefill, a new video admitted while streams run, a follow-up question's TTFT, "
                 + "and each of the server's targets with its measured ratio. Tokens are counted by the usage in every chunk, text or not.")
 final class BenchServeCommand implements Callable<Integer> {
@@ -82,13 +84,18 @@ final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--admit-streams", paramLabel = "N", defaultValue = "4", description = "Text streams running while the new video is admitted (default: ${DEFAULT-VALUE}).")
     int admitStreams;
 
-    @Option(names = "--admit-tokens", paramLabel = "N", defaultValue = "256",
-            description = "Tokens of each of those streams: enough to outlast the new video's vision tower (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--admit-tokens", paramLabel = "N", defaultValue = "512",
+            description = "Tokens of each of those streams: enough to outlast the new video's vision tower, which shares each turn with their decode step "
+                    + "(default: ${DEFAULT-VALUE}).")
     int admitTokens;
 
     @Option(names = "--overhead-runs", paramLabel = "N", defaultValue = "5",
             description = "Text-only questions through the library and through the server, alternately, for the server's overhead (default: ${DEFAULT-VALUE}).")
     int overheadRuns;
+
+    @Option(names = "--admission-share", paramLabel = "X", defaultValue = "1.0",
+            description = "The server's admission budget per turn while answers decode, as a share of a decode step's time (as serve's; default: ${DEFAULT-VALUE}).")
+    double admissionShare;
 
     @Option(names = "--chart", paramLabel = "FILE", description = "Write a PNG chart of the aggregate decode rate and TTFT against concurrency (.png is added when missing).")
     Path chart;
@@ -115,6 +122,8 @@ final class BenchServeCommand implements Callable<Integer> {
         if (admitStreams < 1) throw new UsageException("--admit-streams must be at least 1, got " + admitStreams);
         if (admitTokens < 2) throw new UsageException("--admit-tokens must be at least 2, got " + admitTokens);
         if (overheadRuns < 1) throw new UsageException("--overhead-runs must be at least 1, got " + overheadRuns);
+        if (!(admissionShare > 0) || Double.isInfinite(admissionShare))
+            throw new UsageException("--admission-share must be a positive number, got " + admissionShare);
         inputs.checkVideo();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Path m = inputs.model(), clip = inputs.video().toAbsolutePath();
@@ -123,12 +132,12 @@ final class BenchServeCommand implements Callable<Integer> {
         MachineInfo machine = MachineInfo.current();
         root.set("machine", new ObjectMapper().valueToTree(machine.asMap()));
         root.put("model", m.toString()).put("video", clip.toString()).put("threads", Parallel.threads()).put("max_tokens", maxTokens)
-                .put("frames", frames).put("rounds", rounds).put("max_batch", maxBatch);
+                .put("frames", frames).put("rounds", rounds).put("max_batch", maxBatch).put("admission_share", admissionShare);
         try (VideoQa qa = VideoQa.load(m, load)) {
             qa.progress(VideoQa.Progress.NONE);
             ServerConfig config = new ServerConfig("127.0.0.1", 0, NAME, null, MediaPolicy.none().withLocalRoot(clip.getParent()),
                     Math.max(frames, admitFrames), 4 * maxBatch, maxBatch, 256,
-                    new Defaults(GenerationOptions.greedy(maxTokens), VisionOptions.of(frames), CompressionMethods.none()));
+                    new Defaults(GenerationOptions.greedy(maxTokens), VisionOptions.of(frames), CompressionMethods.none()), admissionShare);
             try (Server server = Server.start(qa, config, line -> {
                 if (!line.startsWith("request ")) err.println("dycoke bench serve: " + line);
             })) {
@@ -169,7 +178,13 @@ final class BenchServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The figures of one level: {@code timings} of {@code concurrency} clients asking {@code kind} questions. */
+    /**
+     * The figures of one level: {@code timings} of {@code concurrency} clients asking {@code kind} questions. The
+     * aggregate decode rate is what the level's concurrently running streams decode together: the concurrency over the
+     * mean time per output token (TPOT, as vLLM's benchmark has it: per request, the time from its first token to its
+     * last over the tokens after the first). The output rate is every completion token over the level's wall time,
+     * prefills and queueing included.
+     */
     static ObjectNode level(String kind, int concurrency, List<ServeLoad.Timing> timings) {
         ObjectNode n = new ObjectMapper().createObjectNode();
         n.put("kind", kind).put("concurrency", concurrency).put("requests", timings.size());
@@ -179,16 +194,20 @@ final class BenchServeCommand implements Callable<Integer> {
         if (ok.isEmpty()) return n;
         long start = ok.stream().mapToLong(ServeLoad.Timing::sent).min().orElseThrow(), end = ok.stream().mapToLong(ServeLoad.Timing::end).max().orElseThrow();
         double wall = (end - start) / 1e9;
-        List<Double> ttft = ok.stream().map(ServeLoad.Timing::ttft).toList(), gaps = new ArrayList<>();
-        long decodeTokens = 0;
+        List<Double> ttft = ok.stream().map(ServeLoad.Timing::ttft).toList(), gaps = new ArrayList<>(), tpot = new ArrayList<>();
         for (ServeLoad.Timing t : ok) {
             gaps.addAll(t.gaps());
-            decodeTokens += Math.max(0, t.tokens() - 1);
+            if (t.tokens() > 1) tpot.add((t.end() - t.firstToken()) / 1e9 / (t.tokens() - 1));
         }
         n.put("seconds", wall).put("requests_per_s", ok.size() / wall).put("ttft_p50_s", percentile(ttft, 50)).put("ttft_p99_s", percentile(ttft, 99));
         n.put("itl_gaps", gaps.size());
         if (!gaps.isEmpty()) n.put("itl_p50_s", percentile(gaps, 50)).put("itl_p99_s", percentile(gaps, 99));
-        n.put("completion_tokens", ok.stream().mapToInt(ServeLoad.Timing::tokens).sum()).put("decode_tokens_per_s", decodeTokens / wall);
+        int completion = ok.stream().mapToInt(ServeLoad.Timing::tokens).sum();
+        n.put("completion_tokens", completion).put("output_tokens_per_s", completion / wall);
+        if (!tpot.isEmpty()) {
+            double mean = tpot.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+            n.put("tpot_mean_s", mean).put("decode_tokens_per_s", concurrency / mean);
+        }
         return n;
     }
 
@@ -340,13 +359,15 @@ final class BenchServeCommand implements Callable<Integer> {
 
     private static List<String> table(ObjectNode root) {
         List<String> t = new ArrayList<>();
-        t.add("| kind | clients | requests | req/s | TTFT p50 | TTFT p99 | ITL p50 | ITL p99 | decode tok/s | vs first level |");
-        t.add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        t.add("| kind | clients | requests | req/s | TTFT p50 | TTFT p99 | ITL p50 | ITL p99 | TPOT mean | decode tok/s (clients / TPOT) | vs first level "
+                + "| output tok/s (all tokens / wall) |");
+        t.add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (var l : root.get("levels"))
-            t.add(String.format(Locale.ROOT, "| %s | %d | %d/%d | %.2f | %.3f s | %.3f s | %.1f ms | %.1f ms | %.1f | %.2fx |", l.get("kind").asText(),
+            t.add(String.format(Locale.ROOT, "| %s | %d | %d/%d | %.2f | %.3f s | %.3f s | %.1f ms | %.1f ms | %.1f ms | %.1f | %.2fx | %.1f |", l.get("kind").asText(),
                     l.get("concurrency").asInt(), l.get("completed").asInt(), l.get("requests").asInt(), l.path("requests_per_s").asDouble(),
                     l.path("ttft_p50_s").asDouble(), l.path("ttft_p99_s").asDouble(), 1e3 * l.path("itl_p50_s").asDouble(), 1e3 * l.path("itl_p99_s").asDouble(),
-                    l.path("decode_tokens_per_s").asDouble(), l.path("decode_speedup_vs_first_level").asDouble()));
+                    1e3 * l.path("tpot_mean_s").asDouble(), l.path("decode_tokens_per_s").asDouble(), l.path("decode_speedup_vs_first_level").asDouble(),
+                    l.path("output_tokens_per_s").asDouble()));
         var a = root.get("admission");
         t.add("");
         t.add(String.format(Locale.ROOT, "A new %d-frame video admitted while %d streams run: their inter-token latency p50 %.1f ms, p99 %.1f ms (p99/p50 %.2f) "
@@ -372,22 +393,24 @@ final class BenchServeCommand implements Callable<Integer> {
         return t;
     }
 
-    /** Aggregate decode tokens/s and TTFT p50 against concurrency, one line per kind. */
+    /** Aggregate decode tokens/s, output tokens/s and TTFT p50 against concurrency, one line each per kind. */
     private static void chart(ObjectNode root, Path png) throws java.io.IOException {
-        XYChart c = new XYChartBuilder().width(900).height(560).title("dycoke bench serve: aggregate decode rate and TTFT")
-                .xAxisTitle("concurrent clients").yAxisTitle("decode tokens/s (TTFT p50 in ms / 10)").build();
+        XYChart c = new XYChartBuilder().width(900).height(560).title("dycoke bench serve: aggregate decode rate, output rate and TTFT")
+                .xAxisTitle("concurrent clients").yAxisTitle("tokens/s (TTFT p50 in ms / 10)").build();
         c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         for (String kind : List.of("text", "video")) {
-            List<Double> x = new ArrayList<>(), rate = new ArrayList<>(), ttft = new ArrayList<>();
+            List<Double> x = new ArrayList<>(), rate = new ArrayList<>(), output = new ArrayList<>(), ttft = new ArrayList<>();
             for (var l : root.get("levels"))
                 if (l.get("kind").asText().equals(kind) && l.has("decode_tokens_per_s")) {
                     x.add(l.get("concurrency").asDouble());
                     rate.add(l.get("decode_tokens_per_s").asDouble());
+                    output.add(l.get("output_tokens_per_s").asDouble());
                     ttft.add(l.get("ttft_p50_s").asDouble() * 100);
                 }
             if (x.isEmpty()) continue;
-            c.addSeries(kind + ": decode tokens/s", x, rate);
+            c.addSeries(kind + ": decode tokens/s (clients / TPOT)", x, rate);
+            c.addSeries(kind + ": output tokens/s (all / wall)", x, output);
             c.addSeries(kind + ": TTFT p50 (ms / 10)", x, ttft);
         }
         BitmapEncoder.saveBitmap(c, png.toString(), BitmapEncoder.BitmapFormat.PNG);

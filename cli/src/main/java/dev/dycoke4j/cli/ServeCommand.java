@@ -72,8 +72,14 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-batch", paramLabel = "N", defaultValue = "8", description = "Requests running at once (default: ${DEFAULT-VALUE}).")
     int maxBatch;
 
-    @Option(names = "--prefill-chunk", paramLabel = "N", defaultValue = "256", description = "Prompt tokens prefilled between two decode steps of the running requests (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--prefill-chunk", paramLabel = "N", defaultValue = "256",
+            description = "The most prompt tokens prefilled at once; while answers are being decoded, chunks are sized to the admission share (default: ${DEFAULT-VALUE}).")
     int prefillChunk;
+
+    @Option(names = "--admission-share", paramLabel = "X", defaultValue = "1.0",
+            description = "While answers are being decoded, the time each turn gives to admitting new requests (vision tower, prefill), "
+                    + "as a share of a decode step's time: lower keeps running streams smoother, higher admits faster (default: ${DEFAULT-VALUE}).")
+    double admissionShare;
 
     @Mixin
     SamplingOptions sampling;
@@ -102,6 +108,8 @@ final class ServeCommand implements Callable<Integer> {
         if (maxQueue < 1) throw new UsageException("--max-queue must be at least 1, got " + maxQueue);
         if (maxBatch < 1) throw new UsageException("--max-batch must be at least 1, got " + maxBatch);
         if (prefillChunk < 1) throw new UsageException("--prefill-chunk must be at least 1, got " + prefillChunk);
+        if (!(admissionShare > 0) || Double.isInfinite(admissionShare))
+            throw new UsageException("--admission-share must be a positive number, got " + admissionShare);
         if (maxMediaBytes < 1) throw new UsageException("--max-media-bytes must be at least 1, got " + maxMediaBytes);
         if (localMedia != null && !Files.isDirectory(localMedia)) throw new UsageException(localMedia + ": --allowed-local-media-path is not a folder");
         MediaPolicy media;
@@ -122,7 +130,7 @@ final class ServeCommand implements Callable<Integer> {
             qa.progress(VideoQa.Progress.NONE); // no progress bar between a server's log lines
             caches.apply(qa);
             ServerConfig config = new ServerConfig(host, port, servedModelName != null ? servedModelName : model.model, apiKey, media,
-                    maxFrames, maxQueue, maxBatch, prefillChunk, new Defaults(gen, vision, comp));
+                    maxFrames, maxQueue, maxBatch, prefillChunk, new Defaults(gen, vision, comp), admissionShare);
             // SigLIP's pooling head, for the requests that need the frame signals (fastvid): once, on first use
             serve(Server.start(qa, config, log, method -> poolingHead.load(method, dir, model.hub.env(Main.env(spec)), qa.model().config().vision(), err)));
         }

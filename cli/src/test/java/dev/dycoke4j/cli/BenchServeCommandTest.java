@@ -42,7 +42,8 @@ class BenchServeCommandTest {
             assertEquals(i % 2 == 0 ? 1 : 2, l.get("concurrency").asInt());
             assertEquals(l.get("requests").asInt(), l.get("completed").asInt(), l.toString());
             assertEquals(l.get("concurrency").asInt(), l.get("requests").asInt(), "one round");
-            for (String k : List.of("requests_per_s", "ttft_p50_s", "ttft_p99_s", "itl_p50_s", "itl_p99_s", "decode_tokens_per_s", "decode_speedup_vs_first_level"))
+            for (String k : List.of("requests_per_s", "ttft_p50_s", "ttft_p99_s", "itl_p50_s", "itl_p99_s", "tpot_mean_s", "decode_tokens_per_s",
+                    "decode_speedup_vs_first_level", "output_tokens_per_s"))
                 assertTrue(l.get(k).isNumber() && l.get(k).asDouble() > 0, k + " in " + l);
             assertTrue(l.get("ttft_p99_s").asDouble() >= l.get("ttft_p50_s").asDouble() && l.get("itl_p99_s").asDouble() >= l.get("itl_p50_s").asDouble(), l.toString());
             assertEquals(3 * l.get("requests").asInt(), l.get("completion_tokens").asInt(), "every answer ran to --max-tokens: " + l);

@@ -87,5 +87,7 @@ class ServeCommandTest {
         assertEquals("dycoke: /no/such/folder: --allowed-local-media-path is not a folder", r.problem());
         r = Cli.run("serve", "--model", MODEL.toString(), "--max-batch", "0");
         assertEquals("dycoke: --max-batch must be at least 1, got 0", r.problem());
+        r = Cli.run("serve", "--model", MODEL.toString(), "--admission-share", "0");
+        assertEquals("dycoke: --admission-share must be a positive number, got 0.0", r.problem());
     }
 }

@@ -11,6 +11,7 @@ import dev.dycoke4j.io.Weights;
 import dev.dycoke4j.tokenizer.ChatTemplate;
 import dev.dycoke4j.tokenizer.Tokenizer;
 import dev.dycoke4j.vision.Projector;
+import dev.dycoke4j.vision.SiglipPass;
 import dev.dycoke4j.vision.SiglipVisionTower;
 import dev.dycoke4j.vision.VideoPooler;
 
@@ -194,6 +195,14 @@ public final class LlavaOneVision implements VideoModel {
     /** As above, also writing the attention each patch receives in the last layer into {@code received [F·P]}. */
     public float[] visionHidden(float[] pixels, int frames, float[] received) {
         return vision.encode(pixels, frames, received);
+    }
+
+    /**
+     * {@link #visionHidden(float[], int, float[])} as a pass of pieces that the caller runs one at a time
+     * ({@link SiglipPass#step}), with other work between them.
+     */
+    public SiglipPass visionPass(float[] pixels, int frames, float[] received) {
+        return vision.begin(pixels, frames, received);
     }
 
     /** Pools per-patch scores {@code [F·P]} like the features: {@code [F·tokensPerFrame]}. */

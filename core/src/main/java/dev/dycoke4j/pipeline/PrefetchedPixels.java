@@ -82,6 +82,11 @@ final class PrefetchedPixels implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #next} would return (or throw) without waiting: a batch, or the background thread's failure, is there. */
+    boolean ready() {
+        return !queue.isEmpty();
+    }
+
     /** Seconds the caller spent waiting for pixels: the frames' decoding and preprocessing the overlap did not hide. */
     double waitedSeconds() {
         return waitedNanos / 1e9;

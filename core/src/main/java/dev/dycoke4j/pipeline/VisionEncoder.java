@@ -21,7 +21,7 @@ final class VisionEncoder {
         double preprocess, vision, projectPool;
     }
 
-    /** A batch's vision hidden states and projected rows, for a trace. */
+    /** The vision hidden states and projected rows of frames from {@code f0} on (one frame at a time), for a trace. */
     interface BatchTrace {
         BatchTrace NONE = (f0, hidden, projected) -> {
         };
@@ -169,34 +169,27 @@ final class VisionEncoder {
     /**
      * The next {@code nb} frames of {@code out} (from frame {@code out.done}) through the vision tower, projector and
      * pooling, from their pixel values {@code px}; adds the projector and pooling time to {@code projectPoolNanos[0]}.
+     * The pieces of {@link #batch}, back to back.
      */
     void encodeBatch(float[] px, FrameFeatures out, int nb, long[] projectPoolNanos, BatchTrace trace) {
+        VisionBatch b = batch(px, out, nb, projectPoolNanos, trace);
+        while (!b.done()) b.step();
+    }
+
+    /** {@link #encodeBatch} as pieces that the caller runs one at a time ({@link VisionBatch#step}). */
+    VisionBatch batch(float[] px, FrameFeatures out, int nb, long[] projectPoolNanos, BatchTrace trace) {
         var vc = model.config().vision();
-        int per = 3 * vc.imageSize() * vc.imageSize(), P = vc.numPatches(), f0 = out.done;
+        int per = 3 * vc.imageSize() * vc.imageSize();
         if (px.length != nb * per)
             throw new IllegalArgumentException("frames preprocess to " + px.length / (3 * nb) + " pixels, the vision tower takes "
                     + vc.imageSize() + "x" + vc.imageSize());
-        float[] rec = out.received != null ? new float[nb * P] : null;
-        float[] hidden = model.visionHidden(px, nb, rec);
-        visionFrames += nb;
-        if (rec != null) System.arraycopy(rec, 0, out.received, f0 * P, nb * P);
-        if (out.probe != null) frameSignals(hidden, nb, f0, out);
-        long tp = System.nanoTime();
-        float[] proj = model.project(hidden, nb * P);
-        float[] pool = model.pool(proj, nb);
-        projectPoolNanos[0] += System.nanoTime() - tp;
-        System.arraycopy(pool, 0, out.pooled, f0 * out.rowsPerFrame, pool.length);
-        trace.batch(f0, hidden, proj);
-        out.done = f0 + nb;
+        return new VisionBatch(this, model, px, out, nb, projectPoolNanos, trace);
     }
 
-    /** The pooling head on each of the {@code nb} frames of {@code hidden} (the tower's output), into frames {@code f0}... of {@code out}. */
-    private void frameSignals(float[] hidden, int nb, int f0, FrameFeatures out) {
-        int P = out.patches, dv = model.config().vision().hiddenSize();
-        for (int i = 0; i < nb; i++) {
-            SiglipPoolingHead.Output h = head.apply(hidden, i * P * dv, P);
-            System.arraycopy(h.attention(), 0, out.probe, (f0 + i) * P, P);
-            System.arraycopy(h.embedding(), 0, out.embedding, (f0 + i) * out.embedDim, out.embedDim);
-        }
+    /** The pooling head on one frame's rows of the tower's output {@code hidden [P, dv]}, into frame {@code f} of {@code out}. */
+    void frameSignals(float[] hidden, int f, FrameFeatures out) {
+        SiglipPoolingHead.Output h = head.apply(hidden, 0, out.patches);
+        System.arraycopy(h.attention(), 0, out.probe, f * out.patches, out.patches);
+        System.arraycopy(h.embedding(), 0, out.embedding, f * out.embedDim, out.embedDim);
     }
 }

@@ -2,6 +2,7 @@ package dev.dycoke4j.pipeline;
 
 import dev.dycoke4j.vision.FrameSink;
 import dev.dycoke4j.vision.RgbFrame;
+import dev.dycoke4j.vision.SiglipPass;
 
 import java.util.List;
 import java.util.function.Supplier;
@@ -10,13 +11,15 @@ import java.util.function.Supplier;
  * {@link VisionStage#encode(VideoSource, VisionOptions)} cut into units of work, so that a caller can run other work
  * between them (a server's decode steps): each {@link #step} does one unit, and the last one makes the
  * {@link #result}. The first unit looks the video up in the vision-feature cache (a hit ends it there) and starts
- * decoding; then each unit puts one batch of frames through the vision tower while the next frames are decoded and
- * preprocessed on the background threads; the last also stores the features in the cache. The features, the cache
- * entry and the frames through the vision tower are those of the one-shot encode, which runs these same units back to
- * back. A source whose frames are not its sample after all (its container's frame count was wrong) re-encodes the
- * frames that differ in one unit; a source without a content key is decoded whole in the first unit. {@link #close}
- * stops the background threads of an encoding left unfinished. A model family whose tower takes the whole video at
- * once (Qwen2.5-VL) encodes in one unit ({@link #whole}). Not thread-safe.
+ * decoding; then each unit is one piece of a batch of frames ({@link VisionBatch}: one frame's share of one op of one
+ * layer of the vision tower, or one frame's projector and pooling), while the next frames are decoded and
+ * preprocessed on the background threads; the last also stores the features in the cache. {@link #next} names the
+ * next unit and {@link #ready} says whether it would wait for frames. The features, the cache entry and the frames
+ * through the vision tower are those of the one-shot encode, which runs these same units back to back. A source whose
+ * frames are not its sample after all (its container's frame count was wrong) re-encodes the frames that differ in
+ * one unit; a source without a content key is decoded whole in the first unit. {@link #close} stops the background
+ * threads of an encoding left unfinished. A model family whose tower takes the whole video at once (Qwen2.5-VL)
+ * encodes in one unit ({@link #whole}). Not thread-safe.
  */
 public final class VisionEncoding implements AutoCloseable {
     private final VisionStage stage;
@@ -38,6 +41,8 @@ public final class VisionEncoding implements AutoCloseable {
     private List<RgbFrame> decoded;
     private PrefetchedPixels pixels;
     private FrameFeatures first;
+    /** The batch of frames under way (null between batches). */
+    private VisionBatch current;
     private EncodedVideo result;
 
     /** The whole encode, run in the first unit; null when the encode streams in units. */
@@ -70,7 +75,7 @@ public final class VisionEncoding implements AutoCloseable {
         try {
             if (oneUnit != null) result = oneUnit.get();
             else if (!started) begin();
-            else batch();
+            else piece();
         } catch (RuntimeException | Error e) {
             close();
             throw e;
@@ -84,6 +89,28 @@ public final class VisionEncoding implements AutoCloseable {
     /** Whether the encoding is complete. */
     public boolean done() {
         return result != null;
+    }
+
+    /**
+     * What the next unit does: {@code lookup} (the first), a piece of the vision tower (as {@link SiglipPass#next}
+     * names it; {@code embed} also takes the next batch's pixels), or {@code project}; {@code whole} for a family that
+     * encodes in one unit.
+     *
+     * @throws IllegalStateException when the encoding is complete
+     */
+    public String next() {
+        if (result != null) throw new IllegalStateException("the video is encoded");
+        if (oneUnit != null) return "whole";
+        if (!started) return "lookup";
+        return current == null ? "embed" : current.next();
+    }
+
+    /**
+     * Whether the next unit can run without waiting for frames that the background threads are still decoding or
+     * preprocessing (a caller with other work may do it first).
+     */
+    public boolean ready() {
+        return result != null || current != null || pixels == null || pixels.ready();
     }
 
     /**
@@ -138,20 +165,28 @@ public final class VisionEncoding implements AutoCloseable {
         }
     }
 
-    /** One batch of frames through the vision tower; after the last, the features. */
-    private void batch() {
-        int nb = Math.min(opts.visionBatch(), first.frames - first.done);
-        encoder.progress.update("vision", first.done, first.frames);
-        long t0 = System.nanoTime(), waited0 = waitedNanos(), pp0 = projectPoolNanos[0];
+    /** One piece of the batch under way, taking the next batch's pixels first when none is; after the last, the features. */
+    private void piece() {
         boolean changed = false;
-        try {
-            encoder.encodeBatch(pixels.next(), first, nb, projectPoolNanos, VisionEncoder.BatchTrace.NONE);
-        } catch (StreamedFrames.SamplingChanged e) {
-            changed = true; // fewer frames than the container said: the frames encoded so far are kept for the sample below
-        } finally {
-            sec.vision += (System.nanoTime() - t0 - (waitedNanos() - waited0) - (projectPoolNanos[0] - pp0)) / 1e9;
+        if (current == null) {
+            int nb = Math.min(opts.visionBatch(), first.frames - first.done);
+            encoder.progress.update("vision", first.done, first.frames);
+            try {
+                current = encoder.batch(pixels.next(), first, nb, projectPoolNanos, VisionEncoder.BatchTrace.NONE);
+            } catch (StreamedFrames.SamplingChanged e) {
+                changed = true; // fewer frames than the container said: the frames encoded so far are kept for the sample below
+            }
         }
-        if (first.done == first.frames || changed) {
+        if (current != null) {
+            long t0 = System.nanoTime(), pp0 = projectPoolNanos[0];
+            try {
+                current.step();
+            } finally {
+                sec.vision += (System.nanoTime() - t0 - (projectPoolNanos[0] - pp0)) / 1e9;
+            }
+            if (current.done()) current = null;
+        }
+        if ((current == null && first.done == first.frames) || changed) {
             encoder.progress.update("vision", first.done, first.frames);
             closePixels();
             if (decoded != null) finish(encoder.features(first), key, false, before);
@@ -178,10 +213,6 @@ public final class VisionEncoding implements AutoCloseable {
         double wall = (busyNanos + (System.nanoTime() - stepStart)) / 1e9;
         double overlapped = Math.max(0, decode + sec.preprocess + sec.vision + sec.projectPool - wall);
         result = new EncodedVideo(features, key, hit, decode, sec.preprocess, sec.vision, sec.projectPool, overlapped);
-    }
-
-    private long waitedNanos() {
-        return pixels == null ? 0 : (long) (pixels.waitedSeconds() * 1e9);
     }
 
     private void closePixels() {

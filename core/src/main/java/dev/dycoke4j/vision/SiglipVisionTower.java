@@ -7,8 +7,9 @@ import dev.dycoke4j.kernel.Linear;
 import dev.dycoke4j.io.Weights;
 
 /**
- * The SigLIP vision tower up to the feature layer: patch embedding as one GEMM over all patches of a batch of frames,
- * learned positions, then the encoder blocks. {@code post_layernorm} is not applied (LLaVA-OneVision takes
+ * The SigLIP vision tower up to the feature layer: patch embedding as one GEMM over a frame's patches, learned
+ * positions, then the encoder blocks, frame by frame within each layer ({@link SiglipPass}): a frame's features do
+ * not depend on the frames encoded with it. {@code post_layernorm} is not applied (LLaVA-OneVision takes
  * {@code hidden_states[vision_feature_layer]}).
  */
 public final class SiglipVisionTower {
@@ -59,30 +60,38 @@ public final class SiglipVisionTower {
 
     /**
      * As above; when {@code received} is not null it gets, per patch, the attention it receives in the last layer
-     * run (averaged over heads and queries of its frame), {@code [frames·P]}.
+     * run (averaged over heads and queries of its frame), {@code [frames·P]}. The pieces of {@link #begin}, back to
+     * back.
      */
     public float[] encode(float[] pixels, int frames, float[] received) {
-        int P = c.numPatches();
-        float[] x = embed(pixels, frames);
-        var buffers = new SiglipLayer.Buffers(frames * P, c);
-        for (int i = 0; i < layers.length; i++) {
-            if (received != null && i == layers.length - 1)
-                System.arraycopy(layers[i].attentionReceived(x, frames, P), 0, received, 0, frames * P);
-            layers[i].forward(x, frames, P, buffers);
-        }
-        return x;
+        SiglipPass pass = begin(pixels, frames, received);
+        while (!pass.done()) pass.step();
+        return pass.hidden();
     }
 
-    /** Patch embedding + positions: {@code [frames·P, hidden]}. */
-    float[] embed(float[] pixels, int frames) {
-        int side = c.gridSide(), ps = c.patchSize(), ch = c.numChannels(), img = c.imageSize(), P = c.numPatches();
-        int kdim = ch * ps * ps, d = c.hiddenSize();
+    /**
+     * {@link #encode(float[], int, float[])} as a pass of small pieces that the caller runs one at a time
+     * ({@link SiglipPass#step}), doing other work between them; nothing runs until the first step.
+     *
+     * @throws IllegalArgumentException when {@code pixels} are not {@code frames} images at the tower's size
+     */
+    public SiglipPass begin(float[] pixels, int frames, float[] received) {
+        int ch = c.numChannels(), img = c.imageSize();
         if (pixels.length != frames * ch * img * img)
             throw new IllegalArgumentException("pixels hold " + pixels.length + " values, not " + frames + "x" + ch + "x" + img + "x" + img);
-        float[] cols = new float[frames * P * kdim];
-        Parallel.forRange(frames * P, 64, (lo, hi) -> {
+        if (received != null && received.length < frames * c.numPatches())
+            throw new IllegalArgumentException("room for the received attention of " + received.length / c.numPatches() + " frames, not " + frames);
+        return new SiglipPass(this, layers, pixels, frames, received);
+    }
+
+    /** Patch embedding + positions of frame {@code f} of {@code pixels} into {@code x [P, hidden]}. */
+    void embed(float[] pixels, int f, float[] x) {
+        int side = c.gridSide(), ps = c.patchSize(), ch = c.numChannels(), img = c.imageSize(), P = c.numPatches();
+        int kdim = ch * ps * ps, d = c.hiddenSize();
+        float[] cols = new float[P * kdim];
+        Parallel.forRange(P, 64, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
-                int f = r / P, py = (r % P) / side, px = r % side;
+                int py = r / side, px = r % side;
                 int o = r * kdim;
                 for (int cc = 0; cc < ch; cc++)
                     for (int ky = 0; ky < ps; ky++) {
@@ -91,11 +100,10 @@ public final class SiglipVisionTower {
                     }
             }
         });
-        float[] x = patch.apply(cols, frames * P);
-        for (int r = 0; r < frames * P; r++) {
-            int po = (r % P) * d, xo = r * d;
-            for (int i = 0; i < d; i++) x[xo + i] += pos[po + i];
+        patch.apply(cols, P, x);
+        for (int r = 0; r < P; r++) {
+            int po = r * d;
+            for (int i = 0; i < d; i++) x[po + i] += pos[po + i];
         }
-        return x;
     }
 }

@@ -57,7 +57,7 @@ final class Job {
     private volatile boolean cancelled;
 
     // the engine thread's
-    /** The video being encoded, a unit per turn, until the sequence starts. */
+    /** The video being encoded, unit by unit between decode steps, until the sequence starts. */
     VisionEncoding encoding;
     Sequence sequence;
     StopFilter filter;

@@ -15,19 +15,32 @@ import dev.dycoke4j.video.VideoFileSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The one engine thread, which alone touches the model and its caches. Each turn of its loop admits queued requests
- * (first come, first served) up to the batch size, gives the oldest admitted request that is not yet decoding one unit
- * of work (one batch of its video's frames through the vision tower, or one chunk of its prefill: a new video delays
- * the running streams by one unit per token, not by its whole vision tower), then runs one decode step for every
- * sequence that is decoding, handing each waiting HTTP thread its token (and the text it completes) as the token is
- * chosen, before the step's model run. A sequence whose part of the step fails ends alone with a 500; the others go
- * on. A cancelled request is dropped at the top of the next turn, its sequence and KV cache with it. The
- * vision-feature and prefix caches are the {@link VideoQa}'s, shared by every request.
+ * (first come, first served) up to the batch size, gives admission work (the units of a new request's video through
+ * the vision tower, each one frame's share of one op of one layer; compressing it and starting the sequence; prefill
+ * chunks) to the oldest admitted requests that are not decoding yet, then runs one decode step for every sequence that
+ * is decoding, handing each waiting HTTP thread its token (and the text it completes) as the token is chosen, before
+ * the step's model run.
+ *
+ * <p>While some sequence decodes, admission work in a turn has a time budget, {@link ServerConfig#admissionShare} of
+ * the last decode step's time: after the turn's first unit, a unit runs only if the time spent plus what that kind of
+ * unit took last time fits the budget, and prefill chunks are sized to the budget left from the last chunk's time per
+ * row (up to {@link ServerConfig#prefillChunk}); a video whose next frames are still being decoded is passed over for
+ * the next request. So a new video delays each token of the running streams by about the budget, at most one unit
+ * past it, not by its whole vision tower. With nothing decoding, the oldest admitted request runs unbudgeted to its
+ * first token (prefill chunks of the most rows). Times come from a clock that tests may replace.
+ *
+ * <p>A sequence whose part of the step fails ends alone with a 500; the others go on. A cancelled request is dropped
+ * at the top of the next turn, its sequence and KV cache with it (a request being admitted stops at its next unit).
+ * The vision-feature and prefix caches are the {@link VideoQa}'s, shared by every request.
  */
 final class Scheduler implements AutoCloseable {
     private final VideoQa qa;
@@ -42,6 +55,11 @@ final class Scheduler implements AutoCloseable {
     private boolean held;
     private final Thread engine;
     private volatile Consumer<String> turns;
+    private volatile LongSupplier clock = System::nanoTime;
+    /** The engine thread's: the last decode step's time, each kind of unit's last time, and the last prefill chunk's time per row (0: none yet). */
+    private long lastDecodeNanos;
+    private final Map<String, Long> unitNanos = new HashMap<>();
+    private double prefillNanosPerRow;
 
     Scheduler(VideoQa qa, ServerConfig config, ServerMetrics metrics, Consumer<String> log) {
         this.qa = qa;
@@ -106,7 +124,7 @@ final class Scheduler implements AutoCloseable {
                 metrics.queued.set(queue.size());
             }
             reapCancelled();
-            advanceOldest();
+            admit();
             decode();
             metrics.running.set(running.size());
             metrics.kvBytes.set(kvBytes());
@@ -139,33 +157,106 @@ final class Scheduler implements AutoCloseable {
     }
 
     /**
-     * One unit of work for the oldest admitted request that is not decoding yet: a batch of its video's frames through
-     * the vision tower (the first unit looks the video up in the cache; the last compresses it and starts the
-     * sequence), or a prefill chunk.
+     * The turn's admission work: with a sequence decoding, units of the oldest requests not decoding yet within the
+     * budget (see the class comment); with none, the oldest such request's units up to its first token.
      */
-    private void advanceOldest() {
-        for (Job j : running) {
-            if (j.sequence != null && j.sequence.prefillDone()) continue;
-            try {
-                if (j.sequence == null) {
-                    turn("vision", List.of(j));
-                    start(j);
-                } else {
-                    turn("prefill", List.of(j));
-                    j.sequence.prefill(config.prefillChunk());
-                }
-            } catch (RuntimeException | OutOfMemoryError e) {
-                running.remove(j);
-                fail(j, error(j, e));
+    private void admit() {
+        boolean decoding = false;
+        for (Job j : running) decoding |= decoding(j);
+        long budget = decoding ? (long) (config.admissionShare() * lastDecodeNanos) : Long.MAX_VALUE;
+        long start = clock.getAsLong();
+        int units = 0;
+        work:
+        for (Job j : List.copyOf(running)) {
+            while (admitting(j) && !j.cancelled()) {
+                if (decoding) {
+                    if (j.encoding != null && !j.encoding.ready()) break; // its frames are still decoding: the next request's turn
+                    long left = budget - (clock.getAsLong() - start);
+                    if (units > 0 && (left <= 0 || estimate(j, left) > left)) break work;
+                    if (!unit(j, Math.max(0, left))) break;
+                } else if (!unit(j, -1)) break;
+                units++;
             }
-            return;
+            if (!decoding && units > 0) break;
         }
+        if (units > 0) metrics.admission(clock.getAsLong() - start);
+    }
+
+    /** Whether {@code j} has a sequence taking part in decode steps. */
+    private static boolean decoding(Job j) {
+        return j.sequence != null && j.sequence.prefillDone() && !j.sequence.done();
+    }
+
+    /** Whether {@code j} is still being admitted: its video, its sequence's start or its prefill. */
+    private static boolean admitting(Job j) {
+        return j.sequence == null || !j.sequence.prefillDone();
+    }
+
+    /** The kind of {@code j}'s next unit, as the turn listener and the units' times name it. */
+    private static String kind(Job j) {
+        if (j.sequence != null) return "prefill";
+        if (j.request.videoUrl() == null || (j.encoding != null && j.encoding.done())) return "start";
+        return j.encoding == null ? "lookup" : j.encoding.next();
+    }
+
+    /** How long {@code j}'s next unit should take, from the last unit of its kind (0 when none ran yet). */
+    private long estimate(Job j, long left) {
+        if (j.sequence != null) return (long) (prefillRows(left) * prefillNanosPerRow);
+        return unitNanos.getOrDefault(kind(j), 0L);
     }
 
     /**
-     * One unit of {@code j}'s video (see {@link VisionEncoding}); once it is encoded, compresses it and starts the
-     * sequence. A request without a video starts its sequence at once.
+     * Rows of the next prefill chunk: without a budget ({@code left} negative) the most; with one, as many as the last
+     * chunk's time per row fits in the {@code left} nanoseconds, at least one (one when no chunk was timed yet: its
+     * time tells).
      */
+    private int prefillRows(long left) {
+        int most = config.prefillChunk();
+        if (left < 0) return most;
+        if (prefillNanosPerRow <= 0) return 1;
+        return (int) Math.max(1, Math.min(most, left / prefillNanosPerRow));
+    }
+
+    /**
+     * Runs {@code j}'s next unit, timed, within {@code left} nanoseconds when not negative; false when it failed
+     * ({@code j} is then ended).
+     */
+    private boolean unit(Job j, long left) {
+        String kind = kind(j);
+        int rows = j.sequence != null ? prefillRows(left) : 0;
+        long t0 = clock.getAsLong();
+        try {
+            if (j.sequence != null) {
+                turn("prefill " + j.id + " " + rows);
+                int before = j.sequence.prefilledTokens();
+                j.sequence.prefill(rows);
+                int done = j.sequence.prefilledTokens() - before;
+                if (done > 0) prefillNanosPerRow = (double) (clock.getAsLong() - t0) / done;
+            } else {
+                turn(kind.equals("start") || kind.equals("lookup") ? kind + " " + j.id : "vision " + j.id + " " + kind);
+                if (kind.equals("start")) start(j);
+                else {
+                    if (j.encoding == null) j.encoding = qa.visionStage().start(new VideoFileSource(j.media.file()), visionOptions(j.request));
+                    j.encoding.step();
+                }
+                unitNanos.put(kind, clock.getAsLong() - t0);
+            }
+            return true;
+        } catch (RuntimeException | OutOfMemoryError e) {
+            running.remove(j);
+            fail(j, error(j, e));
+            return false;
+        }
+    }
+
+    /** The vision options of {@code r}, with the saliency and frame signals its method needs. */
+    private static VisionOptions visionOptions(ChatRequest r) {
+        var comp = r.compression();
+        return r.vision().withSaliency(r.vision().saliency() || CompressStage.needsSaliency(comp))
+                .withFrameSignals(r.vision().frameSignals() || CompressStage.needsFrameSignals(comp));
+    }
+
+    /** Compresses {@code j}'s encoded video and starts its sequence; a request without a video starts its sequence at once. */
     private void start(Job j) {
         ChatRequest r = j.request;
         Consumer<String> out = piece -> j.pending.append(j.filter.push(piece));
@@ -175,16 +266,9 @@ final class Scheduler implements AutoCloseable {
             started(j, qa.answerStage().startText(r.messages(), r.generation(), out));
             return;
         }
-        var comp = r.compression();
-        if (j.encoding == null) {
-            VisionOptions vo = r.vision().withSaliency(r.vision().saliency() || CompressStage.needsSaliency(comp))
-                    .withFrameSignals(r.vision().frameSignals() || CompressStage.needsFrameSignals(comp));
-            j.encoding = qa.visionStage().start(new VideoFileSource(j.media.file()), vo);
-        }
-        if (!j.encoding.step()) return;
         EncodedVideo encoded = j.encoding.result();
         j.encoding = null;
-        CompressedVideo c = j.trace.watch(qa.compressStage().apply(encoded, comp));
+        CompressedVideo c = j.trace.watch(qa.compressStage().apply(encoded, r.compression()));
         j.frames = c.frames();
         j.visualKept = c.kept().count();
         started(j, qa.answerStage().start(c, r.messages(), r.generation(), out));
@@ -202,14 +286,18 @@ final class Scheduler implements AutoCloseable {
         List<Job> ready = new ArrayList<>();
         List<Sequence> seqs = new ArrayList<>();
         for (Job j : running)
-            if (j.sequence != null && j.sequence.prefillDone() && !j.sequence.done()) {
+            if (decoding(j)) {
                 ready.add(j);
                 seqs.add(j.sequence);
             }
         if (!seqs.isEmpty()) {
             try {
-                turn("decode", ready);
+                long t0 = clock.getAsLong();
+                StringBuilder b = new StringBuilder("decode");
+                for (Job j : ready) b.append(' ').append(j.id);
+                turn(b.toString());
                 qa.answerStage().step(seqs);
+                lastDecodeNanos = clock.getAsLong() - t0;
             } catch (RuntimeException | OutOfMemoryError e) {
                 log.accept("decode step failed: " + e);
                 for (Job j : ready) {
@@ -295,21 +383,25 @@ final class Scheduler implements AutoCloseable {
         log.accept(RequestLog.line(j.id, j.frames, j.visualKept, ttft, tokens, status));
     }
 
-    /** Tells the listener of turns (tests) what unit of work runs next and for which requests. */
-    private void turn(String what, List<Job> jobs) {
+    /** Tells the listener of turns (tests) what unit of work runs next. */
+    private void turn(String what) {
         Consumer<String> l = turns;
-        if (l == null) return;
-        StringBuilder b = new StringBuilder(what);
-        for (Job j : jobs) b.append(' ').append(j.id);
-        l.accept(b.toString());
+        if (l != null) l.accept(what);
     }
 
     /**
-     * Listens to the engine's units of work, each named before it runs: {@code vision ID}, {@code prefill ID} or
-     * {@code decode ID ID...} (for tests that count what ran between what, without timing).
+     * Listens to the engine's units of work, each named before it runs: {@code lookup ID} (a video's cache lookup),
+     * {@code vision ID PIECE} (a piece of its vision tower, {@link VisionEncoding#next}), {@code start ID} (its
+     * compression and the sequence's start), {@code prefill ID ROWS} or {@code decode ID ID...} (for tests that count
+     * what ran between what, without timing).
      */
     void turns(Consumer<String> listener) {
         turns = listener;
+    }
+
+    /** Times the units and decode steps by {@code nanos} from now on, instead of {@link System#nanoTime} (tests). */
+    void clock(LongSupplier nanos) {
+        clock = nanos;
     }
 
     private long kvBytes() {

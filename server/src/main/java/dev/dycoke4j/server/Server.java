@@ -225,6 +225,11 @@ public final class Server implements AutoCloseable {
         scheduler.turns(listener);
     }
 
+    /** Times the engine's units and decode steps by {@code nanos} (for tests; see {@link Scheduler#clock}). */
+    void clock(java.util.function.LongSupplier nanos) {
+        scheduler.clock(nanos);
+    }
+
     /** Holds or resumes admission (for tests). */
     void hold(boolean h) {
         scheduler.hold(h);

@@ -15,11 +15,17 @@ import dev.dycoke4j.pipeline.VisionOptions;
  * @param maxFrames     the most frames a request may ask for
  * @param maxQueue      requests waiting for a place in the batch beyond which new ones get 429
  * @param maxBatch      sequences running at once (vision, prefill and decode)
- * @param prefillChunk  prompt tokens prefilled between two decode steps
+ * @param prefillChunk  the most prompt tokens prefilled in one chunk (while streams decode, chunks are sized to the
+ *                      admission budget, up to this)
  * @param defaults      options a request does not give
+ * @param admissionShare while streams decode, the time each turn gives to admitting requests (vision, prefill), as a
+ *                      share of the last decode step's time; with no stream decoding, admission runs unbudgeted
  */
 public record ServerConfig(String host, int port, String modelName, String apiKey, MediaPolicy media, int maxFrames, int maxQueue,
-                    int maxBatch, int prefillChunk, Defaults defaults) {
+                    int maxBatch, int prefillChunk, Defaults defaults, double admissionShare) {
+    /** The admission budget when none is given: as long as a decode step. */
+    public static final double DEFAULT_ADMISSION_SHARE = 1.0;
+
     public ServerConfig {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be in 0..65535, got " + port);
         if (maxFrames < 1) throw new IllegalArgumentException("max frames must be at least 1, got " + maxFrames);
@@ -28,7 +34,20 @@ public record ServerConfig(String host, int port, String modelName, String apiKe
         if (maxQueue < 1) throw new IllegalArgumentException("max queue must be at least 1, got " + maxQueue);
         if (maxBatch < 1) throw new IllegalArgumentException("max batch must be at least 1, got " + maxBatch);
         if (prefillChunk < 1) throw new IllegalArgumentException("the prefill chunk must be at least 1 token, got " + prefillChunk);
+        if (!(admissionShare > 0) || Double.isInfinite(admissionShare))
+            throw new IllegalArgumentException("the admission share must be a positive number, got " + admissionShare);
         if (apiKey != null && apiKey.isEmpty()) apiKey = null;
+    }
+
+    /** With the {@link #DEFAULT_ADMISSION_SHARE}. */
+    public ServerConfig(String host, int port, String modelName, String apiKey, MediaPolicy media, int maxFrames, int maxQueue,
+                        int maxBatch, int prefillChunk, Defaults defaults) {
+        this(host, port, modelName, apiKey, media, maxFrames, maxQueue, maxBatch, prefillChunk, defaults, DEFAULT_ADMISSION_SHARE);
+    }
+
+    /** This configuration with another {@link #admissionShare}. */
+    public ServerConfig withAdmissionShare(double share) {
+        return new ServerConfig(host, port, modelName, apiKey, media, maxFrames, maxQueue, maxBatch, prefillChunk, defaults, share);
     }
 
     /** Without the API key, which is never printed. */
@@ -36,7 +55,7 @@ public record ServerConfig(String host, int port, String modelName, String apiKe
     public String toString() {
         return "ServerConfig[host=" + host + ", port=" + port + ", modelName=" + modelName + ", apiKey=" + (apiKey == null ? "none" : "(set)")
                 + ", media=" + media + ", maxFrames=" + maxFrames + ", maxQueue=" + maxQueue + ", maxBatch=" + maxBatch
-                + ", prefillChunk=" + prefillChunk + ", defaults=" + defaults + "]";
+                + ", prefillChunk=" + prefillChunk + ", defaults=" + defaults + ", admissionShare=" + admissionShare + "]";
     }
 
     /** Loopback, a free port, no key, no media but data: URLs, 64 frames at most, 8 frames and no compression by default. */

@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The server's Prometheus figures ({@code GET /metrics}): requests by status, queue depth, running sequences, decode
- * batch sizes, time to first token and inter-token latency, tokens in and out, cache hits, and the KV bytes of the
- * running sequences. The engine thread updates them; a scrape reads them from any thread.
+ * batch sizes, time to first token and inter-token latency, the time each turn gives to admission, tokens in and out,
+ * cache hits, and the KV bytes of the running sequences. The engine thread updates them; a scrape reads them from any thread.
  */
 final class ServerMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -21,7 +21,7 @@ final class ServerMetrics {
     final AtomicLong running = new AtomicLong();
     final AtomicLong kvBytes = new AtomicLong();
     private final DistributionSummary batch;
-    private final Timer ttft, interToken;
+    private final Timer ttft, interToken, admission;
     private final Counter promptTokens, completionTokens, visionHits, prefixHits;
 
     ServerMetrics() {
@@ -35,6 +35,9 @@ final class ServerMetrics {
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10)).register(registry);
         interToken = Timer.builder("dycoke.inter.token.latency").description("Between two tokens of one answer")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(1)).register(registry);
+        admission = Timer.builder("dycoke.admission.time")
+                .description("Time each engine turn gave to admitting requests (vision, prefill) before its decode step")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10)).register(registry);
         promptTokens = Counter.builder("dycoke.prompt.tokens").description("Prompt tokens after compression").register(registry);
         completionTokens = Counter.builder("dycoke.completion.tokens").description("Tokens generated").register(registry);
         visionHits = Counter.builder("dycoke.cache.hits").tag("cache", "vision").description("Answers whose vision features came from the cache").register(registry);
@@ -61,6 +64,10 @@ final class ServerMetrics {
 
     void interToken(long nanos) {
         interToken.record(Duration.ofNanos(nanos));
+    }
+
+    void admission(long nanos) {
+        admission.record(Duration.ofNanos(nanos));
     }
 
     void tokens(int prompt, int completion) {

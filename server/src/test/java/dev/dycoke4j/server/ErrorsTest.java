@@ -218,7 +218,7 @@ class ErrorsTest {
         assertTrue(m.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
         for (String name : List.of("dycoke_requests_total{status=\"200\"}", "dycoke_queue_depth", "dycoke_running_sequences", "dycoke_kv_cache_bytes",
                 "dycoke_batch_size_count", "dycoke_time_to_first_token_seconds_count", "dycoke_inter_token_latency_seconds_count",
-                "dycoke_prompt_tokens_total", "dycoke_completion_tokens_total", "dycoke_cache_hits_total{cache=\"vision\"}",
+                "dycoke_admission_time_seconds_count", "dycoke_prompt_tokens_total", "dycoke_completion_tokens_total", "dycoke_cache_hits_total{cache=\"vision\"}",
                 "dycoke_cache_hits_total{cache=\"prefix\"}"))
             assertFalse(Double.isNaN(Fixture.metric(m.body(), name)), name + " in\n" + m.body());
         assertTrue(Fixture.metric(m.body(), "dycoke_requests_total{status=\"200\"}") >= 1);

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -150,42 +151,103 @@ class SchedulerTest {
         }
     }
 
+    /** Milliseconds of the test clock each kind of unit costs (prefill: per chunk and per row), and a decode step. */
+    static final long MS = 1_000_000, DECODE = 100 * MS, PREFILL = 5 * MS, PREFILL_ROW = 2 * MS;
+    static final Map<String, Long> VISION = Map.of("embed", 10 * MS, "qkv", 30 * MS, "saliency", 15 * MS, "attend", 20 * MS, "out", 10 * MS,
+            "fc1", 40 * MS, "fc2", 40 * MS, "project", 10 * MS);
+
+    /** What the unit {@code turn} names costs on the test clock. */
+    static long cost(String turn) {
+        String[] t = turn.split(" ");
+        return switch (t[0]) {
+            case "decode" -> DECODE;
+            case "prefill" -> PREFILL + PREFILL_ROW * Integer.parseInt(t[2]);
+            case "vision" -> VISION.get(t[2]);
+            default -> 10 * MS; // lookup, start
+        };
+    }
+
     /**
-     * A new video is encoded a batch of frames per turn: between every two of its vision units, the running stream
-     * gets one decode step (counted from the engine's turns, not timed).
+     * A new video admitted while two streams decode, timed by a clock that only the turns advance, each by what its
+     * kind of unit costs (a decode step 100 ms): the video's units run between the streams' decode steps, each turn's
+     * admission work stops at its budget (the default share: one decode step's time), at most one unit past it, and
+     * several units share a turn; the video's answer is the one it gets alone.
      */
     @Test
-    void aNewVideoIsEncodedBetweenTheDecodeStepsOfARunningStream() throws Exception {
+    void aVideoAdmittedWhileTwoStreamsDecodeStaysWithinEachTurnsBudgetAndGetsItsAnswer() throws Exception {
         var c = Fixture.config();
-        int frames = 8, batch = 2;
-        var defaults = new Defaults(c.defaults().generation(), new dev.dycoke4j.pipeline.VisionOptions(frames, batch), c.defaults().compression());
-        try (var s = Fixture.start(qa, new ServerConfig(c.host(), 0, c.modelName(), null, MediaPolicy.none().withLocalRoot(dir), c.maxFrames(), 64, 4,
-                256, defaults))) {
-            List<String> turns = new java.util.concurrent.CopyOnWriteArrayList<>();
-            s.server().turns(turns::add);
-            String running = Fixture.chat(Fixture.fileUrl(dir.resolve("a.mp4")), "Tell me everything.", 3500, Map.of("stream", true)).toString();
-            HttpResponse<InputStream> r = Fixture.HTTP.send(HttpRequest.newBuilder(URI.create(s.url("/v1/chat/completions")))
-                    .POST(HttpRequest.BodyPublishers.ofString(running)).build(), HttpResponse.BodyHandlers.ofInputStream());
-            assertEquals(200, r.statusCode());
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null && !line.startsWith("data: {"); ) {
-                    // until the stream's first event: it is decoding
-                }
-                String streamId = turns.stream().filter(t -> t.startsWith("decode ")).findFirst().orElseThrow().substring(7);
-                var admitted = Fixture.post(s.url("/v1/chat/completions"), Fixture.chat(Fixture.fileUrl(dir.resolve("b.mp4")), "What?", 2, Map.of()).toString());
-                assertEquals(200, admitted.statusCode(), admitted.body());
-                String newId = Fixture.json(admitted).get("id").asText();
-                List<String> seen = List.copyOf(turns);
-                List<Integer> vision = new ArrayList<>();
-                for (int i = 0; i < seen.size(); i++) if (seen.get(i).equals("vision " + newId)) vision.add(i);
-                assertEquals(1 + frames / batch, vision.size(), "the lookup, then a unit per batch of frames: " + seen);
-                for (int k = 1; k < vision.size(); k++) {
-                    List<String> between = seen.subList(vision.get(k - 1) + 1, vision.get(k));
-                    assertEquals(List.of("decode " + streamId), between, "one decode step of the running stream between two vision units");
-                }
-            }
-            await(() -> Fixture.metric(s.server().metricsText(), "dycoke_running_sequences") == 0, "the stream left is cancelled");
+        var defaults = new Defaults(c.defaults().generation(), new dev.dycoke4j.pipeline.VisionOptions(8, 2), c.defaults().compression());
+        ServerConfig config = new ServerConfig(c.host(), 0, c.modelName(), null, MediaPolicy.none().withLocalRoot(dir), c.maxFrames(), 64, 4,
+                256, defaults);
+        assertEquals(1.0, config.admissionShare(), "the default share");
+        String video = Fixture.chat(Fixture.fileUrl(dir.resolve("b.mp4")), "What?", 6, Map.of("dycoke", Map.of("compress", "uniform", "ratio", 0.5)))
+                .toString();
+        JsonNode single;
+        try (var s = Fixture.start(alone, config)) {
+            single = tokens(Fixture.post(s.url("/v1/chat/completions"), video));
         }
+        qa.clearCaches(); // the video is new to the server: its vision tower runs
+        AtomicLong now = new AtomicLong();
+        List<String> turns = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> seen;
+        String newId;
+        try (var s = Fixture.start(qa, config)) {
+            s.server().clock(now::get);
+            s.server().turns(t -> {
+                turns.add(t);
+                now.addAndGet(cost(t));
+            });
+            List<BufferedReader> streams = new ArrayList<>();
+            try {
+                for (String q : new String[]{"Tell me everything.", "Describe the ball."}) {
+                    String body = Fixture.chat(Fixture.fileUrl(dir.resolve("a.mp4")), q, 3500, Map.of("stream", true, "ignore_eos", true)).toString();
+                    HttpResponse<InputStream> r = Fixture.HTTP.send(HttpRequest.newBuilder(URI.create(s.url("/v1/chat/completions")))
+                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+                    assertEquals(200, r.statusCode());
+                    BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
+                    streams.add(in);
+                    for (String line; (line = in.readLine()) != null && !line.startsWith("data: {"); ) {
+                        // until the stream's first event: it is decoding
+                    }
+                }
+                await(() -> turns.stream().anyMatch(t -> t.startsWith("decode ") && t.split(" ").length == 3), "both streams decode together");
+                var admitted = Fixture.post(s.url("/v1/chat/completions"), video);
+                assertEquals(single, tokens(admitted), "the answer it gets alone");
+                newId = Fixture.json(admitted).get("id").asText();
+                seen = List.copyOf(turns);
+                assertTrue(Fixture.metric(s.server().metricsText(), "dycoke_admission_time_seconds_count") > 10, "the turns' admission times");
+            } finally {
+                for (BufferedReader in : streams) in.close();
+            }
+            await(() -> Fixture.metric(s.server().metricsText(), "dycoke_running_sequences") == 0, "the streams left are cancelled");
+        }
+        int first = -1, last = -1;
+        for (int i = 0; i < seen.size(); i++)
+            if (!seen.get(i).startsWith("decode ") && seen.get(i).split(" ")[1].equals(newId)) {
+                if (first < 0) first = i;
+                last = i;
+            }
+        assertTrue(first > 0 && seen.get(first).equals("lookup " + newId), seen.subList(Math.max(0, first), seen.size()).toString());
+        long budget = DECODE; // the share, 1.0, of the last decode step
+        int turnsWithUnits = 0, fuller = 0;
+        List<String> unitsOfTurn = new ArrayList<>();
+        for (String t : seen.subList(first, last + 2)) {
+            if (!t.startsWith("decode ")) {
+                unitsOfTurn.add(t);
+                continue;
+            }
+            assertTrue(t.split(" ").length >= 3, "both streams decode in every turn while the video is admitted: " + t);
+            if (unitsOfTurn.isEmpty()) continue; // its next frames were still being decoded
+            long beforeLast = 0;
+            for (String u : unitsOfTurn.subList(0, unitsOfTurn.size() - 1)) beforeLast += cost(u);
+            assertTrue(beforeLast < budget, "a turn's units before its last fit the budget: " + unitsOfTurn);
+            turnsWithUnits++;
+            if (unitsOfTurn.size() > 1) fuller++;
+            unitsOfTurn.clear();
+        }
+        assertTrue(turnsWithUnits > 10, "the video's units spread over many turns: " + turnsWithUnits);
+        assertTrue(fuller > turnsWithUnits / 2, "most turns run several units: " + fuller + " of " + turnsWithUnits);
+        assertTrue(seen.subList(first, last + 1).stream().anyMatch(t -> t.startsWith("prefill " + newId)), "its prefill is chunked into the turns too");
     }
 
     @Test
