@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -131,6 +132,10 @@ class SchedulerTest {
     @Test
     void aClientThatLeavesMidStreamIsCancelledAndFreed() throws Exception {
         try (var s = server(qa, 64, 4, 256)) {
+            // The tiny model can write all its tokens before a starved HTTP thread sees the client go: pace the steps
+            s.server().turns(t -> {
+                if (t.startsWith("decode")) LockSupport.parkNanos(2_000_000);
+            });
             String body = Fixture.chat(Fixture.fileUrl(dir.resolve("a.mp4")), "Tell me everything.", 3500,
                     Map.of("stream", true, "dycoke", Map.of("frames", 4))).toString();
             HttpResponse<InputStream> r = Fixture.HTTP.send(HttpRequest.newBuilder(URI.create(s.url("/v1/chat/completions")))
