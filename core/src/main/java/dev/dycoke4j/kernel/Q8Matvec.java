@@ -29,8 +29,8 @@ import java.nio.ByteOrder;
  * (addition commutes exactly), in two blends, one lane swap and one addition; that costs a few operations per row
  * instead of {@code reduceLanes}' L - 1 dependent additions. Lane moves and lanewise
  * adds and FMAs are exact operations, so the result is also the same interpreted and compiled (where
- * {@code reduceLanes(ADD)} is not). 16 accumulators and 4 weight vectors for 8 rows fit AVX-512's 32 registers; with
- * 16 registers the widest tile is 4 rows ({@link #TILE}).
+ * {@code reduceLanes(ADD)} is not). 16 accumulators and 4 weight vectors for 8 rows fit AVX-512's 32 registers; at
+ * narrower widths the rows go one per pass ({@link #TILE}).
  */
 final class Q8Matvec {
     static final VectorSpecies<Float> F = VectorWidth.FLOAT;
@@ -40,8 +40,13 @@ final class Q8Matvec {
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** Int-vector loads per group (L words each), where L divides 16. */
     static final int H = GemmQ8.H;
-    /** The most rows of x in one tile: 8 with 32 vector registers (16 floats a vector), else 4. */
-    static final int TILE = L >= 16 ? 8 : 4;
+    /**
+     * The most rows of x in one tile: 8 with 32 vector registers (16 floats a vector). At narrower widths one row per
+     * pass: at 256 bits the tiles of 2 and 4 rows (and the 4-row tile before them) ran at 5-8 GFLOP/s against 17-20
+     * for one row a pass (Ice Lake, one thread, weights in L2), so there each row takes its own pass over a block of
+     * W that sits in L2. Every tile sums a row alike, so this choice changes no result.
+     */
+    static final int TILE = L >= 16 ? 8 : 1;
 
     /*
      * The tree's steps as constants, SWAPs the lane i ^ d of each lane and UPPERs the lanes whose bit d is set, for
@@ -65,6 +70,9 @@ final class Q8Matvec {
             if (TILE == 8 && r >= 5) {
                 tile8(x, i, Math.min(r, 8), k, q, s, y, n, j0, j1, sums);
                 i += 8;
+            } else if (TILE == 1) {
+                tile1(x, i * k, k, q, s, y, i * n, j0, j1);
+                i += 1;
             } else if (r >= 3) {
                 tile4(x, i, Math.min(r, 4), k, q, s, y, n, j0, j1, sums);
                 i += 4;
