@@ -16,18 +16,21 @@ import java.nio.ByteOrder;
 /**
  * {@code y[m,n] = x[m,k] · W[n,k]ᵀ (+ bias[n])} for a {@link Q8Matrix} W: the int8 twin of {@link Gemm#linear}.
  *
- * <p>Above {@value #MATVEC_MAX_ROWS} rows of x (prefill) W is dequantized block by block into {@link PackedGemm}'s
- * F32 panels, each block run through by every row of x while it sits in L2, so prefill runs at the F32 speed without
- * an F32 copy of W (4 bytes a weight) staying resident. Up to it (decode, one row per sequence of a batch) it is a matvec over
- * the int8 quants as stored, which should be bound by the bytes of W (1 + 4/32 bytes per weight against BF16's 2,
- * and the F32 panels' 4): each block of W's rows is read from memory once for all the rows of x, and a group of
- * quants once converted for four of them. It reads W in {@link Q8Matrix}'s grouped
- * byte order: L words of a group of 64 are one int-vector load, and byte j of each word, taken apart by two shifts
- * ({@code (w << 24-8j) >> 24}, arithmetic; one for j = 3), converted and multiplied into x, gives L consecutive
- * elements {@code 16j + c}, so x is read in order. Bytes 0 and 1 are the group's first block and bytes 2 and 3 its
- * second, each summed into its own accumulator and scaled once per group. With 16 floats per vector that is one load,
- * seven shifts, four conversions and six FMAs per 64 quants. A last half group (k an odd multiple of 32), stored in
- * order, is widened L bytes at a time.
+ * <p>Up to {@value #MATVEC_MAX_ROWS} rows of x (decode, one row per sequence of a batch, and short prefills) it is a
+ * matvec over the int8 quants as stored ({@link Q8Matvec}), which should be bound by the bytes of W (1 + 4/32 bytes
+ * per weight against BF16's 2 and F32 panels' 4) until the rows are many: each block of W's rows is read from memory
+ * once for all the rows of x, and each group of quants widened and scaled once for a tile of up to 8 of them. Above
+ * it W is dequantized block by block into {@link PackedGemm}'s F32 panels, each block run through by every row of x
+ * while it sits in L2, so long prefills run at the F32 speed without an F32 copy of W (4 bytes a weight) staying
+ * resident.
+ *
+ * <p>The matvec reads W in {@link Q8Matrix}'s grouped byte order: L words of a group of 64 are one int-vector load,
+ * and byte j of each word, taken apart by two shifts ({@code (w << 24-8j) >> 24}, arithmetic; one for j = 3) and
+ * converted, gives L consecutive elements {@code 16j + c}, so x is read in order. Bytes 0 and 1 are the group's first
+ * block and bytes 2 and 3 its second, each multiplied by its block's scale. With 16 floats per vector that is one
+ * load, seven shifts, four conversions and four multiplications per 64 quants, shared by the rows of a tile, and four
+ * FMAs per row. A last half group (k an odd multiple of 32), stored in order, is widened L bytes at a time. A row's
+ * result is the same, to the bit, whatever the number of rows and whichever rows share its batch.
  */
 public final class GemmQ8 {
     static final VectorSpecies<Float> F = VectorWidth.FLOAT;
@@ -43,22 +46,37 @@ public final class GemmQ8 {
     static final int H = GROUPED ? 16 / L : 0;
 
     /**
-     * The most rows of x that take the int8 matvec: a batch of decode tokens up to a server's usual batch. Above, the
-     * F32 panels' register tile does a quarter of the matvec's work per row and reads 3.6 times the bytes, so it pays
-     * once the rows are many (prefill).
+     * The most rows of x that take the int8 matvec (in passes of its 8-row tile above 8): decode batches and short
+     * prefills, such as a follow-up question's. Above, the F32 panels' register tile, which dequantizes each weight once
+     * per call but then does less work per row and weight, pays. Measured on 2 Ice Lake cores at 512 bits, one thread,
+     * weights in cache, same run (a busy machine, best of 300 repeats): the matvec over the dequantizing GEMM 1.6x at
+     * 16 rows, 1.05-1.35x at 24, 0.8-0.9x at 32, 0.5-0.8x at 40, on 896 x 896 and 4864 x 896.
      */
-    static final int MATVEC_MAX_ROWS = 8;
+    static final int MATVEC_MAX_ROWS = 24;
 
     private GemmQ8() {
     }
 
     public static void linear(float[] x, int m, int k, Q8Matrix w, float[] bias, float[] y) {
         check(x, m, k, w, bias, y);
+        if (m > MATVEC_MAX_ROWS) PackedGemm.linearQ8(x, m, k, w, bias, y, PackedGemm.Tile.BEST);
+        else matvecJob(x, m, k, w, bias, y);
+    }
+
+    /** {@link #linear} by the int8 matvec whatever m: for measuring {@link #MATVEC_MAX_ROWS}, not for products. */
+    public static void linearMatvec(float[] x, int m, int k, Q8Matrix w, float[] bias, float[] y) {
+        check(x, m, k, w, bias, y);
+        matvecJob(x, m, k, w, bias, y);
+    }
+
+    /** {@link #linear} by the dequantized F32 panels whatever m: for measuring {@link #MATVEC_MAX_ROWS}, not for products. */
+    public static void linearDequantized(float[] x, int m, int k, Q8Matrix w, float[] bias, float[] y) {
+        check(x, m, k, w, bias, y);
+        PackedGemm.linearQ8(x, m, k, w, bias, y, PackedGemm.Tile.BEST);
+    }
+
+    private static void matvecJob(float[] x, int m, int k, Q8Matrix w, float[] bias, float[] y) {
         int n = w.rows();
-        if (m > MATVEC_MAX_ROWS) {
-            PackedGemm.linearQ8(x, m, k, w, bias, y, PackedGemm.Tile.BEST);
-            return;
-        }
         MemorySegment q = w.quants(), s = w.scales();
         Parallel.forRangeBalanced(n, 64, Gemm.blockRows(k), (lo, hi) -> matvec(x, m, k, q, s, bias, y, n, lo, hi));
     }
@@ -85,14 +103,15 @@ public final class GemmQ8 {
             throw new IllegalArgumentException("buffers too small for " + m + "x" + k + " · " + w);
     }
 
-    /** Rows {@code [j0, j1)} of y. */
+    /**
+     * Rows {@code [j0, j1)} of y: the tiles' sums over whole groups, then, in a pass of its own (in the tiles' row loop
+     * it cost about 20%), the last half group and the bias, in that order for every row.
+     */
     static void matvec(float[] x, int m, int k, MemorySegment q, MemorySegment s, float[] bias, float[] y, int n, int j0, int j1) {
         int blocks = k / BLOCK, whole = k / GROUP * GROUP;
-        int four = GROUPED ? m / 4 * 4 : 0;
-        for (int i = 0; i < four; i += 4) matvecGrouped4(x, i * k, k, q, s, y, i * n, n, j0, j1);
+        if (GROUPED) Q8Matvec.rows(x, m, k, q, s, y, n, j0, j1);
         for (int i = 0; i < m; i++) {
             int xo = i * k, yo = i * n;
-            if (GROUPED && i >= four) matvecGrouped(x, xo, k, q, s, y, yo, j0, j1);
             for (int j = j0; j < j1; j++) {
                 long qo = (long) j * k, so = 4L * j * blocks;
                 float v = GROUPED ? y[yo + j] : dotScalar(x, xo, k, q, qo, s, so);
@@ -102,134 +121,25 @@ public final class GemmQ8 {
         }
     }
 
-    /**
-     * {@code y[yo + j] = Σ_e x[xo + e] · q[e] · scale[e/32]} over the whole groups of rows {@code [j0, j1)}, a group of
-     * 64 quants per step as the class comment says (a last half group and the bias are added by the caller). One
-     * method with the row loop inside and one row of x, its loops counted in ints, so that C2 hoists the bounds
-     * checks and unrolls the group loop: a call per row cost about 15% with the weights in cache, where this matvec
-     * is bound by its instructions; a loop over long offsets kept every bounds check and a safepoint poll; and a loop
-     * over the rows of x inside the row loop, or the last half group and the bias in it, cost about 20%. On Zen 5, 2
-     * threads, a layer's o projection in L3 runs at 56 GB/s this way, against 30 for the old layout's kernel, which
-     * also permuted x and blended two scales. Two rows per step, x loaded once for both, ran faster in cache (68
-     * against 58 GB/s on o) but slower from DRAM (29 against 43 on 24 layers' o, 26 against 33 on gate), where
-     * decode reads its weights: two streams per thread instead of one.
-     */
-    static void matvecGrouped(float[] x, int xo, int k, MemorySegment q, MemorySegment s, float[] y, int yo, int j0, int j1) {
-        int groups = k / GROUP, blocks = k / BLOCK;
-        for (int j = j0; j < j1; j++) {
-            long qo = (long) j * k, so = 4L * j * blocks;
-            FloatVector c0 = FloatVector.zero(F), c1 = c0;
-            for (int g = 0; g < groups; g++) {
-                int xe = xo + g * GROUP;
-                long qe = qo + (long) g * GROUP;
-                IntVector w = IntVector.fromMemorySegment(I, q, qe, LE);
-                FloatVector a0 = part(w, 24).mul(FloatVector.fromArray(F, x, xe));
-                FloatVector a1 = part(w, 8).mul(FloatVector.fromArray(F, x, xe + 32));
-                a0 = part(w, 16).fma(FloatVector.fromArray(F, x, xe + 16), a0);
-                a1 = part(w, 0).fma(FloatVector.fromArray(F, x, xe + 48), a1);
-                for (int h = 1; h < H; h++) { // the other words of the group where a vector holds fewer than 16
-                    w = IntVector.fromMemorySegment(I, q, qe + 4L * L * h, LE);
-                    int xh = xe + L * h;
-                    a0 = part(w, 24).fma(FloatVector.fromArray(F, x, xh), a0);
-                    a1 = part(w, 8).fma(FloatVector.fromArray(F, x, xh + 32), a1);
-                    a0 = part(w, 16).fma(FloatVector.fromArray(F, x, xh + 16), a0);
-                    a1 = part(w, 0).fma(FloatVector.fromArray(F, x, xh + 48), a1);
-                }
-                c0 = a0.fma(FloatVector.broadcast(F, s.get(Kernels.F32LE, so + 8L * g)), c0);
-                c1 = a1.fma(FloatVector.broadcast(F, s.get(Kernels.F32LE, so + 8L * g + 4)), c1);
-            }
-            y[yo + j] = c0.add(c1).reduceLanes(VectorOperators.ADD);
-        }
-    }
-
-    /**
-     * {@link #matvecGrouped} for four consecutive rows of x at once ({@code xo} the first's offset, {@code yo} its
-     * output's; rows n apart in y): the words of a group are loaded and their bytes converted once for the four, and
-     * each row then sums exactly as {@link #matvecGrouped} sums it, so a row's result does not depend on the rows it
-     * shares a batch with. Eight accumulators, two partial sums per row and four converted quants: 21 vector
-     * registers, within AVX-512's 32 (AVX2's 16 spill a few to L1).
-     */
-    static void matvecGrouped4(float[] x, int xo, int k, MemorySegment q, MemorySegment s, float[] y, int yo, int n, int j0, int j1) {
-        int groups = k / GROUP, blocks = k / BLOCK, x1 = xo + k, x2 = x1 + k, x3 = x2 + k;
-        for (int j = j0; j < j1; j++) {
-            long qo = (long) j * k, so = 4L * j * blocks;
-            FloatVector c0 = FloatVector.zero(F), c1 = c0, d0 = c0, d1 = c0, e0 = c0, e1 = c0, f0 = c0, f1 = c0;
-            for (int g = 0; g < groups; g++) {
-                int ge = g * GROUP;
-                long qe = qo + ge;
-                IntVector w = IntVector.fromMemorySegment(I, q, qe, LE);
-                FloatVector p24 = part(w, 24), p8 = part(w, 8), p16 = part(w, 16), p0 = part(w, 0);
-                FloatVector a0 = p24.mul(FloatVector.fromArray(F, x, xo + ge)), a1 = p8.mul(FloatVector.fromArray(F, x, xo + ge + 32));
-                FloatVector b0 = p24.mul(FloatVector.fromArray(F, x, x1 + ge)), b1 = p8.mul(FloatVector.fromArray(F, x, x1 + ge + 32));
-                FloatVector h0 = p24.mul(FloatVector.fromArray(F, x, x2 + ge)), h1 = p8.mul(FloatVector.fromArray(F, x, x2 + ge + 32));
-                FloatVector i0 = p24.mul(FloatVector.fromArray(F, x, x3 + ge)), i1 = p8.mul(FloatVector.fromArray(F, x, x3 + ge + 32));
-                a0 = p16.fma(FloatVector.fromArray(F, x, xo + ge + 16), a0);
-                a1 = p0.fma(FloatVector.fromArray(F, x, xo + ge + 48), a1);
-                b0 = p16.fma(FloatVector.fromArray(F, x, x1 + ge + 16), b0);
-                b1 = p0.fma(FloatVector.fromArray(F, x, x1 + ge + 48), b1);
-                h0 = p16.fma(FloatVector.fromArray(F, x, x2 + ge + 16), h0);
-                h1 = p0.fma(FloatVector.fromArray(F, x, x2 + ge + 48), h1);
-                i0 = p16.fma(FloatVector.fromArray(F, x, x3 + ge + 16), i0);
-                i1 = p0.fma(FloatVector.fromArray(F, x, x3 + ge + 48), i1);
-                for (int h = 1; h < H; h++) { // the other words of the group where a vector holds fewer than 16
-                    w = IntVector.fromMemorySegment(I, q, qe + 4L * L * h, LE);
-                    p24 = part(w, 24);
-                    p8 = part(w, 8);
-                    p16 = part(w, 16);
-                    p0 = part(w, 0);
-                    int xh = ge + L * h;
-                    a0 = p24.fma(FloatVector.fromArray(F, x, xo + xh), a0);
-                    a1 = p8.fma(FloatVector.fromArray(F, x, xo + xh + 32), a1);
-                    a0 = p16.fma(FloatVector.fromArray(F, x, xo + xh + 16), a0);
-                    a1 = p0.fma(FloatVector.fromArray(F, x, xo + xh + 48), a1);
-                    b0 = p24.fma(FloatVector.fromArray(F, x, x1 + xh), b0);
-                    b1 = p8.fma(FloatVector.fromArray(F, x, x1 + xh + 32), b1);
-                    b0 = p16.fma(FloatVector.fromArray(F, x, x1 + xh + 16), b0);
-                    b1 = p0.fma(FloatVector.fromArray(F, x, x1 + xh + 48), b1);
-                    h0 = p24.fma(FloatVector.fromArray(F, x, x2 + xh), h0);
-                    h1 = p8.fma(FloatVector.fromArray(F, x, x2 + xh + 32), h1);
-                    h0 = p16.fma(FloatVector.fromArray(F, x, x2 + xh + 16), h0);
-                    h1 = p0.fma(FloatVector.fromArray(F, x, x2 + xh + 48), h1);
-                    i0 = p24.fma(FloatVector.fromArray(F, x, x3 + xh), i0);
-                    i1 = p8.fma(FloatVector.fromArray(F, x, x3 + xh + 32), i1);
-                    i0 = p16.fma(FloatVector.fromArray(F, x, x3 + xh + 16), i0);
-                    i1 = p0.fma(FloatVector.fromArray(F, x, x3 + xh + 48), i1);
-                }
-                FloatVector s0 = FloatVector.broadcast(F, s.get(Kernels.F32LE, so + 8L * g));
-                FloatVector s1 = FloatVector.broadcast(F, s.get(Kernels.F32LE, so + 8L * g + 4));
-                c0 = a0.fma(s0, c0);
-                c1 = a1.fma(s1, c1);
-                d0 = b0.fma(s0, d0);
-                d1 = b1.fma(s1, d1);
-                e0 = h0.fma(s0, e0);
-                e1 = h1.fma(s1, e1);
-                f0 = i0.fma(s0, f0);
-                f1 = i1.fma(s1, f1);
-            }
-            y[yo + j] = c0.add(c1).reduceLanes(VectorOperators.ADD);
-            y[yo + n + j] = d0.add(d1).reduceLanes(VectorOperators.ADD);
-            y[yo + 2 * n + j] = e0.add(e1).reduceLanes(VectorOperators.ADD);
-            y[yo + 3 * n + j] = f0.add(f1).reduceLanes(VectorOperators.ADD);
-        }
-    }
-
     /** Byte {@code 3 - shl/8} of each lane of w, sign-extended, as floats. */
     static FloatVector part(IntVector w, int shl) {
         IntVector t = shl == 0 ? w : w.lanewise(VectorOperators.LSHL, shl);
         return (FloatVector) t.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
     }
 
-    /** scale · Σ x[xo+e] · q[qo+e] over a last half group of 32, stored in order. */
+    /**
+     * Σ x[xo+e] · (q[qo+e] · scale) over a last half group of 32, stored in order: each weight rounded as the tiles
+     * round it, the lanes summed by {@link Q8Matvec#sum}'s fixed tree.
+     */
     private static float half(float[] x, int xo, MemorySegment q, long qo, float scale) {
-        float sum = 0;
         if (B != null) {
-            FloatVector a = FloatVector.zero(F);
-            for (int v = 0; v < BLOCK; v += L) a = widen(q, qo + v).fma(FloatVector.fromArray(F, x, xo + v), a);
-            sum = a.reduceLanes(VectorOperators.ADD);
-        } else {
-            for (int e = 0; e < BLOCK; e++) sum += x[xo + e] * q.get(ValueLayout.JAVA_BYTE, qo + e);
+            FloatVector a = FloatVector.zero(F), sv = FloatVector.broadcast(F, scale);
+            for (int v = 0; v < BLOCK; v += L) a = widen(q, qo + v).mul(sv).fma(FloatVector.fromArray(F, x, xo + v), a);
+            return Q8Matvec.sum(a);
         }
-        return sum * scale;
+        float sum = 0;
+        for (int e = 0; e < BLOCK; e++) sum += x[xo + e] * (q.get(ValueLayout.JAVA_BYTE, qo + e) * scale);
+        return sum;
     }
 
     /**

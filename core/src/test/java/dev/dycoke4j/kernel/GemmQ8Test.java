@@ -17,8 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * {@link GemmQ8#linear} (the int8 matvec up to {@value GemmQ8#MATVEC_MAX_ROWS} rows, four rows of x at a time and then
- * one; dequantized packed panels above) against {@link ScalarKernels#linearQ8}. Widths are multiples of 32, as q8 requires (others are refused, see below).
+ * {@link GemmQ8#linear} (the int8 matvec up to {@value GemmQ8#MATVEC_MAX_ROWS} rows, in tiles of up to 8 rows of x;
+ * dequantized packed panels above) against {@link ScalarKernels#linearQ8}, within float rounding. Widths are multiples
+ * of 32, as q8 requires (others are refused, see below). {@link Q8MatvecTest} checks the matvec's tiles bit for bit.
  */
 class GemmQ8Test {
     static final int[] MS = {1, 2, 3, 4, 5, 7, 8, 9, 64, 65};
@@ -109,28 +110,6 @@ class GemmQ8Test {
                 GemmQ8.linear(row, 1, 896, w, bias, one);
                 for (int j = 0; j < 75; j++) assertEquals(all[i * 75 + j], one[j], 1e-5 * ScalarKernels.linearQ8Magnitude(row, 896, w, bias, 0, j));
             }
-        }
-    }
-
-    @Test
-    void theFourRowMatvecMatchesTheTwinAndTheOneRowMatvec() {
-        SplittableRandom r = new SplittableRandom(17);
-        try (Arena arena = Arena.ofShared()) {
-            for (int k : new int[] {64, 96, 896, 928})
-                for (int m : new int[] {4, 6, 8}) {
-                    int n = 37;
-                    Q8Matrix w = q8(r, n, k, arena);
-                    float[] x = KernelTesting.randoms(r, m * k, 1), bias = KernelTesting.randoms(r, n, 1), y = new float[m * n];
-                    Arrays.fill(y, Float.NaN);
-                    GemmQ8.matvec(x, m, k, w.quants(), w.scales(), bias, y, n, 0, n);
-                    check("matvec m=" + m + " k=" + k, x, m, k, w, bias, y);
-                    for (int i = 0; i < m; i++) {
-                        float[] row = Arrays.copyOfRange(x, i * k, (i + 1) * k), one = new float[n];
-                        GemmQ8.matvec(row, 1, k, w.quants(), w.scales(), bias, one, n, 0, n);
-                        for (int j = 0; j < n; j++) // the same sums in the same order: equal up to the JIT's reduction order
-                            assertEquals(one[j], y[i * n + j], 1e-6 * ScalarKernels.linearQ8Magnitude(row, k, w, bias, 0, j), "row " + i + " of " + m);
-                    }
-                }
         }
     }
 
