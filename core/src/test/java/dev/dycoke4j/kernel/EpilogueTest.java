@@ -83,7 +83,12 @@ class EpilogueTest {
             float[] y = new float[m * n], want = new float[m * n];
             for (int i = 0; i < want.length; i++) want[i] = (float) ScalarKernels.geluTanh(plain[i]);
             Gemm.linear(x, m, k, w, bias, y, Epilogue.GELU_TANH);
-            ElementwiseTest.closeToGelu(what + ": gelu", plain, y, want);
+            // the product under the GELU is a second call's, within closeTo's few ulps of plain (see closeTo); GELU's
+            // slope is at most 1.13, so that much more is allowed on top of the GELU's own ulp
+            for (int i = 0; i < y.length; i++) {
+                double slack = 1.2e-7 * Math.abs(want[i]) + 4e-16 * Math.abs(plain[i]) + 1e-30 + 1.13 * 4 * Math.ulp(Math.max(Math.abs(plain[i]), 1f));
+                if (!(Math.abs(y[i] - want[i]) <= slack)) fail(what + ": gelu[" + i + "] = " + y[i] + ", want " + want[i]);
+            }
         });
     }
 
