@@ -50,12 +50,20 @@ public record Linear(Tensor weight, Q8Matrix q8, float[] bias) {
      * threads when m is small (decode). The layers are all q8 or all as stored, as one load makes them.
      */
     public static float[][] applySameInput(float[] x, int m, Linear... ls) {
-        float[][] ys = new float[ls.length][], bs = new float[ls.length][];
+        float[][] ys = new float[ls.length][];
+        for (int i = 0; i < ls.length; i++) ys[i] = new float[m * ls[i].out()];
+        applySameInput(x, m, ys, ls);
+        return ys;
+    }
+
+    /** As above, into the caller's {@code ys[i]} (each at least {@code m·out} floats; the rest is left as it is). */
+    public static void applySameInput(float[] x, int m, float[][] ys, Linear... ls) {
+        if (ys.length != ls.length) throw new IllegalArgumentException(ls.length + " layers but " + ys.length + " outputs");
+        float[][] bs = new float[ls.length][];
         boolean q8 = ls[0].q8 != null;
         for (int i = 0; i < ls.length; i++) {
             if ((ls[i].q8 != null) != q8) throw new IllegalArgumentException("layers mix int8 and as-stored weights");
             if (ls[i].in() != ls[0].in()) throw new IllegalArgumentException("layers of different input widths: " + ls[0].weight + ", " + ls[i].weight);
-            ys[i] = new float[m * ls[i].out()];
             bs[i] = ls[i].bias;
         }
         if (q8) {
@@ -67,7 +75,6 @@ public record Linear(Tensor weight, Q8Matrix q8, float[] bias) {
             for (int i = 0; i < ls.length; i++) ws[i] = ls[i].weight;
             Gemm.linearSameInput(x, m, ls[0].in(), ws, bs, ys);
         }
-        return ys;
     }
 
     /** Allocates and returns {@code [m, out]}. */

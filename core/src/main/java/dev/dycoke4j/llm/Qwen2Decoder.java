@@ -151,11 +151,12 @@ public final class Qwen2Decoder {
             return decode(x, new KvCache[]{cache}, new AttentionHook[]{hook}, new int[]{positions.t(0)})[0];
         checkPositions(positions);
         int d = c.hiddenSize();
+        var buffers = new Qwen2Layer.Buffers(c, T); // for every layer; rows a prefill hook drops leave part unused
         if (prefill != null && T > 1) {
             int at = checkLayer(prefill.layer(), "prefill hook");
             int first = cache.length();
             float[] probs = new float[cache.length(at) + T];
-            for (int i = 0; i <= at; i++) layers[i].forward(x, rope, new Qwen2Layer.Rows(cache, T, positions, null, i == at ? probs : null));
+            for (int i = 0; i <= at; i++) layers[i].forward(x, rope, buffers, new Qwen2Layer.Rows(cache, T, positions, null, i == at ? probs : null));
             int[] keep = prefill.keep(probs, x, T, d);
             if (keep.length == 0 || keep[keep.length - 1] != T - 1)
                 throw new IllegalStateException("a prefill hook must keep the last row");
@@ -166,10 +167,10 @@ public final class Qwen2Decoder {
             Positions kept = positions.select(keep);
             x = kx;
             T = keep.length;
-            for (int i = at + 1; i < layers.length; i++) layers[i].forward(x, rope, new Qwen2Layer.Rows(cache, T, kept, null, null));
+            for (int i = at + 1; i < layers.length; i++) layers[i].forward(x, rope, buffers, new Qwen2Layer.Rows(cache, T, kept, null, null));
             logitRows = Math.min(logitRows, T);
         } else {
-            for (Qwen2Layer l : layers) l.forward(x, rope, new Qwen2Layer.Rows(cache, T, positions, null, null));
+            for (Qwen2Layer l : layers) l.forward(x, rope, buffers, new Qwen2Layer.Rows(cache, T, positions, null, null));
         }
         if (positions.count() > 0) cache.setPositionDelta(positions.max() + 1 - cache.length());
         return logits(x, T - logitRows, logitRows);
@@ -227,10 +228,11 @@ public final class Qwen2Decoder {
             if (hooks[b] != null) probs[b] = new float[caches[b].length(probe[b]) + 1];
         }
         Qwen2Layer.Rows[] rows = new Qwen2Layer.Rows[B];
+        var buffers = new Qwen2Layer.Buffers(c, B);
         for (int i = 0; i < layers.length; i++) {
             for (int b = 0; b < B; b++)
                 rows[b] = new Qwen2Layer.Rows(caches[b], 1, pos[b], hooks[b] != null && i > probe[b] ? hooks[b].activeAt(i, active[b]) : null, i == probe[b] ? probs[b] : null);
-            layers[i].forward(x, rope, rows);
+            layers[i].forward(x, rope, buffers, rows);
             for (int b = 0; b < B; b++)
                 if (i == probe[b]) {
                     active[b] = hooks[b].select(probs[b], probs[b].length, caches[b]);
@@ -264,8 +266,9 @@ public final class Qwen2Decoder {
         checkPositions(positions);
         int d = c.hiddenSize(), T = positions.count();
         float[] out = new float[layers.length * d];
+        var buffers = new Qwen2Layer.Buffers(c, T);
         for (int i = 0; i < layers.length; i++) {
-            layers[i].forward(x, rope, new Qwen2Layer.Rows(cache, T, positions, null, null));
+            layers[i].forward(x, rope, buffers, new Qwen2Layer.Rows(cache, T, positions, null, null));
             System.arraycopy(x, (T - 1) * d, out, i * d, d);
         }
         return out;

@@ -47,29 +47,51 @@ final class Qwen2Layer {
     }
 
     /**
-     * Runs the rows of one or more sequences, {@code x [Σ count, d]} (each sequence's rows in turn), updated in place.
-     * Every linear layer takes all the rows at once, so a batch of decode tokens reads each weight once; RoPE, the
-     * cache writes and attention (by the kernel of the layer's {@link KvStorage}, causal over the layer's slots) are
-     * each sequence's own.
+     * One forward pass's activations for up to {@code rows} rows: made once per call of the decoder and reused by
+     * every layer, since fresh per layer a prefill's gate and up rows alone are {@code 2·T·intermediate} floats of
+     * garbage for each of the layers, which the heap grows to hold.
      */
-    void forward(float[] x, Rope rope, Rows... seqs) {
-        int d = c.hiddenSize(), T = 0;
-        for (Rows s : seqs) T += s.count;
-        float[] xb = new float[T * d];
-        Norms.rmsNorm(x, inNorm, (float) c.rmsNormEps(), xb, T, d);
-        float[][] qkv = Linear.applySameInput(xb, T, q, k, v);
-        float[] att = new float[T * c.numHeads() * c.headDim()];
-        int row = 0;
-        for (Rows s : seqs) {
-            attend(s, row, qkv[0], qkv[1], qkv[2], rope, att);
-            row += s.count;
+    static final class Buffers {
+        final int rows;
+        final float[] xb, q, k, v, att, gate, up;
+
+        Buffers(TextConfig c, int rows) {
+            int d = c.hiddenSize(), qDim = c.numHeads() * c.headDim(), kvDim = c.numKvHeads() * c.headDim(), m = c.intermediateSize();
+            this.rows = rows;
+            xb = new float[rows * d];
+            q = new float[rows * qDim];
+            k = new float[rows * kvDim];
+            v = new float[rows * kvDim];
+            att = new float[rows * qDim];
+            gate = new float[rows * m];
+            up = new float[rows * m];
         }
-        afterAttention(x, xb, att, T);
     }
 
-    /** RoPE, the cache write and attention of one sequence's rows, from {@code row} on in q, k, v and att. */
-    private void attend(Rows s, int row, float[] qs, float[] ks, float[] vs, Rope rope, float[] att) {
+    /**
+     * Runs the rows of one or more sequences, {@code x [Σ count, d]} (each sequence's rows in turn), updated in place,
+     * through {@code b}'s buffers (at least as many rows). Every linear layer takes all the rows at once, so a batch
+     * of decode tokens reads each weight once; RoPE, the cache writes and attention (by the kernel of the layer's
+     * {@link KvStorage}, causal over the layer's slots) are each sequence's own.
+     */
+    void forward(float[] x, Rope rope, Buffers b, Rows... seqs) {
+        int d = c.hiddenSize(), T = 0;
+        for (Rows s : seqs) T += s.count;
+        if (T > b.rows) throw new IllegalArgumentException("buffers for " + b.rows + " rows, not " + T);
+        Norms.rmsNorm(x, inNorm, (float) c.rmsNormEps(), b.xb, T, d);
+        Linear.applySameInput(b.xb, T, new float[][]{b.q, b.k, b.v}, q, k, v);
+        int row = 0;
+        for (Rows s : seqs) {
+            attend(s, row, T, b, rope);
+            row += s.count;
+        }
+        afterAttention(x, T, b);
+    }
+
+    /** RoPE, the cache write and attention of one sequence's rows, from {@code row} on of the {@code T} in b's q, k, v and att. */
+    private void attend(Rows s, int row, int T, Buffers b, Rope rope) {
         int hd = c.headDim(), H = c.numHeads(), KVH = c.numKvHeads(), kvDim = KVH * hd, qDim = H * hd, n = s.count;
+        float[] qs = b.q, ks = b.k, vs = b.v, att = b.att;
         float[] cos = new float[hd / 2], sin = new float[hd / 2];
         Positions p = s.positions;
         for (int t = 0; t < n; t++) {
@@ -80,7 +102,7 @@ final class Qwen2Layer {
         int slot0 = cache.length(index);
         cache.reserve(index, n);
         cache.put(index, slot0, n, ks, row * kvDim, vs, row * kvDim);
-        boolean all = n * qDim == qs.length; // one sequence: its rows are the whole arrays
+        boolean all = row == 0 && n == T; // one sequence: its rows lead the buffers
         float[] q1 = all ? qs : Arrays.copyOfRange(qs, row * qDim, (row + n) * qDim);
         float[] out = all ? att : new float[n * qDim];
         cache.storage(index).attend(q1, n, slot0, H, (float) Math.pow(hd, -0.5), s.active, out, s.probs);
@@ -88,16 +110,16 @@ final class Qwen2Layer {
         cache.advance(index, n);
     }
 
-    /** The attention output projection and residual, then the MLP block and its residual; xb is scratch. */
-    private void afterAttention(float[] x, float[] xb, float[] att, int T) {
+    /** The attention output projection and residual, then the MLP block and its residual (b.xb is scratch). */
+    private void afterAttention(float[] x, int T, Buffers b) {
         int d = c.hiddenSize();
-        o.apply(att, T, xb);
+        float[] xb = b.xb;
+        o.apply(b.att, T, xb);
         for (int i = 0; i < T * d; i++) x[i] += xb[i];
         Norms.rmsNorm(x, postNorm, (float) c.rmsNormEps(), xb, T, d);
-        float[][] gu = Linear.applySameInput(xb, T, gate, up);
-        float[] g = gu[0], u = gu[1];
-        Activations.siluMul(g, u, g.length);
-        down.apply(g, T, xb);
+        Linear.applySameInput(xb, T, new float[][]{b.gate, b.up}, gate, up);
+        Activations.siluMul(b.gate, b.up, T * c.intermediateSize());
+        down.apply(b.gate, T, xb);
         for (int i = 0; i < T * d; i++) x[i] += xb[i];
     }
 }
