@@ -7,8 +7,9 @@ import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.LoadOptions;
 import dev.dycoke4j.pipeline.Qwen25Vl;
-import dev.dycoke4j.video.VideoReader;
+import dev.dycoke4j.video.QwenVideoReader;
 import dev.dycoke4j.vision.QwenFrameSampler;
+import dev.dycoke4j.vision.QwenSampling;
 import dev.dycoke4j.vision.RgbFrame;
 
 import java.io.PrintWriter;
@@ -17,8 +18,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * {@code dycoke run} on a Qwen2.5-VL checkpoint: the frames Qwen's sampler picks ({@link QwenFrameSampler#byCount}
- * over the container's frame count and rate, the timestamps taken as uniform), then {@link Qwen25Vl} for each
+ * {@code dycoke run} on a Qwen2.5-VL checkpoint: the frames Qwen's sampler picks ({@link QwenFrameSampler}, by
+ * count or by rate, over the file's own frame timestamps: {@link QwenVideoReader}), then {@link Qwen25Vl} for each
  * question, with run's text and JSON output. No caches; every question encodes the video again.
  */
 final class QwenRun {
@@ -26,11 +27,11 @@ final class QwenRun {
     }
 
     /**
-     * Answers {@code prompts} about {@code video} with the checkpoint in {@code dir}, {@code frames} frames sampled;
+     * Answers {@code prompts} about {@code video} with the checkpoint in {@code dir}, its frames sampled as {@code sampling} says;
      * refuses (one line each) a compression method {@link Qwen25Vl#checkSupported} refuses, a frame count that is not whole temporal patches,
      * and a folder of frames, before the weights load.
      */
-    static void run(Path dir, String name, Path video, int frames, List<String> prompts, GenerationOptions opts,
+    static void run(Path dir, String name, Path video, QwenSampling sampling, List<String> prompts, GenerationOptions opts,
                     CompressionMethod comp, LoadOptions load, boolean json, PrintWriter out, PrintWriter err) {
         try {
             Qwen25Vl.checkSupported(comp);
@@ -42,22 +43,21 @@ final class QwenRun {
             throw new UsageException("--compress " + comp.label() + why + " (supported: none, evs --ratio R, random, uniform, frames, vidcom2, dycoke, fastv, and --dp on with any but fastv)");
         }
         int tp = Qwen25VlVisionConfig.load(dir).temporalPatchSize();
-        if (frames % tp != 0)
+        int frames = sampling.frames();
+        if (!sampling.byRate() && frames % tp != 0)
             throw new UsageException("--frames must be a multiple of " + tp + " on Qwen2.5-VL (it takes frames in groups of " + tp + "), got " + frames);
         if (!Files.exists(video)) throw new UsageException(video + ": video not found");
         if (Files.isDirectory(video)) throw new UsageException(video + ": a folder of frames has no frame rate; Qwen2.5-VL needs a video file");
 
         long t0 = System.nanoTime();
-        VideoReader.Info info = VideoReader.info(video);
-        if (info.frames() <= 0 || info.frames() > Integer.MAX_VALUE || !(info.fps() > 0))
-            throw new IllegalArgumentException(video + ": the container states no frame count or frame rate, which Qwen2.5-VL's frame sampling needs");
-        int total = (int) info.frames();
-        QwenFrameSampler.Sample sample = QwenFrameSampler.byCount(QwenFrameSampler.uniformTimestamps(total, info.fps()), frames, tp);
-        if (sample.count() < frames) {
+        QwenVideoReader.Read read = QwenVideoReader.read(video, sampling, tp);
+        QwenFrameSampler.Sample sample = read.sample();
+        int total = read.totalFrames();
+        if (!sampling.byRate() && sample.count() < frames) {
             err.println("dycoke: " + video + " has only " + total + " frame" + (total == 1 ? "" : "s") + "; using " + sample.count() + " instead of " + frames);
             err.flush();
         }
-        List<RgbFrame> rgb = VideoReader.readAt(video, sample.indices());
+        List<RgbFrame> rgb = read.frames();
         double decodeSeconds = (System.nanoTime() - t0) / 1e9;
 
         ProgressBar bar = new ProgressBar(System.err);

@@ -69,7 +69,7 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Path dir = model.resolve(ModelFiles.Need.MODEL);
         if (Files.isRegularFile(dir.resolve("config.json")) && ModelFamily.of(dir) == ModelFamily.QWEN25_VL) {
-            QwenRun.run(dir, model.model, video.video, sampling.vision().frames(), prompts, opts, comp, weights.options(err), json, out, err);
+            QwenRun.run(dir, model.model, video.video, sampling.qwen(), prompts, opts, comp, weights.options(err), json, out, err);
             return 0;
         }
         try (VideoQa qa = Prologue.load(dir, model, weights, comp)) {

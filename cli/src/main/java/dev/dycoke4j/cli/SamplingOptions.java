@@ -2,12 +2,22 @@ package dev.dycoke4j.cli;
 
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.VisionOptions;
+import dev.dycoke4j.vision.QwenSampling;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Frames and generation options shared by run, chat and trace. */
 final class SamplingOptions {
     @Option(names = "--frames", paramLabel = "N", defaultValue = "32", description = "Frames sampled uniformly from the video (default: ${DEFAULT-VALUE}).")
     int frames;
+
+    @Option(names = "--fps", paramLabel = "F",
+            description = "Qwen2.5-VL only, instead of --frames: about F frames per second of video, as qwen-vl-utils samples them (at least 4, at most 768, an even count), placed in time by the file's own timestamps.")
+    Double fps;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "256", description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
@@ -33,7 +43,19 @@ final class SamplingOptions {
     /** How the video is encoded: {@code --frames} frames, {@code --vision-batch} at a time. */
     VisionOptions vision() {
         check();
+        if (fps != null) throw new UsageException("--fps samples Qwen2.5-VL's frames by rate; LLaVA-OneVision takes --frames N frames uniformly");
         return new VisionOptions(frames, visionBatch);
+    }
+
+    /** How Qwen2.5-VL's frames are sampled: by {@code --fps} when given (not with {@code --frames}), else {@code --frames}. */
+    QwenSampling qwen() {
+        check();
+        if (fps == null) return QwenSampling.count(frames);
+        if (command != null && command.commandLine() != null && command.commandLine().getParseResult() != null
+                && command.commandLine().getParseResult().hasMatchedOption("--frames"))
+            throw new UsageException("--fps and --frames both choose how many frames Qwen2.5-VL sees; give one of them");
+        if (!(fps > 0) || fps.isInfinite()) throw new UsageException("--fps must be a positive number of frames per second, got " + fps);
+        return QwenSampling.rate(fps);
     }
 
     private void check() {
