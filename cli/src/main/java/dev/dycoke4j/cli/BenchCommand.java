@@ -8,6 +8,9 @@ import dev.dycoke4j.compress.CompressionMethod;
 import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.parallel.Parallel;
 import dev.dycoke4j.pipeline.Answer;
+import dev.dycoke4j.pipeline.LlavaOneVision;
+import dev.dycoke4j.io.Qwen25VlVisionConfig;
+import dev.dycoke4j.pipeline.Qwen25Vl;
 import dev.dycoke4j.platform.Bytes;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.Stats;
@@ -15,7 +18,9 @@ import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
 import dev.dycoke4j.pipeline.VisionOptions;
 import dev.dycoke4j.vision.SiglipVisionTower;
+import dev.dycoke4j.video.QwenVideoReader;
 import dev.dycoke4j.video.VideoFileSource;
+import dev.dycoke4j.vision.QwenSampling;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -59,6 +64,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--frames", paramLabel = "N,N", split = ",", defaultValue = "8,16,32", description = "Frame counts to run (default: ${DEFAULT-VALUE}).")
     int[] frames;
+
+    @Option(names = "--fps", paramLabel = "F",
+            description = "Qwen2.5-VL only, instead of --frames: about F frames per second of the clip, as qwen-vl-utils samples them (one row, at the count the rate gives).")
+    Double fps;
 
     @Option(names = "--repeat", paramLabel = "N", defaultValue = "3", description = "Timed runs per setting, after a warm-up pass (default: ${DEFAULT-VALUE}).")
     int repeat;
@@ -114,7 +123,23 @@ final class BenchCommand implements Callable<Integer> {
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new UsageException(outDir + ": --out must be a directory");
         inputs.checkVideo();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        Path m = inputs.model(), clip = inputs.video();
+        Path m = inputs.anyModel(), clip = inputs.video();
+        boolean qwen = QwenChecks.isQwen(m);
+        if (fps != null) {
+            if (!qwen) throw new UsageException("--fps samples Qwen2.5-VL's frames by rate; LLaVA-OneVision takes --frames N frames uniformly");
+            if (spec.commandLine().getParseResult().hasMatchedOption("--frames"))
+                throw new UsageException("--fps and --frames both choose how many frames Qwen2.5-VL sees; give one of them");
+            if (!(fps > 0) || fps.isInfinite()) throw new UsageException("--fps must be a positive number of frames per second, got " + fps);
+        }
+        if (qwen) {
+            QwenChecks.video(clip);
+            // by rate: one row, at the count the rate gives this clip
+            if (fps != null) frames = new int[]{QwenVideoReader.count(clip, QwenSampling.rate(fps), Qwen25VlVisionConfig.load(m).temporalPatchSize())};
+            else for (int f : frames) QwenChecks.frames(m, f);
+            // by default, the methods Qwen2.5-VL runs; a named one it cannot run is refused in one line
+            if (methods == null) comps.removeIf(c -> !supportedOnQwen(c));
+            else comps.forEach(QwenChecks::method);
+        }
         GenerationOptions opts = new GenerationOptions(maxNewTokens, 0f, 1f, 0, true);
         // the video is encoded by this method's settings: with the vision attention if any method needs it
         CompressionMethod encoder = comps.stream().filter(CompressionMethod::needsVisionAttention).findFirst().orElse(CompressionMethods.none());
@@ -125,20 +150,24 @@ final class BenchCommand implements Callable<Integer> {
         ProgressBar bar = new ProgressBar(System.err);
         int total = (fs.length * repeat + 1) * comps.size(), done = 0;
         long weightBytes, residentWeights;
-        dev.dycoke4j.io.LlavaConfig config;
-        VideoFileSource sampler = Prologue.video(clip, err);
+        java.util.function.Function<BenchRow, MemoryBreakdown> memory;
+        VideoFileSource sampler = fps != null ? Prologue.video(clip, err).byRate(fps) : Prologue.video(clip, err);
         // the copy bandwidth at the start and at the end, the better of the two: one probe alone caught this shared
         // machine at a slow moment (21.7 GB/s, when decode itself had read 30 GB/s of weights) and overstated "of bound"
         double bandwidthBefore = CopyBandwidth.measure(CopyBandwidth.BYTES, 7);
         try (VideoQa qa = VideoQa.load(m, load)) {
-            weightBytes = qa.model().decoder().decodeWeightBytes();
-            residentWeights = qa.model().residentWeightBytes();
-            config = qa.model().config();
+            weightBytes = qa.videoModel().decoder().decodeWeightBytes();
+            long resident = qa.videoModel().residentWeightBytes();
+            residentWeights = resident;
+            // Qwen2.5-VL: the language model's prefill buffers only (its tower's are not counted)
+            var text = qa.videoModel().text();
+            var llava = qa.videoModel() instanceof LlavaOneVision l ? l.config() : null;
+            memory = r -> llava != null ? r.memory(resident, llava) : r.memory(resident, text);
             if (signals)
                 qa.poolingHead(PoolingHeadLoader.load(comps.stream().filter(CompressionMethod::needsFrameSignals).findFirst().orElseThrow().name(),
                         inputs.hub.env(Main.env(spec)), qa.model().config().vision(), err));
-            // the vision tower's rate: its FLOPs over its seconds (uncached, this thread's time in it)
-            double visionFlops = SiglipVisionTower.flopsPerFrame(qa.model().config());
+            // the SigLIP tower's rate: its FLOPs over its seconds (uncached, this thread's time in it); NaN for another tower
+            double visionFlops = llava != null ? SiglipVisionTower.flopsPerFrame(llava) : Double.NaN;
             err.println("dycoke bench: " + m + ", " + clip + ", " + Parallel.threads() + " threads, " + maxNewTokens
                     + " new tokens, medians of " + repeat + " runs after a warm-up pass at " + fs[0] + " frames");
             err.flush();
@@ -159,9 +188,10 @@ final class BenchCommand implements Callable<Integer> {
                         throw new IllegalStateException("bench: the vision features of " + c.name() + " were not served from the cache");
                     if (pass >= 0) rowOf(rows, c.name(), f).add(a.stats(), followUp.stats(), vs);
                     bar.clear();
-                    err.println(String.format(Locale.ROOT, "  %s frames %d %s: decode %.2fs preprocess %.2fs vision %.2fs (%.1f GFLOP/s) project+pool %.2fs (overlapped %.2fs) | %s",
+                    String rate = Double.isNaN(visionFlops) ? "" : String.format(Locale.ROOT, " (%.1f GFLOP/s)", visionFlops * f / 1e9 / vs.vision());
+                    err.println(String.format(Locale.ROOT, "  %s frames %d %s: decode %.2fs preprocess %.2fs vision %.2fs%s project+pool %.2fs (overlapped %.2fs) | %s",
                             c.name(), f, pass < 0 ? "warm-up" : "run " + (pass % repeat + 1), vs.decodeVideo(), vs.preprocess(), vs.vision(),
-                            visionFlops * f / 1e9 / vs.vision(), vs.projectPool(), vs.overlapped(), a.stats().line()));
+                            rate, vs.projectPool(), vs.overlapped(), a.stats().line()));
                     err.flush();
                 }
             }
@@ -170,7 +200,6 @@ final class BenchCommand implements Callable<Integer> {
         double bandwidth = Math.max(bandwidthBefore, CopyBandwidth.measure(CopyBandwidth.BYTES, 7));
         var bound = new BenchReport.Bound(bandwidth, weightBytes);
         MachineInfo machine = MachineInfo.current();
-        java.util.function.Function<BenchRow, MemoryBreakdown> memory = r -> r.memory(residentWeights, config);
         List<String> table = new java.util.ArrayList<>(BenchReport.markdown(rows, bound, memory));
         table.addAll(List.of("", "Machine: " + machine.line()));
         ObjectNode root = new ObjectMapper().createObjectNode();
@@ -187,6 +216,15 @@ final class BenchCommand implements Callable<Integer> {
         out.flush();
         err.println("dycoke bench: wrote " + outDir.resolve("bench.md") + ", bench.json and bench.png");
         return 0;
+    }
+
+    private static boolean supportedOnQwen(CompressionMethod c) {
+        try {
+            Qwen25Vl.checkSupported(c);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static BenchRow rowOf(List<BenchRow> rows, String method, int frames) {

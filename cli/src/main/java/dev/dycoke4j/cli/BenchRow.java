@@ -123,6 +123,11 @@ final class BenchRow {
         return new MemoryBreakdown(peakRss(), residentWeights, kvBytes(), MemoryBreakdown.activationBytes(config, last().promptTokens(), frames));
     }
 
+    /** As above, for a model whose vision tower's buffers are not counted: the language model's prefill buffers alone. */
+    MemoryBreakdown memory(long residentWeights, dev.dycoke4j.io.LlavaConfig.TextConfig text) {
+        return new MemoryBreakdown(peakRss(), residentWeights, kvBytes(), MemoryBreakdown.prefillBytes(text, last().promptTokens()));
+    }
+
     static double median(List<Stats> stats, ToDoubleFunction<Stats> f) {
         return Median.of(stats.stream().mapToDouble(f).toArray());
     }

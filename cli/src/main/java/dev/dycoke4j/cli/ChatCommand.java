@@ -1,5 +1,6 @@
 package dev.dycoke4j.cli;
 
+import dev.dycoke4j.hub.ModelFiles;
 import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.VideoQa;
@@ -15,6 +16,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
@@ -60,7 +62,11 @@ final class ChatCommand implements Callable<Integer> {
         VideoFileSource source = video.source();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         boolean interactive = main.in == System.in && System.console() != null;
-        try (VideoQa qa = Prologue.load(model, weights, comp)) {
+        Path dir = model.resolve(ModelFiles.Need.MODEL);
+        boolean qwen = QwenChecks.isQwen(dir);
+        source = sampling.source(source, qwen);
+        if (qwen) QwenChecks.all(dir, video.video, sampling, comp);
+        try (VideoQa qa = Prologue.load(dir, model, weights, comp)) {
             caches.apply(qa);
             VideoSession session = qa.open(source, sampling.vision(), comp);
             err.println("dycoke chat: " + session.frames() + " frames, " + session.visualTokens() + " visual tokens"

@@ -87,17 +87,21 @@ final class FidelityCommand implements Callable<Integer> {
         for (MethodSpec method : ms) for (double r : ratios) compress.method(method.name(), "--methods", r); // bad options before the model loads
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         inputs.checkVideo();
-        Path m = inputs.model(), v = inputs.video();
+        Path m = inputs.anyModel(), v = inputs.video();
         ObjectNode root = new ObjectMapper().createObjectNode();
+        if (QwenChecks.isQwen(m)) {
+            QwenChecks.frames(m, frames);
+            QwenChecks.video(v);
+        }
         try (VideoQa qa = VideoQa.load(m); VideoQa measured = second ? VideoQa.load(m, load) : null) {
-            var sampled = Prologue.video(v, err).read(frames);
+            var sampled = qa.visionStage().sample(Prologue.video(v, err), frames);
             err.println("dycoke fidelity: " + m + ", " + v + ", " + sampled.frames().size() + " frames, " + steps + " steps"
                     + (second ? ", methods on " + load.weights().id() + " weights with a " + load.kvCache().id()
                     + " KV cache against none as stored with an f32 one" : ""));
             err.flush();
             if (signals != null)
                 qa.poolingHead(PoolingHeadLoader.load(signals, inputs.hub.env(Main.env(spec)), qa.model().config().vision(), err));
-            Fidelity fid = Fidelity.of(qa, sampled.frames(), VisionOptions.of(frames).withFrameSignals(signals != null), prompt, steps);
+            Fidelity fid = Fidelity.of(qa, sampled, VisionOptions.of(frames).withFrameSignals(signals != null), prompt, steps);
             root.put("model", m.toString()).put("weights", load.weights().id()).put("kv_cache", load.kvCache().id()).put("video", v.toString()).put("frames", sampled.frames().size()).put("steps", steps);
             ArrayNode ref = root.putArray("reference_tokens");
             for (int t : fid.reference()) ref.add(t);
@@ -111,6 +115,15 @@ final class FidelityCommand implements Callable<Integer> {
                 CompressionMethod comp = compress.method(method.name(), "--methods", r);
                 double shown = comp.budget() instanceof TokenBudget.Ratio b ? b.ratio() : r; // none keeps every visual token
                 ObjectNode row = rows.addObject().put("method", comp.name()).put("ratio", shown);
+                try {
+                    qa.videoModel().checkMethod(comp);
+                } catch (IllegalArgumentException e) {
+                    // a method this model's family cannot run (Qwen2.5-VL's tower gives no attention to rank by): a row that says so
+                    row.put("refused", e.getMessage());
+                    if (!json) out.println(String.format(Locale.ROOT, "| %s | %.0f%% | n/a: %s | | | | |", comp.name(), 100 * r, e.getMessage()));
+                    out.flush();
+                    continue;
+                }
                 try {
                     Fidelity.Result res = measured != null ? fid.measure(measured, comp) : fid.measure(comp);
                     row.put("visual_tokens_pooled", res.visualPooled()).put("visual_tokens_kept", res.visualKept())

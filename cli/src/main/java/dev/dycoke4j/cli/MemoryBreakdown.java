@@ -25,12 +25,16 @@ record MemoryBreakdown(long peakRss, long weights, long kv, long activations) {
      * projection and the MLP's hidden rows).
      */
     static long activationBytes(LlavaConfig c, int promptTokens, int frames) {
-        var t = c.text();
-        long qDim = (long) t.numHeads() * t.headDim(), kvDim = (long) t.numKvHeads() * t.headDim();
-        long prefill = 4L * promptTokens * (2L * t.hiddenSize() + 2 * qDim + 2 * kvDim + 2L * t.intermediateSize());
+        long prefill = prefillBytes(c.text(), promptTokens);
         var v = c.vision();
         long patches = (long) Math.min(frames, VisionOptions.DEFAULT_BATCH) * v.numPatches();
         long vision = 4L * patches * (6L * v.hiddenSize() + v.intermediateSize());
         return Math.max(prefill, vision);
+    }
+
+    /** The language model's prefill buffers over {@code promptTokens} rows, as {@link #activationBytes} counts them. */
+    static long prefillBytes(LlavaConfig.TextConfig t, int promptTokens) {
+        long qDim = (long) t.numHeads() * t.headDim(), kvDim = (long) t.numKvHeads() * t.headDim();
+        return 4L * promptTokens * (2L * t.hiddenSize() + 2 * qDim + 2 * kvDim + 2L * t.intermediateSize());
     }
 }

@@ -29,9 +29,18 @@ final class Prologue {
         return load(model.resolve(ModelFiles.Need.MODEL), model, weights, comp);
     }
 
-    /** As {@link #load(ModelOptions, WeightOptions, CompressionMethod)}, from {@code dir}, the {@code --model} already resolved. */
+    /**
+     * As {@link #load(ModelOptions, WeightOptions, CompressionMethod)}, from {@code dir}, the {@code --model} already
+     * resolved; a method the checkpoint's family cannot run is refused in one line.
+     */
     static VideoQa load(Path dir, ModelOptions model, WeightOptions weights, CompressionMethod comp) {
         VideoQa qa = load(dir, model.model, weights.options(model.command.commandLine().getErr()));
+        try {
+            qa.videoModel().checkMethod(comp);
+        } catch (RuntimeException e) {
+            qa.close();
+            throw e;
+        }
         if (!comp.needsFrameSignals()) return qa;
         try {
             return qa.poolingHead(PoolingHeadLoader.load(comp.name(), model.hub.env(Main.env(model.command)), qa.model().config().vision(),

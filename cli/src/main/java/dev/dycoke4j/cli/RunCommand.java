@@ -3,7 +3,6 @@ package dev.dycoke4j.cli;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dycoke4j.hub.ModelFiles;
-import dev.dycoke4j.io.ModelFamily;
 import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.StatsJson;
@@ -17,15 +16,14 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
  * {@code dycoke run}: answer one or more questions about a video, streaming each answer. The checkpoint's
- * {@code config.json} picks the model family: LLaVA-OneVision runs through {@link VideoQa}, Qwen2.5-VL through
- * {@link QwenRun}.
+ * {@code config.json} picks the model family; both run through {@link VideoQa}'s stages, a Qwen2.5-VL checkpoint after
+ * {@link QwenChecks}.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Answer one or more questions about a video.")
 final class RunCommand implements Callable<Integer> {
@@ -68,10 +66,9 @@ final class RunCommand implements Callable<Integer> {
         VideoFileSource source = video.source();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Path dir = model.resolve(ModelFiles.Need.MODEL);
-        if (Files.isRegularFile(dir.resolve("config.json")) && ModelFamily.of(dir) == ModelFamily.QWEN25_VL) {
-            QwenRun.run(dir, model.model, video.video, sampling.qwen(), prompts, opts, comp, weights.options(err), json, out, err);
-            return 0;
-        }
+        boolean qwen = QwenChecks.isQwen(dir);
+        source = sampling.source(source, qwen);
+        if (qwen) QwenChecks.all(dir, video.video, sampling, comp);
         try (VideoQa qa = Prologue.load(dir, model, weights, comp)) {
             caches.apply(qa);
             VideoSession session = qa.open(source, sampling.vision(), comp);

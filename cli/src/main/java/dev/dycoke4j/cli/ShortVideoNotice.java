@@ -27,6 +27,12 @@ final class ShortVideoNotice implements VideoFileSource.Shortfall {
         err.flush();
     }
 
+    @Override
+    public void fewerPairs(Path video, int total, int used, int requested) {
+        err.println("dycoke: " + video + " has only " + total + " frame" + (total == 1 ? "" : "s") + "; using " + used + " instead of " + requested);
+        err.flush();
+    }
+
     /** The line saying that {@code video} has only {@code total} frames of the {@code requested}. */
     static String line(Path video, int total, int requested) {
         return "dycoke: " + video + " has only " + total + " frame" + (total == 1 ? "" : "s") + "; using each once instead of " + requested;

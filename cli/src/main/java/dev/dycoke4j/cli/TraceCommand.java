@@ -3,6 +3,7 @@ package dev.dycoke4j.cli;
 import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.io.SafetensorsWriter;
 import dev.dycoke4j.pipeline.Answer;
+import dev.dycoke4j.pipeline.LlavaOneVision;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.Trace;
 import dev.dycoke4j.pipeline.VideoQa;
@@ -73,7 +74,7 @@ final class TraceCommand implements Callable<Integer> {
         common.apply();
         if (!spec.commandLine().getParseResult().hasMatchedOption("--max-new-tokens")) sampling.maxNewTokens = 16;
         GenerationOptions opts = sampling.options();
-        VisionOptions vision = sampling.vision();
+        VisionOptions vision = sampling.byCountOnly("dycoke trace");
         var comp = compress.options();
         SafetensorsWriter w = new SafetensorsWriter();
         Trace trace = new Trace() {
@@ -89,6 +90,8 @@ final class TraceCommand implements Callable<Integer> {
         };
         try (VideoQa qa = Prologue.load(model, weights, comp)) {
             Answer a;
+            if (source.pixels != null && !(qa.videoModel() instanceof LlavaOneVision))
+                throw new UsageException("--pixels takes LLaVA-OneVision's pixel values; " + qa.videoModel().familyName() + " takes --video");
             if (source.pixels != null) {
                 float[][] px = new float[1][];
                 int frames = readPixels(source.pixels, qa.model().config().vision().imageSize(), px);
@@ -96,8 +99,9 @@ final class TraceCommand implements Callable<Integer> {
             } else {
                 var video = Prologue.video(source.video, spec.commandLine().getErr());
                 long t0 = System.nanoTime();
-                var sampled = video.read(vision.frames());
-                a = qa.answer(sampled.frames(), (System.nanoTime() - t0) / 1e9, vision, prompt.prompt, prompt.inputIds, opts, comp, null, trace);
+                var sampled = qa.visionStage().sample(video, vision.frames());
+                a = qa.answer(sampled.frames(), sampled.secondsPerStep(), (System.nanoTime() - t0) / 1e9, vision, prompt.prompt, prompt.inputIds,
+                        opts, comp, null, trace);
             }
             w.write(out);
             spec.commandLine().getOut().println("wrote " + out + " (" + a.tokenIds().length + " generated tokens: " + TokenizeCommand.json(a.tokenIds()) + ")");

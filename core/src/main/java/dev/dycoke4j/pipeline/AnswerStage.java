@@ -7,13 +7,13 @@ import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.llm.Generator;
 import dev.dycoke4j.llm.KvCache;
 import dev.dycoke4j.llm.KvSnapshot;
+import dev.dycoke4j.llm.Positions;
 import dev.dycoke4j.llm.Sampler;
 import dev.dycoke4j.tokenizer.ChatTemplate;
 import dev.dycoke4j.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -22,22 +22,21 @@ import java.util.function.Consumer;
  * The language-model side: a question about a compressed video becomes a {@link Sequence} (its prompt, KV cache,
  * sampler and the method's in-LLM state), which is prefilled in chunks and decoded a token at a time. The prompt's
  * question-independent prefix (template and video) comes from the prefix cache when the video's features went
- * through the vision-feature cache. Not thread-safe.
+ * through the vision-feature cache. The model family lays out the prompt and gives its rows' rotary positions
+ * ({@link VideoModel}); rows after a restored prefix take the positions they have in the whole prompt (for M-RoPE,
+ * the question continues after the video's largest position). Not thread-safe.
  */
 public final class AnswerStage {
-    private final LlavaOneVision model;
+    private final VideoModel model;
     private final Tokenizer tokenizer;
     private final Set<Integer> stopIds;
     private TieredCache<KvSnapshot> prefixCache;
 
-    AnswerStage(LlavaOneVision model, Tokenizer tokenizer, TieredCache<KvSnapshot> prefixCache) {
+    AnswerStage(VideoModel model, Tokenizer tokenizer, TieredCache<KvSnapshot> prefixCache) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.prefixCache = prefixCache;
-        Set<Integer> stops = new LinkedHashSet<>(model.config().text().eosTokenIds());
-        tokenizer.tokenId("<|im_end|>").ifPresent(stops::add);
-        tokenizer.tokenId("<|endoftext|>").ifPresent(stops::add);
-        this.stopIds = Set.copyOf(stops);
+        this.stopIds = model.stopIds(tokenizer);
     }
 
     /** Uses {@code c} as the prefix cache from now on. */
@@ -54,7 +53,7 @@ public final class AnswerStage {
         return stopIds;
     }
 
-    LlavaOneVision model() {
+    VideoModel model() {
         return model;
     }
 
@@ -62,9 +61,9 @@ public final class AnswerStage {
         return tokenizer;
     }
 
-    /** The prompt ids for a question about a video that takes {@code videoPositions} positions (tokens + newline). */
+    /** The prompt ids for a question about a video that takes {@code videoPositions} positions ({@link CompressedVideo#videoPositions}). */
     public int[] promptIds(String question, int videoPositions) {
-        return ChatTemplate.videoPromptIds(tokenizer, question, videoPositions);
+        return model.promptIds(tokenizer, null, question, videoPositions);
     }
 
     /** A sequence answering {@code question} about {@code video} (the chat template around it). */
@@ -98,8 +97,8 @@ public final class AnswerStage {
     private Sequence start(CompressedVideo video, String system, String question, int[] ids, GenerationOptions opts, Consumer<String> out, Trace trace) {
         long tStart = System.nanoTime();
         int n = video.videoPositions();
-        int[] prompt = ids != null ? ids : ChatTemplate.videoPromptIds(tokenizer, system, question, n);
-        return start(video, prompt, ids == null ? ChatTemplate.videoPrefixIds(tokenizer, system, n) : null, opts, out, trace, tStart);
+        int[] prompt = ids != null ? ids : model.promptIds(tokenizer, system, question, n);
+        return start(video, prompt, ids == null ? model.prefixIds(tokenizer, system, n) : null, opts, out, trace, tStart);
     }
 
     /**
@@ -111,8 +110,8 @@ public final class AnswerStage {
     public Sequence start(CompressedVideo video, List<ChatTemplate.Message> messages, GenerationOptions opts, Consumer<String> out) {
         long tStart = System.nanoTime();
         if (messages.stream().noneMatch(ChatTemplate.Message::video)) throw new IllegalArgumentException("no message holds the video");
-        int[] prompt = ChatTemplate.promptIds(tokenizer, messages, video.videoPositions());
-        int[] prefixIds = ChatTemplate.videoPrefixIds(tokenizer, video.videoPositions());
+        int[] prompt = model.promptIds(tokenizer, messages, video.videoPositions());
+        int[] prefixIds = model.prefixIds(tokenizer, null, video.videoPositions());
         // only a conversation that opens with the video's turn (as far as its last line break, which a question starting
         // with one merges with) shares that prefix; another (a system message first) would store a useless one
         boolean opensWithVideo = KvSnapshot.commonPrefix(prefixIds, prompt) >= prefixIds.length - 1;
@@ -128,30 +127,32 @@ public final class AnswerStage {
     public Sequence startText(List<ChatTemplate.Message> messages, GenerationOptions opts, Consumer<String> out) {
         long tStart = System.nanoTime();
         if (messages.stream().anyMatch(ChatTemplate.Message::video)) throw new IllegalArgumentException("a message holds a video: use start with the video");
-        int[] prompt = ChatTemplate.promptIds(tokenizer, messages, 0);
-        int ctx = model.config().text().maxPositions();
+        int[] prompt = model.promptIds(tokenizer, messages, 0);
+        int ctx = model.text().maxPositions();
         if (prompt.length >= ctx)
             throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens, more than the model's context of " + ctx);
         int maxNew = Math.min(opts.maxNewTokens(), ctx - prompt.length);
-        MethodHooks hooks = MethodHooks.forRequest(model, CompressionMethods.none(), 0, 0, 0, maxNew);
+        MethodHooks hooks = MethodHooks.forRequest(model.text(), CompressionMethods.none(), 0, 0, 0, 1, maxNew);
         Generator g = new Generator(model.decoder(), model.newCache(prompt.length + maxNew), model.inputsEmbeds(prompt, null), prompt.length,
                 new Sampler(opts.temperature(), opts.topP(), opts.seed()), maxNew, opts.ignoreStop() ? Set.of() : stopIds, null, null);
-        return new Sequence(this, null, prompt, g, hooks, null, 0, null, out, null, tStart, 0);
+        return new Sequence(this, null, prompt, null, g, hooks, null, 0, null, out, null, tStart, 0);
     }
 
     /** The sequence of {@code prompt}; {@code prefixIds} (null: none) is the part of it the prefix cache may serve. */
     private Sequence start(CompressedVideo video, int[] prompt, int[] prefixIds, GenerationOptions opts, Consumer<String> out, Trace trace,
                            long tStart) {
-        int dt = model.config().text().hiddenSize();
+        int dt = model.text().hiddenSize();
         int visual = video.kept().count();
-        int ctx = model.config().text().maxPositions();
+        int ctx = model.text().maxPositions();
         if (prompt.length >= ctx)
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens (" + (visual + 1)
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens (" + video.videoPositions()
                     + " of them video), more than the model's context of " + ctx + "; use fewer frames");
         int maxNew = Math.min(opts.maxNewTokens(), ctx - prompt.length);
         float[] x = model.inputsEmbeds(prompt, video.embeds());
         CompressionMethod comp = video.compression();
-        MethodHooks hooks = MethodHooks.forRequest(model, comp, firstVideoPosition(prompt), visual, video.frames(), maxNew);
+        MethodHooks hooks = MethodHooks.forRequest(model.text(), comp, firstVideoPosition(prompt), visual, video.all().frames(),
+                video.all().tokensPerFrame(), maxNew);
+        Positions positions = model.positions(prompt, video);
         if (trace != null) trace.floats("inputs_embeds", x.clone(), prompt.length, dt);
         KvCache cache = model.newCache(prompt.length + maxNew);
         long tRestore = System.nanoTime();
@@ -171,9 +172,13 @@ public final class AnswerStage {
         }
         double restore = (System.nanoTime() - tRestore) / 1e9;
         IsolatedHook decodeHook = IsolatedHook.around(hooks.decodeHook());
-        Generator g = new Generator(model.decoder(), cache, x, prompt.length - reused, new Sampler(opts.temperature(), opts.topP(), opts.seed()),
-                maxNew, opts.ignoreStop() ? Set.of() : stopIds, decodeHook, hooks.prefillHook());
-        return new Sequence(this, video, prompt, g, hooks, decodeHook, reused, prefix, out, trace, tStart, restore);
+        Sampler sampler = new Sampler(opts.temperature(), opts.topP(), opts.seed());
+        Set<Integer> stops = opts.ignoreStop() ? Set.of() : stopIds;
+        Generator g = positions == null
+                ? new Generator(model.decoder(), cache, x, prompt.length - reused, sampler, maxNew, stops, decodeHook, hooks.prefillHook())
+                : new Generator(model.decoder(), cache, x, positions.slice(reused, prompt.length), sampler, maxNew, stops, decodeHook,
+                hooks.prefillHook());
+        return new Sequence(this, video, prompt, positions, g, hooks, decodeHook, reused, prefix, out, trace, tStart, restore);
     }
 
     /**
@@ -207,7 +212,7 @@ public final class AnswerStage {
     }
 
     private int firstVideoPosition(int[] prompt) {
-        int vid = model.config().videoTokenId();
+        int vid = model.videoTokenId();
         for (int i = 0; i < prompt.length; i++) if (prompt[i] == vid) return i;
         throw new IllegalArgumentException("the prompt has no video token (id " + vid + ")");
     }

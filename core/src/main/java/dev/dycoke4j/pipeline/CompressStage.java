@@ -11,9 +11,9 @@ import dev.dycoke4j.compress.VisualTokens;
  * run in {@link AnswerStage}.
  */
 public final class CompressStage {
-    private final LlavaOneVision model;
+    private final VideoModel model;
 
-    CompressStage(LlavaOneVision model) {
+    CompressStage(VideoModel model) {
         this.model = model;
     }
 
@@ -38,10 +38,12 @@ public final class CompressStage {
     /**
      * As above; the trace (may be null) gets the kept indices.
      *
-     * @throws IllegalArgumentException when the method needs the saliency or the frame signals and {@code video} was
+     * @throws IllegalArgumentException when the model family cannot run the method ({@link VideoModel#checkMethod}),
+     *                                  or the method needs the saliency or the frame signals and {@code video} was
      *                                  encoded without them
      */
     public CompressedVideo apply(EncodedVideo video, CompressionMethod comp, Trace trace) {
+        model.checkMethod(comp);
         if (MethodHooks.needsSaliency(comp) && video.features().saliency() == null)
             throw new IllegalArgumentException(MethodHooks.id(comp) + " ranks tokens by their saliency, but the video was encoded without it");
         if (needsFrameSignals(comp) && video.features().signals() == null)
@@ -51,7 +53,7 @@ public final class CompressStage {
         comp = comp.resolve(all, video.features().signals(), MethodHooks.cost(model));
         Compressor pre = MethodHooks.preLlm(comp);
         VisualTokens kept = pre instanceof FrameSignalCompressor s ? s.compress(all, video.features().signals()) : pre.compress(all);
-        float[] embeds = model.withNewline(kept.features(), kept.count());
+        float[] embeds = model.videoRows(kept);
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (trace != null && MethodHooks.tracesKept(comp)) trace.ids("kept_indices", kept.sourceIndex());
         return new CompressedVideo(video, comp, kept, embeds, seconds);

@@ -10,7 +10,8 @@ import dev.dycoke4j.compress.VisualTokens;
  * @param encoded     the video before compression
  * @param compression the method and its settings (the in-LLM parts, DP and FastV, run in the answers)
  * @param kept        the visual tokens kept, in prompt order
- * @param embeds      the video's rows of the prompt: the kept rows, then the newline {@code [kept + 1, hidden]}
+ * @param embeds      the video's rows of the prompt, as the model family lays them out ({@link VideoModel#videoRows}):
+ *                    for LLaVA-OneVision the kept rows, then the newline {@code [kept + 1, hidden]}
  * @param compress    seconds the pre-LLM method took
  */
 public record CompressedVideo(EncodedVideo encoded, CompressionMethod compression, VisualTokens kept, float[] embeds,
@@ -24,9 +25,9 @@ public record CompressedVideo(EncodedVideo encoded, CompressionMethod compressio
         return encoded.tokens();
     }
 
-    /** Video positions in the prompt: the kept tokens and the newline. */
+    /** Video positions in the prompt: the rows of {@link #embeds} (LLaVA-OneVision's kept tokens and the newline; Qwen2.5-VL's kept tokens). */
     public int videoPositions() {
-        return kept.count() + 1;
+        return embeds.length / kept.dim();
     }
 
     /** Whether no vision tower ran for it (the features came from the cache, or {@link #paid}). */

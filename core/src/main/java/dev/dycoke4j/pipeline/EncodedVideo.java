@@ -16,8 +16,9 @@ import dev.dycoke4j.compress.VisualTokens;
  */
 public record EncodedVideo(VisionFeatures features, String featureKey, boolean cached, double decode, double preprocess,
                            double vision, double projectPool, double overlapped) {
+    /** The video frames encoded (for a family that groups frames in temporal steps, the steps times their frames). */
     public int frames() {
-        return features.frames();
+        return features.videoFrames();
     }
 
     /** The pooled tokens, the input of a pre-LLM method. */

@@ -7,6 +7,7 @@ import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.compress.TokenBudget;
 import dev.dycoke4j.vision.RgbFrame;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,7 +64,20 @@ public final class Fidelity {
      * of {@code none}.
      */
     public static Fidelity of(VideoQa qa, List<RgbFrame> frames, VisionOptions vo, String question, int steps) {
-        return ofPixels(qa, qa.preprocessor().pixels(frames), vo.withFrames(frames.size()), question, steps);
+        return of(qa, new VideoSource.Timed(frames, VisionStage.DEFAULT_SECONDS_PER_STEP), vo, question, steps);
+    }
+
+    /**
+     * As {@link #of(VideoQa, List, VisionOptions, String, int)}, from frames with their timing
+     * ({@link VisionStage#sample}), which a family that places frames in time (Qwen2.5-VL) uses.
+     */
+    public static Fidelity of(VideoQa qa, VideoSource.Timed sampled, VisionOptions vo, String question, int steps) {
+        List<RgbFrame> frames = sampled.frames();
+        if (qa.videoModel() instanceof LlavaOneVision)
+            return ofPixels(qa, qa.preprocessor().pixels(frames), vo.withFrames(frames.size()), question, steps);
+        if (steps < 1) throw new IllegalArgumentException("need at least one step, got " + steps);
+        VisionOptions o = vo.withFrames(frames.size()).withSaliency(true);
+        return of(qa, qa.visionStage().encodeUncached(frames, sampled.secondsPerStep(), 0, o, null), question, steps);
     }
 
     /**
@@ -102,8 +116,9 @@ public final class Fidelity {
      * encoded again.
      */
     public Result measure(VideoQa other, CompressionMethod comp) {
-        if (!other.model().dir().toAbsolutePath().normalize().equals(qa.model().dir().toAbsolutePath().normalize()))
-            throw new IllegalArgumentException(other.model().dir() + " is not the reference's checkpoint " + qa.model().dir());
+        Path dir = qa.videoModel().dir(), otherDir = other.videoModel().dir();
+        if (!otherDir.toAbsolutePath().normalize().equals(dir.toAbsolutePath().normalize()))
+            throw new IllegalArgumentException(otherDir + " is not the reference's checkpoint " + dir);
         int[] agree = new int[1];
         double[] kl = new double[2];
         Stats stats = run(other, comp, reference, (s, tok, logProbs) -> {
@@ -124,12 +139,12 @@ public final class Fidelity {
      * @throws dev.dycoke4j.compress.InvalidOptionException when the budget is out of the method's reach on this video
      */
     public CompressionMethod resolve(CompressionMethod comp) {
-        return comp.resolve(video.tokens(), video.features().signals(), MethodHooks.cost(qa.model()));
+        return comp.resolve(video.tokens(), video.features().signals(), MethodHooks.cost(qa.videoModel()));
     }
 
     /** The cost of {@code resolved} in {@code kind}'s sense on this video, relative to none's. */
     public double reached(BudgetKind kind, CompressionMethod resolved) {
-        return kind.relative(resolved, video.tokens(), video.features().signals(), MethodHooks.cost(qa.model()));
+        return kind.relative(resolved, video.tokens(), video.features().signals(), MethodHooks.cost(qa.videoModel()));
     }
 
     /**
@@ -142,7 +157,7 @@ public final class Fidelity {
         Map<String, String> options = new LinkedHashMap<>(method.options());
         options.remove("budget");
         options.putIfAbsent("ratio", "1");
-        return new AtBudget(CompressionMethods.spec(method.name()), options, kind, 1).reach(video.tokens(), video.features().signals(), MethodHooks.cost(qa.model()));
+        return new AtBudget(CompressionMethods.spec(method.name()), options, kind, 1).reach(video.tokens(), video.features().signals(), MethodHooks.cost(qa.videoModel()));
     }
 
     private interface Step {
@@ -157,7 +172,7 @@ public final class Fidelity {
         CompressedVideo compressed = on.compressStage().apply(video, comp);
         AnswerStage answers = on.answerStage();
         int[] prompt = answers.promptIds(question, compressed.videoPositions());
-        int ctx = on.model().config().text().maxPositions();
+        int ctx = on.videoModel().text().maxPositions();
         if (prompt.length + steps > ctx)
             throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens, too many for " + steps + " steps in the model's context of " + ctx);
         Sequence seq = answers.start(compressed, question, prompt, new GenerationOptions(steps, 0f, 1f, 0, true), null, null);

@@ -1,22 +1,32 @@
 package dev.dycoke4j.pipeline;
 
+import dev.dycoke4j.compress.CompressionMethod;
+import dev.dycoke4j.compress.VisualTokens;
 import dev.dycoke4j.io.Checkpoint;
 import dev.dycoke4j.io.LlavaConfig;
 import dev.dycoke4j.llm.KvCache;
+import dev.dycoke4j.llm.Positions;
 import dev.dycoke4j.llm.Qwen2Decoder;
 import dev.dycoke4j.io.Weights;
+import dev.dycoke4j.tokenizer.ChatTemplate;
+import dev.dycoke4j.tokenizer.Tokenizer;
 import dev.dycoke4j.vision.Projector;
 import dev.dycoke4j.vision.SiglipVisionTower;
 import dev.dycoke4j.vision.VideoPooler;
 
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * A loaded LLaVA-OneVision checkpoint, stage by stage: vision tower, projector, pooling, the newline token, the
  * placement of video features into the prompt, and the Qwen2 decoder. Weights stay memory-mapped until
- * {@link #close()}.
+ * {@link #close()}. As a {@link VideoModel}: the video's rows are the kept pooled tokens then {@code image_newline}, the
+ * prompt is LLaVA's {@code qwen_1_5} chat template with one {@code <video>} id per row, positions are 1D and
+ * consecutive, and every compression method runs.
  */
-public final class LlavaOneVision implements AutoCloseable {
+public final class LlavaOneVision implements VideoModel {
     private final Path dir;
     private final LlavaConfig config;
     private final Checkpoint checkpoint;
@@ -65,11 +75,13 @@ public final class LlavaOneVision implements AutoCloseable {
     }
 
     /** The dtype of the language model's KV cache. */
+    @Override
     public KvCache.Precision kvCache() {
         return decoder.kvPrecision();
     }
 
     /** How the language model's weights are held. */
+    @Override
     public LoadOptions.WeightFormat weightFormat() {
         return q8 == null ? LoadOptions.WeightFormat.AS_STORED : LoadOptions.WeightFormat.Q8;
     }
@@ -79,18 +91,71 @@ public final class LlavaOneVision implements AutoCloseable {
         return q8 != null && q8.fromCache();
     }
 
+    @Override
     public Path dir() {
         return dir;
+    }
+
+    @Override
+    public String familyName() {
+        return "LLaVA-OneVision";
+    }
+
+    @Override
+    public int videoTokenId() {
+        return config.videoTokenId();
+    }
+
+    /** Every method runs on LLaVA-OneVision. */
+    @Override
+    public void checkMethod(CompressionMethod comp) {
+    }
+
+    @Override
+    public float[] videoRows(VisualTokens kept) {
+        return withNewline(kept.features(), kept.count());
+    }
+
+    @Override
+    public int[] promptIds(Tokenizer tok, String system, String question, int videoPositions) {
+        return ChatTemplate.videoPromptIds(tok, system, question, videoPositions);
+    }
+
+    @Override
+    public int[] prefixIds(Tokenizer tok, String system, int videoPositions) {
+        return ChatTemplate.videoPrefixIds(tok, system, videoPositions);
+    }
+
+    @Override
+    public int[] promptIds(Tokenizer tok, List<ChatTemplate.Message> messages, int videoPositions) {
+        return ChatTemplate.promptIds(tok, messages, videoPositions);
+    }
+
+    /** The config's end-of-sequence ids, {@code <|im_end|>} and {@code <|endoftext|>}. */
+    @Override
+    public Set<Integer> stopIds(Tokenizer tok) {
+        Set<Integer> stops = new LinkedHashSet<>(config.text().eosTokenIds());
+        tok.tokenId("<|im_end|>").ifPresent(stops::add);
+        tok.tokenId("<|endoftext|>").ifPresent(stops::add);
+        return Set.copyOf(stops);
+    }
+
+    /** Consecutive 1D positions: null. */
+    @Override
+    public Positions positions(int[] prompt, CompressedVideo video) {
+        return null;
     }
 
     public LlavaConfig config() {
         return config;
     }
 
+    @Override
     public Qwen2Decoder decoder() {
         return decoder;
     }
 
+    @Override
     public long weightBytes() {
         return checkpoint.totalBytes();
     }
@@ -100,6 +165,7 @@ public final class LlavaOneVision implements AutoCloseable {
      * or as stored, with the LM head), and the vision tower's and projector's weights (as packed, about their stored
      * bytes). Not the embedding table, of which a lookup touches a few rows (unless it is also the LM head).
      */
+    @Override
     public long residentWeightBytes() {
         return decoder.decodeWeightBytes() + checkpoint.bytesUnder("vision_tower.", "multi_modal_projector.", "image_newline");
     }
@@ -154,6 +220,7 @@ public final class LlavaOneVision implements AutoCloseable {
      * Input embeddings of {@code ids} with the rows of {@code videoEmbeds} placed, in order, at the positions whose id
      * is the video token. Their number must match.
      */
+    @Override
     public float[] inputsEmbeds(int[] ids, float[] videoEmbeds) {
         int d = config.text().hiddenSize(), vid = config.videoTokenId();
         int count = 0;
@@ -170,6 +237,7 @@ public final class LlavaOneVision implements AutoCloseable {
         return x;
     }
 
+    @Override
     public KvCache newCache(int expectedTokens) {
         return decoder.newCache(expectedTokens);
     }

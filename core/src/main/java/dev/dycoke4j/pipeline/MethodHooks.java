@@ -28,11 +28,12 @@ final class MethodHooks {
     }
 
     /**
-     * The in-LLM hooks of a request whose {@code visual} visual positions (of {@code frames} frames' tokens) start at
-     * {@code start}, and that generates up to {@code maxNew} tokens.
+     * The in-LLM hooks of a request whose {@code visual} visual positions (of {@code frames} frames of
+     * {@code tokensPerFrame} tokens) start at {@code start}, and that generates up to {@code maxNew} tokens.
      */
-    static MethodHooks forRequest(LlavaOneVision model, CompressionMethod comp, int start, int visual, int frames, int maxNew) {
-        RequestShape shape = new RequestShape(model.config().text().numLayers(), start, visual, frames, model.tokensPerFrame(), maxNew);
+    static MethodHooks forRequest(LlavaConfig.TextConfig text, CompressionMethod comp, int start, int visual, int frames, int tokensPerFrame,
+                                  int maxNew) {
+        RequestShape shape = new RequestShape(text.numLayers(), start, visual, frames, tokensPerFrame, maxNew);
         return new MethodHooks(comp.decode(shape), comp.prefill(shape));
     }
 
@@ -65,8 +66,8 @@ final class MethodHooks {
     }
 
     /** What the budgets of the methods depend on in {@code model}'s language model. */
-    static ModelCost cost(LlavaOneVision model) {
-        LlavaConfig.TextConfig c = model.config().text();
+    static ModelCost cost(VideoModel model) {
+        LlavaConfig.TextConfig c = model.text();
         return new ModelCost(c.numLayers(), c.hiddenSize(), c.intermediateSize(), c.numKvHeads(), c.headDim(), model.kvCache().bytes);
     }
 

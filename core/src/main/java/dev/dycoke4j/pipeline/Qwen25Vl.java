@@ -1,56 +1,45 @@
 package dev.dycoke4j.pipeline;
 
 import dev.dycoke4j.compress.CompressionMethod;
-import dev.dycoke4j.compress.DecodePruning;
 import dev.dycoke4j.compress.DyCokeMethod;
 import dev.dycoke4j.compress.EvsMethod;
 import dev.dycoke4j.compress.FastVMethod;
 import dev.dycoke4j.compress.FramesMethod;
 import dev.dycoke4j.compress.NoneMethod;
-import dev.dycoke4j.compress.PrefillPruning;
-import dev.dycoke4j.compress.RequestShape;
 import dev.dycoke4j.compress.RandomMethod;
+import dev.dycoke4j.compress.TokenBudget;
 import dev.dycoke4j.compress.UniformMethod;
 import dev.dycoke4j.compress.VidCom2Method;
-import dev.dycoke4j.compress.WithDynamicPruning;
-import dev.dycoke4j.compress.TokenBudget;
 import dev.dycoke4j.compress.VisualTokens;
-import dev.dycoke4j.compress.Flops;
+import dev.dycoke4j.compress.WithDynamicPruning;
 import dev.dycoke4j.io.Checkpoint;
 import dev.dycoke4j.io.ModelFormatException;
 import dev.dycoke4j.io.Qwen25VlConfig;
 import dev.dycoke4j.io.Qwen25VlVisionConfig;
 import dev.dycoke4j.io.Weights;
 import dev.dycoke4j.llm.DecoderLayout;
-import dev.dycoke4j.llm.Generator;
-import dev.dycoke4j.llm.KvCache;
 import dev.dycoke4j.llm.MropeIndex;
 import dev.dycoke4j.llm.Positions;
 import dev.dycoke4j.llm.Qwen2Decoder;
-import dev.dycoke4j.llm.Sampler;
-import dev.dycoke4j.platform.Bytes;
 import dev.dycoke4j.tokenizer.ChatTemplate;
-import dev.dycoke4j.tokenizer.StreamDecoder;
 import dev.dycoke4j.tokenizer.Tokenizer;
 import dev.dycoke4j.vision.QwenFrameSampler;
-import dev.dycoke4j.vision.QwenPixels;
 import dev.dycoke4j.vision.QwenVideoPreprocessor;
 import dev.dycoke4j.vision.QwenVisionTower;
-import dev.dycoke4j.vision.RgbFrame;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashSet;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
- * Qwen2.5-VL answering one question about one video, end to end: the frames {@link QwenFrameSampler} chose go through
- * {@link QwenVideoPreprocessor} and {@link QwenVisionTower}; their features take the {@code <|video_pad|>} rows of the
- * chat template's prompt, at the positions {@link MropeIndex} gives; the Qwen2 decoder answers. A facade beside
- * {@link VideoQa}, whose stages (pooling, the compression methods' hooks, the caches) are LLaVA-OneVision's: here there
- * are no caches and no sessions.
+ * A loaded Qwen2.5-VL checkpoint as a {@link VideoModel}: the frames {@link QwenFrameSampler} chose go through
+ * {@link QwenVideoPreprocessor} and {@link QwenVisionTower} ({@link QwenVision}); their features take the
+ * {@code <|video_pad|>} rows of the chat template's prompt, at the positions {@link MropeIndex} gives; the Qwen2
+ * decoder answers. {@link VideoQa#load} loads it when the checkpoint's {@code config.json} names it, and the stages,
+ * caches and sessions run it as they run LLaVA-OneVision.
  *
  * <p>The pre-LLM compression methods see Qwen's merged grid as {@link VisualTokens}: one "frame" is one temporal grid
  * step (a temporal patch: two video frames), of h' x w' merged tokens (not square), frame-major then row-major as the
@@ -60,10 +49,12 @@ import java.util.function.Consumer;
  * base + the grid's columns, as vLLM places EVS ({@link MropeIndex#pruned}): pruning does not shift the timeline.
  * FastV prunes inside the LLM over the unpruned prompt; the decoder gives the visual rows it keeps their own positions.
  * DyCoke's DP selects cache slots over the kept visual rows while decoding: their keys keep their rotary positions and
- * each generated token goes at the cache's next position, one past the prompt's largest.
- * {@link #checkSupported} refuses the methods this model cannot run rather than run them wrongly. Not thread-safe.
+ * each generated token goes at the cache's next position, one past the prompt's largest. A question after a cached
+ * video prefix takes the positions it has in the whole prompt, after the video's largest. {@link #checkSupported}
+ * refuses the methods this model cannot run rather than run them wrongly.
  */
-public final class Qwen25Vl implements AutoCloseable {
+public final class Qwen25Vl implements VideoModel {
+    private final Path dir;
     private final Checkpoint checkpoint;
     private final QuantizedWeights q8;
     private final Qwen25VlConfig config;
@@ -72,10 +63,10 @@ public final class Qwen25Vl implements AutoCloseable {
     private final QwenVideoPreprocessor preprocessor;
     private final Tokenizer tokenizer;
     private final MropeIndex index;
-    private final Set<Integer> stopIds;
 
-    private Qwen25Vl(Checkpoint checkpoint, QuantizedWeights q8, Qwen25VlConfig config, Qwen2Decoder decoder, QwenVisionTower tower,
+    private Qwen25Vl(Path dir, Checkpoint checkpoint, QuantizedWeights q8, Qwen25VlConfig config, Qwen2Decoder decoder, QwenVisionTower tower,
                      QwenVideoPreprocessor preprocessor, Tokenizer tokenizer) {
+        this.dir = dir;
         this.checkpoint = checkpoint;
         this.q8 = q8;
         this.config = config;
@@ -84,7 +75,6 @@ public final class Qwen25Vl implements AutoCloseable {
         this.preprocessor = preprocessor;
         this.tokenizer = tokenizer;
         this.index = MropeIndex.of(config);
-        this.stopIds = new LinkedHashSet<>(config.text().eosTokenIds());
     }
 
     /**
@@ -106,7 +96,7 @@ public final class Qwen25Vl implements AutoCloseable {
             if (opts.weights() == LoadOptions.WeightFormat.Q8) q8 = new QuantizedWeights(ck, opts);
             Weights w = new Weights(ck, q8 == null ? null : q8::get);
             Qwen2Decoder dec = new Qwen2Decoder(w, cfg.text(), DecoderLayout.qwen25Vl(cfg, ck), opts.kvCache());
-            Qwen25Vl m = new Qwen25Vl(ck, q8, cfg, dec, new QwenVisionTower(w, vcfg), new QwenVideoPreprocessor(vcfg.video()), tok);
+            Qwen25Vl m = new Qwen25Vl(dir, ck, q8, cfg, dec, new QwenVisionTower(w, vcfg), new QwenVideoPreprocessor(vcfg.video()), tok);
             if (q8 != null) q8.finish();
             return m;
         } catch (RuntimeException e) {
@@ -116,7 +106,7 @@ public final class Qwen25Vl implements AutoCloseable {
         }
     }
 
-    /** How the language model's weights are held. */
+    @Override
     public LoadOptions.WeightFormat weightFormat() {
         return q8 == null ? LoadOptions.WeightFormat.AS_STORED : LoadOptions.WeightFormat.Q8;
     }
@@ -124,11 +114,6 @@ public final class Qwen25Vl implements AutoCloseable {
     /** Whether the int8 weights were read from the on-disk cache rather than quantized at this load. */
     public boolean weightsFromCache() {
         return q8 != null && q8.fromCache();
-    }
-
-    /** The language model (for tests and measurements). */
-    Qwen2Decoder decoder() {
-        return decoder;
     }
 
     /** The methods {@link #checkSupported} lets through, as its refusals name them. */
@@ -169,97 +154,99 @@ public final class Qwen25Vl implements AutoCloseable {
         return tokenizer;
     }
 
+    QwenVisionTower tower() {
+        return tower;
+    }
+
+    QwenVideoPreprocessor preprocessor() {
+        return preprocessor;
+    }
+
     /** Frames per temporal patch: a frame count must be a multiple of it. */
     public int temporalPatch() {
         return tower.config().temporalPatchSize();
     }
 
-    /**
-     * Answers {@code question} about {@code frames} (sampled by {@link QwenFrameSampler}, decoded in
-     * {@code decodeSeconds}), whose temporal patches are {@code secondPerGridT} seconds apart; text is streamed to
-     * {@code out} as it is generated (may be null).
-     *
-     * @throws IllegalArgumentException when {@code comp} is not supported ({@link #checkSupported}), or the frames are
-     *                                  none or differ in size
-     */
-    public Answer answer(List<RgbFrame> frames, double secondPerGridT, double decodeSeconds, String question,
-                         GenerationOptions opts, CompressionMethod comp, Consumer<String> out) {
+    @Override
+    public Path dir() {
+        return dir;
+    }
+
+    @Override
+    public String familyName() {
+        return "Qwen2.5-VL";
+    }
+
+    @Override
+    public Qwen2Decoder decoder() {
+        return decoder;
+    }
+
+    @Override
+    public long weightBytes() {
+        return checkpoint.totalBytes();
+    }
+
+    /** The language model's products (with its head) and the vision tower and merger, about their stored bytes. */
+    @Override
+    public long residentWeightBytes() {
+        return decoder.decodeWeightBytes() + checkpoint.bytesUnder("visual.", "model.visual.");
+    }
+
+    @Override
+    public int videoTokenId() {
+        return config.videoTokenId();
+    }
+
+    @Override
+    public void checkMethod(CompressionMethod comp) {
         checkSupported(comp);
-        long t0 = System.nanoTime();
-        QwenPixels pixels = preprocessor.pixels(frames);
-        long t1 = System.nanoTime();
-        float[] video = tower.encode(pixels.values(), pixels.gridThw());
-        long t2 = System.nanoTime();
-        int merge = tower.config().spatialMergeSize();
-        var grid = new MropeIndex.VideoGrid(pixels.gridT(), pixels.gridH() / merge, pixels.gridW() / merge, secondPerGridT);
-        long t3 = System.nanoTime();
-        Placed p = place(video, grid, question, comp);
-        int tokens = grid.tokens(), kept = p.kept().count();
-        int[] prompt = p.prompt();
-        long t4 = System.nanoTime();
-        float[] x = decoder.embed(prompt, config.videoTokenId(), p.kept().features());
-        int maxNew = opts.maxNewTokens();
-        KvCache cache = decoder.newCache(prompt.length + maxNew);
-        var c = config.text();
-        // FastV drops visual rows inside the LLM; the decoder hands the rows it keeps their own positions. DP picks cache
-        // slots, whose keys were rotated at their own positions
-        var shape = new RequestShape(c.numLayers(), p.videoStart(), kept, grid.t(), grid.h() * grid.w(), maxNew);
-        PrefillPruning fastv = comp.prefill(shape);
-        DecodePruning dp = comp.decode(shape);
-        Generator g = new Generator(decoder, cache, x, p.positions(), new Sampler(opts.temperature(), opts.topP(), opts.seed()),
-                maxNew, opts.ignoreStop() ? Set.of() : stopIds, dp, fastv);
-        g.prefill(Integer.MAX_VALUE, false);
-        long t5 = System.nanoTime();
-        StreamDecoder sd = tokenizer.streamDecoder();
-        StringBuilder text = new StringBuilder();
-        long firstToken = 0;
-        while (!g.done()) {
-            int id = g.choose();
-            if (g.count() == 1) firstToken = System.nanoTime();
-            if (!stopIds.contains(id) && id < tokenizer.vocabSize()) emit(sd.push(id), text, out);
-            g.feed();
-        }
-        emit(sd.flush(), text, out);
-        long t6 = System.nanoTime();
-        int[] ids = g.tokens();
-        var seconds = new Stats.Seconds(decodeSeconds, (t1 - t0) / 1e9, (t2 - t1) / 1e9, 0, (t4 - t3) / 1e9, (t5 - t4) / 1e9, (t6 - firstToken) / 1e9, 0);
-        double flops = fastv != null
-                ? Flops.prefill(c.numLayers(), prompt.length, fastv.layer() + 1, prompt.length - kept + fastv.kept(), c.hiddenSize(), c.intermediateSize())
-                : Flops.prefill(c.numLayers(), prompt.length, c.numLayers(), prompt.length, c.hiddenSize(), c.intermediateSize());
-        double attended = dp != null ? dp.attendedMean() : fastv != null ? fastv.kept() : kept;
-        Stats stats = new Stats(comp.label(), frames.size(), tokens, kept, attended, prompt.length, ids.length, seconds,
-                cache.bytes(), cache.prunedBytes(), flops, Bytes.peakRss(), false, 0, decodeSeconds + (firstToken - t0) / 1e9);
-        return new Answer(text.toString(), ids, stats);
+    }
+
+    /** The kept tokens themselves, one {@code <|video_pad|>} row each. */
+    @Override
+    public float[] videoRows(VisualTokens kept) {
+        int n = kept.count() * kept.dim();
+        return kept.features().length == n ? kept.features() : Arrays.copyOf(kept.features(), n);
+    }
+
+    @Override
+    public int[] promptIds(Tokenizer tok, String system, String question, int videoPositions) {
+        List<ChatTemplate.Message> messages = new ArrayList<>(2);
+        if (system != null) messages.add(new ChatTemplate.Message("system", false, List.of(system)));
+        messages.add(new ChatTemplate.Message("user", true, List.of(question)));
+        return ChatTemplate.qwen25VlPromptIds(tok, messages, videoPositions);
+    }
+
+    @Override
+    public int[] prefixIds(Tokenizer tok, String system, int videoPositions) {
+        return ChatTemplate.qwen25VlVideoPrefixIds(tok, system, videoPositions);
+    }
+
+    @Override
+    public int[] promptIds(Tokenizer tok, List<ChatTemplate.Message> messages, int videoPositions) {
+        return ChatTemplate.qwen25VlPromptIds(tok, messages, videoPositions);
+    }
+
+    /** The generation config's end-of-sequence ids. */
+    @Override
+    public Set<Integer> stopIds(Tokenizer tok) {
+        return Set.copyOf(config.text().eosTokenIds());
     }
 
     /**
-     * A prompt ready for the decoder: its ids, the row of its first video token, the video's grid, every merged token of the video ({@code all}) and the
-     * ones the method kept, in the order they take the video rows, and every prompt row's position.
+     * M-RoPE positions: the video's grid with the seconds its temporal steps span; a method that kept every token in
+     * order pruned nothing and the video is placed as transformers places it (FastV's case, which prunes inside the
+     * LLM), otherwise each kept token keeps its unpruned position as vLLM places a pruned video.
      */
-    record Placed(int[] prompt, int videoStart, MropeIndex.VideoGrid grid, VisualTokens all, VisualTokens kept, Positions positions) {
-    }
-
-    /** The prompt of {@code question} about {@code frames}, placed as {@link #answer} places it (for tests). */
-    Placed prepare(List<RgbFrame> frames, double secondPerGridT, String question, CompressionMethod comp) {
-        checkSupported(comp);
-        QwenPixels pixels = preprocessor.pixels(frames);
-        float[] video = tower.encode(pixels.values(), pixels.gridThw());
-        int merge = tower.config().spatialMergeSize();
-        return place(video, new MropeIndex.VideoGrid(pixels.gridT(), pixels.gridH() / merge, pixels.gridW() / merge, secondPerGridT), question, comp);
-    }
-
-    private Placed place(float[] video, MropeIndex.VideoGrid grid, String question, CompressionMethod comp) {
-        // one temporal grid step is one of the methods' frames, of h' x w' merged tokens
-        VisualTokens all = VisualTokens.pooled(video, grid.t(), grid.h() * grid.w(), tower.config().outHiddenSize());
-        VisualTokens kept = comp instanceof NoneMethod ? all : comp.preLlm().compress(all);
-        int[] prompt = ChatTemplate.qwen25VlVideoPromptIds(tokenizer, question, kept.count());
-        int start = 0;
-        while (prompt[start] != config.videoTokenId()) start++;
-        // a pre-LLM step that keeps every token in order pruned nothing: the ordinary placement (FastV's, which prunes
-        // inside the LLM); otherwise vLLM's placement of a pruned video
-        Positions positions = keepsAll(kept, all) ? index.positions(prompt, List.of(grid)).positions()
+    @Override
+    public Positions positions(int[] prompt, CompressedVideo video) {
+        VisualTokens all = video.all(), kept = video.kept();
+        VisionFeatures.TemporalGrid tg = video.encoded().features().grid();
+        if (tg == null) throw new IllegalArgumentException("the video's features have no temporal grid: they were not encoded by Qwen2.5-VL's vision side");
+        var grid = new MropeIndex.VideoGrid(all.frames(), all.tokensPerFrame() / tg.width(), tg.width(), tg.secondsPerStep());
+        return keepsAll(kept, all) ? index.positions(prompt, List.of(grid)).positions()
                 : index.pruned(prompt, List.of(grid), List.of(kept.sourceIndex())).positions();
-        return new Placed(prompt, start, grid, all, kept, positions);
     }
 
     private static boolean keepsAll(VisualTokens kept, VisualTokens all) {
@@ -267,11 +254,6 @@ public final class Qwen25Vl implements AutoCloseable {
         int[] src = kept.sourceIndex();
         for (int i = 0; i < src.length; i++) if (src[i] != i) return false;
         return true;
-    }
-
-    private static void emit(String piece, StringBuilder text, Consumer<String> out) {
-        text.append(piece);
-        if (out != null && !piece.isEmpty()) out.accept(piece);
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.llm.Generator;
 import dev.dycoke4j.llm.KvCache;
 import dev.dycoke4j.llm.KvSnapshot;
+import dev.dycoke4j.llm.Positions;
 import dev.dycoke4j.platform.Bytes;
 import dev.dycoke4j.tokenizer.StreamDecoder;
 
@@ -29,6 +30,8 @@ public final class Sequence {
     /** The video the question is about, or null for a conversation without one. */
     private final CompressedVideo video;
     private final int[] prompt;
+    /** The prompt rows' rotary positions, or null when consecutive. */
+    private final Positions positions;
     private final Generator g;
     private final MethodHooks hooks;
     /** The method's decode hook as the generator runs it, its failure kept (null: no hook). */
@@ -47,11 +50,12 @@ public final class Sequence {
     private Answer answer;
     private RuntimeException failure;
 
-    Sequence(AnswerStage stage, CompressedVideo video, int[] prompt, Generator g, MethodHooks hooks, IsolatedHook decodeHook, int reused,
-             Prefix prefix, Consumer<String> out, Trace trace, long tStart, double restore) {
+    Sequence(AnswerStage stage, CompressedVideo video, int[] prompt, Positions positions, Generator g, MethodHooks hooks, IsolatedHook decodeHook,
+             int reused, Prefix prefix, Consumer<String> out, Trace trace, long tStart, double restore) {
         this.stage = stage;
         this.video = video;
         this.prompt = prompt;
+        this.positions = positions;
         this.g = g;
         this.hooks = hooks;
         this.decodeHook = decodeHook;
@@ -97,6 +101,11 @@ public final class Sequence {
     /** The prompt's ids, with the video token once per video position. */
     public int[] prompt() {
         return prompt.clone();
+    }
+
+    /** Every prompt row's rotary position as the model family placed it, or null when they are consecutive (1D RoPE). */
+    public Positions positions() {
+        return positions;
     }
 
     /**
@@ -232,7 +241,7 @@ public final class Sequence {
         if (out != null && !rest.isEmpty()) out.accept(rest);
         int[] tokens = g.tokens();
         if (trace != null) {
-            int vocab = stage.model().config().text().vocabSize();
+            int vocab = stage.model().text().vocabSize();
             int rows = 0;
             for (float[] l : traceLogits) rows += l.length / vocab;
             float[] logits = new float[rows * vocab];
@@ -245,7 +254,7 @@ public final class Sequence {
             trace.ids("input_ids", prompt);
             trace.ids("generated_ids", tokens);
         }
-        var c = stage.model().config().text();
+        var c = stage.model().text();
         KvCache cache = g.cache();
         Stats stats;
         if (video == null) { // a conversation without a video

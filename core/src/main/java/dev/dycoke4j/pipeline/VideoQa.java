@@ -3,6 +3,7 @@ package dev.dycoke4j.pipeline;
 import dev.dycoke4j.cache.DiskTier;
 import dev.dycoke4j.cache.TieredCache;
 import dev.dycoke4j.compress.CompressionMethod;
+import dev.dycoke4j.io.ModelFamily;
 import dev.dycoke4j.io.ModelFormatException;
 import dev.dycoke4j.llm.KvSnapshot;
 import dev.dycoke4j.tokenizer.Tokenizer;
@@ -21,7 +22,8 @@ import java.util.function.IntFunction;
  * Video question answering, end to end, for the simple cases: a facade over the three stages, {@link VisionStage}
  * (frames to features), {@link CompressStage} (the pre-LLM method) and {@link AnswerStage} (prompt, prefill and
  * generation), which {@link #visionStage()}, {@link #compressStage()} and {@link #answerStage()} give for the rest.
- * Load once, ask many times; the object is not thread-safe.
+ * The checkpoint's {@code config.json} picks the model family ({@link VideoModel}): LLaVA-OneVision or Qwen2.5-VL,
+ * both behind the same stages, caches and sessions. Load once, ask many times; the object is not thread-safe.
  *
  * <pre>{@code
  * try (VideoQa qa = VideoQa.load(Path.of("llava-onevision-qwen2-0.5b-ov-hf"))) {
@@ -44,18 +46,19 @@ public final class VideoQa implements AutoCloseable {
     /** The default bound of the in-memory prefix cache (the 32-frame prefix of the 0.5B model takes about 160 MB). */
     public static final long DEFAULT_PREFIX_CACHE_BYTES = 1L << 30;
 
-    private final LlavaOneVision model;
+    private final VideoModel model;
     private final Tokenizer tokenizer;
+    /** LLaVA-OneVision's preprocessor; null for another family. */
     private final Preprocessor preprocessor;
     private final VisionStage vision;
     private final CompressStage compress;
     private final AnswerStage answers;
 
-    private VideoQa(LlavaOneVision model, Tokenizer tokenizer, Preprocessor preprocessor, String modelId) {
+    private VideoQa(VideoModel model, Tokenizer tokenizer, Preprocessor preprocessor, FamilyVision family, String modelId) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.preprocessor = preprocessor;
-        this.vision = new VisionStage(model, preprocessor, modelId, new TieredCache<>(DEFAULT_VISION_CACHE_BYTES, null, VisionFeatures.CODEC));
+        this.vision = new VisionStage(family, modelId, new TieredCache<>(DEFAULT_VISION_CACHE_BYTES, null, VisionFeatures.CODEC));
         this.compress = new CompressStage(model);
         this.answers = new AnswerStage(model, tokenizer, new TieredCache<>(DEFAULT_PREFIX_CACHE_BYTES, null, SnapshotCodec.INSTANCE));
     }
@@ -65,9 +68,22 @@ public final class VideoQa implements AutoCloseable {
         return load(dir, LoadOptions.asStored());
     }
 
-    /** As above, with the weights as {@code opts} says (for instance {@link LoadOptions#q8()}: int8 LLM weights). */
+    /**
+     * As above, with the weights as {@code opts} says (for instance {@link LoadOptions#q8()}: int8 LLM weights). A
+     * checkpoint whose {@code config.json} names Qwen2.5-VL loads as {@link Qwen25Vl}; any other as LLaVA-OneVision,
+     * whose loader names what is wrong with it.
+     */
     public static VideoQa load(Path dir, LoadOptions opts) {
         if (!Files.isDirectory(dir)) throw new ModelFormatException(dir + ": model directory not found");
+        if (isQwen25Vl(dir)) {
+            Qwen25Vl q = Qwen25Vl.load(dir, opts);
+            try {
+                return new VideoQa(q, q.tokenizer(), null, new QwenVision(q), ModelIdentity.of(dir));
+            } catch (RuntimeException e) {
+                q.close();
+                throw e;
+            }
+        }
         Tokenizer tok = Tokenizer.load(dir.resolve("tokenizer.json"));
         LlavaOneVision m = LlavaOneVision.load(dir, opts);
         try {
@@ -76,10 +92,21 @@ public final class VideoQa implements AutoCloseable {
             PreprocessorConfig cfg = Files.exists(pc) ? PreprocessorConfig.load(pc) : PreprocessorConfig.defaults(size);
             if (cfg.height() != size || cfg.width() != size)
                 throw new ModelFormatException(pc + ": resizes to " + cfg.width() + "x" + cfg.height() + " but the vision tower takes " + size + "x" + size);
-            return new VideoQa(m, tok, new Preprocessor(cfg), ModelIdentity.of(dir));
+            Preprocessor pre = new Preprocessor(cfg);
+            return new VideoQa(m, tok, pre, new SiglipVision(m, pre), ModelIdentity.of(dir));
         } catch (RuntimeException e) {
             m.close();
             throw e;
+        }
+    }
+
+    /** Whether {@code dir}'s config names Qwen2.5-VL; a config that cannot be read is left to LLaVA-OneVision's loader to explain. */
+    private static boolean isQwen25Vl(Path dir) {
+        if (!Files.isRegularFile(dir.resolve("config.json"))) return false;
+        try {
+            return ModelFamily.of(dir) == ModelFamily.QWEN25_VL;
+        } catch (ModelFormatException e) {
+            return false;
         }
     }
 
@@ -134,15 +161,33 @@ public final class VideoQa implements AutoCloseable {
         return answers;
     }
 
-    public LlavaOneVision model() {
+    /** The loaded checkpoint, whatever its family. */
+    public VideoModel videoModel() {
         return model;
+    }
+
+    /**
+     * The loaded LLaVA-OneVision checkpoint, for what only that family has (its vision tower's config, projector,
+     * pooling).
+     *
+     * @throws IllegalStateException when the checkpoint is of another family
+     */
+    public LlavaOneVision model() {
+        if (model instanceof LlavaOneVision l) return l;
+        throw new IllegalStateException(model.dir() + " is a " + model.familyName() + " checkpoint, not LLaVA-OneVision");
     }
 
     public Tokenizer tokenizer() {
         return tokenizer;
     }
 
+    /**
+     * LLaVA-OneVision's preprocessor (frames to SigLIP's pixel values).
+     *
+     * @throws IllegalStateException when the checkpoint is of another family
+     */
     public Preprocessor preprocessor() {
+        if (preprocessor == null) throw new IllegalStateException(model.dir() + " is a " + model.familyName() + " checkpoint, whose frames are preprocessed inside its vision stage");
         return preprocessor;
     }
 
@@ -166,6 +211,15 @@ public final class VideoQa implements AutoCloseable {
     public Answer answer(List<RgbFrame> frames, double decodeSeconds, VisionOptions vo, String question, int[] ids,
                          GenerationOptions opts, CompressionMethod comp, Consumer<String> out, Trace trace) {
         return answer(vision.encodeUncached(frames, decodeSeconds, forMethod(vo, comp), trace), question, ids, opts, comp, out, trace);
+    }
+
+    /**
+     * As above, the frames' temporal steps {@code secondsPerStep} apart ({@link VisionStage#sample} gives them with
+     * their timing): for a family that places frames in time, Qwen2.5-VL.
+     */
+    public Answer answer(List<RgbFrame> frames, double secondsPerStep, double decodeSeconds, VisionOptions vo, String question, int[] ids,
+                         GenerationOptions opts, CompressionMethod comp, Consumer<String> out, Trace trace) {
+        return answer(vision.encodeUncached(frames, secondsPerStep, decodeSeconds, forMethod(vo, comp), trace), question, ids, opts, comp, out, trace);
     }
 
     /**

@@ -25,4 +25,36 @@ public interface VideoSource {
 
     /** Called instead of {@link #decode} when the features of the {@code used} frames sampled came from the cache. */
     void cached(int frames, int used);
+
+    /**
+     * Frames sampled for a model family that places them in time, and how far apart its temporal steps are.
+     *
+     * @param frames         the frames, in order
+     * @param secondsPerStep the seconds one temporal step of frames spans (Qwen2.5-VL's {@code second_per_grid_ts})
+     */
+    record Timed(List<RgbFrame> frames, double secondsPerStep) {
+        public Timed {
+            frames = List.copyOf(frames);
+        }
+    }
+
+    /**
+     * What identifies the frames {@link #decodeTimed} gives, found without decoding, or null when only the decoded
+     * frames can (then their timing is part of their features' key).
+     */
+    default String timedContentKey(int frames, int temporalPatch) {
+        return null;
+    }
+
+    /**
+     * {@code frames} frames as Qwen2.5-VL's sampler picks them from the video's frame times
+     * ({@link dev.dycoke4j.vision.QwenFrameSampler#byCount}: a whole number of temporal patches of
+     * {@code temporalPatch} frames, fewer for a short video), with the seconds each temporal patch spans. Runs on the
+     * caller's thread.
+     *
+     * @throws UnsupportedOperationException when the source cannot say when its frames were shown
+     */
+    default Timed decodeTimed(int frames, int temporalPatch) {
+        throw new UnsupportedOperationException("this video source does not say when its frames were shown, which a model that places frames in time needs");
+    }
 }

@@ -4,6 +4,7 @@ import dev.dycoke4j.vision.FrameSink;
 import dev.dycoke4j.vision.RgbFrame;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * {@link VisionStage#encode(VideoSource, VisionOptions)} cut into units of work, so that a caller can run other work
@@ -14,7 +15,8 @@ import java.util.List;
  * entry and the frames through the vision tower are those of the one-shot encode, which runs these same units back to
  * back. A source whose frames are not its sample after all (its container's frame count was wrong) re-encodes the
  * frames that differ in one unit; a source without a content key is decoded whole in the first unit. {@link #close}
- * stops the background threads of an encoding left unfinished. Not thread-safe.
+ * stops the background threads of an encoding left unfinished. A model family whose tower takes the whole video at
+ * once (Qwen2.5-VL) encodes in one unit ({@link #whole}). Not thread-safe.
  */
 public final class VisionEncoding implements AutoCloseable {
     private final VisionStage stage;
@@ -38,11 +40,24 @@ public final class VisionEncoding implements AutoCloseable {
     private FrameFeatures first;
     private EncodedVideo result;
 
+    /** The whole encode, run in the first unit; null when the encode streams in units. */
+    private final Supplier<EncodedVideo> oneUnit;
+
     VisionEncoding(VisionStage stage, VisionEncoder encoder, VideoSource video, VisionOptions opts) {
+        this(stage, encoder, video, opts, null);
+    }
+
+    private VisionEncoding(VisionStage stage, VisionEncoder encoder, VideoSource video, VisionOptions opts, Supplier<EncodedVideo> oneUnit) {
         this.stage = stage;
         this.encoder = encoder;
         this.video = video;
         this.opts = opts;
+        this.oneUnit = oneUnit;
+    }
+
+    /** An encoding of one unit, {@code encode} (the cache lookup, decoding and the vision tower, all of them). */
+    static VisionEncoding whole(Supplier<EncodedVideo> encode) {
+        return new VisionEncoding(null, null, null, null, encode);
     }
 
     /**
@@ -53,7 +68,8 @@ public final class VisionEncoding implements AutoCloseable {
         if (result != null) return true;
         stepStart = System.nanoTime();
         try {
-            if (!started) begin();
+            if (oneUnit != null) result = oneUnit.get();
+            else if (!started) begin();
             else batch();
         } catch (RuntimeException | Error e) {
             close();

@@ -136,7 +136,12 @@ public final class ChatTemplate {
      * {@code <|vision_end|>}, a special token).
      */
     public static int[] qwen25VlVideoPrefixIds(Tokenizer tok, int videoTokens) {
-        String text = "<|im_start|>system\n" + QWEN25VL_DEFAULT_SYSTEM + "<|im_end|>\n<|im_start|>user\n<|vision_start|>"
+        return qwen25VlVideoPrefixIds(tok, null, videoTokens);
+    }
+
+    /** As {@link #qwen25VlVideoPrefixIds(Tokenizer, int)}, after the system turn {@code system} (null: the default one). */
+    public static int[] qwen25VlVideoPrefixIds(Tokenizer tok, String system, int videoTokens) {
+        String text = "<|im_start|>system\n" + (system == null ? QWEN25VL_DEFAULT_SYSTEM : system) + "<|im_end|>\n<|im_start|>user\n<|vision_start|>"
                 + QWEN25VL_VIDEO_TOKEN + "<|vision_end|>";
         return expand(tok, tok.encode(text), videoTokens, QWEN25VL_VIDEO_TOKEN);
     }

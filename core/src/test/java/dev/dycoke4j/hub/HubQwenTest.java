@@ -10,6 +10,8 @@ import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.LoadOptions;
 import dev.dycoke4j.pipeline.Qwen25Vl;
+import dev.dycoke4j.pipeline.VideoQa;
+import dev.dycoke4j.pipeline.VisionOptions;
 import dev.dycoke4j.tensor.Tensor;
 import dev.dycoke4j.testing.FakeHub;
 import dev.dycoke4j.testing.QwenVlOracle;
@@ -33,6 +35,7 @@ import static dev.dycoke4j.hub.HubFixture.resolver;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -113,9 +116,12 @@ class HubQwenTest {
             try (Safetensors g = QwenVlOracle.golden("forward.safetensors")) {
                 golden = g.get("generated_ids").toIntArray();
             }
-            try (Qwen25Vl m = Qwen25Vl.load(snap, LoadOptions.asStored())) {
-                Answer a = m.answer(oracleFrames(), 1.0, 0, "What happens in this video?", GenerationOptions.greedy(golden.length),
-                        CompressionMethods.none(), null);
+            // through VideoQa.load, which picks the family from the pulled config.json
+            try (VideoQa m = VideoQa.load(snap, LoadOptions.asStored())) {
+                assertInstanceOf(Qwen25Vl.class, m.videoModel());
+                List<RgbFrame> frames = oracleFrames();
+                Answer a = m.answer(frames, 1.0, 0, VisionOptions.of(frames.size()), "What happens in this video?", null, GenerationOptions.greedy(golden.length),
+                        CompressionMethods.none(), null, null);
                 assertArrayEquals(golden, a.tokenIds(), "the sharded snapshot is the oracle's checkpoint");
             }
             int before = hub.requests.size();

@@ -7,8 +7,6 @@ import dev.dycoke4j.testing.QwenVlOracle;
 import dev.dycoke4j.vision.RgbFrame;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -22,12 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  */
 class Qwen25VlAnswerTest {
     static List<RgbFrame> frames(Tensor t) {
-        int n = t.dim(0), h = t.dim(1), w = t.dim(2);
-        byte[] all = t.toByteArray();
-        int size = h * w * 3;
-        List<RgbFrame> out = new ArrayList<>();
-        for (int f = 0; f < n; f++) out.add(new RgbFrame(w, h, Arrays.copyOfRange(all, f * size, (f + 1) * size)));
-        return out;
+        return QwenStages.frames(t);
     }
 
     @Test
@@ -39,9 +32,10 @@ class Qwen25VlAnswerTest {
             golden = g.get("generated_ids").toIntArray();
             input = g.get("input_ids").toIntArray();
         }
-        try (Qwen25Vl m = Qwen25Vl.load(QwenVlOracle.model(), LoadOptions.asStored())) {
+        try (VideoQa m = VideoQa.load(QwenVlOracle.model())) {
+            assertEquals(Qwen25Vl.class, m.videoModel().getClass(), "config.json picks the family");
             StringBuilder streamed = new StringBuilder();
-            Answer a = m.answer(frames, 1.0, 0, "What happens in this video?", GenerationOptions.greedy(golden.length),
+            Answer a = QwenStages.answer(m, frames, "What happens in this video?", GenerationOptions.greedy(golden.length),
                     CompressionMethods.none(), streamed::append);
             assertArrayEquals(golden, a.tokenIds());
             assertEquals(m.tokenizer().decode(golden), a.text());
@@ -65,8 +59,8 @@ class Qwen25VlAnswerTest {
             golden = evs.get("evs_generated_ids").toIntArray();
             input = evs.get("evs_input_ids").toIntArray();
         }
-        try (Qwen25Vl m = Qwen25Vl.load(QwenVlOracle.model(), LoadOptions.asStored())) {
-            Answer a = m.answer(frames, 1.0, 0, "What happens in this video?", GenerationOptions.greedy(golden.length),
+        try (VideoQa m = VideoQa.load(QwenVlOracle.model())) {
+            Answer a = QwenStages.answer(m, frames, "What happens in this video?", GenerationOptions.greedy(golden.length),
                     CompressionMethods.parse("evs", Map.of("ratio", "0.5")), null);
             assertArrayEquals(golden, a.tokenIds());
             assertEquals(input.length, a.stats().promptTokens());
@@ -86,5 +80,17 @@ class Qwen25VlAnswerTest {
         assertEquals("evs on Qwen2.5-VL needs an explicit retained ratio", noRatio.getMessage());
         Qwen25Vl.checkSupported(CompressionMethods.none());
         Qwen25Vl.checkSupported(CompressionMethods.parse("evs", Map.of("ratio", "0.5")));
+    }
+
+    /** The compress stage asks the family: a method Qwen cannot run is refused there, before any answer. */
+    @Test
+    void theCompressStageRefusesWhatQwenCannotRun() {
+        try (VideoQa m = VideoQa.load(QwenVlOracle.model())) {
+            List<RgbFrame> frames = QwenStages.goldenFrames().subList(0, 2);
+            EncodedVideo v = m.visionStage().encodeUncached(frames, 1.0, 0, VisionOptions.of(2), null);
+            var e = assertThrows(IllegalArgumentException.class, () -> m.compressStage().apply(v, CompressionMethods.parse("visionzip", Map.of())));
+            assertEquals("compression method 'visionzip' ranks tokens by the vision tower's attention, which Qwen2.5-VL's tower does not give (supported: "
+                    + Qwen25Vl.SUPPORTED + ")", e.getMessage());
+        }
     }
 }

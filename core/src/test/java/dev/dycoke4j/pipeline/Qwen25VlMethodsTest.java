@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class Qwen25VlMethodsTest {
     private static final String QUESTION = "What happens in this video?";
-    private static Qwen25Vl model;
+    private static VideoQa model;
+    private static Qwen25Vl qwen;
     private static List<RgbFrame> frames;
 
     @BeforeAll
@@ -40,7 +41,8 @@ class Qwen25VlMethodsTest {
         try (Safetensors g = QwenVlOracle.golden("forward.safetensors")) {
             frames = Qwen25VlAnswerTest.frames(g.get("video_frames_u8"));
         }
-        model = Qwen25Vl.load(QwenVlOracle.model(), LoadOptions.asStored());
+        model = VideoQa.load(QwenVlOracle.model());
+        qwen = (Qwen25Vl) model.videoModel();
     }
 
     @AfterAll
@@ -58,8 +60,8 @@ class Qwen25VlMethodsTest {
      * Runs {@code m}, checks that the kept tokens are distinct, keep their unpruned positions and that the text after
      * them follows the EVS rule, that the answer prefilled those rows, and returns what was kept.
      */
-    private static Qwen25Vl.Placed runAndCheckPositions(CompressionMethod m) {
-        Qwen25Vl.Placed p = model.prepare(frames, 1.0, QUESTION, m);
+    private static QwenStages.Placed runAndCheckPositions(CompressionMethod m) {
+        QwenStages.Placed p = QwenStages.prepare(model, frames, QUESTION, m);
         MropeIndex.VideoGrid g = p.grid();
         assertEquals(4, g.t());
         assertEquals(48, g.h() * g.w());
@@ -69,8 +71,8 @@ class Qwen25VlMethodsTest {
         assertEquals(src.length, Arrays.stream(src).distinct().count(), "kept tokens are distinct");
 
         int[] unprunedIds = ChatTemplate.qwen25VlVideoPromptIds(model.tokenizer(), QUESTION, g.tokens());
-        Positions unpruned = MropeIndex.of(model.config()).positions(unprunedIds, List.of(g)).positions();
-        int videoId = model.config().videoTokenId();
+        Positions unpruned = MropeIndex.of(qwen.config()).positions(unprunedIds, List.of(g)).positions();
+        int videoId = qwen.config().videoTokenId();
         int[] ids = p.prompt();
         int v0 = 0;
         while (ids[v0] != videoId) v0++;
@@ -89,7 +91,7 @@ class Qwen25VlMethodsTest {
             assertEquals(at.t(row), at.w(row));
         }
 
-        Answer a = model.answer(frames, 1.0, 0, QUESTION, GenerationOptions.greedy(6), m, null);
+        Answer a = QwenStages.answer(model, frames, QUESTION, GenerationOptions.greedy(6), m, null);
         assertTrue(a.tokenIds().length > 0);
         assertEquals(g.tokens(), a.stats().visualTokens());
         assertEquals(src.length, a.stats().visualKept());
@@ -183,15 +185,15 @@ class Qwen25VlMethodsTest {
      */
     @Test
     void fastvPrunesInsideTheLlmOverTheOrdinaryPositions() {
-        Answer none = model.answer(frames, 1.0, 0, QUESTION, GenerationOptions.greedy(8), CompressionMethods.none(), null);
+        Answer none = QwenStages.answer(model, frames, QUESTION, GenerationOptions.greedy(8), CompressionMethods.none(), null);
         CompressionMethod all = method("fastv", Map.of("ratio", "1.0", "fastv_k", "1"));
-        Qwen25Vl.Placed p = model.prepare(frames, 1.0, QUESTION, all);
-        Qwen25Vl.Placed unpruned = model.prepare(frames, 1.0, QUESTION, CompressionMethods.none());
+        QwenStages.Placed p = QwenStages.prepare(model, frames, QUESTION, all);
+        QwenStages.Placed unpruned = QwenStages.prepare(model, frames, QUESTION, CompressionMethods.none());
         assertArrayEquals(unpruned.prompt(), p.prompt());
         assertArrayEquals(unpruned.positions().toArrays(), p.positions().toArrays());
-        Answer keepAll = model.answer(frames, 1.0, 0, QUESTION, GenerationOptions.greedy(8), all, null);
+        Answer keepAll = QwenStages.answer(model, frames, QUESTION, GenerationOptions.greedy(8), all, null);
         assertArrayEquals(none.tokenIds(), keepAll.tokenIds());
-        Answer half = model.answer(frames, 1.0, 0, QUESTION, GenerationOptions.greedy(8), method("fastv", Map.of("ratio", "0.5", "fastv_k", "1")), null);
+        Answer half = QwenStages.answer(model, frames, QUESTION, GenerationOptions.greedy(8), method("fastv", Map.of("ratio", "0.5", "fastv_k", "1")), null);
         assertTrue(half.tokenIds().length > 0);
         assertEquals(192, half.stats().visualKept());
         assertEquals(96, half.stats().visualAttended());
@@ -204,12 +206,12 @@ class Qwen25VlMethodsTest {
      */
     @Test
     void dycokesDpKeepingEverythingGivesTtmAlonesTokens() {
-        Answer ttm = model.answer(frames, 1.0, 0, QUESTION, GenerationOptions.greedy(8), method("dycoke", Map.of("dp", "off")), null);
-        Answer keepAll = model.answer(frames, 1.0, 0, QUESTION, GenerationOptions.greedy(8),
+        Answer ttm = QwenStages.answer(model, frames, QUESTION, GenerationOptions.greedy(8), method("dycoke", Map.of("dp", "off")), null);
+        Answer keepAll = QwenStages.answer(model, frames, QUESTION, GenerationOptions.greedy(8),
                 method("dycoke", Map.of("dp", "on", "dp_l", "1", "dp_p", "0")), null);
         assertEquals(ttm.stats().visualKept(), keepAll.stats().visualKept());
         assertArrayEquals(ttm.tokenIds(), keepAll.tokenIds());
-        Answer pruned = model.answer(frames, 1.0, 0, QUESTION, GenerationOptions.greedy(8),
+        Answer pruned = QwenStages.answer(model, frames, QUESTION, GenerationOptions.greedy(8),
                 method("dycoke", Map.of("dp", "on", "dp_l", "1", "dp_p", "0.7")), null);
         assertTrue(pruned.tokenIds().length > 0);
         assertTrue(pruned.stats().visualAttended() < pruned.stats().visualKept(), pruned.stats().toString());
@@ -218,8 +220,8 @@ class Qwen25VlMethodsTest {
     /** DP added to a pre-LLM method: the method's tokens at their unpruned positions, DP while decoding. */
     @Test
     void dpRunsAfterVidcom2() {
-        Answer alone = model.answer(frames, 1.0, 0, QUESTION, GenerationOptions.greedy(8), method("vidcom2", Map.of("ratio", "0.5")), null);
-        Answer withDp = model.answer(frames, 1.0, 0, QUESTION, GenerationOptions.greedy(8),
+        Answer alone = QwenStages.answer(model, frames, QUESTION, GenerationOptions.greedy(8), method("vidcom2", Map.of("ratio", "0.5")), null);
+        Answer withDp = QwenStages.answer(model, frames, QUESTION, GenerationOptions.greedy(8),
                 method("vidcom2+dp", Map.of("ratio", "0.5", "dp_l", "1", "dp_p", "0")), null);
         assertEquals("vidcom2+dp", withDp.stats().method());
         assertEquals(alone.stats().visualKept(), withDp.stats().visualKept());

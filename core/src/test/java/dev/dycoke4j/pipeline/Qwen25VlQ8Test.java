@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The tiny Qwen2.5-VL oracle loaded with int8 language-model weights ({@code --weights q8}), against the float32
+ * The tiny Qwen2.5-VL oracle loaded through {@link VideoQa#load} with int8 language-model weights ({@code --weights q8}), against the float32
  * reference's golden logits and tokens, and the on-disk q8 cache written once and read back.
  */
 class Qwen25VlQ8Test {
@@ -41,7 +41,7 @@ class Qwen25VlQ8Test {
     }
 
     static List<RgbFrame> frames(Safetensors g) {
-        return Qwen25VlAnswerTest.frames(g.get("video_frames_u8"));
+        return QwenStages.frames(g.get("video_frames_u8"));
     }
 
     /**
@@ -74,8 +74,9 @@ class Qwen25VlQ8Test {
     @Test
     void q8LogitsAndGreedyTokensAgainstTheF32Reference() {
         try (Safetensors g = QwenVlOracle.golden("forward.safetensors"); Safetensors evs = QwenVlOracle.golden("evs.safetensors");
-             Qwen25Vl ref = Qwen25Vl.load(QwenVlOracle.model(), LoadOptions.asStored());
-             Qwen25Vl q8 = Qwen25Vl.load(QwenVlOracle.model(), LoadOptions.q8())) {
+             VideoQa refQa = VideoQa.load(QwenVlOracle.model(), LoadOptions.asStored());
+             VideoQa q8Qa = VideoQa.load(QwenVlOracle.model(), LoadOptions.q8())) {
+            Qwen25Vl ref = (Qwen25Vl) refQa.videoModel(), q8 = (Qwen25Vl) q8Qa.videoModel();
             assertEquals(LoadOptions.WeightFormat.Q8, q8.weightFormat());
             assertEquals(LoadOptions.WeightFormat.AS_STORED, ref.weightFormat());
             // the bound LLaVA-OneVision's q8 test uses against its F32 reference
@@ -97,10 +98,10 @@ class Qwen25VlQ8Test {
             }
             // free-running: the reference's tokens up to the near-tie at step 3
             int[] golden = g.get("generated_ids").toIntArray();
-            Answer a = q8.answer(frames(g), 1.0, 0, QUESTION, GenerationOptions.greedy(golden.length), CompressionMethods.none(), null);
+            Answer a = QwenStages.answer(q8Qa, frames(g), QUESTION, GenerationOptions.greedy(golden.length), CompressionMethods.none(), null);
             assertArrayEquals(java.util.Arrays.copyOf(golden, 3), java.util.Arrays.copyOf(a.tokenIds(), 3), "q8, free-running greedy before the near-tie");
             int[] goldenEvs = evs.get("evs_generated_ids").toIntArray();
-            Answer b = q8.answer(frames(g), 1.0, 0, QUESTION, GenerationOptions.greedy(goldenEvs.length),
+            Answer b = QwenStages.answer(q8Qa, frames(g), QUESTION, GenerationOptions.greedy(goldenEvs.length),
                     CompressionMethods.parse("evs", Map.of("ratio", "0.5")), null);
             assertArrayEquals(goldenEvs, b.tokenIds(), "q8 with EVS, free-running greedy (its smallest golden margin is 0.018)");
             // every language-model matrix (7 per layer and the untied head) at 1 + 4/32 bytes per F32 weight
@@ -121,21 +122,23 @@ class Qwen25VlQ8Test {
         float[] fresh, first, second;
         int[] tokensFirst, tokensSecond;
         try (Safetensors g = QwenVlOracle.golden("forward.safetensors")) {
-            try (Qwen25Vl m = Qwen25Vl.load(model, LoadOptions.q8())) {
-                fresh = prefill(m, g);
+            try (VideoQa qa = VideoQa.load(model, LoadOptions.q8())) {
+                fresh = prefill((Qwen25Vl) qa.videoModel(), g);
             }
-            try (Qwen25Vl m = Qwen25Vl.load(model, cached)) {
+            try (VideoQa qa = VideoQa.load(model, cached)) {
+                Qwen25Vl m = (Qwen25Vl) qa.videoModel();
                 assertFalse(m.weightsFromCache());
                 first = prefill(m, g);
-                tokensFirst = m.answer(frames(g), 1.0, 0, QUESTION, GenerationOptions.greedy(6), CompressionMethods.none(), null).tokenIds();
+                tokensFirst = QwenStages.answer(qa, frames(g), QUESTION, GenerationOptions.greedy(6), CompressionMethods.none(), null).tokenIds();
             }
             assertEquals(List.of("dycoke: wrote the q8 weights cache " + file), notes);
             notes.clear();
-            try (Qwen25Vl m = Qwen25Vl.load(model, cached)) {
+            try (VideoQa qa = VideoQa.load(model, cached)) {
+                Qwen25Vl m = (Qwen25Vl) qa.videoModel();
                 assertTrue(m.weightsFromCache(), "the second load reads the cache");
                 assertEquals(LoadOptions.WeightFormat.Q8, m.weightFormat());
                 second = prefill(m, g);
-                tokensSecond = m.answer(frames(g), 1.0, 0, QUESTION, GenerationOptions.greedy(6), CompressionMethods.none(), null).tokenIds();
+                tokensSecond = QwenStages.answer(qa, frames(g), QUESTION, GenerationOptions.greedy(6), CompressionMethods.none(), null).tokenIds();
             }
         }
         assertTrue(notes.isEmpty(), notes.toString());

@@ -58,19 +58,20 @@ class QwenRandomCheckpointTest {
             }
             assertEquals(spec.parameters(), stored, "parameters() counts every tensor written");
             int[] asStored;
-            try (Qwen25Vl m = Qwen25Vl.load(dir, LoadOptions.asStored())) {
+            try (VideoQa qa = VideoQa.load(dir, LoadOptions.asStored())) {
+                Qwen25Vl m = (Qwen25Vl) qa.videoModel();
                 assertEquals(List.of(498, 496), m.config().text().eosTokenIds());
-                Answer a = m.answer(frames(4, 64, 48), 1.0, 0, "What happens in this video?", new GenerationOptions(5, 0f, 1f, 0, true),
+                Answer a = QwenStages.answer(qa, frames(4, 64, 48), "What happens in this video?", new GenerationOptions(5, 0f, 1f, 0, true),
                         CompressionMethods.none(), null);
                 asStored = a.tokenIds();
                 assertEquals(5, asStored.length);
                 assertEquals(2 * 2 * 2, a.stats().visualTokens(), "2 temporal steps of 2x2 merged tokens (smart_resize: 56x56)");
             }
-            try (Qwen25Vl m = Qwen25Vl.load(dir, LoadOptions.q8())) {
-                Answer a = m.answer(frames(4, 64, 48), 1.0, 0, "What happens in this video?", new GenerationOptions(5, 0f, 1f, 0, true),
+            try (VideoQa qa = VideoQa.load(dir, LoadOptions.q8())) {
+                Answer a = QwenStages.answer(qa, frames(4, 64, 48), "What happens in this video?", new GenerationOptions(5, 0f, 1f, 0, true),
                         CompressionMethods.none(), null);
                 assertEquals(5, a.tokenIds().length);
-                assertEquals(LoadOptions.WeightFormat.Q8, m.weightFormat());
+                assertEquals(LoadOptions.WeightFormat.Q8, qa.videoModel().weightFormat());
             }
         }
     }

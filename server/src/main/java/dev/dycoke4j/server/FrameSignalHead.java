@@ -19,18 +19,21 @@ final class FrameSignalHead {
     }
 
     /**
-     * Loads the head when {@code comp} needs it and it is not loaded yet; the request that needs it is submitted after,
-     * so the scheduler's thread sees it.
+     * Refuses a method the model's family cannot run (Qwen2.5-VL's tower has no pooling head, say); loads the head when
+     * {@code comp} needs it and it is not loaded yet; the request that needs it is submitted after, so the scheduler's
+     * thread sees it.
      *
+     * @throws IllegalArgumentException when the model's family cannot run {@code comp}
      * @throws RuntimeException the source's, when the head is missing
      */
     synchronized void ensure(CompressionMethod comp) {
+        qa.videoModel().checkMethod(comp);
         if (!comp.needsFrameSignals() || loaded) return;
         qa.poolingHead(source.load(comp.name()));
         loaded = true;
     }
 
-    /** As {@link #ensure}, a missing head a 400 naming the request's method. */
+    /** As {@link #ensure}, a method the model cannot run or a missing head a 400 naming the request's method. */
     void ensureFor(CompressionMethod comp) {
         try {
             ensure(comp);

@@ -32,6 +32,8 @@ final class TokenTrace {
     private String method;
     private boolean merges;
     private int frames, tokensPerFrame;
+    /** Tokens per row of a frame when the features say it (Qwen2.5-VL's grid is not square), else 0. */
+    private int width;
     private int[] kept;
     private int prefillLayer = -1;
     private int[] prefillKept;
@@ -58,8 +60,10 @@ final class TokenTrace {
     CompressedVideo watch(CompressedVideo c) {
         method = c.compression().name();
         merges = c.compression().merges();
-        frames = c.frames();
+        frames = c.all().frames(); // the methods' frames: Qwen2.5-VL's temporal steps
         tokensPerFrame = c.all().tokensPerFrame();
+        var temporal = c.encoded().features().grid();
+        width = temporal == null ? 0 : temporal.width();
         kept = c.kept().sourceIndex().clone();
         return new CompressedVideo(c.encoded(), new Watched(c.compression()), c.kept(), c.embeds(), c.compress());
     }
@@ -77,7 +81,8 @@ final class TokenTrace {
         o.put("tokens_per_frame", tokensPerFrame);
         int side = (int) Math.round(Math.sqrt(tokensPerFrame));
         ArrayNode grid = o.putArray("grid");
-        if (side * side == tokensPerFrame) grid.add(side).add(side);
+        if (width > 0) grid.add(tokensPerFrame / width).add(width);
+        else if (side * side == tokensPerFrame) grid.add(side).add(side);
         else grid.add(1).add(tokensPerFrame);
         ArrayNode idx = o.putArray("indices");
         for (int i : kept) idx.add(i);

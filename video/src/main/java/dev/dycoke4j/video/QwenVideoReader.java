@@ -55,4 +55,19 @@ public final class QwenVideoReader {
         }
         return new Read(VideoReader.readAt(video, sample.indices()), sample, times.length, times);
     }
+
+    /**
+     * How many frames {@link #read} takes from {@code video} as {@code how} samples it, found from the frame times
+     * alone (no pixels converted).
+     *
+     * @throws VideoException as {@link #read}
+     */
+    public static int count(Path video, QwenSampling how, int temporalPatch) {
+        if (Files.isDirectory(video)) throw new VideoException(video + ": a folder of frames has no frame timing; Qwen2.5-VL needs a video file");
+        try {
+            return how.choose(VideoReader.frameTimes(video), temporalPatch).count();
+        } catch (IllegalArgumentException e) {
+            throw new VideoException(video + ": " + e.getMessage(), e);
+        }
+    }
 }

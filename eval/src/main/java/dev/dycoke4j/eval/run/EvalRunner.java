@@ -17,6 +17,8 @@ import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.CompressStage;
 import dev.dycoke4j.pipeline.CompressedVideo;
 import dev.dycoke4j.pipeline.EncodedVideo;
+import dev.dycoke4j.pipeline.LlavaOneVision;
+import dev.dycoke4j.pipeline.VideoModel;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.Sequence;
 import dev.dycoke4j.pipeline.StatsJson;
@@ -145,7 +147,7 @@ public final class EvalRunner {
             }
         }
         RunSummary summary = new RunSummary(predicted, resumed, dropped, encoded, cached, List.copyOf(failures), Map.copyOf(unreachable));
-        Report.write(out, runInfo(qa.model().dir().toString(), cells, opts, summary));
+        Report.write(out, runInfo(qa.videoModel().dir().toString(), cells, opts, summary));
         return summary;
     }
 
@@ -274,18 +276,26 @@ public final class EvalRunner {
     }
 
     /**
-     * Cells whose settings this model cannot take (a layer it does not have) are reported once and skipped; those
-     * already in {@code unusable} are not tried again.
+     * Cells whose settings this model cannot take (a layer it does not have, a method its family cannot run) are
+     * reported once and skipped; those already in {@code unusable} are not tried again.
      */
     private void checkCells(Map<String, String> unusable) {
-        RequestShape shape = new RequestShape(qa.model().config().text().numLayers(), 0, 1, 1, qa.model().tokensPerFrame(), 1);
+        VideoModel model = qa.videoModel();
+        int tokensPerFrame = model instanceof LlavaOneVision l ? l.tokensPerFrame() : 1;
+        RequestShape shape = new RequestShape(model.text().numLayers(), 0, 1, 1, tokensPerFrame, 1);
         for (Cell c : cells) {
             if (unusable.containsKey(c.id())) continue;
+            String why = null;
             try {
+                model.checkMethod(c.compression());
                 c.compression().decode(shape);
                 c.compression().prefill(shape);
             } catch (InvalidOptionException e) {
-                String why = e.message(k -> k);
+                why = e.message(k -> k);
+            } catch (IllegalArgumentException e) {
+                why = e.getMessage();
+            }
+            if (why != null) {
                 unusable.put(c.id(), why);
                 listener.problem(c.id() + ": cannot run on this model (" + why + "); the cell is skipped");
             }
