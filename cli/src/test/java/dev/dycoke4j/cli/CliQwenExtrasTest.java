@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code dycoke run} on the tiny Qwen2.5-VL checkpoint with {@code --fps} (frames by rate, timed by the file) and
- * {@code --weights q8}, and {@code bench --shape qwen25vl-3b}'s one-line refusal.
+ * {@code --weights q8} through the shared stages, {@code --fps} on chat and bench and in the vision-feature cache key,
+ * and {@code bench --shape qwen25vl-3b} run on the written checkpoint.
  */
 class CliQwenExtrasTest {
     static final String MODEL = QwenVlOracle.model().toString();
@@ -127,18 +128,84 @@ class CliQwenExtrasTest {
     }
 
     /**
-     * bench cannot run a Qwen2.5-VL folder yet: with {@code --shape qwen25vl-3b} it makes (here: finds, cached) the
-     * random checkpoint, then refuses in one line naming it. A tiny checkpoint stands in for the 3B one in the cache.
+     * --fps is part of the vision-feature cache key: with {@code --cache-dir}, 2 fps then 1 fps encode twice (8 frames,
+     * then 4), and 1 fps again is served from the cache.
      */
     @Test
-    void benchOnTheQwenShapeRefusesInOneLineAfterMakingTheCheckpoint() throws Exception {
+    void theRateIsPartOfTheVisionCacheKey() throws Exception {
+        String cache = tmp.resolve("cache").toString();
+        JsonNode two = runFps(cache, "2"), one = runFps(cache, "1"), again = runFps(cache, "1");
+        assertEquals(8, two.get("frames").asInt());
+        assertFalse(two.get("vision_cached").asBoolean(), two.toString());
+        assertEquals(4, one.get("frames").asInt());
+        assertFalse(one.get("vision_cached").asBoolean(), "another rate, other frames: " + one);
+        assertEquals(4, again.get("frames").asInt());
+        assertTrue(again.get("vision_cached").asBoolean(), again.toString());
+    }
+
+    JsonNode runFps(String cache, String fps) throws Exception {
+        Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--fps", fps, "--prompt", QUESTION, "--max-new-tokens", "2", "--json", "--cache-dir", cache);
+        assertEquals(0, r.code(), r.err());
+        return new ObjectMapper().readTree(r.out()).get("stats");
+    }
+
+    /** chat takes --fps as run does: 1 fps on the 4 s clip is 4 frames, 2 temporal steps of 6x8 merged tokens. */
+    @Test
+    void chatSamplesByRate() {
+        java.io.StringWriter out = new java.io.StringWriter(), err = new java.io.StringWriter();
+        int code = Main.execute(new String[]{"chat", "--model", MODEL, "--video", CLIP, "--fps", "1", "--max-new-tokens", "2"},
+                new java.io.ByteArrayInputStream((QUESTION + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true));
+        assertEquals(0, code, err.toString());
+        assertTrue(err.toString().contains("dycoke chat: 4 frames, 96 visual tokens"), err.toString());
+        Cli llava = Cli.run("chat", "--model", Oracle.model().toString(), "--video", Oracle.root().resolve("golden/clip.mkv").toString(), "--fps", "2");
+        assertEquals(2, llava.code());
+        assertEquals("dycoke: --fps samples Qwen2.5-VL's frames by rate; LLaVA-OneVision takes --frames N frames uniformly", llava.problem());
+    }
+
+    /** bench --fps: one row, at the count the rate gives the clip; with --frames, one line. */
+    @Test
+    void benchSamplesByRate() throws Exception {
+        Cli r = Cli.run("bench", "--model", MODEL, "--video", CLIP, "--fps", "1", "--out", tmp.resolve("out").toString(), "--repeat", "1",
+                "--max-new-tokens", "2", "--methods", "none", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode runs = new ObjectMapper().readTree(r.out()).get("runs");
+        assertEquals(1, runs.size(), runs.toString());
+        assertEquals(4, runs.get(0).get("frames").asInt());
+        assertEquals(96, runs.get(0).get("visual_tokens").asInt());
+        Cli both = Cli.run("bench", "--model", MODEL, "--video", CLIP, "--fps", "1", "--frames", "4", "--out", tmp.resolve("out2").toString());
+        assertEquals(2, both.code());
+        assertEquals("dycoke: --fps and --frames both choose how many frames Qwen2.5-VL sees; give one of them", both.problem());
+    }
+
+    /** trace samples by count only: --fps is one line rather than ignored. */
+    @Test
+    void traceRefusesTheRate() {
+        Cli r = Cli.run("trace", "--model", MODEL, "--video", CLIP, "--fps", "1", "--prompt", "hi", "--out", tmp.resolve("t.safetensors").toString());
+        assertEquals(2, r.code());
+        assertEquals("dycoke: --fps is taken by dycoke run, chat and bench; dycoke trace samples --frames N frames", r.problem());
+    }
+
+    /**
+     * bench on the {@code qwen25vl-3b} shape: it makes (here: finds, cached) the random checkpoint and runs on it
+     * through the stages. A tiny checkpoint stands in for the 3B one in the cache.
+     */
+    @Test
+    void benchRunsOnTheQwenShape() throws Exception {
         Path folder = BenchAssets.dir(tmp).resolve(BenchAssets.Shape.QWEN25VL_3B.folder);
         QwenRandomCheckpoint.write(folder, new QwenRandomCheckpoint.Spec(1, 32, 48, 2, 112, List.of(0), 64, 128, 1, 4, 2, 512, 496, 4096,
                 true, List.of(2, 3, 3), DType.BF16), 1);
         Files.writeString(folder.resolve(".complete"), BenchAssets.VERSION + "\n");
-        Cli r = Cli.run("bench", "--shape", "qwen25vl-3b", "--cache", tmp.toString(), "--frames", "8", "--repeat", "1", "--out", tmp.resolve("out").toString());
-        assertEquals(1, r.code());
-        assertEquals("dycoke: dycoke bench runs LLaVA-OneVision checkpoints only so far; " + folder
-                + " is a Qwen2.5-VL checkpoint (dycoke run --model " + folder + " answers with it)", r.problem());
+        Cli r = Cli.run("bench", "--shape", "qwen25vl-3b", "--cache", tmp.toString(), "--video", CLIP, "--frames", "4", "--repeat", "1",
+                "--max-new-tokens", "2", "--methods", "none,random", "--out", tmp.resolve("out").toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        assertEquals(folder.toString(), root.get("model").asText());
+        JsonNode runs = root.get("runs");
+        assertEquals(2, runs.size(), runs.toString());
+        assertEquals("none", runs.get(0).get("method").asText());
+        assertEquals(4, runs.get(0).get("frames").asInt());
+        assertTrue(runs.get(1).get("visual_tokens_kept").asInt() < runs.get(0).get("visual_tokens_kept").asInt(), runs.toString());
+        assertTrue(Files.isRegularFile(tmp.resolve("out/bench.json")));
     }
 }
