@@ -128,4 +128,29 @@ class QwenFrameTimingTest {
         VideoException e = assertThrows(VideoException.class, () -> QwenVideoReader.read(one, QwenSampling.count(8), TEMPORAL_PATCH));
         assertEquals(one + ": the video has 1 frame, too few for one temporal patch of 2 frames", e.getMessage());
     }
+
+    /**
+     * The pipeline's source samples Qwen's frames from the file's own times: by count, or by rate once made
+     * {@code byRate}, whatever count is asked for; the rate is in the timed content key, which the vision-feature cache
+     * keys on. A rate source refuses uniform sampling.
+     */
+    @Test
+    void theSourceSamplesByCountOrByRateAndKeysTheRate() throws Exception {
+        Path c = clip("source.mkv", FRAMES, 1);
+        VideoFileSource byCount = new VideoFileSource(c), half = byCount.byRate(0.5), two = byCount.byRate(2);
+        var counted = byCount.decodeTimed(SAMPLED, TEMPORAL_PATCH);
+        assertEquals(SAMPLED, counted.frames().size());
+        assertEquals(TEMPORAL_PATCH / ((double) SAMPLED / FRAMES), counted.secondsPerStep(), 1e-6);
+        // 48 s at 0.5 fps: 24 frames, 4 s per temporal patch, whatever count is asked for
+        var rated = half.decodeTimed(SAMPLED, TEMPORAL_PATCH);
+        assertEquals(24, rated.frames().size());
+        assertEquals(4.0, rated.secondsPerStep(), 1e-6);
+        assertEquals(24, QwenVideoReader.count(c, QwenSampling.rate(0.5), TEMPORAL_PATCH));
+        String k = byCount.timedContentKey(SAMPLED, TEMPORAL_PATCH), kHalf = half.timedContentKey(SAMPLED, TEMPORAL_PATCH),
+                kTwo = two.timedContentKey(SAMPLED, TEMPORAL_PATCH);
+        assertEquals(3, java.util.Set.of(k, kHalf, kTwo).size(), "count, 0.5 fps and 2 fps are three keys");
+        assertEquals(kHalf, byCount.byRate(0.5).timedContentKey(SAMPLED, TEMPORAL_PATCH));
+        assertThrows(IllegalArgumentException.class, () -> byCount.byRate(0));
+        assertThrows(IllegalStateException.class, () -> half.contentKey(SAMPLED));
+    }
 }
