@@ -45,8 +45,8 @@ final class BenchInputs {
 
     /**
      * The {@code --model} folder, else the default checkpoint, written on first use, for a command that runs
-     * LLaVA-OneVision only: a Qwen2.5-VL folder (the {@code qwen25vl-3b} shape once written, or a {@code --model}) is
-     * refused in one line that names it.
+     * LLaVA-OneVision only (bench arena, which samples frames uniformly, and bench --peer): a Qwen2.5-VL folder (the
+     * {@code qwen25vl-3b} shape once written, or a {@code --model}) is refused in one line that names it.
      */
     Path model() throws IOException {
         Path m = anyModel();

@@ -117,7 +117,7 @@ final class BenchServeCommand implements Callable<Integer> {
         if (overheadRuns < 1) throw new UsageException("--overhead-runs must be at least 1, got " + overheadRuns);
         inputs.checkVideo();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        Path m = inputs.model(), clip = inputs.video().toAbsolutePath();
+        Path m = inputs.anyModel(), clip = inputs.video().toAbsolutePath();
         int maxBatch = Math.max(Arrays.stream(concurrency).max().orElseThrow(), admitStreams + 1);
         ObjectNode root = new ObjectMapper().createObjectNode();
         MachineInfo machine = MachineInfo.current();

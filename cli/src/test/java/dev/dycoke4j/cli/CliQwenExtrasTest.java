@@ -208,4 +208,25 @@ class CliQwenExtrasTest {
         assertTrue(runs.get(1).get("visual_tokens_kept").asInt() < runs.get(0).get("visual_tokens_kept").asInt(), runs.toString());
         assertTrue(Files.isRegularFile(tmp.resolve("out/bench.json")));
     }
+
+    /** bench serve on a Qwen folder: the server's text and video levels, admission and follow-up, through the stages. */
+    @Test
+    void benchServeRunsOnQwen() throws Exception {
+        Cli r = Cli.run("bench", "serve", "--model", MODEL, "--video", CLIP, "--concurrency", "1", "--rounds", "1", "--max-tokens", "2",
+                "--frames", "4", "--admit-frames", "4", "--admit-streams", "1", "--admit-tokens", "4", "--overhead-runs", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        assertEquals(MODEL, root.get("model").asText());
+        assertEquals(2, root.get("levels").size(), root.toString());
+        for (JsonNode level : root.get("levels")) assertEquals(1, level.get("requests").asInt(), level.toString());
+    }
+
+    /** bench arena samples LLaVA-OneVision's frames uniformly and runs its whole method grid: a Qwen folder is one line naming it. */
+    @Test
+    void benchArenaRefusesQwenInOneLine() {
+        Cli r = Cli.run("bench", "arena", "--model", MODEL, "--video", CLIP, "--frames", "4", "--out", tmp.resolve("arena").toString());
+        assertEquals(1, r.code());
+        assertEquals("dycoke: dycoke bench arena runs LLaVA-OneVision checkpoints only so far; " + MODEL
+                + " is a Qwen2.5-VL checkpoint (dycoke run --model " + MODEL + " answers with it)", r.problem());
+    }
 }
