@@ -6,6 +6,7 @@ import dev.dycoke4j.io.Q8Cache;
 import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.pipeline.QwenRandomCheckpoint;
 import dev.dycoke4j.tensor.DType;
+import dev.dycoke4j.testing.FakeHub;
 import dev.dycoke4j.testing.Oracle;
 import dev.dycoke4j.testing.QwenVlOracle;
 import dev.dycoke4j.video.SyntheticClip;
@@ -228,5 +229,26 @@ class CliQwenExtrasTest {
         assertEquals(1, r.code());
         assertEquals("dycoke: dycoke bench arena runs LLaVA-OneVision checkpoints only so far; " + MODEL
                 + " is a Qwen2.5-VL checkpoint (dycoke run --model " + MODEL + " answers with it)", r.problem());
+    }
+
+    /**
+     * A Qwen2.5-VL repo by Hub id: pulled, then run by its id with --weights q8, through the same load as a folder (the
+     * golden EVS tokens, as q8RunsOnQwenAndCachesItsWeights gets them), with no more requests.
+     */
+    @Test
+    void pullThenRunAQwenRepoByIdWithQ8() throws Exception {
+        String id = "test-org/tiny-qwen25-vl";
+        try (FakeHub hub = CliHubTest.hub(id, QwenVlOracle.model())) {
+            Cli pull = Cli.run(hub.env(tmp), "pull", id);
+            assertEquals(0, pull.code(), pull.err());
+            int before = hub.requests.size();
+            Cli r = Cli.run(hub.env(tmp), "run", "--model", id, "--video", CLIP, "--frames", "8", "--prompt", QUESTION, "--max-new-tokens", "12",
+                    "--compress", "evs", "--ratio", "0.5", "--json", "--weights", "q8");
+            assertEquals(0, r.code(), r.err());
+            assertEquals(before, hub.requests.size(), "run uses the pulled snapshot with no network");
+            try (Safetensors e = QwenVlOracle.golden("evs.safetensors")) {
+                assertArrayEquals(e.get("evs_generated_ids").toIntArray(), ids(new ObjectMapper().readTree(r.out())));
+            }
+        }
     }
 }
