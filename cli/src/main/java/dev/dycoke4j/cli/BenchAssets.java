@@ -1,5 +1,6 @@
 package dev.dycoke4j.cli;
 
+import dev.dycoke4j.pipeline.QwenRandomCheckpoint;
 import dev.dycoke4j.pipeline.RandomCheckpoint;
 import dev.dycoke4j.tensor.DType;
 import dev.dycoke4j.video.SyntheticClip;
@@ -16,8 +17,8 @@ import java.util.function.ToLongFunction;
 
 /**
  * What {@code bench} and {@code fidelity} run on by default, built once and cached: a random BF16 checkpoint with the
- * real dimensions of llava-onevision-qwen2-0.5b-ov-hf (or, with {@code --shape 7b}, of llava-onevision-qwen2-7b-ov-hf),
- * with a random SigLIP pooling head beside it, and a synthetic 10 s 640x360 clip.
+ * real dimensions of llava-onevision-qwen2-0.5b-ov-hf (or, with {@code --shape 7b}, of llava-onevision-qwen2-7b-ov-hf;
+ * with {@code --shape qwen25vl-3b}, of Qwen/Qwen2.5-VL-3B-Instruct), with a random SigLIP pooling head beside a LLaVA-OneVision one, and a synthetic 10 s 640x360 clip.
  */
 final class BenchAssets {
     static final String VERSION = "v1";
@@ -25,22 +26,44 @@ final class BenchAssets {
     /** The checkpoint shapes {@code --shape} names. */
     enum Shape {
         /** llava-onevision-qwen2-0.5b-ov-hf. */
-        QWEN_05B("0.5b", "qwen2-0.5b-shape-bf16", RandomCheckpoint.Spec.qwen05b(DType.BF16)),
+        QWEN_05B("0.5b", "0.5B", "qwen2-0.5b-shape-bf16", RandomCheckpoint.Spec.qwen05b(DType.BF16)),
         /** llava-onevision-qwen2-7b-ov-hf. */
-        QWEN_7B("7b", "qwen2-7b-shape-bf16", RandomCheckpoint.Spec.qwen7b(DType.BF16));
+        QWEN_7B("7b", "7B", "qwen2-7b-shape-bf16", RandomCheckpoint.Spec.qwen7b(DType.BF16)),
+        /** Qwen/Qwen2.5-VL-3B-Instruct. */
+        QWEN25VL_3B("qwen25vl-3b", "Qwen2.5-VL-3B", "qwen25vl-3b-shape-bf16", QwenRandomCheckpoint.Spec.qwen25Vl3b(DType.BF16));
 
-        final String label, folder;
-        final RandomCheckpoint.Spec spec;
+        final String label, title, folder;
+        /** Bytes of its weights file. */
+        final long bytes;
+        private final java.util.function.Consumer<Path> writer;
+        /** Writes SigLIP's pooling head beside the checkpoint (null: the family has no use for one). */
+        private final java.util.function.Consumer<Path> head;
 
-        Shape(String label, String folder, RandomCheckpoint.Spec spec) {
+        Shape(String label, String title, String folder, RandomCheckpoint.Spec spec) {
+            this(label, title, folder, spec.bytes(), dir -> RandomCheckpoint.write(dir, spec, 1), dir -> RandomCheckpoint.writePoolingHead(dir, spec, 1));
+        }
+
+        Shape(String label, String title, String folder, QwenRandomCheckpoint.Spec spec) {
+            this(label, title, folder, spec.bytes(), dir -> QwenRandomCheckpoint.write(dir, spec, 1), null);
+        }
+
+        Shape(String label, String title, String folder, long bytes, java.util.function.Consumer<Path> writer, java.util.function.Consumer<Path> head) {
             this.label = label;
+            this.title = title;
             this.folder = folder;
-            this.spec = spec;
+            this.bytes = bytes;
+            this.writer = writer;
+            this.head = head;
+        }
+
+        /** Whether it is a Qwen2.5-VL checkpoint (else LLaVA-OneVision). */
+        boolean qwen() {
+            return this == QWEN25VL_3B;
         }
 
         static Shape of(String label) {
             for (Shape s : values()) if (s.label.equals(label)) return s;
-            throw new UsageException("--shape takes 0.5b or 7b; got '" + label + "'");
+            throw new UsageException("--shape takes 0.5b, 7b or qwen25vl-3b; got '" + label + "'");
         }
     }
 
@@ -75,20 +98,20 @@ final class BenchAssets {
     static Path model(Path cache, Shape shape, PrintWriter err, ToLongFunction<Path> freeBytes) throws IOException {
         Path m = dir(cache).resolve(shape.folder);
         if (!Files.exists(m.resolve(".complete"))) {
-            long need = shape.spec.bytes(), free = freeBytes.applyAsLong(m);
+            long need = shape.bytes, free = freeBytes.applyAsLong(m);
             if (free < need)
                 throw new IllegalStateException("not enough free disk space for the random " + shape.label + "-shaped checkpoint: it needs "
                         + Bytes.human(need) + ", " + Bytes.human(free) + " free at " + m);
-            err.println("dycoke: writing a random BF16 checkpoint with the real " + shape.label.toUpperCase(java.util.Locale.ROOT) + " dimensions to " + m
+            err.println("dycoke: writing a random BF16 checkpoint with the real " + shape.title + " dimensions to " + m
                     + " (once, " + Bytes.human(need) + " on disk; " + Bytes.human(free) + " free)");
             err.flush();
-            RandomCheckpoint.write(m, shape.spec, 1);
+            shape.writer.accept(m);
             Files.writeString(m.resolve(".complete"), VERSION + "\n");
         }
-        if (!Files.exists(m.resolve(SiglipPoolingHead.BESIDE))) { // a checkpoint written before the checkpoints carried a head
+        if (shape.head != null && !Files.exists(m.resolve(SiglipPoolingHead.BESIDE))) { // a checkpoint written before the checkpoints carried a head
             err.println("dycoke: writing a random SigLIP pooling head (for fastvid) beside " + m + " (once)");
             err.flush();
-            RandomCheckpoint.writePoolingHead(m, shape.spec, 1);
+            shape.head.accept(m);
         }
         return m;
     }

@@ -9,6 +9,7 @@ import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.parallel.Parallel;
 import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.LlavaOneVision;
+import dev.dycoke4j.io.Qwen25VlVisionConfig;
 import dev.dycoke4j.pipeline.Qwen25Vl;
 import dev.dycoke4j.platform.Bytes;
 import dev.dycoke4j.pipeline.GenerationOptions;
@@ -17,7 +18,9 @@ import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
 import dev.dycoke4j.pipeline.VisionOptions;
 import dev.dycoke4j.vision.SiglipVisionTower;
+import dev.dycoke4j.video.QwenVideoReader;
 import dev.dycoke4j.video.VideoFileSource;
+import dev.dycoke4j.vision.QwenSampling;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -64,6 +67,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--frames", paramLabel = "N,N", split = ",", defaultValue = "8,16,32", description = "Frame counts to run (default: ${DEFAULT-VALUE}).")
     int[] frames;
+
+    @Option(names = "--fps", paramLabel = "F",
+            description = "Qwen2.5-VL only, instead of --frames: about F frames per second of the clip, as qwen-vl-utils samples them (one row, at the count the rate gives).")
+    Double fps;
 
     @Option(names = "--repeat", paramLabel = "N", defaultValue = "3", description = "Timed runs per setting, after a warm-up pass (default: ${DEFAULT-VALUE}).")
     int repeat;
@@ -119,10 +126,19 @@ final class BenchCommand implements Callable<Integer> {
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new UsageException(outDir + ": --out must be a directory");
         inputs.checkVideo();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        Path m = inputs.model(), clip = inputs.video();
-        if (QwenChecks.isQwen(m)) {
-            for (int f : frames) QwenChecks.frames(m, f);
+        Path m = inputs.anyModel(), clip = inputs.video();
+        boolean qwen = QwenChecks.isQwen(m);
+        if (fps != null) {
+            if (!qwen) throw new UsageException("--fps samples Qwen2.5-VL's frames by rate; LLaVA-OneVision takes --frames N frames uniformly");
+            if (spec.commandLine().getParseResult().hasMatchedOption("--frames"))
+                throw new UsageException("--fps and --frames both choose how many frames Qwen2.5-VL sees; give one of them");
+            if (!(fps > 0) || fps.isInfinite()) throw new UsageException("--fps must be a positive number of frames per second, got " + fps);
+        }
+        if (qwen) {
             QwenChecks.video(clip);
+            // by rate: one row, at the count the rate gives this clip
+            if (fps != null) frames = new int[]{QwenVideoReader.count(clip, QwenSampling.rate(fps), Qwen25VlVisionConfig.load(m).temporalPatchSize())};
+            else for (int f : frames) QwenChecks.frames(m, f);
             // by default, the methods Qwen2.5-VL runs; a named one it cannot run is refused in one line
             if (methods == null) comps.removeIf(c -> !supportedOnQwen(c));
             else comps.forEach(QwenChecks::method);
@@ -138,7 +154,7 @@ final class BenchCommand implements Callable<Integer> {
         int total = (fs.length * repeat + 1) * comps.size(), done = 0;
         long weightBytes, residentWeights;
         java.util.function.Function<BenchRow, MemoryBreakdown> memory;
-        VideoFileSource sampler = Prologue.video(clip, err);
+        VideoFileSource sampler = fps != null ? Prologue.video(clip, err).byRate(fps) : Prologue.video(clip, err);
         // the copy bandwidth at the start and at the end, the better of the two: one probe alone caught this shared
         // machine at a slow moment (21.7 GB/s, when decode itself had read 30 GB/s of weights) and overstated "of bound"
         double bandwidthBefore = CopyBandwidth.measure(CopyBandwidth.BYTES, 7);

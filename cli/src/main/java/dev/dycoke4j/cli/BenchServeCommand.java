@@ -126,7 +126,7 @@ final class BenchServeCommand implements Callable<Integer> {
             throw new UsageException("--admission-share must be a positive number, got " + admissionShare);
         inputs.checkVideo();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        Path m = inputs.model(), clip = inputs.video().toAbsolutePath();
+        Path m = inputs.anyModel(), clip = inputs.video().toAbsolutePath();
         int maxBatch = Math.max(Arrays.stream(concurrency).max().orElseThrow(), admitStreams + 1);
         ObjectNode root = new ObjectMapper().createObjectNode();
         MachineInfo machine = MachineInfo.current();

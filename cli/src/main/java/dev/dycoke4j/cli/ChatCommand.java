@@ -66,7 +66,9 @@ final class ChatCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         boolean interactive = main.in == System.in && System.console() != null;
         Path dir = model.resolve(ModelFiles.Need.MODEL);
-        if (QwenChecks.isQwen(dir)) QwenChecks.all(dir, video.video, sampling.vision().frames(), comp);
+        boolean qwen = QwenChecks.isQwen(dir);
+        source = sampling.source(source, qwen);
+        if (qwen) QwenChecks.all(dir, video.video, sampling, comp);
         try (VideoQa qa = Prologue.load(dir, model, weights, poolingHead, comp)) {
             caches.apply(qa);
             VideoSession session = qa.open(source, sampling.vision(), comp);

@@ -87,7 +87,7 @@ final class FidelityCommand implements Callable<Integer> {
         for (MethodSpec method : ms) for (double r : ratios) compress.method(method.name(), "--methods", r); // bad options before the model loads
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         inputs.checkVideo();
-        Path m = inputs.model(), v = inputs.video();
+        Path m = inputs.anyModel(), v = inputs.video();
         ObjectNode root = new ObjectMapper().createObjectNode();
         if (QwenChecks.isQwen(m)) {
             QwenChecks.frames(m, frames);

@@ -16,9 +16,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code dycoke models}: the LLaVA-OneVision models in the Hugging Face cache, with revision, commit, size and completeness. */
+/** {@code dycoke models}: the LLaVA-OneVision and Qwen2.5-VL models in the Hugging Face cache, with revision, commit, size and completeness. */
 @Command(name = "models", mixinStandardHelpOptions = true,
-        description = "List the LLaVA-OneVision models in the Hugging Face cache that dycoke can run (never uses the network).")
+        description = "List the LLaVA-OneVision and Qwen2.5-VL models in the Hugging Face cache that dycoke can run (never uses the network).")
 final class ModelsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -37,7 +37,7 @@ final class ModelsCommand implements Callable<Integer> {
         List<CachedModel> models = CachedModel.list(new HubCache(env.cache()));
         err.println("dycoke models: " + env.cache());
         if (models.isEmpty()) {
-            err.println("dycoke models: no LLaVA-OneVision model in the cache; get one with 'dycoke pull ORG/NAME'");
+            err.println("dycoke models: no LLaVA-OneVision or Qwen2.5-VL model in the cache; get one with 'dycoke pull ORG/NAME'");
             return 0;
         }
         int w = Math.max(5, models.stream().mapToInt(m -> m.repo().length()).max().orElse(5));

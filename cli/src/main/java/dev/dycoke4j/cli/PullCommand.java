@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
 
 /** {@code dycoke pull}: download a model into the Hugging Face cache without running it; prints the snapshot folder. */
 @Command(name = "pull", mixinStandardHelpOptions = true,
-        description = "Download a LLaVA-OneVision model from the Hugging Face Hub into the HF cache (only the files the engine needs), resuming what an earlier pull left; prints its folder.")
+        description = "Download a LLaVA-OneVision or Qwen2.5-VL model from the Hugging Face Hub into the HF cache (only the files the engine needs), resuming what an earlier pull left; prints its folder.")
 final class PullCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -27,7 +27,7 @@ final class PullCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
-    @Parameters(index = "0", paramLabel = "ORG/NAME[@REV]", description = "A Hugging Face model id, such as llava-hf/llava-onevision-qwen2-0.5b-ov-hf.")
+    @Parameters(index = "0", paramLabel = "ORG/NAME[@REV]", description = "A Hugging Face model id, such as llava-hf/llava-onevision-qwen2-0.5b-ov-hf or Qwen/Qwen2.5-VL-3B-Instruct.")
     String model;
 
     @Option(names = "--revision", paramLabel = "R", description = "A branch, tag or commit (default: main, or the @REV of the id).")

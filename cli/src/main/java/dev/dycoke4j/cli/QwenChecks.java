@@ -56,4 +56,11 @@ final class QwenChecks {
         frames(dir, frames);
         video(video);
     }
+
+    /** The same, the frames as {@code sampling} chooses them: by {@code --fps} (any count the rate gives) or by {@code --frames}. */
+    static void all(Path dir, Path video, SamplingOptions sampling, CompressionMethod comp) {
+        method(comp);
+        if (!sampling.byRate()) frames(dir, sampling.vision().frames());
+        video(video);
+    }
 }

@@ -69,7 +69,9 @@ final class RunCommand implements Callable<Integer> {
         VideoFileSource source = video.source();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Path dir = model.resolve(ModelFiles.Need.MODEL);
-        if (QwenChecks.isQwen(dir)) QwenChecks.all(dir, video.video, sampling.vision().frames(), comp);
+        boolean qwen = QwenChecks.isQwen(dir);
+        source = sampling.source(source, qwen);
+        if (qwen) QwenChecks.all(dir, video.video, sampling, comp);
         try (VideoQa qa = Prologue.load(dir, model, weights, poolingHead, comp)) {
             caches.apply(qa);
             VideoSession session = qa.open(source, sampling.vision(), comp);

@@ -100,7 +100,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         common.apply();
         GenerationOptions gen = sampling.options();
-        VisionOptions vision = sampling.vision();
+        VisionOptions vision = sampling.byCountOnly("dycoke serve");
         var comp = compress.options();
         if (port < 0 || port > 65535) throw new UsageException("--port must be in 0..65535, got " + port);
         if (maxFrames < 1) throw new UsageException("--max-frames must be at least 1, got " + maxFrames);

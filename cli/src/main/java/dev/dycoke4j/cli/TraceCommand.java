@@ -77,7 +77,7 @@ final class TraceCommand implements Callable<Integer> {
         common.apply();
         if (!spec.commandLine().getParseResult().hasMatchedOption("--max-new-tokens")) sampling.maxNewTokens = 16;
         GenerationOptions opts = sampling.options();
-        VisionOptions vision = sampling.vision();
+        VisionOptions vision = sampling.byCountOnly("dycoke trace");
         var comp = compress.options();
         SafetensorsWriter w = new SafetensorsWriter();
         Trace trace = new Trace() {

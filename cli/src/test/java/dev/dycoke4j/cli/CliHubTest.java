@@ -118,15 +118,15 @@ class CliHubTest {
     }
 
     @Test
-    void aRepoThatIsNotLlavaIsRefused() throws Exception {
+    void aRepoOfAnUnsupportedArchitectureIsRefused() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("llama"));
         Files.writeString(dir.resolve("config.json"), "{\"model_type\":\"llama\",\"architectures\":[\"LlamaForCausalLM\"]}");
         Files.copy(MODEL.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
         try (FakeHub hub = hub("test-org/llama", dir)) {
             Cli r = Cli.run(hub.env(tmp.resolve("cache")), "pull", "test-org/llama");
             assertEquals(1, r.code());
-            assertEquals("dycoke: test-org/llama: not a LLaVA-OneVision checkpoint (config.json has model_type 'llama'); "
-                    + "dycoke runs LlavaOnevisionForConditionalGeneration (model_type llava_onevision)", r.problem());
+            assertEquals("dycoke: test-org/llama: config.json: unsupported architecture 'LlamaForCausalLM'; "
+                    + "dycoke runs LlavaOnevisionForConditionalGeneration and Qwen2_5_VLForConditionalGeneration", r.problem());
         }
     }
 
@@ -135,7 +135,7 @@ class CliHubTest {
         Cli r = Cli.run(java.util.Map.of("HF_HUB_CACHE", tmp.toString()), "models");
         assertEquals(0, r.code());
         assertEquals("", r.out());
-        assertTrue(r.err().contains("no LLaVA-OneVision model in the cache"), r.err());
+        assertTrue(r.err().contains("no LLaVA-OneVision or Qwen2.5-VL model in the cache"), r.err());
     }
 
     private static String[] concat(String[] a, String[] b) {

@@ -12,12 +12,12 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * A LLaVA-OneVision snapshot in the Hugging Face cache: the repo, the refs that point to it (empty for a commit no ref
+ * A snapshot of a checkpoint dycoke runs in the Hugging Face cache: the repo, the refs that point to it (empty for a commit no ref
  * names), its commit, its size on disk (the distinct blobs it links to) and whether it has every file {@code run} needs.
  */
 public record CachedModel(String repo, List<String> revisions, String commit, Path snapshot, long bytes, boolean complete) {
 
-    /** Every snapshot in the cache whose config.json has model_type llava_onevision, sorted by repo. */
+    /** Every snapshot in the cache whose config.json is a checkpoint dycoke runs (LLaVA-OneVision or Qwen2.5-VL), sorted by repo. */
     public static List<CachedModel> list(HubCache cache) throws IOException {
         List<CachedModel> out = new ArrayList<>();
         if (!Files.isDirectory(cache.root())) return out;
@@ -35,7 +35,7 @@ public record CachedModel(String repo, List<String> revisions, String commit, Pa
                 commits = s.filter(Files::isDirectory).sorted().toList();
             }
             for (Path snap : commits) {
-                if (!"llava_onevision".equals(LlavaCheck.modelType(snap.resolve(ModelFiles.CONFIG)))) continue;
+                if (!ModelCheck.supported(snap)) continue;
                 String commit = snap.getFileName().toString();
                 out.add(new CachedModel(repo, refs.getOrDefault(commit, List.of()), commit, snap, size(snap),
                         ModelFiles.firstMissing(snap, ModelFiles.Need.MODEL) == null));

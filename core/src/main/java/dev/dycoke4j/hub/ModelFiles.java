@@ -24,7 +24,7 @@ public final class ModelFiles {
     static final String INDEX = "model.safetensors.index.json";
     static final String SINGLE = "model.safetensors";
     static final List<String> REQUIRED = List.of(CONFIG, "tokenizer.json");
-    static final List<String> MODEL_OPTIONAL = List.of("preprocessor_config.json", "generation_config.json", "tokenizer_config.json", "special_tokens_map.json");
+    static final List<String> MODEL_OPTIONAL = List.of("preprocessor_config.json", "video_preprocessor_config.json", "generation_config.json", "tokenizer_config.json", "special_tokens_map.json");
     static final List<String> TOKENIZER_OPTIONAL = List.of("tokenizer_config.json", "special_tokens_map.json");
 
     private ModelFiles() {

@@ -18,7 +18,7 @@ import java.util.concurrent.Future;
  * The one way a {@code --model} becomes a folder: a local directory as it is; else a Hub id {@code org/name[@revision]},
  * used in place from the Hugging Face cache when its snapshot is complete (no network), or downloaded into that cache
  * (never when offline). Only the files the engine needs are fetched, config.json first so that a repo that is not a
- * LLaVA-OneVision checkpoint is refused before any weights are downloaded.
+ * checkpoint dycoke runs (LLaVA-OneVision or Qwen2.5-VL) is refused before any weights are downloaded.
  */
 public final class ModelResolver {
     private final HubEnv env;
@@ -57,7 +57,7 @@ public final class ModelResolver {
         ModelRef ref = ModelRef.parse(model);
         Optional<Path> hit = cached(ref, need);
         if (hit.isPresent()) {
-            LlavaCheck.require(ref, hit.get());
+            ModelCheck.require(ref, hit.get());
             return hit.get();
         }
         return pull(ref, need);
@@ -78,7 +78,7 @@ public final class ModelResolver {
         RepoInfo info = client.revision(ref);
         List<String> files = ModelFiles.select(info.files(), need);
         if (!files.contains(ModelFiles.CONFIG))
-            throw new ModelFormatException(ref + ": not a LLaVA-OneVision checkpoint (the repo has no config.json)");
+            throw new ModelFormatException(ref + ": not a checkpoint dycoke runs (the repo has no config.json)");
         cache.tag();
         try {
             cache.writeRef(ref, info.commit());
@@ -89,7 +89,7 @@ public final class ModelResolver {
         Downloader downloader = new Downloader(cache, client, options, progress);
         Path snap = cache.snapshot(ref, info.commit());
         fetch(client, downloader, ref, info.commit(), ModelFiles.CONFIG);
-        LlavaCheck.require(ref, snap);
+        ModelCheck.require(ref, snap);
         for (String f : ModelFiles.REQUIRED)
             if (!files.contains(f)) throw new ModelFormatException(ref + ": the repo has no " + f + ", which dycoke needs");
         if (need == ModelFiles.Need.MODEL && files.stream().noneMatch(f -> f.endsWith(".safetensors")))
@@ -103,7 +103,7 @@ public final class ModelResolver {
     private Path offline(ModelRef ref, ModelFiles.Need need) {
         Optional<Path> hit = cached(ref, need);
         if (hit.isPresent()) {
-            LlavaCheck.require(ref, hit.get());
+            ModelCheck.require(ref, hit.get());
             return hit.get();
         }
         String commit = cache.commitOf(ref);

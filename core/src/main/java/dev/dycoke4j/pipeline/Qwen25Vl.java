@@ -56,6 +56,7 @@ import java.util.Set;
 public final class Qwen25Vl implements VideoModel {
     private final Path dir;
     private final Checkpoint checkpoint;
+    private final QuantizedWeights q8;
     private final Qwen25VlConfig config;
     private final Qwen2Decoder decoder;
     private final QwenVisionTower tower;
@@ -63,10 +64,11 @@ public final class Qwen25Vl implements VideoModel {
     private final Tokenizer tokenizer;
     private final MropeIndex index;
 
-    private Qwen25Vl(Path dir, Checkpoint checkpoint, Qwen25VlConfig config, Qwen2Decoder decoder, QwenVisionTower tower,
+    private Qwen25Vl(Path dir, Checkpoint checkpoint, QuantizedWeights q8, Qwen25VlConfig config, Qwen2Decoder decoder, QwenVisionTower tower,
                      QwenVideoPreprocessor preprocessor, Tokenizer tokenizer) {
         this.dir = dir;
         this.checkpoint = checkpoint;
+        this.q8 = q8;
         this.config = config;
         this.decoder = decoder;
         this.tower = tower;
@@ -76,27 +78,42 @@ public final class Qwen25Vl implements VideoModel {
     }
 
     /**
-     * Loads the configs, the weights (memory-mapped, as stored) and the tokenizer of the checkpoint in {@code dir}.
+     * Loads the configs, the weights (memory-mapped) and the tokenizer of the checkpoint in {@code dir}. With
+     * {@link LoadOptions.WeightFormat#Q8} the language model's linear layers and LM head (its own, or the tied
+     * embeddings) are int8, from the on-disk cache when it is on and valid, else quantized now; the vision tower and
+     * the embedding lookups stay as stored, as LLaVA-OneVision's SigLIP does.
      *
-     * @throws ModelFormatException when a file is missing or wrong, or {@code opts} asks for int8 weights, which this
-     *                              model does not support yet
+     * @throws ModelFormatException when a file is missing or wrong
      */
     public static Qwen25Vl load(Path dir, LoadOptions opts) {
         if (!Files.isDirectory(dir)) throw new ModelFormatException(dir + ": model directory not found");
-        if (opts.weights() != LoadOptions.WeightFormat.AS_STORED)
-            throw new ModelFormatException(dir + ": " + opts.weights().id() + " weights are not supported on Qwen2.5-VL yet; load them as stored");
         Qwen25VlConfig cfg = Qwen25VlConfig.load(dir);
         Qwen25VlVisionConfig vcfg = Qwen25VlVisionConfig.load(dir);
         Tokenizer tok = Tokenizer.load(dir.resolve("tokenizer.json"));
         Checkpoint ck = Checkpoint.open(dir);
+        QuantizedWeights q8 = null;
         try {
-            Weights w = new Weights(ck);
+            if (opts.weights() == LoadOptions.WeightFormat.Q8) q8 = new QuantizedWeights(ck, opts);
+            Weights w = new Weights(ck, q8 == null ? null : q8::get);
             Qwen2Decoder dec = new Qwen2Decoder(w, cfg.text(), DecoderLayout.qwen25Vl(cfg, ck), opts.kvCache());
-            return new Qwen25Vl(dir, ck, cfg, dec, new QwenVisionTower(w, vcfg), new QwenVideoPreprocessor(vcfg.video()), tok);
+            Qwen25Vl m = new Qwen25Vl(dir, ck, q8, cfg, dec, new QwenVisionTower(w, vcfg), new QwenVideoPreprocessor(vcfg.video()), tok);
+            if (q8 != null) q8.finish();
+            return m;
         } catch (RuntimeException e) {
+            if (q8 != null) q8.close();
             ck.close();
             throw e;
         }
+    }
+
+    @Override
+    public LoadOptions.WeightFormat weightFormat() {
+        return q8 == null ? LoadOptions.WeightFormat.AS_STORED : LoadOptions.WeightFormat.Q8;
+    }
+
+    /** Whether the int8 weights were read from the on-disk cache rather than quantized at this load. */
+    public boolean weightsFromCache() {
+        return q8 != null && q8.fromCache();
     }
 
     /** The methods {@link #checkSupported} lets through, as its refusals name them. */
@@ -163,11 +180,6 @@ public final class Qwen25Vl implements VideoModel {
     @Override
     public Qwen2Decoder decoder() {
         return decoder;
-    }
-
-    @Override
-    public LoadOptions.WeightFormat weightFormat() {
-        return LoadOptions.WeightFormat.AS_STORED;
     }
 
     @Override
@@ -246,6 +258,7 @@ public final class Qwen25Vl implements VideoModel {
 
     @Override
     public void close() {
+        if (q8 != null) q8.close();
         checkpoint.close();
     }
 }

@@ -157,15 +157,19 @@ public final class RandomCheckpoint {
     }
 
     private static void writeTokenizer(Path dir, Spec s) throws IOException {
+        writeTokenizer(dir, s.specialBase, new String[]{"<|endoftext|>", "<|im_start|>", "<|im_end|>", "<image>", "<video>"});
+    }
+
+    /** The byte-level tokenizer with the word tokens below {@code specialBase} and {@code specials} from it on. */
+    static void writeTokenizer(Path dir, int specialBase, String[] specials) throws IOException {
         ObjectMapper m = new ObjectMapper();
         ObjectNode root = m.createObjectNode();
         root.put("version", "1.0");
         root.putNull("truncation");
         root.putNull("padding");
         ArrayNode added = root.putArray("added_tokens");
-        String[] specials = {"<|endoftext|>", "<|im_start|>", "<|im_end|>", "<image>", "<video>"};
         for (int i = 0; i < specials.length; i++)
-            added.addObject().put("id", s.specialBase + i).put("content", specials[i]).put("single_word", false)
+            added.addObject().put("id", specialBase + i).put("content", specials[i]).put("single_word", false)
                     .put("lstrip", false).put("rstrip", false).put("normalized", false).put("special", true);
         root.putObject("normalizer").put("type", "NFC");
         ObjectNode pre = root.putObject("pre_tokenizer");
@@ -184,7 +188,7 @@ public final class RandomCheckpoint {
         ObjectNode vocab = model.putObject("vocab");
         for (int b = 0; b < 256; b++) vocab.put(byteChar(b), b);
         ArrayNode merges = model.putArray("merges");
-        var words = wordTokens(s);
+        var words = wordTokens(specialBase);
         for (var e : words.entrySet()) {
             String tok = e.getKey();
             vocab.put(tok, e.getValue());
@@ -204,13 +208,17 @@ public final class RandomCheckpoint {
     private static final java.util.Set<String> WORDS_SET = java.util.Set.of(WORDS);
 
     static java.util.LinkedHashMap<String, Integer> wordTokens(Spec s) {
+        return wordTokens(s.specialBase);
+    }
+
+    static java.util.LinkedHashMap<String, Integer> wordTokens(int specialBase) {
         var out = new java.util.LinkedHashMap<String, Integer>();
         int id = 256;
         for (String w : WORDS) {
             String full = byteChar(' ') + w;
             for (int len = 2; len <= full.length(); len++) {
                 String prefix = full.substring(0, len);
-                if (!out.containsKey(prefix) && id < s.specialBase) out.put(prefix, id++);
+                if (!out.containsKey(prefix) && id < specialBase) out.put(prefix, id++);
             }
         }
         return out;
@@ -268,19 +276,19 @@ public final class RandomCheckpoint {
         w.write(dir.resolve("model.safetensors"));
     }
 
-    private static void linear(SafetensorsWriter w, SplittableRandom rnd, DType dt, String name, int out, int in, boolean bias) {
+    static void linear(SafetensorsWriter w, SplittableRandom rnd, DType dt, String name, int out, int in, boolean bias) {
         w.addLazy(name + ".weight", dt, () -> normal(rnd, (long) out * in, (float) (1 / Math.sqrt(in))), out, in);
         if (bias) w.addLazy(name + ".bias", dt, () -> normal(rnd, out, 0.02f), out);
     }
 
-    private static float[] constant(int n, float v) {
+    static float[] constant(int n, float v) {
         float[] a = new float[n];
         java.util.Arrays.fill(a, v);
         return a;
     }
 
     /** Approximately normal values (sum of uniforms), fast enough for a billion weights. */
-    private static float[] normal(SplittableRandom rnd, long n, float std) {
+    static float[] normal(SplittableRandom rnd, long n, float std) {
         float[] a = new float[Math.toIntExact(n)];
         float k = std * (float) Math.sqrt(6.0); // u1 + u2 - 1 has variance 1/6
         for (int i = 0; i < a.length; i++) a[i] = (float) ((rnd.nextDouble() + rnd.nextDouble() - 1.0) * k);

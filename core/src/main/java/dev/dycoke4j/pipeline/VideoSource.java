@@ -49,8 +49,9 @@ public interface VideoSource {
     /**
      * {@code frames} frames as Qwen2.5-VL's sampler picks them from the video's frame times
      * ({@link dev.dycoke4j.vision.QwenFrameSampler#byCount}: a whole number of temporal patches of
-     * {@code temporalPatch} frames, fewer for a short video), with the seconds each temporal patch spans. Runs on the
-     * caller's thread.
+     * {@code temporalPatch} frames, fewer for a short video), with the seconds each temporal patch spans; a source may
+     * sample by rate instead ({@code VideoFileSource.byRate}), whatever count is asked for, and say so in
+     * {@link #timedContentKey}. Runs on the caller's thread.
      *
      * @throws UnsupportedOperationException when the source cannot say when its frames were shown
      */

@@ -103,13 +103,13 @@ class HubErrorsTest {
     }
 
     @Test
-    void notLlavaIsRefusedBeforeAnyWeights() throws Exception {
+    void anUnsupportedModelIsRefusedBeforeAnyWeights() throws Exception {
         try (FakeHub hub = new FakeHub()) {
             hub.add("test-org/llama", COMMIT, Map.of("config.json", "{\"model_type\":\"llama\"}".getBytes(StandardCharsets.UTF_8),
                     "tokenizer.json", "{}".getBytes(StandardCharsets.UTF_8), "model.safetensors", new byte[64]));
             ModelFormatException e = assertThrows(ModelFormatException.class, () -> resolver(hub, tmp).resolve("test-org/llama", ModelFiles.Need.MODEL));
-            assertEquals("test-org/llama: not a LLaVA-OneVision checkpoint (config.json has model_type 'llama'); "
-                    + "dycoke runs LlavaOnevisionForConditionalGeneration (model_type llava_onevision)", e.getMessage());
+            assertEquals("test-org/llama: config.json: unsupported architecture 'llama'; "
+                    + "dycoke runs LlavaOnevisionForConditionalGeneration and Qwen2_5_VLForConditionalGeneration", e.getMessage());
             assertEquals(0, hub.count("GET", "model.safetensors") + hub.count("HEAD", "model.safetensors"));
         }
     }

@@ -1,7 +1,6 @@
 package dev.dycoke4j.pipeline;
 
 import dev.dycoke4j.compress.CompressionMethods;
-import dev.dycoke4j.io.ModelFormatException;
 import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.tensor.Tensor;
 import dev.dycoke4j.testing.QwenVlOracle;
@@ -93,11 +92,5 @@ class Qwen25VlAnswerTest {
             assertEquals("compression method 'visionzip' ranks tokens by the vision tower's attention, which Qwen2.5-VL's tower does not give (supported: "
                     + Qwen25Vl.SUPPORTED + ")", e.getMessage());
         }
-    }
-
-    @Test
-    void int8WeightsAreRefusedInOneLine() {
-        var e = assertThrows(ModelFormatException.class, () -> VideoQa.load(QwenVlOracle.model(), LoadOptions.q8()));
-        assertEquals(QwenVlOracle.model() + ": q8 weights are not supported on Qwen2.5-VL yet; load them as stored", e.getMessage());
     }
 }

@@ -61,6 +61,7 @@ final class FfmpegDecoder implements AutoCloseable {
     private long rgbBufferSize;
     private final int stream;
     private final double fps;
+    private final double timeBase;
     private final long estimatedFrames;
     private final String codecName;
     private String lastError;
@@ -102,6 +103,7 @@ final class FfmpegDecoder implements AutoCloseable {
             frame = av_frame_alloc();
 
             fps = rate(st);
+            timeBase = av_q2d(st.time_base());
             estimatedFrames = estimate(st, fps);
             ok = true;
         } finally {
@@ -213,6 +215,15 @@ final class FfmpegDecoder implements AutoCloseable {
             }
         }
         return errors;
+    }
+
+    /**
+     * The presentation time in seconds of the frame being visited (FFmpeg's best-effort timestamp, in the stream's
+     * time base), or NaN when the file gives it none. Only valid inside {@link FrameVisitor#visit}.
+     */
+    double currentSeconds() {
+        long ts = frame.best_effort_timestamp();
+        return ts == AV_NOPTS_VALUE || !(timeBase > 0) ? Double.NaN : ts * timeBase;
     }
 
     /** The frame being visited, as RGB24. Only valid inside {@link FrameVisitor#visit}. */

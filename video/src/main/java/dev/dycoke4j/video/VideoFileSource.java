@@ -4,6 +4,7 @@ import dev.dycoke4j.cache.CacheKey;
 import dev.dycoke4j.pipeline.VideoSource;
 import dev.dycoke4j.vision.FrameSink;
 import dev.dycoke4j.vision.QwenFrameSampler;
+import dev.dycoke4j.vision.QwenSampling;
 import dev.dycoke4j.vision.RgbFrame;
 
 import java.nio.file.Files;
@@ -23,8 +24,8 @@ import java.util.Set;
  * number of frames the cached features hold. This library prints nothing itself.
  *
  * <p>For a model that places frames in time ({@link #decodeTimed}), the frames are those Qwen2.5-VL's sampler picks
- * from the frames' times (the container's frame count and rate, taken as uniform timestamps), and a video too short
- * for the frames asked for is told as {@link Shortfall#fewerPairs}.
+ * from every frame's own presentation time ({@link QwenVideoReader}): by count, or by rate when the source was made
+ * {@link #byRate}. A video too short for the frames asked for is told as {@link Shortfall#fewerPairs}.
  */
 public final class VideoFileSource implements VideoSource {
     /** Told when a video has fewer frames than were asked for. */
@@ -47,6 +48,8 @@ public final class VideoFileSource implements VideoSource {
 
     private final Path video;
     private final Shortfall shortfall;
+    /** Frames per second for {@link #decodeTimed}; 0: by the count asked for. */
+    private final double fps;
     private final Set<Integer> reported = new HashSet<>();
 
     /** A source that says nothing when the video is short. */
@@ -55,8 +58,30 @@ public final class VideoFileSource implements VideoSource {
     }
 
     public VideoFileSource(Path video, Shortfall shortfall) {
+        this(video, shortfall, 0);
+    }
+
+    private VideoFileSource(Path video, Shortfall shortfall, double fps) {
         this.video = Objects.requireNonNull(video, "video");
         this.shortfall = Objects.requireNonNull(shortfall, "shortfall");
+        this.fps = fps;
+    }
+
+    /**
+     * The same video, its timed frames ({@link #decodeTimed}) sampled at about {@code fps} frames per second as
+     * qwen-vl-utils' {@code smart_nframes} does, whatever count is asked for; part of {@link #timedContentKey}.
+     * Uniform sampling ({@link #decode}) has no rate: such a source refuses it.
+     *
+     * @throws IllegalArgumentException when {@code fps} is not a positive finite number
+     */
+    public VideoFileSource byRate(double fps) {
+        QwenSampling.rate(fps);
+        return new VideoFileSource(video, shortfall, fps);
+    }
+
+    /** The rate of {@link #byRate}, or 0 when frames are sampled by count. */
+    public double fps() {
+        return fps;
     }
 
     /** The file or folder. */
@@ -75,6 +100,7 @@ public final class VideoFileSource implements VideoSource {
     }
 
     private SampledVideo read(int n, FrameSink sink) {
+        uniformOnly();
         SampledVideo v = VideoReader.streamUniform(video, n, sink);
         if (v.fewerThanRequested()) report(v.totalFrames(), n);
         return v;
@@ -86,7 +112,13 @@ public final class VideoFileSource implements VideoSource {
 
     @Override
     public String contentKey(int frames) {
+        uniformOnly();
         return VideoReader.contentKey(video, frames);
+    }
+
+    private void uniformOnly() {
+        if (fps > 0)
+            throw new IllegalStateException(video + ": sampled at " + fps + " frames per second, which only a model that places frames in time takes; sample by count instead");
     }
 
     @Override
@@ -97,31 +129,32 @@ public final class VideoFileSource implements VideoSource {
     /** A cache hit of fewer frames than asked for: the video had only that many (each was used once). */
     @Override
     public void cached(int frames, int used) {
-        if (used < frames) report(used, frames);
+        if (fps == 0 && used < frames) report(used, frames);
     }
 
     /** A folder of frames has no frame times: null, and {@link #decodeTimed} refuses it. */
     @Override
     public String timedContentKey(int frames, int temporalPatch) {
         if (Files.isDirectory(video)) return null;
-        return CacheKey.of("timed-video").text("content", ContentKey.of(video, frames)).text("sampler", "QwenFrameSampler.byCount over the container's frame count and rate as uniform timestamps")
-                .number("temporal-patch", temporalPatch).hex();
+        QwenSampling how = sampling(frames);
+        return CacheKey.of("timed-video").text("content", ContentKey.of(video, frames))
+                .text("sampler", "QwenFrameSampler " + how + " over every frame's presentation time").number("temporal-patch", temporalPatch).hex();
+    }
+
+    private QwenSampling sampling(int frames) {
+        return fps > 0 ? QwenSampling.rate(fps) : QwenSampling.count(frames);
     }
 
     /**
-     * @throws VideoException when the video is a folder of frames (it has no frame rate), or its container states no
-     *                        frame count or rate
+     * @throws VideoException when the video is a folder of frames (it has no frame times), cannot be decoded, or is
+     *                        too short for one temporal patch
      */
     @Override
     public Timed decodeTimed(int frames, int temporalPatch) {
-        if (Files.isDirectory(video)) throw new VideoException(video + ": a folder of frames has no frame rate; Qwen2.5-VL needs a video file");
-        VideoReader.Info info = VideoReader.info(video);
-        if (info.frames() <= 0 || info.frames() > Integer.MAX_VALUE || !(info.fps() > 0))
-            throw new VideoException(video + ": the container states no frame count or frame rate, which Qwen2.5-VL's frame sampling needs");
-        int total = (int) info.frames();
-        QwenFrameSampler.Sample sample = QwenFrameSampler.byCount(QwenFrameSampler.uniformTimestamps(total, info.fps()), frames, temporalPatch);
-        if (sample.count() < frames) reportPairs(total, sample.count(), frames);
-        return new Timed(VideoReader.readAt(video, sample.indices()), sample.secondPerGridT());
+        QwenVideoReader.Read read = QwenVideoReader.read(video, sampling(frames), temporalPatch);
+        QwenFrameSampler.Sample sample = read.sample();
+        if (fps == 0 && sample.count() < frames) reportPairs(read.totalFrames(), sample.count(), frames);
+        return new Timed(read.frames(), sample.secondPerGridT());
     }
 
     private synchronized void reportPairs(int total, int used, int requested) {

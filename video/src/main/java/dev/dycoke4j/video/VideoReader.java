@@ -84,6 +84,37 @@ public final class VideoReader {
         return frames;
     }
 
+    /**
+     * The presentation time, in seconds, of every frame a video file decodes to, in order: the file's own timestamps
+     * (FFmpeg's best-effort timestamp of each decoded frame), not the container's stated rate. The indices of this
+     * array are the ones {@link #readAt} takes. A frame the file gives no timestamp follows the one before it by one
+     * frame at the container's rate.
+     *
+     * @throws VideoException when the file cannot be decoded, or a frame has no timestamp and the container states no
+     *                        rate
+     */
+    public static double[] frameTimes(Path video) {
+        Sources.checkFile(video);
+        List<Double> times = new ArrayList<>();
+        double fps = 0;
+        try (FfmpegDecoder d = FfmpegDecoder.open(video)) {
+            fps = d.fps();
+            d.decode((i, dec) -> {
+                times.add(dec.currentSeconds());
+                return true;
+            });
+        }
+        double[] t = new double[times.size()];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = times.get(i);
+            if (Double.isNaN(t[i])) {
+                if (!(fps > 0)) throw new VideoException(video + ": frame " + i + " has no timestamp and the container states no frame rate");
+                t[i] = i == 0 ? 0 : t[i - 1] + 1 / fps;
+            }
+        }
+        return t;
+    }
+
     /** A video's frame rate and frame count. */
     public record Info(double fps, long frames) {
     }
