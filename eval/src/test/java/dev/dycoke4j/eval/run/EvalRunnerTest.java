@@ -157,8 +157,8 @@ class EvalRunnerTest {
         assertTrue(problems.getFirst().contains("cut off mid-write"), problems.toString());
         assertEquals(RunFixture.timeless(RunFixture.predictions(whole)).keySet(), RunFixture.timeless(RunFixture.predictions(cut)).keySet());
         Map<String, JsonNode> a = RunFixture.timeless(RunFixture.predictions(whole)), b = RunFixture.timeless(RunFixture.predictions(cut));
-        for (String k : a.keySet()) assertEquals(a.get(k), b.get(k), "prediction " + k.replace('\u0000', ' '));
-        assertEquals(RunFixture.timeless(RunFixture.results(whole)), RunFixture.timeless(RunFixture.results(cut)));
+        for (String k : a.keySet()) RunFixture.assertSame(a.get(k), b.get(k), "prediction " + k.replace('\u0000', ' '));
+        RunFixture.assertSame(RunFixture.timeless(RunFixture.results(whole)), RunFixture.timeless(RunFixture.results(cut)), "results");
         // and a finished run resumed does nothing
         RunSummary again = run(cut, samples, RunFixture.options(), null);
         assertEquals(0, again.predicted());
