@@ -58,14 +58,10 @@ class FastVidOnOracleTest {
         qa.close();
     }
 
-    @ParameterizedTest
-    @CsvSource({
-            "0.5, 8, 0.9, 64",    // the paper's segmentation: with 8 frames, c - 1 = 7 cuts every gap; int(16·0.5) = 8 kept per frame
-            "0.25, 2, -1, -1",    // one cut, at the lowest similarity: two longer segments, whose anchors merge across frames
-            "0.25, 3, 0.99, -1"}) // cuts by threshold too
-    void fastvidKeepsWhatItsDefinitionKeepsOnTheTracedFeatures(double ratio, int c, double tau, int expectKept) {
-        CompressionMethod comp = CompressionMethods.parse("fastvid", Map.of("ratio", Double.toString(ratio), "dyseg_c", Integer.toString(c),
-                "dyseg_tau", Double.toString(tau)));
+    static final String Q = "What happens in this video?";
+
+    /** The oracle model with the pooling head answering {@link #Q} with {@code comp}, 4 greedy tokens, traced. */
+    static MethodsOnOracleTest.Run run(CompressionMethod comp) {
         Map<String, float[]> floats = new HashMap<>();
         Map<String, int[]> ids = new HashMap<>();
         Trace trace = new Trace() {
@@ -79,7 +75,22 @@ class FastVidOnOracleTest {
                 ids.put(name, v);
             }
         };
-        Answer a = qa.answerFromPixels(pixels, VisionOptions.of(F), "What happens in this video?", null, GenerationOptions.greedy(4), comp, null, trace);
+        Answer a = qa.answerFromPixels(pixels, VisionOptions.of(F), Q, null, GenerationOptions.greedy(4), comp, null, trace);
+        return new MethodsOnOracleTest.Run(a, floats, ids);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "0.5, 8, 0.9, 64",    // the paper's segmentation: with 8 frames, c - 1 = 7 cuts every gap; int(16·0.5) = 8 kept per frame
+            "0.25, 2, -1, -1",    // one cut, at the lowest similarity: two longer segments, whose anchors merge across frames
+            "0.25, 3, 0.99, -1"}) // cuts by threshold too
+    void fastvidKeepsWhatItsDefinitionKeepsOnTheTracedFeatures(double ratio, int c, double tau, int expectKept) {
+        CompressionMethod comp = CompressionMethods.parse("fastvid", Map.of("ratio", Double.toString(ratio), "dyseg_c", Integer.toString(c),
+                "dyseg_tau", Double.toString(tau)));
+        MethodsOnOracleTest.Run run = run(comp);
+        Answer a = run.answer();
+        Map<String, float[]> floats = run.floats();
+        Map<String, int[]> ids = run.ids();
 
         var vc = qa.model().config().vision();
         int P = vc.numPatches(), dv = vc.hiddenSize();
@@ -117,21 +128,11 @@ class FastVidOnOracleTest {
     @Test
     void keptTokensKeepTheirOriginalPositions() {
         CompressionMethod comp = CompressionMethods.parse("fastvid", Map.of("ratio", "0.25", "dyseg_c", "3"));
-        Map<String, float[]> floats = new HashMap<>();
-        Map<String, int[]> ids = new HashMap<>();
-        Trace trace = new Trace() {
-            @Override
-            public void floats(String name, float[] data, long... shape) {
-                floats.put(name, data);
-            }
-
-            @Override
-            public void ids(String name, int[] v) {
-                ids.put(name, v);
-            }
-        };
-        String q = "What happens in this video?";
-        Answer a = qa.answerFromPixels(pixels, VisionOptions.of(F), q, null, GenerationOptions.greedy(4), comp, null, trace);
+        String q = Q;
+        MethodsOnOracleTest.Run run = run(comp);
+        Answer a = run.answer();
+        Map<String, float[]> floats = run.floats();
+        Map<String, int[]> ids = run.ids();
         int[] prompt = ids.get("input_ids"), src = ids.get("kept_indices"), full = qa.answerStage().promptIds(q, F * T + 1);
         int vid = qa.model().config().videoTokenId(), start = 0, kept = src.length;
         while (prompt[start] != vid) start++;
