@@ -30,14 +30,14 @@ public final class Activations {
      * {@link #geluTanh(float)} over {@code x[lo, hi)} in place, with vector arithmetic in double: since
      * {@code 0.5·(1 + tanh(u)) = 1 / (1 + e^(-2u))}, it is {@code x / (1 + exp(-2u))}, one vector exp per lanes' worth
      * instead of a scalar tanh per element (20-40x faster); both are double-precision, so the floats are equal or one
-     * ulp apart. The GEMM's fused epilogue ({@link Epilogue}) runs it on each finished block.
+     * ulp apart. The exp is {@link VectorExp}'s, whose bits do not depend on whether this code runs compiled. The GEMM's fused epilogue ({@link Epilogue}) runs it on each finished block.
      */
     public static void geluTanhRange(float[] x, int lo, int hi) {
         int n = D.length(), i = lo;
         for (; i + n <= hi; i += n) {
             DoubleVector v = (DoubleVector) FloatVector.fromArray(HALF, x, i).convertShape(VectorOperators.F2D, D, 0);
             DoubleVector inner = v.mul(v).mul(v).mul(0.044715).add(v).mul(-2 * SQRT_2_OVER_PI);
-            ((FloatVector) v.div(inner.lanewise(VectorOperators.EXP).add(1.0)).convertShape(VectorOperators.D2F, HALF, 0)).intoArray(x, i);
+            ((FloatVector) v.div(VectorExp.exp(inner).add(1.0)).convertShape(VectorOperators.D2F, HALF, 0)).intoArray(x, i);
         }
         for (; i < hi; i++) x[i] = geluTanh(x[i]);
     }
@@ -60,8 +60,8 @@ public final class Activations {
     }
 
     /**
-     * Qwen2's MLP gate: {@code gate[i] = silu(gate[i]) · up[i]}, in float with a vector exp (a few ulps from the
-     * double-precision twin); it runs once per layer per decode step, where a scalar exp per element cost 2% of a step.
+     * Qwen2's MLP gate: {@code gate[i] = silu(gate[i]) · up[i]}, in float with {@link VectorExp}'s exp (a few ulps
+     * from the double-precision twin; the same bits compiled or not); it runs once per layer per decode step, where a scalar exp per element cost 2% of a step.
      */
     public static void siluMul(float[] gate, float[] up, int n) {
         Parallel.forRange(n, 1 << 14, (lo, hi) -> siluMul(gate, up, lo, hi));
@@ -71,7 +71,7 @@ public final class Activations {
         int i = lo;
         for (; i + F.length() <= hi; i += F.length()) {
             FloatVector g = FloatVector.fromArray(F, gate, i);
-            g.div(g.neg().lanewise(VectorOperators.EXP).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+            g.div(VectorExp.exp(g.neg()).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
         }
         for (; i < hi; i++) {
             float g = gate[i];

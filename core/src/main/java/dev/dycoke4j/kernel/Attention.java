@@ -381,11 +381,11 @@ public final class Attention {
         float old = w.max[r], max = Math.max(old, mv.reduceLanes(VectorOperators.MAX));
         FloatVector m = FloatVector.broadcast(F, max), acc = FloatVector.zero(F);
         for (int s = 0; s < nbp; s += L) {
-            FloatVector p = FloatVector.fromArray(F, sc, ro + s).sub(m).lanewise(VectorOperators.EXP);
+            FloatVector p = VectorExp.exp(FloatVector.fromArray(F, sc, ro + s).sub(m));
             p.intoArray(sc, ro + s);
             acc = acc.add(p);
         }
-        float blockSum = acc.reduceLanes(VectorOperators.ADD);
+        float blockSum = LaneSum.sum(acc);
         if (max > old) {
             float corr = (float) Math.exp(old - max); // 0 on the first block
             w.sum[r] = w.sum[r] * corr + blockSum;
@@ -568,7 +568,7 @@ public final class Attention {
             FloatVector acc = FloatVector.zero(F);
             for (; i < ub; i += F.length())
                 acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
-            s = acc.reduceLanes(VectorOperators.ADD);
+            s = LaneSum.sum(acc);
         }
         for (; i < n; i++) s += a[ao + i] * b[bo + i];
         return s;

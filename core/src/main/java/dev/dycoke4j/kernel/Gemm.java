@@ -140,7 +140,7 @@ public final class Gemm {
             c = FloatVector.fromArray(F, x, xo + e).fma(FloatVector.fromMemorySegment(F, w, wo + 4L * e, LE), c);
             d = FloatVector.fromArray(F, x, xo + e + L).fma(FloatVector.fromMemorySegment(F, w, wo + 4L * e + 4L * L, LE), d);
         }
-        float s = c.add(d).reduceLanes(VectorOperators.ADD);
+        float s = LaneSum.sum(c.add(d));
         for (; e < k; e++) s += x[xo + e] * w.get(Kernels.F32LE, wo + 4L * e);
         return s;
     }
@@ -189,7 +189,7 @@ public final class Gemm {
             c = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, split, so + e), c);
             d = p.and(HIGH).reinterpretAsFloats().fma(FloatVector.fromArray(F, split, so + e + L), d);
         }
-        float s = c.add(d).reduceLanes(VectorOperators.ADD);
+        float s = LaneSum.sum(c.add(d));
         for (; e < k; e++) s += x[i * k + e] * bf16At(w, wo, e);
         return s;
     }

@@ -155,13 +155,13 @@ public final class IndexedAttention {
         int L = F.length(), ub = F.loopBound(n), s = 0;
         FloatVector m = FloatVector.broadcast(F, max), acc = FloatVector.zero(F);
         for (; s < ub; s += L) {
-            FloatVector e = FloatVector.fromArray(F, p, o + s).sub(m).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorExp.exp(FloatVector.fromArray(F, p, o + s).sub(m));
             e.intoArray(p, o + s);
             acc = acc.add(e);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = LaneSum.sum(acc);
         for (; s < n; s++) {
-            float e = (float) Math.exp(p[o + s] - max);
+            float e = VectorExp.exp(p[o + s] - max);
             p[o + s] = e;
             sum += e;
         }
