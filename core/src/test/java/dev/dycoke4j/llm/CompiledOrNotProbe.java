@@ -2,6 +2,8 @@ package dev.dycoke4j.llm;
 
 import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.kernel.Activations;
+import dev.dycoke4j.pipeline.LlavaOneVision;
+import dev.dycoke4j.testing.Oracle;
 
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -9,8 +11,8 @@ import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * Runs the tiny Qwen2.5-VL decoder through a prefill and greedy decode steps, and the GELU and SiLU epilogues over
- * random data, then prints one SHA-256 of every float's bits. {@link CompiledOrNotTest} runs it in JVMs that only
+ * Runs the tiny LLaVA-OneVision checkpoint's vision tower, projector and prefill, the tiny Qwen2.5-VL decoder through
+ * a prefill and greedy decode steps, and the GELU and SiLU epilogues over random data, then prints one SHA-256 of every float's bits. {@link CompiledOrNotTest} runs it in JVMs that only
  * interpret and that compile everything before running it: the Vector API's operations then take their Java
  * fallbacks in one and their intrinsics in the other, and the hashes must agree.
  */
@@ -26,6 +28,13 @@ public final class CompiledOrNotProbe {
 
     static String hash() throws Exception {
         MessageDigest md = MessageDigest.getInstance("SHA-256");
+        try (LlavaOneVision m = LlavaOneVision.load(Oracle.model()); Safetensors g = Oracle.golden("forward.safetensors")) {
+            float[] hidden = m.visionHidden(g.get("pixel_values_videos").toFloatArray(), 8);
+            add(md, hidden);
+            add(md, m.project(hidden, 8 * 49));
+            int[] in = g.get("input_ids").toIntArray();
+            add(md, m.decoder().forward(m.inputsEmbeds(in, g.get("video_embeds").toFloatArray()), in.length, m.newCache(in.length), in.length));
+        }
         try (QwenOracle q = QwenOracle.load(); Safetensors g = QwenOracle.golden("forward.safetensors")) {
             Positions p = Positions.ofRows(g.get("position_ids").toLongArray());
             KvCache cache = q.decoder.newCache(256);
