@@ -161,7 +161,7 @@ class MethodsOnOracleTest {
     /** Each method that drops visual rows inside the LLM, placed so that layers 1 and 2 of this 3-layer model differ. */
     static Map<String, String> inLlm(String m) {
         return switch (m) {
-            case "fastv" -> Map.of("ratio", "0.5", "fastv_k", "1");          // layer 2 keeps 64 of 128
+            case "fastv" -> Map.of("ratio", "0.5", "fastv_k", "2");          // layer 2 keeps 64 of 128
             case "flashvid" -> Map.of("flashvid_layer", "2");                // layer 2 keeps ceil(0.3·40) = 12 of 40
             case "holitom" -> Map.of("ratio", "0.5", "holitom_k", "2");      // layer 2 keeps half the video's rows
             default -> throw new IllegalArgumentException(m);
