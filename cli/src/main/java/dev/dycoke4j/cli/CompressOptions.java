@@ -76,7 +76,7 @@ final class CompressOptions {
                     + "within it, and a budget it can't reach is refused with the range it can.")
     String budget;
 
-    @Option(names = "--fastv-k", paramLabel = "K", defaultValue = "2", description = "FastV's layer (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--fastv-k", paramLabel = "K", defaultValue = "2", description = "FastV: the LLM layer from which dropped tokens are gone (default: ${DEFAULT-VALUE}).")
     int fastvLayer;
 
     @Option(names = "--holitom-tau", paramLabel = "T", description = "HoliTom: cosine to the previous frame above which a token is static (default: 0.65 at a ratio of 0.1 or less, else 0.8).")

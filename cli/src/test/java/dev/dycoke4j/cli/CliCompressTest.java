@@ -120,9 +120,23 @@ class CliCompressTest {
         assertArrayEquals(golden("forward.safetensors", "chat_generated_ids"), ids(run("--compress", "fastv", "--ratio", "1", "--fastv-k", "1")));
     }
 
+    /** FastV's K is the first layer that sees only the kept tokens, as in the official code: layers 1 and 2 here. */
     @Test
-    void fastvDropsTokensAboveItsLayer() throws Exception {
+    void fastvDropsTokensFromItsLayerOn() throws Exception {
         JsonNode st = run("--compress", "fastv", "--ratio", "0.25", "--fastv-k", "1").get("stats");
+        assertEquals(128, st.get("visual_tokens_kept").asInt(), "FastV prunes inside the LLM");
+        assertEquals(32.0, st.get("visual_tokens_attended_mean").asDouble());
+        // layer 0 holds all 150 + 11 positions, layers 1 and 2 only 150 - 96 + 11
+        assertEquals(2L * ((150 + 11) + (150 - 96 + 11) * 2) * 32 * 4, st.get("kv_bytes_active").asLong());
+        double d = 64, m = 128, n = 150, n2 = 54;
+        double f = (4 * n * d * d + 2 * n * n * d + 2 * n * d * m) + 2 * (4 * n2 * d * d + 2 * n2 * n2 * d + 2 * n2 * d * m);
+        assertEquals(f, st.get("flops_llm").asDouble(), 1e-3);
+    }
+
+    /** K = layers - 1, the last layer, is FastV's last valid K: that layer alone sees the kept tokens. */
+    @Test
+    void fastvAtTheLastLayerPrunesThatLayerOnly() throws Exception {
+        JsonNode st = run("--compress", "fastv", "--ratio", "0.25", "--fastv-k", "2").get("stats");
         assertEquals(128, st.get("visual_tokens_kept").asInt(), "FastV prunes inside the LLM");
         assertEquals(32.0, st.get("visual_tokens_attended_mean").asDouble());
         // layers 0 and 1 hold all 150 + 11 positions, layer 2 only 150 - 96 + 11
@@ -130,6 +144,14 @@ class CliCompressTest {
         double d = 64, m = 128, n = 150, n2 = 54;
         double f = 2 * (4 * n * d * d + 2 * n * n * d + 2 * n * d * m) + (4 * n2 * d * d + 2 * n2 * n2 * d + 2 * n2 * d * m);
         assertEquals(f, st.get("flops_llm").asDouble(), 1e-3);
+    }
+
+    /** A K that would leave no layer to prune is refused in one line naming the flag and its range. */
+    @Test
+    void fastvBeyondTheLastLayerIsRefused() {
+        Cli r = Cli.run("run", "--model", MODEL, "--video", CLIP, "--prompt", "hi", "--frames", "8", "--compress", "fastv", "--fastv-k", "3");
+        assertEquals(1, r.code(), r.err());
+        assertEquals("dycoke: --fastv-k 3 is outside 1..2 for this 3-layer model", r.problem());
     }
 
     @Test

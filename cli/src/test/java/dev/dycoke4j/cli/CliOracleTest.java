@@ -6,18 +6,17 @@ import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.io.SafetensorsWriter;
 import dev.dycoke4j.pipeline.GenerationOptions;
-import dev.dycoke4j.pipeline.Trace;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VisionOptions;
 import dev.dycoke4j.tensor.DType;
 import dev.dycoke4j.video.VideoReader;
 import dev.dycoke4j.testing.Oracle;
+import dev.dycoke4j.testing.RecordingTrace;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -141,22 +140,13 @@ class CliOracleTest {
         Cli r = Cli.run("trace", "--model", MODEL.toString(), "--video", CLIP.toString(), "--prompt", question,
                 "--frames", "8", "--max-new-tokens", "12", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
-        Map<String, float[]> floats = new HashMap<>();
-        Map<String, int[]> ids = new HashMap<>();
+        RecordingTrace trace = new RecordingTrace();
         try (VideoQa qa = VideoQa.load(MODEL)) {
             qa.answer(VideoReader.readUniform(CLIP, 8).frames(), 0, VisionOptions.of(8), question, null, GenerationOptions.greedy(12),
-                    CompressionMethods.none(), null, new Trace() {
-                        @Override
-                        public void floats(String name, float[] data, long... shape) {
-                            floats.put(name, data.clone());
-                        }
-
-                        @Override
-                        public void ids(String name, int[] v) {
-                            ids.put(name, v.clone());
-                        }
-                    });
+                    CompressionMethods.none(), null, trace);
         }
+        Map<String, float[]> floats = trace.floats();
+        Map<String, int[]> ids = trace.ids();
         try (Safetensors t = Safetensors.open(out); Safetensors g = Safetensors.open(ORACLE.resolve("golden/forward.safetensors"))) {
             assertArrayEquals(golden("chat_generated_ids"), t.get("generated_ids").toIntArray());
             assertArrayEquals(golden("chat_input_ids"), t.get("input_ids").toIntArray());

@@ -4,18 +4,19 @@ package dev.dycoke4j.compress;
 import java.util.Arrays;
 
 /**
- * FastV (Chen et al., ECCV 2024) in the prefill: after layer K, the visual tokens are ranked by the attention the last
- * prompt token pays them (averaged over heads); only the top {@code keep} stay for the layers above, where the others
- * are neither computed nor cached. Text tokens and the newline token always stay. Layers up to K keep everything.
+ * FastV (Chen et al., ECCV 2024) in the prefill: after the ranking layer (K-1 for FastV's K), the visual tokens are
+ * ranked by the attention the last prompt token pays them there (averaged over heads); only the top {@code keep} stay
+ * for the layers above, where the others are neither computed nor cached. Text tokens and the newline token always
+ * stay. Layers up to the ranking layer keep everything.
  */
 public final class FastV implements PrefillPruning {
     private final int layer, start, visual, keep;
 
     /**
-     * @param layer  K, the layer whose attention ranks the tokens (the layers above are pruned)
+     * @param layer  the layer whose attention ranks the tokens (the layers above are pruned)
      * @param start  first visual row of the prompt
      * @param visual visual rows (without the newline)
-     * @param keep   visual rows kept above layer K
+     * @param keep   visual rows kept above the ranking layer
      */
     public FastV(int layer, int start, int visual, int keep) {
         if (keep < 0 || keep > visual) throw new IllegalArgumentException("FastV keeps " + keep + " of " + visual + " visual tokens");

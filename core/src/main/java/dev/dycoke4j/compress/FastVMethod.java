@@ -5,10 +5,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * FastV: nothing before the LLM; at prefill layer K, the visual tokens the last prompt token attends to least are
- * dropped for the layers above ({@link FastV}). Options: {@code fastv_k} (2 by default) and the {@link TokenBudget}'s.
+ * FastV: nothing before the LLM; in the prefill, the visual tokens the last prompt token attends to least at layer
+ * K-1 are dropped for layers K and above ({@link FastV}). Options: {@code fastv_k} (2 by default) and the
+ * {@link TokenBudget}'s.
  *
- * @param layer K, the layer whose attention ranks the tokens (checked against the model per request)
+ * @param layer K, the first layer that sees only the kept tokens, as the official code's {@code K} (its
+ *              {@code fast_v_agg_layer}): layers 0 to K-1 see every token (checked against the model per request)
  */
 public record FastVMethod(int layer, TokenBudget budget) implements CompressionMethod {
     public static final MethodSpec SPEC = new MethodSpec("fastv", List.of("fastv_k", "ratio", "ttm_k", "ttm_windows"), FastVMethod::parse);
@@ -59,10 +61,14 @@ public record FastVMethod(int layer, TokenBudget budget) implements CompressionM
         return Compressor.NONE;
     }
 
-    /** Keeps {@code round(ratio · visual)} visual rows above layer K. */
+    /**
+     * Keeps {@code round(ratio · visual)} visual rows from layer K on. K runs from 1 to layers - 1, as for every
+     * method's layer ({@link RequestShape#checkLayer}): K = layers - 1 prunes the last layer only; a larger K would
+     * prune no layer (the official code then silently runs unpruned), which would report a budget never spent.
+     */
     @Override
     public PrefillPruning prefill(RequestShape request) {
         int keep = (int) Math.round(budget.ratioFor(request.frames(), request.tokensPerFrame()) * request.visual());
-        return new FastV(request.checkLayer("fastv_k", layer), request.start(), request.visual(), keep);
+        return new FastV(request.checkLayer("fastv_k", layer) - 1, request.start(), request.visual(), keep);
     }
 }

@@ -41,8 +41,8 @@ class BudgetKindTest {
         assertEquals(k, BudgetMeasure.of(BudgetKind.ATTENDED, uniform, VIDEO, null, COST));
         assertEquals(flops(k + 1, COST.layers(), k + 1), BudgetMeasure.of(BudgetKind.FLOPS, uniform, VIDEO, null, COST));
         assertEquals(COST.layers() * (k + 1) * 2.0 * 2 * 16 * 4, BudgetMeasure.of(BudgetKind.KV, uniform, VIDEO, null, COST));
-        // FastV keeps everything before the LLM and round(r·n) above its layer K
-        CompressionMethod fastv = parse("fastv", "ratio", "0.25", "fastv_k", "2");
+        // FastV keeps everything before the LLM and round(r·n) from its layer K on
+        CompressionMethod fastv = parse("fastv", "ratio", "0.25", "fastv_k", "3");
         assertEquals(N, BudgetMeasure.of(BudgetKind.TOKENS, fastv, VIDEO, null, COST));
         assertEquals(k, BudgetMeasure.of(BudgetKind.ATTENDED, fastv, VIDEO, null, COST));
         assertEquals(flops(N + 1, 3, k + 1), BudgetMeasure.of(BudgetKind.FLOPS, fastv, VIDEO, null, COST));
@@ -58,12 +58,12 @@ class BudgetKindTest {
     }
 
     /**
-     * DP after FastV: the layers above FastV's K hold its k rows, those below all n, and DP from L selects among each
-     * layer's own: at the top layers int((k-1)·(1-P)) + 1 (official), in the layers from L to K int((n-1)·(1-P)) + 1.
+     * DP after FastV: the layers from FastV's K on hold its k rows, those below all n, and DP from L selects among each
+     * layer's own: at the top layers int((k-1)·(1-P)) + 1 (official), in the layers from L to K-1 int((n-1)·(1-P)) + 1.
      */
     @Test
     void theCostsOfDpAfterFastVCountTheRowsEachLayerHolds() {
-        CompressionMethod m = parse("fastv", "ratio", "0.25", "fastv_k", "2", "dp", "on", "dp_l", "2", "dp_store", "compact");
+        CompressionMethod m = parse("fastv", "ratio", "0.25", "fastv_k", "3", "dp", "on", "dp_l", "2", "dp_store", "compact");
         int k = 32, top = (int) ((k - 1) * (1 - 0.7)) + 1, full = (int) ((N - 1) * (1 - 0.7)) + 1;
         assertEquals(N, BudgetMeasure.of(BudgetKind.TOKENS, m, VIDEO, null, COST));
         assertEquals(top, BudgetMeasure.of(BudgetKind.ATTENDED, m, VIDEO, null, COST), "what the top layers attend");

@@ -219,7 +219,8 @@ class CompressionMethodsTest {
             if (!name.equals("fastv") && !name.equals("holitom") && !name.equals("flashvid")) assertNull(m.prefill(shape), name);
             if (!name.equals("dycoke")) assertNull(m.decode(shape), name);
         }
-        FastV fastv = assertInstanceOf(FastV.class, CompressionMethods.parse("fastv", Map.of("fastv_k", "1", "ratio", "0.25")).prefill(shape));
+        // FastV at K = 2 ranks by layer 1's attention, as the official code does; it keeps round(128 · 0.25) = 32
+        FastV fastv = assertInstanceOf(FastV.class, CompressionMethods.parse("fastv", Map.of("fastv_k", "2", "ratio", "0.25")).prefill(shape));
         assertEquals(1, fastv.layer());
         assertEquals(32, fastv.kept());
         // HoliTom's merge at K = 2 ranks by layer 1's attention; it keeps round(129 · 0.5) = 64 rows of the video and its newline
@@ -246,5 +247,27 @@ class CompressionMethodsTest {
         assertEquals("flashvid_layer 20 is outside 1..2 for this 3-layer model", e.getMessage());
         e = assertThrows(InvalidOptionException.class, () -> FastVMethod.defaults().withLayer(3).prefill(shape));
         assertEquals("fastv_k 3 is outside 1..2 for this 3-layer model", e.getMessage());
+    }
+
+    /**
+     * Every layer option a method accepts for a model gives a hook the decoder runs: one that reads a layer with a layer
+     * above it (0 to layers - 2). FastV's K = layers - 1, the last layer it accepts, ranks at layer K - 1.
+     */
+    @Test
+    void everyAcceptedLayerLeavesALayerAboveTheHook() {
+        for (int layers = 2; layers <= 5; layers++) {
+            RequestShape shape = new RequestShape(layers, 14, 128, 8, 16, 12);
+            for (int k = 1; k <= layers - 1; k++) {
+                String at = layers + " layers, K = " + k;
+                int fastv = FastVMethod.defaults().withLayer(k).prefill(shape).layer();
+                assertEquals(k - 1, fastv, "fastv, " + at);
+                int holitom = CompressionMethods.parse("holitom", Map.of("holitom_k", Integer.toString(k))).prefill(shape).layer();
+                int flashvid = CompressionMethods.parse("flashvid", Map.of("flashvid_layer", Integer.toString(k))).prefill(shape).layer();
+                int dp = ((DynamicPruning) DyCokeMethod.defaults().withDpLayer(k).decode(shape)).probeLayer();
+                for (int l : new int[]{fastv, holitom, flashvid, dp}) assertTrue(l >= 0 && l <= layers - 2, at + ": " + l);
+            }
+            var e = assertThrows(InvalidOptionException.class, () -> FastVMethod.defaults().withLayer(shape.layers()).prefill(shape));
+            assertEquals("fastv_k " + layers + " is outside 1.." + (layers - 1) + " for this " + layers + "-layer model", e.getMessage());
+        }
     }
 }

@@ -7,6 +7,7 @@ import dev.dycoke4j.compress.VisualTokens;
 import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.testing.Oracle;
 import dev.dycoke4j.testing.PoolingHeads;
+import dev.dycoke4j.testing.RecordingTrace;
 import dev.dycoke4j.vision.SiglipPoolingHead;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,7 +20,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -62,21 +62,9 @@ class FastVidOnOracleTest {
 
     /** The oracle model with the pooling head answering {@link #Q} with {@code comp}, 4 greedy tokens, traced. */
     static MethodsOnOracleTest.Run run(CompressionMethod comp) {
-        Map<String, float[]> floats = new HashMap<>();
-        Map<String, int[]> ids = new HashMap<>();
-        Trace trace = new Trace() {
-            @Override
-            public void floats(String name, float[] data, long... shape) {
-                floats.put(name, data);
-            }
-
-            @Override
-            public void ids(String name, int[] v) {
-                ids.put(name, v);
-            }
-        };
+        RecordingTrace trace = new RecordingTrace();
         Answer a = qa.answerFromPixels(pixels, VisionOptions.of(F), Q, null, GenerationOptions.greedy(4), comp, null, trace);
-        return new MethodsOnOracleTest.Run(a, floats, ids);
+        return new MethodsOnOracleTest.Run(a, trace.floats(), trace.ids());
     }
 
     @ParameterizedTest

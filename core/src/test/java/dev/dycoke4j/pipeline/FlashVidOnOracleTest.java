@@ -13,6 +13,7 @@ import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.llm.KvCache;
 import dev.dycoke4j.llm.PrefillHook;
 import dev.dycoke4j.testing.Oracle;
+import dev.dycoke4j.testing.RecordingTrace;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -58,20 +58,10 @@ class FlashVidOnOracleTest {
     @CsvSource({"0.25, 1", "0.25, 2", "0.1, 2", "0.5, 1"})
     void visionSideThenPruningAtItsLayer(double ratio, int layer) {
         CompressionMethod comp = CompressionMethods.parse("flashvid", Map.of("ratio", Double.toString(ratio), "flashvid_layer", Integer.toString(layer)));
-        Map<String, float[]> floats = new HashMap<>();
-        Map<String, int[]> ids = new HashMap<>();
-        Trace trace = new Trace() {
-            @Override
-            public void floats(String name, float[] data, long... shape) {
-                floats.put(name, data);
-            }
-
-            @Override
-            public void ids(String name, int[] v) {
-                ids.put(name, v);
-            }
-        };
+        RecordingTrace trace = new RecordingTrace();
         Answer a = qa.answerFromPixels(pixels, VisionOptions.of(F), "What happens in this video?", null, GenerationOptions.greedy(6), comp, null, trace);
+        Map<String, float[]> floats = trace.floats();
+        Map<String, int[]> ids = trace.ids();
 
         // the vision side, on what the vision stage produced
         int d = qa.model().config().text().hiddenSize();

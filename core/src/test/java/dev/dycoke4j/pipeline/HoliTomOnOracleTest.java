@@ -8,6 +8,7 @@ import dev.dycoke4j.compress.InvalidOptionException;
 import dev.dycoke4j.compress.VisualTokens;
 import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.testing.Oracle;
+import dev.dycoke4j.testing.RecordingTrace;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,21 +48,9 @@ class HoliTomOnOracleTest {
     }
 
     static MethodsOnOracleTest.Run run(CompressionMethod comp) {
-        Map<String, float[]> floats = new HashMap<>();
-        Map<String, int[]> ids = new HashMap<>();
-        Trace trace = new Trace() {
-            @Override
-            public void floats(String name, float[] data, long... shape) {
-                floats.put(name, data);
-            }
-
-            @Override
-            public void ids(String name, int[] v) {
-                ids.put(name, v);
-            }
-        };
+        RecordingTrace trace = new RecordingTrace();
         Answer a = qa.answerFromPixels(pixels, VisionOptions.of(F), "What happens in this video?", null, GenerationOptions.greedy(6), comp, null, trace);
-        return new MethodsOnOracleTest.Run(a, floats, ids);
+        return new MethodsOnOracleTest.Run(a, trace.floats(), trace.ids());
     }
 
     static CompressionMethod holitom(String... kv) {

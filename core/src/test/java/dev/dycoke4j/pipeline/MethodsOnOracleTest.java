@@ -7,6 +7,7 @@ import dev.dycoke4j.compress.TokenBudget;
 import dev.dycoke4j.compress.VisionZip;
 import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.testing.Oracle;
+import dev.dycoke4j.testing.RecordingTrace;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,21 +53,9 @@ class MethodsOnOracleTest {
     }
 
     static Run run(CompressionMethod comp) {
-        Map<String, float[]> floats = new HashMap<>();
-        Map<String, int[]> ids = new HashMap<>();
-        Trace trace = new Trace() {
-            @Override
-            public void floats(String name, float[] data, long... shape) {
-                floats.put(name, data);
-            }
-
-            @Override
-            public void ids(String name, int[] v) {
-                ids.put(name, v);
-            }
-        };
+        RecordingTrace trace = new RecordingTrace();
         Answer a = qa.answerFromPixels(pixels, VisionOptions.of(F), "What happens in this video?", null, GenerationOptions.greedy(6), comp, null, trace);
-        return new Run(a, floats, ids);
+        return new Run(a, trace.floats(), trace.ids());
     }
 
     /** The method at retained ratio {@code ratio} (NaN: DyCoke's budget), with DP at L=2 and HoliTom's merge at K=2 where they apply. */
@@ -161,7 +150,7 @@ class MethodsOnOracleTest {
     /** Each method that drops visual rows inside the LLM, placed so that layers 1 and 2 of this 3-layer model differ. */
     static Map<String, String> inLlm(String m) {
         return switch (m) {
-            case "fastv" -> Map.of("ratio", "0.5", "fastv_k", "1");          // layer 2 keeps 64 of 128
+            case "fastv" -> Map.of("ratio", "0.5", "fastv_k", "2");          // layer 2 keeps 64 of 128
             case "flashvid" -> Map.of("flashvid_layer", "2");                // layer 2 keeps ceil(0.3·40) = 12 of 40
             case "holitom" -> Map.of("ratio", "0.5", "holitom_k", "2");      // layer 2 keeps half the video's rows
             default -> throw new IllegalArgumentException(m);

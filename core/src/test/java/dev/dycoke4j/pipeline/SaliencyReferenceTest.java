@@ -3,6 +3,7 @@ package dev.dycoke4j.pipeline;
 import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.testing.Oracle;
+import dev.dycoke4j.testing.RecordingTrace;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -218,21 +219,12 @@ class SaliencyReferenceTest {
 
         try (VideoQa qa = VideoQa.load(Oracle.model())) {
             for (String m : new String[] {"prumerge", "visionzip"}) {
-                float[][] saliency = new float[1][];
-                Trace trace = new Trace() {
-                    @Override
-                    public void floats(String name, float[] data, long... shape) {
-                        if (name.equals("saliency")) saliency[0] = data;
-                    }
-
-                    @Override
-                    public void ids(String name, int[] v) {
-                    }
-                };
+                RecordingTrace trace = new RecordingTrace();
                 qa.answerFromPixels(pixels, VisionOptions.of(F), "What happens in this video?", null, GenerationOptions.greedy(1),
                         CompressionMethods.parse(m, java.util.Map.of("ratio", "0.5")), null, trace);
-                assertNotNull(saliency[0], m + " traces its saliency");
-                assertMatches("the saliency " + m + " ranks by", saliency[0], pooled, 1e-5);
+                float[] saliency = trace.floats().get("saliency");
+                assertNotNull(saliency, m + " traces its saliency");
+                assertMatches("the saliency " + m + " ranks by", saliency, pooled, 1e-5);
             }
         }
     }

@@ -120,6 +120,14 @@ class ErrorsTest {
         assertTrue(e.get("message").asText().contains("DyCoke's TTM can't keep only"), e.toString());
     }
 
+    /** FastV's K runs to the model's last layer (the first that sees only the kept tokens); one more prunes none. */
+    @Test
+    void aFastvLayerBeyondTheModelIs400NamingIt() throws Exception {
+        JsonNode e = error(chat(Map.of("dycoke", Map.of("compress", "fastv", "fastv_k", 3))), 400);
+        assertEquals("dycoke.fastv_k", e.get("param").asText());
+        assertEquals("dycoke.fastv_k 3 is outside 1..2 for this 3-layer model", e.get("message").asText());
+    }
+
     @Test
     void fastvidWithoutAPoolingHeadIs400NamingIt() throws Exception {
         JsonNode e = error(chat(Map.of("dycoke", Map.of("compress", "fastvid", "ratio", 0.5))), 400);

@@ -281,12 +281,13 @@ class WebApiTest {
     @Test
     void fastVReportsTheRowsItKeepsAboveItsLayer() throws Exception {
         String id = uploadedClip();
-        var ext = Map.<String, Object>of("dycoke", Map.of("compress", "fastv", "fastv_k", 1, "ratio", 0.5));
+        // K = 2, the last layer of this 3-layer model: layer 1's attention ranks the rows layer 2 keeps
+        var ext = Map.<String, Object>of("dycoke", Map.of("compress", "fastv", "fastv_k", 2, "ratio", 0.5));
         HttpResponse<String> r = Fixture.post(server.url("/v1/chat/completions"), Fixture.chat("dycoke://video/" + id, "What happens?", 2, ext).toString());
         assertEquals(200, r.statusCode(), r.body());
         JsonNode d = Fixture.json(r).get("dycoke");
         JsonNode p = d.get("kept").get("prefill");
-        assertEquals(1, p.get("layer").asInt());
+        assertEquals(1, p.get("layer").asInt(), "the layer whose attention ranks the rows");
         assertEquals(Math.round(d.get("visual_tokens_attended_mean").asDouble()), p.get("kept").size(), d.toString());
         int[] all = new int[d.get("visual_tokens_pooled").asInt()];
         for (int i = 0; i < all.length; i++) all[i] = i;
