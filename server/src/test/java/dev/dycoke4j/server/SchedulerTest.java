@@ -355,6 +355,49 @@ class SchedulerTest {
     }
 
     /**
+     * With nothing decoding, a new video's admission runs unbudgeted, but a text question arriving meanwhile does not
+     * wait for the rest of its vision tower: the video yields after its current unit, the text question's start and
+     * whole prefill run in the next turn, and the video's remaining units then share the turns with its decode steps.
+     */
+    @Test
+    void withNothingDecodingAVideoBeingAdmittedYieldsToATextQuestion() throws Exception {
+        ServerConfig config = clocked(256, 1.0);
+        qa.clearCaches();
+        String video = Fixture.chat(Fixture.fileUrl(dir.resolve("b.mp4")), "What?", 4, Map.of()).toString();
+        String text = textRequest("Write a short story about a red ball that rolls down a hill.", 4);
+        List<String> turns = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch paused = new java.util.concurrent.CountDownLatch(1);
+        AtomicLong now = new AtomicLong();
+        try (var s = Fixture.start(qa, config); ExecutorService pool = Executors.newFixedThreadPool(2)) {
+            s.server().clock(now::get);
+            s.server().turns(t -> {
+                if (t.startsWith("vision ") && paused.getCount() > 0) { // the video's first piece waits until the text question is queued
+                    paused.countDown();
+                    for (int i = 0; i < 60_000 && Fixture.metric(s.server().metricsText(), "dycoke_queue_depth") < 1; i++) LockSupport.parkNanos(1_000_000);
+                }
+                turns.add(t);
+                now.addAndGet(cost(t));
+            });
+            Future<HttpResponse<String>> v = pool.submit(() -> Fixture.post(s.url("/v1/chat/completions"), video));
+            assertTrue(paused.await(60, java.util.concurrent.TimeUnit.SECONDS), "the video's vision tower started");
+            Future<HttpResponse<String>> t = pool.submit(() -> Fixture.post(s.url("/v1/chat/completions"), text));
+            JsonNode textAnswer = Fixture.json(t.get()), videoAnswer = Fixture.json(v.get());
+            String textId = textAnswer.get("id").asText(), videoId = videoAnswer.get("id").asText();
+            int rows = textAnswer.get("usage").get("prompt_tokens").asInt();
+            List<String> seen = List.copyOf(turns);
+            int firstVision = -1;
+            for (int i = 0; i < seen.size() && firstVision < 0; i++) if (seen.get(i).startsWith("vision " + videoId)) firstVision = i;
+            int startAt = seen.indexOf("start " + textId);
+            assertEquals(List.of("vision", "start " + textId, "prefill " + textId + " " + rows),
+                    List.of(seen.get(firstVision).split(" ")[0], seen.get(startAt), seen.get(startAt + 1)), seen.toString());
+            assertTrue(startAt - firstVision <= 2, "the video yielded after its piece: " + seen.subList(firstVision, startAt + 2));
+            assertTrue(seen.subList(startAt, seen.size()).stream().filter(x -> x.startsWith("vision " + videoId)).count() > 5,
+                    "most of its vision tower came after: " + seen);
+            assertTrue(seen.subList(startAt, seen.size()).stream().anyMatch(x -> x.startsWith("decode ") && x.contains(textId)), seen.toString());
+        }
+    }
+
+    /**
      * A follow-up question about a video already asked about, arriving while two streams decode, on the test clock with
      * a tight budget: its cache lookup (a hit), its start (the prefix restored) and the prefill of the rest of its
      * prompt run in one turn, the prefill as one unit of exactly the rows the prefix did not hold.
