@@ -45,8 +45,8 @@ import java.util.concurrent.CompletableFuture;
  * in the window where all of them decode, over its length (the decode targets' measure when run). Then the server's
  * overhead (a text-only question's time to first token through it against the library's prefill of the same prompt,
  * in this process), the admission of a new video while text streams run (the streams' gaps from its arrival to its
- * first token, p99 over their median outside it), and a follow-up question's time to first token against the first
- * question's about a video not seen before; last, each of the server's targets with its measured ratio. The video
+ * first token, p99 over their median outside it), and follow-up questions' median time to first token against the
+ * first question's about a video not seen before; last, each of the server's targets with its measured ratio. The video
  * questions of the levels are about the same clip, so after the first its features and prompt prefix come from the
  * caches, as a server answering questions about a few videos sees it.
  */
@@ -60,6 +60,8 @@ final class BenchServeCommand implements Callable<Integer> {
     static final String[] VIDEO_QUESTIONS = {"What happens in this video?", "Describe the main object.", "What colour is the background?",
             "How does the scene change?"};
     static final String FOLLOW_UP = "What is the main object doing?";
+    /** The follow-up questions after the first question about a video, in turn. */
+    static final String[] FOLLOW_UPS = {FOLLOW_UP, "Where does it go next?", "Is anything else moving?", "What is in the corner?", "How fast is it?"};
     static final String NAME = "bench";
 
     @Spec
@@ -100,6 +102,11 @@ final class BenchServeCommand implements Callable<Integer> {
             description = "Text-only questions through the library and through the server, alternately, for the server's overhead (default: ${DEFAULT-VALUE}).")
     int overheadRuns;
 
+    @Option(names = "--follow-ups", paramLabel = "N", defaultValue = "3",
+            description = "Follow-up questions after the first question about a video not seen before, one after another; their median time to first token "
+                    + "is set against the first question's (default: ${DEFAULT-VALUE}).")
+    int followUps;
+
     @Option(names = "--admission-share", paramLabel = "X", defaultValue = "1.0",
             description = "The server's admission budget per turn while answers decode, as a share of a decode step's time (as serve's; default: ${DEFAULT-VALUE}).")
     double admissionShare;
@@ -130,6 +137,7 @@ final class BenchServeCommand implements Callable<Integer> {
         if (admitStreams < 1) throw new UsageException("--admit-streams must be at least 1, got " + admitStreams);
         if (admitTokens < 2) throw new UsageException("--admit-tokens must be at least 2, got " + admitTokens);
         if (overheadRuns < 1) throw new UsageException("--overhead-runs must be at least 1, got " + overheadRuns);
+        if (followUps < 1) throw new UsageException("--follow-ups must be at least 1, got " + followUps);
         if (!(admissionShare > 0) || Double.isInfinite(admissionShare))
             throw new UsageException("--admission-share must be a positive number, got " + admissionShare);
         inputs.checkVideo();
@@ -359,15 +367,31 @@ final class BenchServeCommand implements Callable<Integer> {
                 .put("library_ttft_s", percentile(libraryTtft, 50)).put("server_ttft_s", s).put("server_ttft_over_library_prefill", s / p);
     }
 
-    /** A question about the clip at {@code --frames}, uncached, then a second one about it. */
+    /**
+     * A question about the clip at {@code --frames}, uncached, then {@code --follow-ups} other questions about it, one
+     * after another with nothing else running; the follow-ups' median time to first token against the first's (a
+     * single follow-up of well under a second is at the mercy of the machine's noise).
+     */
     private ObjectNode followUp(ServeLoad client, String url) {
         ServeLoad.Timing first = client.send(client.body(VIDEO_QUESTIONS[0], url, maxTokens, 0), null);
-        ServeLoad.Timing second = client.send(client.body(FOLLOW_UP, url, maxTokens, 0), null);
+        List<ServeLoad.Timing> next = new ArrayList<>();
+        for (int i = 0; i < followUps; i++) next.add(client.send(client.body(FOLLOW_UPS[i % FOLLOW_UPS.length], url, maxTokens, 0), null));
         ObjectNode n = new ObjectMapper().createObjectNode();
-        n.put("completed", (first.ok() ? 1 : 0) + (second.ok() ? 1 : 0)).put("requests", 2);
-        if (first.ok() && second.ok())
-            n.put("first_ttft_s", first.ttft()).put("follow_up_ttft_s", second.ttft()).put("first_over_follow_up", first.ttft() / second.ttft());
+        int ok = (int) next.stream().filter(ServeLoad.Timing::ok).count();
+        n.put("completed", (first.ok() ? 1 : 0) + ok).put("requests", 1 + followUps).put("follow_ups", followUps);
+        if (first.ok() && ok == followUps) {
+            List<Double> ttft = next.stream().map(ServeLoad.Timing::ttft).toList();
+            ttft.forEach(n.putArray("follow_up_ttfts_s")::add);
+            double median = median(ttft);
+            n.put("first_ttft_s", first.ttft()).put("follow_up_ttft_s", median).put("first_over_follow_up", first.ttft() / median);
+        }
         return n;
+    }
+
+    /** The median of {@code values} (the mean of the middle two of an even count). */
+    static double median(List<Double> values) {
+        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     /**
@@ -486,8 +510,8 @@ final class BenchServeCommand implements Callable<Integer> {
                 a.path("gaps_during").asInt(), 1e3 * a.path("itl_p50_before_after_s").asDouble(), a.path("itl_p99_during_over_p50_outside").asDouble(),
                 a.path("admitted_ttft_s").asDouble()));
         var f = root.get("follow_up");
-        t.add(String.format(Locale.ROOT, "Follow-up question: TTFT %.3f s against %.3f s for the first question (%.1fx)", f.path("follow_up_ttft_s").asDouble(),
-                f.path("first_ttft_s").asDouble(), f.path("first_over_follow_up").asDouble()));
+        t.add(String.format(Locale.ROOT, "Follow-up questions: TTFT %.3f s (median of %d) against %.3f s for the first question (%.1fx)",
+                f.path("follow_up_ttft_s").asDouble(), f.path("follow_ups").asInt(), f.path("first_ttft_s").asDouble(), f.path("first_over_follow_up").asDouble()));
         var o = root.get("server_overhead");
         t.add(String.format(Locale.ROOT, "Text-only question (%d prompt tokens): TTFT %.1f ms through the server against %.1f ms of prefill (%.1f ms to the first token) "
                         + "through the library, medians of %d (%.2fx)", o.path("prompt_tokens").asInt(), 1e3 * o.path("server_ttft_s").asDouble(),

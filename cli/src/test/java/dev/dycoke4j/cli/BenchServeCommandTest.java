@@ -90,8 +90,14 @@ class BenchServeCommandTest {
         assertTrue(a.get("admitted_ttft_s").isNumber(), a.toString());
         assertTrue(a.get("gaps_during").asInt() > 0 && a.get("itl_p99_during_over_p50_outside").asDouble() > 0, a.toString());
         JsonNode f = root.get("follow_up");
-        assertEquals(2, f.get("completed").asInt(), f.toString());
+        assertEquals(4, f.get("requests").asInt(), "the first question and --follow-ups 3: " + f);
+        assertEquals(4, f.get("completed").asInt(), f.toString());
         for (String k : List.of("first_ttft_s", "follow_up_ttft_s", "first_over_follow_up")) assertTrue(f.get(k).isNumber(), k + " in " + f);
+        List<Double> each = new java.util.ArrayList<>();
+        f.get("follow_up_ttfts_s").forEach(x -> each.add(x.asDouble()));
+        assertEquals(3, each.size(), f.toString());
+        assertEquals(each.stream().sorted().toList().get(1), f.get("follow_up_ttft_s").asDouble(), 0, "the median of the three: " + f);
+        assertEquals(f.get("first_ttft_s").asDouble() / f.get("follow_up_ttft_s").asDouble(), f.get("first_over_follow_up").asDouble(), 1e-9);
         assertTrue(Files.size(png) > 0, "the chart is written");
     }
 
@@ -116,6 +122,9 @@ class BenchServeCommandTest {
         Cli r = Cli.run("bench", "serve", "--concurrency", "0");
         assertEquals(2, r.code(), r.err());
         assertEquals("dycoke: --concurrency must be at least 1, got 0", r.problem());
+        r = Cli.run("bench", "serve", "--follow-ups", "0");
+        assertEquals(2, r.code(), r.err());
+        assertEquals("dycoke: --follow-ups must be at least 1, got 0", r.problem());
         r = Cli.run("bench", "serve", "--steady-tokens", "1");
         assertEquals(2, r.code(), r.err());
         assertEquals("dycoke: --steady-tokens must be 0 (no steady-state phase) or at least 2, got 1", r.problem());

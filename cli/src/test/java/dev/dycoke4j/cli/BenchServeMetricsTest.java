@@ -121,4 +121,10 @@ class BenchServeMetricsTest {
         assertEquals("aggregate decode tokens/s, 8 text streams over 1", targets.get(1).get("target").asText());
         assertTrue(targets.get(1).get("measured").isNull(), targets.get(1).toString());
     }
+
+    @Test
+    void theMedianOfAnEvenCountIsTheMeanOfTheMiddleTwo() {
+        assertEquals(0.4, BenchServeCommand.median(List.of(0.9, 0.4, 0.2)), EPS);
+        assertEquals(0.45, BenchServeCommand.median(List.of(0.9, 0.4, 0.2, 0.5)), 1e-12);
+    }
 }
