@@ -73,7 +73,8 @@ final class ServeCommand implements Callable<Integer> {
     int maxBatch;
 
     @Option(names = "--prefill-chunk", paramLabel = "N", defaultValue = "256",
-            description = "The most prompt tokens prefilled at once; while answers are being decoded, chunks are sized to the admission share (default: ${DEFAULT-VALUE}).")
+            description = "The most prompt tokens prefilled at once. A prefill within it (a text prompt, a question after a cached video prefix) runs whole "
+                    + "even while answers are being decoded; a longer one's chunks are sized to the admission share (default: ${DEFAULT-VALUE}).")
     int prefillChunk;
 
     @Option(names = "--admission-share", paramLabel = "X", defaultValue = "1.0",

@@ -64,6 +64,8 @@ final class Job {
     /** Text the stop filter let through since the last {@link Piece}. */
     final StringBuilder pending = new StringBuilder();
     int promptTokens;
+    /** The prompt rows its sequence had to prefill when it started (a restored prefix not counted). */
+    int prefillRows;
     long firstToken, lastToken;
     int visualKept = -1, frames = -1;
 

@@ -30,13 +30,22 @@ import java.util.function.LongSupplier;
  * is decoding, handing each waiting HTTP thread its token (and the text it completes) as the token is chosen, before
  * the step's model run.
  *
- * <p>While some sequence decodes, admission work in a turn has a time budget, {@link ServerConfig#admissionShare} of
- * the last decode step's time: after the turn's first unit, a unit runs only if the time spent plus what that kind of
- * unit took last time fits the budget, and prefill chunks are sized to the budget left from the last chunk's time per
- * row (up to {@link ServerConfig#prefillChunk}); a video whose next frames are still being decoded is passed over for
- * the next request. So a new video delays each token of the running streams by about the budget, at most one unit
- * past it, not by its whole vision tower. With nothing decoding, the oldest admitted request runs unbudgeted to its
- * first token (prefill chunks of the most rows). Times come from a clock that tests may replace.
+ * <p>Admission work is short or long. <b>Short work runs whole, outside any budget, one request's per turn (the oldest
+ * that has some): a request's cache lookup and start, and a prefill whose rows fit in one chunk
+ * ({@link ServerConfig#prefillChunk}, counted from where its sequence started)</b>, such as a text prompt or a
+ * question after a restored video prefix. It costs the running streams one gap of about a lone request's prefill, as
+ * a prompt within vLLM's per-step token budget does, and in return a short request's first token comes within a few
+ * turns of its arrival (one per older request with short work), however long the videos admitted before it. Long
+ * work, the vision tower's pieces and the chunks of a longer prefill, is what the budget protects the streams from.
+ *
+ * <p>While some sequence decodes, long work in a turn has a time budget, {@link ServerConfig#admissionShare} of the
+ * last decode step's time: after the turn's first unit of long work, a unit runs only if the time spent plus what that
+ * kind of unit took last time fits the budget, and prefill chunks are sized to the budget left from the last chunk's
+ * time per row (up to {@link ServerConfig#prefillChunk}); a video whose next frames are still being decoded is passed
+ * over for the next request. So a new video delays each token of the running streams by about the budget, at most one
+ * unit past it, not by its whole vision tower, and it still moves on while short requests come and go. With nothing
+ * decoding, the oldest admitted request runs unbudgeted to its first token (prefill chunks of the most rows), but
+ * yields after a unit to a newer request that waits for short work. Times come from a clock that tests may replace.
  *
  * <p>A sequence whose part of the step fails ends alone with a 500; the others go on. A cancelled request is dropped
  * at the top of the next turn, its sequence and KV cache with it (a request being admitted stops at its next unit).
@@ -157,29 +166,117 @@ final class Scheduler implements AutoCloseable {
     }
 
     /**
-     * The turn's admission work: with a sequence decoding, units of the oldest requests not decoding yet within the
-     * budget (see the class comment); with none, the oldest such request's units up to its first token.
+     * The turn's admission work: first one request's short work (see {@link #shortNext}), the oldest request that has
+     * some, unbudgeted; then, with a sequence decoding, the long work of the oldest requests within the budget (see the
+     * class comment), or with none, the oldest request's units up to its first token, unbudgeted, until another request
+     * is waiting for its own.
      */
     private void admit() {
+        prepare();
+        long start = clock.getAsLong();
+        int units = 0;
+        for (Job j : List.copyOf(running))
+            if (admitting(j) && !j.cancelled() && shortNext(j)) {
+                units += shortWork(j);
+                break;
+            }
         boolean decoding = false;
         for (Job j : running) decoding |= decoding(j);
-        long budget = decoding ? (long) (config.admissionShare() * lastDecodeNanos) : Long.MAX_VALUE;
+        units += decoding ? budgeted() : alone();
+        if (units > 0) metrics.admission(clock.getAsLong() - start);
+    }
+
+    /**
+     * Makes the encoding of each newly admitted video, which does no work yet, so that its first unit's kind says whether
+     * it is a cache lookup (a family whose tower runs in units) or the whole encode; a request whose encoding cannot be
+     * made ends.
+     */
+    private void prepare() {
+        for (Job j : List.copyOf(running)) {
+            if (j.sequence != null || j.encoding != null || j.request.videoUrl() == null) continue;
+            try {
+                j.encoding = qa.visionStage().start(new VideoFileSource(j.media.file()), visionOptions(j.request));
+            } catch (RuntimeException e) {
+                running.remove(j);
+                fail(j, error(j, e));
+            }
+        }
+    }
+
+    /**
+     * Whether {@code j}'s next unit is short work, which runs whole outside the budget: its video's cache lookup (for a
+     * family whose tower runs in units), its start (compression and the sequence's start), or a prefill that fits in one
+     * chunk ({@link ServerConfig#prefillChunk}) counted from where its sequence started (a text prompt, a question after
+     * a restored video prefix). Pieces of the vision tower and longer prefills are long work.
+     */
+    private boolean shortNext(Job j) {
+        if (j.sequence != null) return j.prefillRows <= config.prefillChunk();
+        String kind = kind(j);
+        return kind.equals("lookup") || kind.equals("start");
+    }
+
+    /** Runs {@code j}'s short units, whole, until its next is long work or it is prefilled; returns the units run. */
+    private int shortWork(Job j) {
+        int units = 0;
+        while (admitting(j) && !j.cancelled() && shortNext(j)) {
+            if (!unit(j, -1)) break;
+            units++;
+        }
+        return units;
+    }
+
+    /**
+     * With some sequence decoding: the long work of the requests being admitted, oldest first, within the turn's budget
+     * (the first unit runs whatever it costs, so that long work always moves on); a request whose next unit is short
+     * waits for a later turn's short work, one whose next frames are still being decoded is passed over.
+     */
+    private int budgeted() {
+        long budget = (long) (config.admissionShare() * lastDecodeNanos);
         long start = clock.getAsLong();
         int units = 0;
         work:
         for (Job j : List.copyOf(running)) {
-            while (admitting(j) && !j.cancelled()) {
-                if (decoding) {
-                    if (j.encoding != null && !j.encoding.ready()) break; // its frames are still decoding: the next request's turn
-                    long left = budget - (clock.getAsLong() - start);
-                    if (units > 0 && (left <= 0 || estimate(j, left) > left)) break work;
-                    if (!unit(j, Math.max(0, left))) break;
-                } else if (!unit(j, -1)) break;
+            while (admitting(j) && !j.cancelled() && !shortNext(j)) {
+                if (j.encoding != null && !j.encoding.ready()) break; // its frames are still decoding: the next request's turn
+                long left = budget - (clock.getAsLong() - start);
+                if (units > 0 && (left <= 0 || estimate(j, left) > left)) break work;
+                if (!unit(j, Math.max(0, left))) break;
                 units++;
             }
-            if (!decoding && units > 0) break;
         }
-        if (units > 0) metrics.admission(clock.getAsLong() - start);
+        return units;
+    }
+
+    /**
+     * With nothing decoding: the oldest request being admitted runs unbudgeted to its first token, but stops after a
+     * unit when another request waits for its short work (in the queue with room in the batch, or admitted with short
+     * work next), which the next turn then runs.
+     */
+    private int alone() {
+        int units = 0;
+        for (Job j : List.copyOf(running)) {
+            if (!admitting(j) || j.cancelled()) continue;
+            while (admitting(j) && !j.cancelled()) {
+                if (!unit(j, -1)) break;
+                units++;
+                if (admitting(j) && othersWaiting(j)) break;
+            }
+            break;
+        }
+        return units;
+    }
+
+    /**
+     * Whether a request other than {@code j} waits for short work: queued with room in the batch, or admitted with short
+     * work next.
+     */
+    private boolean othersWaiting(Job j) {
+        synchronized (lock) {
+            if (!held && !queue.isEmpty() && running.size() < config.maxBatch()) return true;
+        }
+        for (Job o : running)
+            if (o != j && admitting(o) && !o.cancelled() && shortNext(o)) return true;
+        return false;
     }
 
     /** Whether {@code j} has a sequence taking part in decode steps. */
@@ -195,8 +292,8 @@ final class Scheduler implements AutoCloseable {
     /** The kind of {@code j}'s next unit, as the turn listener and the units' times name it. */
     private static String kind(Job j) {
         if (j.sequence != null) return "prefill";
-        if (j.request.videoUrl() == null || (j.encoding != null && j.encoding.done())) return "start";
-        return j.encoding == null ? "lookup" : j.encoding.next();
+        if (j.request.videoUrl() == null || j.encoding.done()) return "start";
+        return j.encoding.next();
     }
 
     /** How long {@code j}'s next unit should take, from the last unit of its kind (0 when none ran yet). */
@@ -223,7 +320,7 @@ final class Scheduler implements AutoCloseable {
      */
     private boolean unit(Job j, long left) {
         String kind = kind(j);
-        int rows = j.sequence != null ? prefillRows(left) : 0;
+        int rows = j.sequence != null ? Math.min(prefillRows(left), j.promptTokens - j.sequence.prefilledTokens()) : 0;
         long t0 = clock.getAsLong();
         try {
             if (j.sequence != null) {
@@ -235,10 +332,7 @@ final class Scheduler implements AutoCloseable {
             } else {
                 turn(kind.equals("start") || kind.equals("lookup") ? kind + " " + j.id : "vision " + j.id + " " + kind);
                 if (kind.equals("start")) start(j);
-                else {
-                    if (j.encoding == null) j.encoding = qa.visionStage().start(new VideoFileSource(j.media.file()), visionOptions(j.request));
-                    j.encoding.step();
-                }
+                else j.encoding.step();
                 unitNanos.put(kind, clock.getAsLong() - t0);
             }
             return true;
@@ -278,6 +372,7 @@ final class Scheduler implements AutoCloseable {
     private static void started(Job j, Sequence s) {
         j.sequence = s;
         j.promptTokens = s.prompt().length;
+        j.prefillRows = j.promptTokens - s.prefilledTokens();
         s.onToken(j::piece);
     }
 
@@ -392,8 +487,8 @@ final class Scheduler implements AutoCloseable {
     /**
      * Listens to the engine's units of work, each named before it runs: {@code lookup ID} (a video's cache lookup),
      * {@code vision ID PIECE} (a piece of its vision tower, {@link VisionEncoding#next}), {@code start ID} (its
-     * compression and the sequence's start), {@code prefill ID ROWS} or {@code decode ID ID...} (for tests that count
-     * what ran between what, without timing).
+     * compression and the sequence's start), {@code prefill ID ROWS} (the rows it prefills, at most those left) or
+     * {@code decode ID ID...} (for tests that count what ran between what, without timing).
      */
     void turns(Consumer<String> listener) {
         turns = listener;

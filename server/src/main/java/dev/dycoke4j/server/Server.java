@@ -230,9 +230,17 @@ public final class Server implements AutoCloseable {
         scheduler.clock(nanos);
     }
 
-    /** Holds or resumes admission (for tests). */
-    void hold(boolean h) {
+    /**
+     * Holds admission (requests are queued, none starts) or lets it go on: for a benchmark that starts several streams
+     * together, and for tests that need the queue to fill.
+     */
+    public void hold(boolean h) {
         scheduler.hold(h);
+    }
+
+    /** Requests waiting in the queue for a place in the batch. */
+    public int queued() {
+        return (int) metrics.queued.get();
     }
 
     /** The Prometheus text {@code /metrics} serves (for tests). */

@@ -15,11 +15,13 @@ import dev.dycoke4j.pipeline.VisionOptions;
  * @param maxFrames     the most frames a request may ask for
  * @param maxQueue      requests waiting for a place in the batch beyond which new ones get 429
  * @param maxBatch      sequences running at once (vision, prefill and decode)
- * @param prefillChunk  the most prompt tokens prefilled in one chunk (while streams decode, chunks are sized to the
- *                      admission budget, up to this)
+ * @param prefillChunk  the most prompt tokens prefilled in one chunk; a prefill within it is short work, run whole
+ *                      even while streams decode, and a longer one's chunks are then sized to the admission budget,
+ *                      up to this
  * @param defaults      options a request does not give
- * @param admissionShare while streams decode, the time each turn gives to admitting requests (vision, prefill), as a
- *                      share of the last decode step's time; with no stream decoding, admission runs unbudgeted
+ * @param admissionShare while streams decode, the time each turn gives to admitting requests (vision pieces, chunks of
+ *                      long prefills), as a share of the last decode step's time; with no stream decoding, admission
+ *                      runs unbudgeted
  */
 public record ServerConfig(String host, int port, String modelName, String apiKey, MediaPolicy media, int maxFrames, int maxQueue,
                     int maxBatch, int prefillChunk, Defaults defaults, double admissionShare) {

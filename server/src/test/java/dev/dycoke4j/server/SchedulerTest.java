@@ -179,18 +179,74 @@ class SchedulerTest {
         };
     }
 
+    /** A config for the clocked tests: videos at 8 frames in vision batches of 2, {@code prefillChunk} and {@code share}. */
+    static ServerConfig clocked(int prefillChunk, double share) {
+        var c = Fixture.config();
+        var defaults = new Defaults(c.defaults().generation(), new dev.dycoke4j.pipeline.VisionOptions(8, 2), c.defaults().compression());
+        return new ServerConfig(c.host(), 0, c.modelName(), null, MediaPolicy.none().withLocalRoot(dir), c.maxFrames(), 64, 4, prefillChunk, defaults, share);
+    }
+
     /**
-     * A new video admitted while two streams decode, timed by a clock that only the turns advance, each by what its
-     * kind of unit costs (a decode step 100 ms): the video's units run between the streams' decode steps, each turn's
-     * admission work stops at its budget (the default share: one decode step's time), at most one unit past it, and
-     * several units share a turn; the video's answer is the one it gets alone.
+     * Two streams about a.mp4 decoding together on a server whose clock only the turns advance, each by what its kind
+     * of unit costs; the turns go to {@code turns} after {@code hook} heard them (on the engine thread, before the
+     * unit runs). The streams' readers are to be closed by the caller.
+     */
+    static List<BufferedReader> twoStreams(Fixture.Running s, List<String> turns, java.util.function.Consumer<String> hook) throws Exception {
+        AtomicLong now = new AtomicLong();
+        s.server().clock(now::get);
+        s.server().turns(t -> {
+            hook.accept(t);
+            turns.add(t);
+            now.addAndGet(cost(t));
+        });
+        List<BufferedReader> streams = new ArrayList<>();
+        for (String q : new String[]{"Tell me everything.", "Describe the ball."}) {
+            String body = Fixture.chat(Fixture.fileUrl(dir.resolve("a.mp4")), q, 3500, Map.of("stream", true, "ignore_eos", true)).toString();
+            HttpResponse<InputStream> r = Fixture.HTTP.send(HttpRequest.newBuilder(URI.create(s.url("/v1/chat/completions")))
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            assertEquals(200, r.statusCode());
+            BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
+            streams.add(in);
+            for (String line; (line = in.readLine()) != null && !line.startsWith("data: {"); ) {
+                // until the stream's first event: it is decoding
+            }
+        }
+        await(() -> turns.stream().anyMatch(t -> t.startsWith("decode ") && t.split(" ").length == 3), "both streams decode together");
+        return streams;
+    }
+
+    /** The turns between decode steps that run units of request {@code id}, each its units in order. */
+    static List<List<String>> turnsOf(List<String> seen, String id) {
+        List<List<String>> out = new ArrayList<>();
+        List<String> units = new ArrayList<>();
+        for (String t : seen) {
+            if (t.startsWith("decode ")) {
+                if (!units.isEmpty()) out.add(units);
+                units = new ArrayList<>();
+            } else if (t.split(" ")[1].equals(id)) units.add(t);
+        }
+        if (!units.isEmpty()) out.add(units);
+        return out;
+    }
+
+    /** A text-only chat request of {@code maxTokens} tokens. */
+    static String textRequest(String question, int maxTokens) {
+        var root = Fixture.JSON.createObjectNode().put("model", Fixture.NAME).put("max_tokens", maxTokens);
+        root.putArray("messages").addObject().put("role", "user").put("content", question);
+        return root.toString();
+    }
+
+    /**
+     * A new video admitted while two streams decode, timed by a clock that only the turns advance, each by what its kind
+     * of unit costs (a decode step 100 ms): the video's long work (vision pieces, the chunks of a prefill longer than
+     * one chunk) runs between the streams' decode steps, each turn's long work stops at its budget (the default share:
+     * one decode step's time), at most one unit past it, and several units share a turn; the video's answer is the one
+     * it gets alone.
      */
     @Test
     void aVideoAdmittedWhileTwoStreamsDecodeStaysWithinEachTurnsBudgetAndGetsItsAnswer() throws Exception {
-        var c = Fixture.config();
-        var defaults = new Defaults(c.defaults().generation(), new dev.dycoke4j.pipeline.VisionOptions(8, 2), c.defaults().compression());
-        ServerConfig config = new ServerConfig(c.host(), 0, c.modelName(), null, MediaPolicy.none().withLocalRoot(dir), c.maxFrames(), 64, 4,
-                256, defaults);
+        // chunks of 16 rows: the video's prompt (about a hundred rows) is a long prefill
+        ServerConfig config = clocked(16, ServerConfig.DEFAULT_ADMISSION_SHARE);
         assertEquals(1.0, config.admissionShare(), "the default share");
         String video = Fixture.chat(Fixture.fileUrl(dir.resolve("b.mp4")), "What?", 6, Map.of("dycoke", Map.of("compress", "uniform", "ratio", 0.5)))
                 .toString();
@@ -199,32 +255,15 @@ class SchedulerTest {
             single = tokens(Fixture.post(s.url("/v1/chat/completions"), video));
         }
         qa.clearCaches(); // the video is new to the server: its vision tower runs
-        AtomicLong now = new AtomicLong();
         List<String> turns = new java.util.concurrent.CopyOnWriteArrayList<>();
         List<String> seen;
         String newId;
         try (var s = Fixture.start(qa, config)) {
-            s.server().clock(now::get);
-            s.server().turns(t -> {
-                turns.add(t);
-                now.addAndGet(cost(t));
-            });
-            List<BufferedReader> streams = new ArrayList<>();
+            List<BufferedReader> streams = twoStreams(s, turns, t -> { });
             try {
-                for (String q : new String[]{"Tell me everything.", "Describe the ball."}) {
-                    String body = Fixture.chat(Fixture.fileUrl(dir.resolve("a.mp4")), q, 3500, Map.of("stream", true, "ignore_eos", true)).toString();
-                    HttpResponse<InputStream> r = Fixture.HTTP.send(HttpRequest.newBuilder(URI.create(s.url("/v1/chat/completions")))
-                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
-                    assertEquals(200, r.statusCode());
-                    BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
-                    streams.add(in);
-                    for (String line; (line = in.readLine()) != null && !line.startsWith("data: {"); ) {
-                        // until the stream's first event: it is decoding
-                    }
-                }
-                await(() -> turns.stream().anyMatch(t -> t.startsWith("decode ") && t.split(" ").length == 3), "both streams decode together");
                 var admitted = Fixture.post(s.url("/v1/chat/completions"), video);
                 assertEquals(single, tokens(admitted), "the answer it gets alone");
+                assertTrue(Fixture.json(admitted).get("usage").get("prompt_tokens").asInt() > 16, "a long prefill");
                 newId = Fixture.json(admitted).get("id").asText();
                 seen = List.copyOf(turns);
                 assertTrue(Fixture.metric(s.server().metricsText(), "dycoke_admission_time_seconds_count") > 10, "the turns' admission times");
@@ -245,7 +284,8 @@ class SchedulerTest {
         List<String> unitsOfTurn = new ArrayList<>();
         for (String t : seen.subList(first, last + 2)) {
             if (!t.startsWith("decode ")) {
-                unitsOfTurn.add(t);
+                // its lookup and start are short work, outside the budget
+                if (!t.startsWith("lookup ") && !t.startsWith("start ")) unitsOfTurn.add(t);
                 continue;
             }
             assertTrue(t.split(" ").length >= 3, "both streams decode in every turn while the video is admitted: " + t);
@@ -259,7 +299,130 @@ class SchedulerTest {
         }
         assertTrue(turnsWithUnits > 10, "the video's units spread over many turns: " + turnsWithUnits);
         assertTrue(fuller > turnsWithUnits / 2, "most turns run several units: " + fuller + " of " + turnsWithUnits);
-        assertTrue(seen.subList(first, last + 1).stream().anyMatch(t -> t.startsWith("prefill " + newId)), "its prefill is chunked into the turns too");
+        assertTrue(seen.subList(first, last + 1).stream().filter(t -> t.startsWith("prefill " + newId)).count() > 1,
+                "its long prefill is chunked into the turns too");
+    }
+
+    /**
+     * A text question arriving while a new video's vision tower runs between two streams' decode steps, on the test
+     * clock with a tight budget (a fifth of a decode step): its start and its whole prefill run in the next turn, as one
+     * unit each, and it decodes from the turn after while the video is still being admitted: it does not wait behind the
+     * video's long work, nor is its short prefill cut into chunks.
+     */
+    @Test
+    void aTextQuestionArrivingWhileAVideoIsAdmittedIsPrefilledWholeInTheNextTurn() throws Exception {
+        ServerConfig config = clocked(256, 0.2);
+        qa.clearCaches();
+        String video = Fixture.chat(Fixture.fileUrl(dir.resolve("b.mp4")), "What?", 4, Map.of()).toString();
+        String text = textRequest("Write a short story about a red ball that rolls down a hill.", 4);
+        List<String> turns = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CountDownLatch paused = new java.util.concurrent.CountDownLatch(1);
+        int[] pausedAt = {-1};
+        try (var s = Fixture.start(qa, config); ExecutorService pool = Executors.newFixedThreadPool(2)) {
+            // the video's first vision piece holds the engine until the text question is queued: it arrives mid-admission
+            List<BufferedReader> streams = twoStreams(s, turns, t -> {
+                if (t.startsWith("vision ") && armed.compareAndSet(true, false)) {
+                    pausedAt[0] = turns.size();
+                    paused.countDown();
+                    for (int i = 0; i < 60_000 && Fixture.metric(s.server().metricsText(), "dycoke_queue_depth") < 1; i++) LockSupport.parkNanos(1_000_000);
+                }
+            });
+            try {
+                armed.set(true);
+                Future<HttpResponse<String>> v = pool.submit(() -> Fixture.post(s.url("/v1/chat/completions"), video));
+                assertTrue(paused.await(60, java.util.concurrent.TimeUnit.SECONDS), "the video's vision tower started");
+                Future<HttpResponse<String>> t = pool.submit(() -> Fixture.post(s.url("/v1/chat/completions"), text));
+                JsonNode textAnswer = Fixture.json(t.get()), videoAnswer = Fixture.json(v.get());
+                String textId = textAnswer.get("id").asText(), videoId = videoAnswer.get("id").asText();
+                int rows = textAnswer.get("usage").get("prompt_tokens").asInt();
+                List<String> seen = List.copyOf(turns), after = seen.subList(pausedAt[0], seen.size());
+                List<List<String>> its = turnsOf(after, textId);
+                assertEquals(List.of("start " + textId, "prefill " + textId + " " + rows), its.getFirst(), "its start and whole prefill in one turn: " + its);
+                int startAt = after.indexOf("start " + textId);
+                assertTrue(after.subList(0, startAt).stream().filter(x -> x.startsWith("decode ")).count() <= 1,
+                        "at most the paused turn's decode step before it: " + after.subList(0, startAt + 1));
+                int firstDecode = -1;
+                for (int i = startAt; i < after.size() && firstDecode < 0; i++) if (after.get(i).startsWith("decode ") && after.get(i).contains(" " + textId)) firstDecode = i;
+                assertTrue(firstDecode > 0 && after.subList(startAt, firstDecode).stream().noneMatch(x -> x.startsWith("decode ")),
+                        "it decodes in the same turn's step: " + after.subList(startAt, Math.min(after.size(), startAt + 10)));
+                assertTrue(after.subList(firstDecode, after.size()).stream().anyMatch(x -> !x.startsWith("decode ") && x.split(" ")[1].equals(videoId)),
+                        "the video was still being admitted");
+            } finally {
+                for (BufferedReader in : streams) in.close();
+            }
+        }
+    }
+
+    /**
+     * With nothing decoding, a new video's admission runs unbudgeted, but a text question arriving meanwhile does not
+     * wait for the rest of its vision tower: the video yields after its current unit, the text question's start and
+     * whole prefill run in the next turn, and the video's remaining units then share the turns with its decode steps.
+     */
+    @Test
+    void withNothingDecodingAVideoBeingAdmittedYieldsToATextQuestion() throws Exception {
+        ServerConfig config = clocked(256, 1.0);
+        qa.clearCaches();
+        String video = Fixture.chat(Fixture.fileUrl(dir.resolve("b.mp4")), "What?", 4, Map.of()).toString();
+        String text = textRequest("Write a short story about a red ball that rolls down a hill.", 4);
+        List<String> turns = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch paused = new java.util.concurrent.CountDownLatch(1);
+        AtomicLong now = new AtomicLong();
+        try (var s = Fixture.start(qa, config); ExecutorService pool = Executors.newFixedThreadPool(2)) {
+            s.server().clock(now::get);
+            s.server().turns(t -> {
+                if (t.startsWith("vision ") && paused.getCount() > 0) { // the video's first piece waits until the text question is queued
+                    paused.countDown();
+                    for (int i = 0; i < 60_000 && Fixture.metric(s.server().metricsText(), "dycoke_queue_depth") < 1; i++) LockSupport.parkNanos(1_000_000);
+                }
+                turns.add(t);
+                now.addAndGet(cost(t));
+            });
+            Future<HttpResponse<String>> v = pool.submit(() -> Fixture.post(s.url("/v1/chat/completions"), video));
+            assertTrue(paused.await(60, java.util.concurrent.TimeUnit.SECONDS), "the video's vision tower started");
+            Future<HttpResponse<String>> t = pool.submit(() -> Fixture.post(s.url("/v1/chat/completions"), text));
+            JsonNode textAnswer = Fixture.json(t.get()), videoAnswer = Fixture.json(v.get());
+            String textId = textAnswer.get("id").asText(), videoId = videoAnswer.get("id").asText();
+            int rows = textAnswer.get("usage").get("prompt_tokens").asInt();
+            List<String> seen = List.copyOf(turns);
+            int firstVision = -1;
+            for (int i = 0; i < seen.size() && firstVision < 0; i++) if (seen.get(i).startsWith("vision " + videoId)) firstVision = i;
+            int startAt = seen.indexOf("start " + textId);
+            assertEquals(List.of("vision", "start " + textId, "prefill " + textId + " " + rows),
+                    List.of(seen.get(firstVision).split(" ")[0], seen.get(startAt), seen.get(startAt + 1)), seen.toString());
+            assertTrue(startAt - firstVision <= 2, "the video yielded after its piece: " + seen.subList(firstVision, startAt + 2));
+            assertTrue(seen.subList(startAt, seen.size()).stream().filter(x -> x.startsWith("vision " + videoId)).count() > 5,
+                    "most of its vision tower came after: " + seen);
+            assertTrue(seen.subList(startAt, seen.size()).stream().anyMatch(x -> x.startsWith("decode ") && x.contains(textId)), seen.toString());
+        }
+    }
+
+    /**
+     * A follow-up question about a video already asked about, arriving while two streams decode, on the test clock with
+     * a tight budget: its cache lookup (a hit), its start (the prefix restored) and the prefill of the rest of its
+     * prompt run in one turn, the prefill as one unit of exactly the rows the prefix did not hold.
+     */
+    @Test
+    void aFollowUpAfterACachedPrefixIsPrefilledInOneTurn() throws Exception {
+        ServerConfig config = clocked(256, 0.2);
+        qa.clearCaches();
+        String url = Fixture.fileUrl(dir.resolve("b.mp4"));
+        List<String> turns = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (var s = Fixture.start(qa, config)) {
+            assertEquals(200, Fixture.post(s.url("/v1/chat/completions"), Fixture.chat(url, "What?", 3, Map.of()).toString()).statusCode());
+            List<BufferedReader> streams = twoStreams(s, turns, t -> { });
+            try {
+                JsonNode f = Fixture.json(Fixture.post(s.url("/v1/chat/completions"), Fixture.chat(url, "And then what happens to the ball?", 3, Map.of()).toString()));
+                String id = f.get("id").asText();
+                int prefix = f.get("dycoke").get("prefix_cached_tokens").asInt(), prompt = f.get("usage").get("prompt_tokens").asInt();
+                assertTrue(prefix > 0 && f.get("dycoke").get("vision_cached").asBoolean(), "the video's features and prefix came from the caches: " + f.get("dycoke"));
+                List<List<String>> its = turnsOf(List.copyOf(turns), id);
+                assertEquals(List.of("lookup " + id, "start " + id, "prefill " + id + " " + (prompt - prefix)), its.getFirst(), "one turn: " + its);
+                assertEquals(1, its.size(), "nothing of it left for later turns: " + its);
+            } finally {
+                for (BufferedReader in : streams) in.close();
+            }
+        }
     }
 
     @Test
