@@ -1,6 +1,7 @@
 package dev.dycoke4j.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dycoke4j.compress.CompressionMethods;
 import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.GenerationOptions;
@@ -12,14 +13,22 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -113,6 +122,80 @@ class QwenServeTest {
             String m = s.server().metricsText();
             assertTrue(Fixture.metric(m, "dycoke_batch_size_max") >= 2, "decode steps ran several sequences at once:\n" + m);
         }
+    }
+
+    /** What a unit of work costs on the test clock: a decode step 100 ms, a prefill chunk 5 ms and 2 per row, any other 20 ms. */
+    static long cost(String turn) {
+        String[] t = turn.split(" ");
+        return switch (t[0]) {
+            case "decode" -> 100_000_000L;
+            case "prefill" -> 5_000_000L + 2_000_000L * Integer.parseInt(t[2]);
+            default -> 20_000_000L;
+        };
+    }
+
+    /**
+     * A video question admitted while a text stream decodes, timed by a clock that only the turns advance: its vision
+     * tower runs in pieces spread over many turns, each turn's decode step running the stream, and it gets the tokens
+     * the library's session gives.
+     */
+    @Test
+    void aVideoAdmittedWhileAStreamDecodesIsEncodedInPiecesOverManyTurnsAndGetsRunsTokens() throws Exception {
+        Answer want = library(QUESTIONS[1], 6);
+        qa.clearCaches(); // the video is new to the server: its vision tower runs
+        AtomicLong now = new AtomicLong();
+        List<String> turns = new CopyOnWriteArrayList<>();
+        List<String> seen;
+        String newId, streamId;
+        try (var s = server(qa, 4)) {
+            s.server().clock(now::get);
+            s.server().turns(t -> {
+                turns.add(t);
+                now.addAndGet(cost(t));
+            });
+            ObjectNode text = Fixture.JSON.createObjectNode().put("model", Fixture.config().modelName()).put("max_tokens", 3500).put("stream", true)
+                    .put("ignore_eos", true);
+            text.putArray("messages").addObject().put("role", "user").put("content", "Tell me everything.");
+            HttpResponse<InputStream> r = Fixture.HTTP.send(HttpRequest.newBuilder(URI.create(s.url("/v1/chat/completions")))
+                    .POST(HttpRequest.BodyPublishers.ofString(text.toString())).build(), HttpResponse.BodyHandlers.ofInputStream());
+            assertEquals(200, r.statusCode());
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null && !line.startsWith("data: {")) {
+                    // until the stream's first event: it is decoding
+                }
+                assertTrue(line != null, "the stream's first event");
+                streamId = Fixture.JSON.readTree(line.substring(6)).get("id").asText();
+                var admitted = Fixture.post(s.url("/v1/chat/completions"), request(QUESTIONS[1], 6, Map.of()));
+                assertEquals(Fixture.ids(want.tokenIds()), tokens(admitted), "the tokens of dycoke run's path");
+                newId = Fixture.json(admitted).get("id").asText();
+                seen = List.copyOf(turns);
+            }
+            SchedulerTest.await(() -> Fixture.metric(s.server().metricsText(), "dycoke_running_sequences") == 0, "the stream left is cancelled");
+        }
+        List<String> pieces = new ArrayList<>();
+        int turnsWithPieces = 0;
+        boolean inTurn = false;
+        for (String t : seen) {
+            if (t.startsWith("decode ")) {
+                inTurn = false;
+                continue;
+            }
+            String[] u = t.split(" ");
+            if (!u[0].equals("vision") || !u[1].equals(newId)) continue;
+            pieces.add(u[2]);
+            if (!inTurn) turnsWithPieces++;
+            inTurn = true;
+        }
+        assertTrue(turnsWithPieces > 5, "the vision tower's pieces spread over many turns: " + turnsWithPieces + " turns, " + pieces);
+        assertTrue(pieces.size() > turnsWithPieces, "and several share a turn: " + pieces.size() + " pieces in " + turnsWithPieces + " turns");
+        assertEquals("embed", pieces.getFirst());
+        assertEquals("merge-out", pieces.getLast());
+        assertTrue(pieces.containsAll(List.of("qkv", "attend", "attend-full", "out", "fc1", "fc2", "merge")), pieces.toString());
+        int first = seen.indexOf("vision " + newId + " embed"), last = seen.lastIndexOf("vision " + newId + " merge-out");
+        List<String> between = seen.subList(first, last).stream().filter(t -> t.startsWith("decode ")).toList();
+        assertTrue(between.size() >= turnsWithPieces - 1, "decode steps between the video's turns: " + seen.subList(first, last + 1));
+        for (String d : between) assertTrue(List.of(d.split(" ")).contains(streamId), "the stream decodes in every turn: " + d);
     }
 
     @Test
