@@ -8,10 +8,15 @@ import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VisionOptions;
 import dev.dycoke4j.testing.QwenVlOracle;
+import dev.dycoke4j.video.QwenVideoReader;
+import dev.dycoke4j.video.SyntheticClip;
 import dev.dycoke4j.video.VideoFileSource;
+import dev.dycoke4j.vision.QwenSampling;
+import dev.dycoke4j.vision.RgbFrame;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -22,6 +27,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -30,6 +36,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -196,6 +203,48 @@ class QwenServeTest {
         List<String> between = seen.subList(first, last).stream().filter(t -> t.startsWith("decode ")).toList();
         assertTrue(between.size() >= turnsWithPieces - 1, "decode steps between the video's turns: " + seen.subList(first, last + 1));
         for (String d : between) assertTrue(List.of(d.split(" ")).contains(streamId), "the stream decodes in every turn: " + d);
+    }
+
+    /**
+     * The page's thumbnails of a Qwen2.5-VL request's frames are the frames Qwen's sampler takes (rounded indices over
+     * the file's frame times, whole pairs), not LLaVA-OneVision's uniform ones: on a 12-frame clip, 8 frames are frames
+     * 0, 2, 3, 5, 6, 8, 9, 11 (LLaVA's 0, 1, 3, 4, 6, 7, 9, 11); a 5-frame clip gives 4 of the 8 asked for (LLaVA's: 5).
+     */
+    @Test
+    void thumbnailsAreTheFramesQwensSamplerTakes(@TempDir Path dir) throws Exception {
+        SyntheticClip.write(dir.resolve("twelve.mp4"), 64, 48, 12, 8);
+        SyntheticClip.write(dir.resolve("five.mp4"), 64, 48, 5, 5);
+        var c = Fixture.config();
+        try (var s = Fixture.start(qa, new ServerConfig(c.host(), 0, c.modelName(), null, MediaPolicy.none().withLocalRoot(dir), c.maxFrames(),
+                c.maxQueue(), 1, c.prefillChunk(), c.defaults()))) {
+            String twelve = pick(s, "twelve.mp4"), five = pick(s, "five.mp4");
+            List<RgbFrame> qwen = QwenVideoReader.read(dir.resolve("twelve.mp4"), QwenSampling.count(8), 2).frames();
+            List<RgbFrame> uniform = new VideoFileSource(dir.resolve("twelve.mp4")).frames(8);
+            int differ = 0;
+            for (int i = 0; i < 8; i++) {
+                HttpResponse<byte[]> r = thumbnail(s, twelve, i, 8);
+                assertEquals(200, r.statusCode());
+                assertArrayEquals(FrameThumbnails.jpeg(qwen.get(i)), r.body(), "thumbnail " + i + " is Qwen's sampled frame " + i);
+                if (!Arrays.equals(FrameThumbnails.jpeg(uniform.get(i)), r.body())) differ++;
+            }
+            assertEquals(3, differ, "thumbnails 1, 3 and 5 are other frames than the uniform sampling's");
+            assertEquals(200, thumbnail(s, five, 3, 8).statusCode());
+            HttpResponse<byte[]> past = thumbnail(s, five, 4, 8);
+            assertEquals(404, past.statusCode());
+            assertTrue(new String(past.body(), StandardCharsets.UTF_8).contains("the video gives 4 sampled frames"), new String(past.body(), StandardCharsets.UTF_8));
+        }
+    }
+
+    /** The id of local file {@code name}, picked through the page's API. */
+    static String pick(Fixture.Running s, String name) throws Exception {
+        HttpResponse<String> r = Fixture.post(s.url("/v1/dycoke/local-videos"), Fixture.JSON.createObjectNode().put("name", name).toString());
+        assertEquals(200, r.statusCode(), r.body());
+        return Fixture.json(r).get("id").asText();
+    }
+
+    static HttpResponse<byte[]> thumbnail(Fixture.Running s, String id, int index, int frames) throws Exception {
+        return Fixture.HTTP.send(HttpRequest.newBuilder(URI.create(s.url("/v1/dycoke/videos/" + id + "/frames/" + index + "?frames=" + frames))).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
     }
 
     @Test
