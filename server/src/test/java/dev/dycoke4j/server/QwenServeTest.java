@@ -108,7 +108,12 @@ class QwenServeTest {
         }
     }
 
-    /** Four questions admitted together decode in shared steps and get the tokens each gets alone. */
+    /**
+     * Four questions admitted together decode in shared steps and get the tokens each gets alone. The turns are timed
+     * by a clock that only they advance ({@link #cost}), so that how much of the others' prefill fits beside the first
+     * one's decode steps does not depend on the machine's speed (a cold JIT's one-row prefill chunks can take longer
+     * than the first question's four tokens).
+     */
     @Test
     void questionsInsideABatchGetTheTokensTheyGetAlone() throws Exception {
         List<JsonNode> single = new ArrayList<>();
@@ -117,6 +122,9 @@ class QwenServeTest {
                 single.add(tokens(Fixture.post(s.url("/v1/chat/completions"), request(QUESTIONS[i], 4 + i, Map.of()))));
         }
         try (var s = server(qa, 4); ExecutorService pool = Executors.newFixedThreadPool(4)) {
+            AtomicLong now = new AtomicLong();
+            s.server().clock(now::get);
+            s.server().turns(t -> now.addAndGet(cost(t)));
             s.server().hold(true);
             List<Future<HttpResponse<String>>> got = new ArrayList<>();
             for (int i = 0; i < QUESTIONS.length; i++) {
