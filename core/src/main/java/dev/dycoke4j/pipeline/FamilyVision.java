@@ -18,7 +18,10 @@ interface FamilyVision {
      */
     String featureKey(String modelId, List<RgbFrame> frames, double secondsPerStep, int batch, boolean saliency);
 
-    /** The frames this family samples from {@code video}, decoded now on the caller's thread, with their timing. */
+    /**
+     * The frames this family samples from {@code video}, decoded now on the caller's thread, with their timing. It
+     * reads none of the family's mutable state, so any thread may call it while another encodes.
+     */
     VideoSource.Timed sample(VideoSource video, int frames);
 
     /** An encoding of {@code video} in units of work ({@link VisionStage#start}), through {@code stage}'s cache. */

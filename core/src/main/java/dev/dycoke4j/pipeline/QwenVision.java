@@ -14,7 +14,7 @@ import java.util.List;
 /**
  * Qwen2.5-VL's vision side: frames sampled by Qwen's sampler with their timing ({@link VideoSource#decodeTimed}),
  * {@link QwenVideoPreprocessor} (smart resize, temporal patches of two frames), and {@link QwenVisionTower} on the
- * whole video at once, in one unit of work. Its features are the merger's output, one frame of tokens per temporal
+ * whole video, in pieces ({@link QwenEncoding}) or back to back. Its features are the merger's output, one frame of tokens per temporal
  * step of h' x w' tokens (not square), with the step's seconds ({@link VisionFeatures.TemporalGrid}), which the
  * M-RoPE positions scale: the cache keys hold them. There is no saliency and no pooling head (the methods that need
  * them are refused by {@link Qwen25Vl#checkMethod}).
@@ -37,7 +37,7 @@ final class QwenVision implements FamilyVision {
     }
 
     /** A video known by its timed content key (file content, frames asked for, the sampling rule), which fixes the timing too. */
-    private String contentKey(String modelId, String content, boolean saliency) {
+    String contentKey(String modelId, String content, boolean saliency) {
         return base(modelId, saliency).text("video", content).hex();
     }
 
@@ -56,45 +56,10 @@ final class QwenVision implements FamilyVision {
         return video.decodeTimed(frames, model.temporalPatch());
     }
 
+    /** In units of work ({@link QwenEncoding}): the lookup, the frames decoded in the background, then the tower in pieces. */
     @Override
     public VisionEncoding start(VisionStage stage, VideoSource video, VisionOptions opts) {
-        return VisionEncoding.whole(() -> encode(stage, video, opts));
-    }
-
-    /**
-     * The cache lookup by the source's timed content key (a hit decodes nothing), else the decode, a lookup by the
-     * frames when the source has no such key, and the tower; the features go into the cache.
-     */
-    private EncodedVideo encode(VisionStage stage, VideoSource video, VisionOptions opts) {
-        long t0 = System.nanoTime();
-        int frames = opts.frames(), tp = model.temporalPatch();
-        VisionEncoder.Seconds sec = new VisionEncoder.Seconds();
-        String content = video.timedContentKey(frames, tp);
-        double decode = (System.nanoTime() - t0) / 1e9;
-        String key = null;
-        if (content != null) {
-            long t1 = System.nanoTime();
-            VisionStage.Found found = stage.lookup(s -> contentKey(stage.modelId(), content, s), opts);
-            sec.preprocess += (System.nanoTime() - t1) / 1e9;
-            if (found.features() != null) {
-                video.cached(frames, found.features().videoFrames());
-                return VisionStage.encoded(found.features(), found.key(), true, decode, sec, 0, t0);
-            }
-            key = found.key();
-        }
-        long td = System.nanoTime();
-        VideoSource.Timed timed = video.decodeTimed(frames, tp);
-        decode += (System.nanoTime() - td) / 1e9;
-        if (key == null) {
-            long t1 = System.nanoTime();
-            VisionStage.Found found = stage.lookup(s -> featureKey(stage.modelId(), timed.frames(), timed.secondsPerStep(), opts.visionBatch(), s), opts);
-            sec.preprocess += (System.nanoTime() - t1) / 1e9;
-            if (found.features() != null) return VisionStage.encoded(found.features(), found.key(), true, decode, sec, 0, t0);
-            key = found.key();
-        }
-        VisionFeatures features = encode(timed.frames(), timed.secondsPerStep(), opts, sec, null);
-        stage.cache().put(key, features);
-        return VisionStage.encoded(features, key, false, decode, sec, 0, t0);
+        return new VisionEncoding(stage, new QwenEncoding(this, model, stage, video, opts));
     }
 
     /** With a trace: {@code pixel_values_videos} and {@code video_embeds}, as transformers names them. */
@@ -105,19 +70,35 @@ final class QwenVision implements FamilyVision {
         long t1 = System.nanoTime();
         sec.preprocess += (t1 - t0) / 1e9;
         QwenVisionTower tower = model.tower();
-        progress.update("vision", 0, frames.size());
+        towerStarts(frames.size());
         float[] video = tower.encode(px.values(), px.gridThw());
-        visionFrames += frames.size();
-        progress.update("vision", frames.size(), frames.size());
+        towerDone(frames.size());
         sec.vision += (System.nanoTime() - t1) / 1e9;
-        int merge = tower.config().spatialMergeSize(), w = px.gridW() / merge, tokensPerStep = (px.gridH() / merge) * w;
-        int dim = tower.config().outHiddenSize();
+        VisionFeatures features = features(px, video, secondsPerStep);
         if (trace != null) {
             trace.floats("pixel_values_videos", px.values(), px.patches(), px.values().length / px.patches());
-            trace.floats("video_embeds", video, (long) px.gridT() * tokensPerStep, dim);
+            trace.floats("video_embeds", video, (long) features.frames() * features.tokensPerFrame(), features.dim());
         }
-        return new VisionFeatures(px.gridT(), tokensPerStep, dim, video, null, null,
-                new VisionFeatures.TemporalGrid(w, tower.config().temporalPatchSize(), secondsPerStep));
+        return features;
+    }
+
+    /** The features of {@code video}, the tower's output for pixels {@code px} whose temporal steps span {@code secondsPerStep}. */
+    VisionFeatures features(QwenPixels px, float[] video, double secondsPerStep) {
+        var c = model.tower().config();
+        int merge = c.spatialMergeSize(), w = px.gridW() / merge, tokensPerStep = (px.gridH() / merge) * w;
+        return new VisionFeatures(px.gridT(), tokensPerStep, c.outHiddenSize(), video, null, null,
+                new VisionFeatures.TemporalGrid(w, c.temporalPatchSize(), secondsPerStep));
+    }
+
+    /** {@code frames} frames start through the tower. */
+    void towerStarts(int frames) {
+        progress.update("vision", 0, frames);
+    }
+
+    /** {@code frames} frames went through the tower. */
+    void towerDone(int frames) {
+        visionFrames += frames;
+        progress.update("vision", frames, frames);
     }
 
     @Override

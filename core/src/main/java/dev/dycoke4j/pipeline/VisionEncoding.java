@@ -5,7 +5,6 @@ import dev.dycoke4j.vision.RgbFrame;
 import dev.dycoke4j.vision.SiglipPass;
 
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * {@link VisionStage#encode(VideoSource, VisionOptions)} cut into units of work, so that a caller can run other work
@@ -18,8 +17,8 @@ import java.util.function.Supplier;
  * through the vision tower are those of the one-shot encode, which runs these same units back to back. A source whose
  * frames are not its sample after all (its container's frame count was wrong) re-encodes the frames that differ in
  * one unit; a source without a content key is decoded whole in the first unit. {@link #close} stops the background
- * threads of an encoding left unfinished. A model family whose tower takes the whole video at once (Qwen2.5-VL)
- * encodes in one unit ({@link #whole}). Not thread-safe.
+ * threads of an encoding left unfinished. A model family with units of its own (Qwen2.5-VL: {@link QwenEncoding})
+ * gives them as {@link Units}, which this encoding runs and times the same way. Not thread-safe.
  */
 public final class VisionEncoding implements AutoCloseable {
     private final VisionStage stage;
@@ -45,24 +44,47 @@ public final class VisionEncoding implements AutoCloseable {
     private VisionBatch current;
     private EncodedVideo result;
 
-    /** The whole encode, run in the first unit; null when the encode streams in units. */
-    private final Supplier<EncodedVideo> oneUnit;
+    /** A model family's own units (null: LLaVA-OneVision's, below). */
+    private final Units units;
 
-    VisionEncoding(VisionStage stage, VisionEncoder encoder, VideoSource video, VisionOptions opts) {
-        this(stage, encoder, video, opts, null);
+    /** A model family's own units of work, which an encoding runs one per {@link #step} and times. */
+    interface Units extends AutoCloseable {
+        /** Runs the next unit; after the last, what it made, else null. */
+        Finished step();
+
+        /** What the next unit does, as {@link VisionEncoding#next} says it. */
+        String next();
+
+        /** Whether the next unit can run without waiting for frames being decoded or preprocessed in the background. */
+        boolean ready();
+
+        /** Stops the background work of units left unfinished; nothing once complete. */
+        @Override
+        void close();
     }
 
-    private VisionEncoding(VisionStage stage, VisionEncoder encoder, VideoSource video, VisionOptions opts, Supplier<EncodedVideo> oneUnit) {
+    /**
+     * What a family's last unit made: the features, their cache key (where the encoding puts them unless they came
+     * from the cache), whether they did, the seconds the decode took, and the other stages' seconds.
+     */
+    record Finished(VisionFeatures features, String key, boolean hit, double decode, VisionEncoder.Seconds sec) {
+    }
+
+    VisionEncoding(VisionStage stage, VisionEncoder encoder, VideoSource video, VisionOptions opts) {
         this.stage = stage;
         this.encoder = encoder;
         this.video = video;
         this.opts = opts;
-        this.oneUnit = oneUnit;
+        this.units = null;
     }
 
-    /** An encoding of one unit, {@code encode} (the cache lookup, decoding and the vision tower, all of them). */
-    static VisionEncoding whole(Supplier<EncodedVideo> encode) {
-        return new VisionEncoding(null, null, null, null, encode);
+    /** An encoding of a family's own {@code units}, whose features go into {@code stage}'s cache. */
+    VisionEncoding(VisionStage stage, Units units) {
+        this.stage = stage;
+        this.encoder = null;
+        this.video = null;
+        this.opts = null;
+        this.units = units;
     }
 
     /**
@@ -73,8 +95,15 @@ public final class VisionEncoding implements AutoCloseable {
         if (result != null) return true;
         stepStart = System.nanoTime();
         try {
-            if (oneUnit != null) result = oneUnit.get();
-            else if (!started) begin();
+            if (units != null) {
+                Finished f = units.step();
+                if (f != null) {
+                    sec.preprocess += f.sec().preprocess;
+                    sec.vision += f.sec().vision;
+                    sec.projectPool += f.sec().projectPool;
+                    finish(f.features(), f.key(), f.hit(), f.decode());
+                }
+            } else if (!started) begin();
             else piece();
         } catch (RuntimeException | Error e) {
             close();
@@ -93,14 +122,14 @@ public final class VisionEncoding implements AutoCloseable {
 
     /**
      * What the next unit does: {@code lookup} (the first), a piece of the vision tower (as {@link SiglipPass#next}
-     * names it; {@code embed} also takes the next batch's pixels), or {@code project}; {@code whole} for a family that
-     * encodes in one unit.
+     * names it; {@code embed} also takes the next batch's pixels), or {@code project}; a family with units of its own
+     * names them ({@link QwenEncoding}).
      *
      * @throws IllegalStateException when the encoding is complete
      */
     public String next() {
         if (result != null) throw new IllegalStateException("the video is encoded");
-        if (oneUnit != null) return "whole";
+        if (units != null) return units.next();
         if (!started) return "lookup";
         return current == null ? "embed" : current.next();
     }
@@ -110,7 +139,9 @@ public final class VisionEncoding implements AutoCloseable {
      * preprocessing (a caller with other work may do it first).
      */
     public boolean ready() {
-        return result != null || current != null || pixels == null || pixels.ready();
+        if (result != null) return true;
+        if (units != null) return units.ready();
+        return current != null || pixels == null || pixels.ready();
     }
 
     /**
@@ -225,6 +256,7 @@ public final class VisionEncoding implements AutoCloseable {
     /** Stops the background threads (decoding, preprocessing) of an encoding left unfinished; nothing once complete. */
     @Override
     public void close() {
+        if (units != null) units.close();
         if (pixels != null) {
             pixels.close();
             pixels = null;

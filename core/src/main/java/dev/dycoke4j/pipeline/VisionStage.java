@@ -70,7 +70,8 @@ public final class VisionStage {
     /**
      * The {@code frames} frames the model family samples from {@code video}, decoded now on the caller's thread, and
      * the seconds a temporal step of them spans (for a family that places frames in time; else
-     * {@link #DEFAULT_SECONDS_PER_STEP}): what {@link #encode(List, double, double, VisionOptions)} takes.
+     * {@link #DEFAULT_SECONDS_PER_STEP}): what {@link #encode(List, double, double, VisionOptions)} takes. It reads
+     * none of the stage's mutable state, so any thread may call it while another encodes (a server's thumbnails).
      */
     public VideoSource.Timed sample(VideoSource video, int frames) {
         return family.sample(video, frames);

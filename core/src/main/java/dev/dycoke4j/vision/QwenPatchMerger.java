@@ -9,7 +9,7 @@ import dev.dycoke4j.kernel.Norms;
 /**
  * Qwen2.5-VL's {@code PatchMerger}: RMSNorm ({@code ln_q}) per patch, then each merge unit's 4 consecutive patches
  * read as one row of {@code 4·hidden}, then {@code mlp.0} (Linear), exact GELU, {@code mlp.2} (Linear to the LLM's
- * width).
+ * width). It runs over a group of rows at a time ({@link QwenPass}), in two ops.
  */
 final class QwenPatchMerger {
     private final Qwen25VlVisionConfig c;
@@ -24,14 +24,26 @@ final class QwenPatchMerger {
         fc2 = w.linear(prefix + "mlp.2", c.outHiddenSize(), wide, true);
     }
 
-    /** x {@code [n, hidden]} (n a multiple of the merge unit) to {@code [n / 4, out_hidden]}, rows in the same order. */
-    float[] forward(float[] x, int n) {
+    /** Width of the hidden layer: a merge unit's patches side by side. */
+    int wide() {
+        return c.hiddenSize() * c.mergeUnit();
+    }
+
+    /**
+     * {@code ln_q}, {@code mlp.0} and the GELU of x's rows {@code r0..r0+rows} (whole merge units) into {@code h}
+     * {@code [rows / 4, 4·hidden]}, using {@code xb} ({@code rows·hidden}) as scratch.
+     */
+    void hidden(float[] x, int r0, int rows, float[] xb, float[] h) {
         int d = c.hiddenSize();
-        float[] xb = new float[n * d];
-        Norms.rmsNorm(x, lnQ, QwenVisionBlock.EPS, xb, n, d);
-        int tokens = n / c.mergeUnit();
-        float[] h = fc1.apply(xb, tokens);
-        Activations.geluErf(h, h.length);
-        return fc2.apply(h, tokens);
+        System.arraycopy(x, r0 * d, xb, 0, rows * d);
+        Norms.rmsNorm(xb, lnQ, QwenVisionBlock.EPS, xb, rows, d);
+        int tokens = rows / c.mergeUnit();
+        fc1.apply(xb, tokens, h);
+        Activations.geluErf(h, tokens * wide());
+    }
+
+    /** {@code mlp.2} of {@code tokens} rows of {@code h} into {@code out} {@code [tokens, out_hidden]}. */
+    void output(float[] h, int tokens, float[] out) {
+        fc2.apply(h, tokens, out);
     }
 }

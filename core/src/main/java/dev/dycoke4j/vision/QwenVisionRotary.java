@@ -67,13 +67,16 @@ final class QwenVisionRotary {
         return new float[][]{cos, sin};
     }
 
-    /** Rotates every head of {@code x} {@code [n, heads·head_dim]} in place by the tables of {@link #tables}. */
-    void apply(float[] x, int n, int heads, float[] cos, float[] sin) {
+    /**
+     * Rotates every head of {@code x} {@code [n, heads·head_dim]} in place by rows {@code row0..row0+n} of the tables
+     * of {@link #tables} (x's rows are those patches).
+     */
+    void apply(float[] x, int n, int heads, float[] cos, float[] sin, int row0) {
         int half = headDim / 2, d = heads * headDim;
         dev.dycoke4j.parallel.Parallel.forRange(n, 64, (lo, hi) -> {
             for (int p = lo; p < hi; p++)
                 for (int h = 0; h < heads; h++) {
-                    int o = p * d + h * headDim, t = p * half;
+                    int o = p * d + h * headDim, t = (row0 + p) * half;
                     for (int i = 0; i < half; i++) {
                         float a = x[o + i], b = x[o + i + half];
                         x[o + i] = a * cos[t + i] - b * sin[t + i];

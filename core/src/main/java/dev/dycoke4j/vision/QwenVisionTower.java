@@ -18,7 +18,8 @@ import dev.dycoke4j.kernel.Linear;
  *   <li>the {@link QwenPatchMerger}, then the inverse reorder, so that the output rows are frame-major, then
  *       row-major over each temporal patch's merged grid.</li>
  * </ol>
- * Weights are read as the hub checkpoints name them ({@code visual.*}) or as transformers 4.52 and later save them
+ * The encode runs in pieces ({@link QwenPass}), one group of windows' share of one op at a time; {@link #encode} runs
+ * them back to back. Weights are read as the hub checkpoints name them ({@code visual.*}) or as transformers 4.52 and later save them
  * ({@code model.visual.*}); F32, BF16 and F16 as {@link Weights} reads them.
  */
 public final class QwenVisionTower {
@@ -75,25 +76,26 @@ public final class QwenVisionTower {
         });
     }
 
-    /** As {@link #encode(float[], int[])}, showing the intermediates to {@code observer}. */
+    /** As {@link #encode(float[], int[])}, showing the intermediates to {@code observer}: its {@link #pass} run to the end. */
     public float[] encode(float[] pixelValues, int[] gridThw, Observer observer) {
-        QwenWindowIndex wi = QwenWindowIndex.of(gridThw, c);
-        int n = wi.patches(), d = c.hiddenSize(), unit = c.mergeUnit();
-        int[] order = wi.windowIndex();
-        float[] x = reorder(embedPatches(pixelValues, n), order, unit * d);
-        int[] ids = reorder(rotPosIds(gridThw, c.spatialMergeSize()), order, unit * 2);
-        float[][] cs = rotary.tables(ids);
-        int[] window = wi.cuWindowSeqlens(), full = wi.cuSeqlens();
-        for (int i = 0; i < blocks.length; i++) {
-            blocks[i].forward(x, n, c.isFullAttention(i) ? full : window, rotary, cs[0], cs[1]);
-            observer.afterBlock(i, x);
-        }
-        float[] merged = merger.forward(x, n);
-        observer.mergerOutput(merged);
-        int out = c.outHiddenSize();
-        float[] embeds = new float[merged.length];
-        for (int r = 0; r < order.length; r++) System.arraycopy(merged, r * out, embeds, order[r] * out, out);
-        return embeds;
+        QwenPass pass = pass(pixelValues, gridThw, QwenPass.ROWS, observer);
+        while (!pass.done()) pass.step();
+        return pass.embeds();
+    }
+
+    /**
+     * The encode of pixel rows {@code [t·h·w, C·2·14·14]} in pieces ({@link QwenPass}), none run yet.
+     *
+     * @throws IllegalArgumentException when the grid is malformed or the pixels are not its patches
+     */
+    public QwenPass pass(float[] pixelValues, int[] gridThw) {
+        return pass(pixelValues, gridThw, QwenPass.ROWS, new Observer() {
+        });
+    }
+
+    /** As above, in groups of at most {@code rows} patches, showing the intermediates to {@code observer}. */
+    QwenPass pass(float[] pixelValues, int[] gridThw, int rows, Observer observer) {
+        return new QwenPass(this, blocks, merger, rotary, pixelValues, gridThw, rows, observer);
     }
 
     /**
@@ -108,21 +110,13 @@ public final class QwenVisionTower {
         return patch.apply(pixelValues, patches);
     }
 
+    /** The patch embedding of {@code rows} pixel rows into {@code out} {@code [rows, hidden]}. */
+    void embedRows(float[] pixelRows, int rows, float[] out) {
+        patch.apply(pixelRows, rows, out);
+    }
+
     /** {@code rot_pos_ids}: (row, column) of each patch, {@code [patches, 2]}, in the input's row order. */
     public static int[] rotPosIds(int[] gridThw, int merge) {
         return QwenVisionRotary.positionIds(gridThw, merge);
-    }
-
-    /** Row groups of {@code group} values taken in the order of {@code index}: out group r is in group index[r]. */
-    private static float[] reorder(float[] a, int[] index, int group) {
-        float[] out = new float[a.length];
-        for (int r = 0; r < index.length; r++) System.arraycopy(a, index[r] * group, out, r * group, group);
-        return out;
-    }
-
-    private static int[] reorder(int[] a, int[] index, int group) {
-        int[] out = new int[a.length];
-        for (int r = 0; r < index.length; r++) System.arraycopy(a, index[r] * group, out, r * group, group);
-        return out;
     }
 }

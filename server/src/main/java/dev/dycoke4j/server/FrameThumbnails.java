@@ -1,7 +1,8 @@
 package dev.dycoke4j.server;
 
+import dev.dycoke4j.pipeline.VideoQa;
+import dev.dycoke4j.pipeline.VisionStage;
 import dev.dycoke4j.video.VideoFileSource;
-import dev.dycoke4j.vision.FrameSink;
 import dev.dycoke4j.vision.RgbFrame;
 
 import javax.imageio.IIOImage;
@@ -14,6 +15,7 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,17 +23,25 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * JPEG thumbnails of the frames a request samples from a stored video: the same uniform sampling as the vision stage
- * ({@link VideoFileSource#decode}), so thumbnail i is the frame whose tokens the kept map's row i shows. The last few
- * videos' thumbnails are kept in memory; decoding runs one video at a time, so that a page asking for every frame
- * at once decodes the video once.
+ * JPEG thumbnails of the frames a request samples from a stored video: the model family's own sampling, as the vision
+ * stage samples a request's video ({@link VisionStage#sample}): LLaVA-OneVision's uniform sampling, or Qwen2.5-VL's
+ * sampler over the file's frame times (an even count, fewer for a short video), so thumbnail i is the request's
+ * sampled frame i. The last few videos' thumbnails are kept in memory; decoding runs one video at a time, so that a
+ * page asking for every frame at once decodes the video once.
  */
 final class FrameThumbnails {
+    /** The frames a request asking for {@code frames} frames samples from {@code video}. */
+    @FunctionalInterface
+    interface Sampler {
+        List<RgbFrame> sample(Path video, int frames);
+    }
+
     /** The longer side of a thumbnail, in pixels. */
     static final int SIDE = 256;
     private static final int CACHED_VIDEOS = 8;
 
     private final Consumer<String> log;
+    private final Sampler sampler;
     private final Map<String, List<byte[]>> cache = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, List<byte[]>> e) {
@@ -39,8 +49,14 @@ final class FrameThumbnails {
         }
     };
 
-    FrameThumbnails(Consumer<String> log) {
+    FrameThumbnails(Consumer<String> log, Sampler sampler) {
         this.log = log;
+        this.sampler = sampler;
+    }
+
+    /** Thumbnails of the frames {@code qa}'s model family samples ({@link VisionStage#sample}, which reads no state of the stage). */
+    FrameThumbnails(Consumer<String> log, VideoQa qa) {
+        this(log, (video, frames) -> qa.visionStage().sample(new VideoFileSource(video), frames).frames());
     }
 
     /** Thumbnail {@code index} of {@code frames} sampled frames of {@code video}. */
@@ -50,7 +66,7 @@ final class FrameThumbnails {
         if (jpegs == null) {
             List<RgbFrame> sampled;
             try {
-                sampled = new VideoFileSource(video.file()).decode(frames, FrameSink.NONE);
+                sampled = sampler.sample(video.file(), frames);
             } catch (RuntimeException e) {
                 log.accept("thumbnails of video " + video.id() + ": the video could not be decoded: " + e.getMessage());
                 throw ApiError.invalid(null, "the video could not be decoded");

@@ -53,7 +53,7 @@ public final class Server implements AutoCloseable {
         this.maxBody = Math.max(1L << 20, config.media().maxBytes() / 3 * 4 + (256 << 10));
         VideoStore videos = new VideoStore(config.media(), tempDir);
         this.media = new MediaFetcher(config.media(), tempDir, videos, log);
-        WebRoutes web = new WebRoutes(config, videos, new FrameThumbnails(log), this::authorize);
+        WebRoutes web = new WebRoutes(config, videos, new FrameThumbnails(log, qa), this::authorize);
         this.scheduler = new Scheduler(qa, config, metrics, log);
         this.answers = new AnswerWriter(config.modelName(), scheduler);
         this.app = Javalin.create(cfg -> {
