@@ -43,8 +43,9 @@ export function renderKeptMap(box, kept, video, frames) {
     const fig = el('figure', 'frame');
     const stack = el('div', 'frame-stack');
     const img = el('img', 'thumb');
-    img.alt = `frame ${f}`;
-    frameUrl(video, frames, f).then(u => { img.src = u; }).catch(() => img.classList.add('missing'));
+    const shown = kept.thumbnails ? kept.thumbnails[f] : f; // a Qwen2.5-VL row is two frames: it shows the first
+    img.alt = `frame ${shown}`;
+    frameUrl(video, frames, shown).then(u => { img.src = u; }).catch(() => img.classList.add('missing'));
     const cells = el('div', 'cells');
     cells.style.gridTemplateColumns = `repeat(${cols}, 1fr)`;
     cells.style.gridTemplateRows = `repeat(${rows}, 1fr)`;

@@ -32,6 +32,8 @@ final class TokenTrace {
     private String method;
     private boolean merges;
     private int frames, tokensPerFrame;
+    /** The frames sampled from the video: {@code frames} for LLaVA-OneVision, twice as many for Qwen2.5-VL. */
+    private int sampled;
     /** Tokens per row of a frame when the features say it (Qwen2.5-VL's grid is not square), else 0. */
     private int width;
     private int[] kept;
@@ -62,6 +64,7 @@ final class TokenTrace {
         merges = c.compression().merges();
         frames = c.all().frames(); // the methods' frames: Qwen2.5-VL's temporal steps
         tokensPerFrame = c.all().tokensPerFrame();
+        sampled = c.encoded().frames();
         var temporal = c.encoded().features().grid();
         width = temporal == null ? 0 : temporal.width();
         kept = c.kept().sourceIndex().clone();
@@ -84,6 +87,9 @@ final class TokenTrace {
         if (width > 0) grid.add(tokensPerFrame / width).add(width);
         else if (side * side == tokensPerFrame) grid.add(side).add(side);
         else grid.add(1).add(tokensPerFrame);
+        // the sampled frame whose thumbnail a row shows: its first (a Qwen2.5-VL row is a temporal step of two frames)
+        ArrayNode thumbs = o.putArray("thumbnails");
+        for (int f = 0; f < frames; f++) thumbs.add(sampled >= frames ? (int) ((long) f * sampled / frames) : f);
         ArrayNode idx = o.putArray("indices");
         for (int i : kept) idx.add(i);
         char[] fate = new char[frames * tokensPerFrame];

@@ -110,9 +110,9 @@ class QwenServeTest {
 
     /**
      * Four questions admitted together decode in shared steps and get the tokens each gets alone. The turns are timed
-     * by a clock that only they advance ({@link #cost}), so that how much of the others' prefill fits beside the first
-     * one's decode steps does not depend on the machine's speed (a cold JIT's one-row prefill chunks can take longer
-     * than the first question's four tokens).
+     * by a clock that only they advance ({@link #cost}, with the tiny tower's pieces at 1 ms each), so that how much of
+     * the others' vision and prefill fits beside the first one's decode steps does not depend on the machine's speed (a
+     * cold JIT's one-row prefill chunks can take longer than the first question's four tokens).
      */
     @Test
     void questionsInsideABatchGetTheTokensTheyGetAlone() throws Exception {
@@ -124,7 +124,7 @@ class QwenServeTest {
         try (var s = server(qa, 4); ExecutorService pool = Executors.newFixedThreadPool(4)) {
             AtomicLong now = new AtomicLong();
             s.server().clock(now::get);
-            s.server().turns(t -> now.addAndGet(cost(t)));
+            s.server().turns(t -> now.addAndGet(t.startsWith("vision ") ? 1_000_000L : cost(t)));
             s.server().hold(true);
             List<Future<HttpResponse<String>>> got = new ArrayList<>();
             for (int i = 0; i < QUESTIONS.length; i++) {
@@ -240,6 +240,18 @@ class QwenServeTest {
             HttpResponse<byte[]> past = thumbnail(s, five, 4, 8);
             assertEquals(404, past.statusCode());
             assertTrue(new String(past.body(), StandardCharsets.UTF_8).contains("the video gives 4 sampled frames"), new String(past.body(), StandardCharsets.UTF_8));
+        }
+    }
+
+    /** A kept map's row is a temporal step of two sampled frames: the page shows the first one's thumbnail. */
+    @Test
+    void theKeptMapShowsEachTemporalStepsFirstFrame() throws Exception {
+        try (var s = server(qa, 4)) {
+            var r = Fixture.post(s.url("/v1/chat/completions"), request(QUESTIONS[0], 2, Map.of("dycoke", Map.of("trace_kept", true))));
+            assertEquals(200, r.statusCode(), r.body());
+            JsonNode kept = Fixture.json(r).get("dycoke").get("kept");
+            assertEquals(4, kept.get("frames").asInt(), "8 frames make 4 temporal steps: " + kept);
+            assertEquals(Fixture.JSON.valueToTree(List.of(0, 2, 4, 6)), kept.get("thumbnails"), kept.toString());
         }
     }
 

@@ -125,6 +125,7 @@ class WebApiTest {
         assertEquals(n, kept.get("indices").size());
         assertEquals(expected.stats().visualKept(), n);
         assertEquals(pooled, kept.get("frames").asInt() * kept.get("tokens_per_frame").asInt());
+        assertEquals(Fixture.JSON.valueToTree(List.of(0, 1, 2, 3, 4, 5, 6, 7)), kept.get("thumbnails"), "each row shows its own frame");
         int k = 0, m = 0;
         Set<Integer> indices = new HashSet<>();
         kept.get("indices").forEach(i -> indices.add(i.asInt()));
