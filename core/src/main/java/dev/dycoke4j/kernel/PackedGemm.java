@@ -186,33 +186,47 @@ final class PackedGemm {
     /**
      * {@link #linear} over a q8 weight without a resident F32 copy: each thread dequantizes one block of NC columns
      * by one k block at a time into its own strip (at most NC x {@value #KC_MAX} floats, in L2 for the wide tile's
-     * {@value #KC_F32}) and runs every row of x through it before the next. The dequantization is once per weight
-     * element per call, against m FMAs per element in the products. Each output sees the same k blocks in the same
-     * order as over whole panels, so the sums are the same.
+     * {@value #KC_F32}) and runs every row of x through it before the next; the threads share the panels as
+     * {@link #linear} does. The dequantization is once per weight element per call, against m FMAs per element in the
+     * products. Each output sees the same k blocks in the same order as over whole panels, so the sums are the same.
      */
     static void linearQ8(float[] x, int m, int k, Q8Matrix w, float[] bias, float[] y, Tile tileKind) {
+        int nr = tileKind.nr, panels = (w.rows() + nr - 1) / nr;
+        Parallel.forRangeBalanced(panels, 1, stealPanels(tileKind), (lo, hi) -> linearQ8Panels(x, m, k, w, bias, y, tileKind, lo, hi));
+    }
+
+    /** {@link #linearQ8}'s columns of panels {@code [lo, hi)}: one thread's share, or a block another thread took. */
+    static void linearQ8Panels(float[] x, int m, int k, Q8Matrix w, float[] bias, float[] y, Tile tileKind, int lo, int hi) {
         int nr = tileKind.nr, n = w.rows(), panels = (n + nr - 1) / nr;
         boolean inPlace = tileKind == Tile.WIDE;
         int mc = inPlace ? MC_F32 : MC, kcMax = inPlace ? KC_F32 : KC_MAX;
         int kBlocks = (k + kcMax - 1) / kcMax, kc = (k + kBlocks - 1) / kBlocks;
         Packed shape = new Packed(MemorySegment.NULL, n, k, panels, false, tileKind);
-        Parallel.forRange(panels, 1, (lo, hi) -> {
-            float[] tile = new float[MR * nr];
-            MemorySegment[] held = STRIP.get();
-            long need = 4L * NC * kc;
-            if (held[0] == null || held[0].byteSize() < need) held[0] = Arena.ofAuto().allocate(Math.max(need, 4L * NC * kcMax), 64);
-            MemorySegment strip = held[0];
-            int jEnd = Math.min(n, hi * nr);
-            for (int j0 = lo * nr; j0 < jEnd; j0 += NC) {
-                int j1 = Math.min(jEnd, j0 + NC);
-                for (int k0 = 0; k0 < k; k0 += kc) {
-                    int k1 = Math.min(k, k0 + kc), span = k1 - k0;
-                    for (int j = j0; j < j1; j += nr) dequantize(w, j, nr, k0, k1, strip, 4L * (j - j0) / nr * span * nr);
-                    for (int i0 = 0; i0 < m; i0 += mc)
-                        block(x, m, k, shape, strip, j0, span, k0, bias, y, i0, Math.min(m, i0 + mc), j0, j1, k0, k1, tile);
-                }
+        float[] tile = new float[MR * nr];
+        MemorySegment[] held = STRIP.get();
+        long need = 4L * NC * kc;
+        if (held[0] == null || held[0].byteSize() < need) held[0] = Arena.ofAuto().allocate(Math.max(need, 4L * NC * kcMax), 64);
+        MemorySegment strip = held[0];
+        int jEnd = Math.min(n, hi * nr);
+        for (int j0 = lo * nr; j0 < jEnd; j0 += NC) {
+            int j1 = Math.min(jEnd, j0 + NC);
+            for (int k0 = 0; k0 < k; k0 += kc) {
+                int k1 = Math.min(k, k0 + kc), span = k1 - k0;
+                for (int j = j0; j < j1; j += nr) dequantize(w, j, nr, k0, k1, strip, 4L * (j - j0) / nr * span * nr);
+                for (int i0 = 0; i0 < m; i0 += mc)
+                    block(x, m, k, shape, strip, j0, span, k0, bias, y, i0, Math.min(m, i0 + mc), j0, j1, k0, k1, tile);
             }
-        });
+        }
+    }
+
+    /**
+     * The panels a thread takes at a time from the back of another's run once its own is done: one block of NC
+     * columns. Prefill products hold both threads for tens of milliseconds each, and with equal static halves a core
+     * slowed for a while (another process, the host) held the whole product up; a column's sums do not depend on
+     * which thread computes it or on the block it is in (k blocks depend on k only), so the results are the same.
+     */
+    static int stealPanels(Tile tileKind) {
+        return Math.max(1, NC / tileKind.nr);
     }
 
     static Packed pack(Tensor w, Tile tile) {
@@ -260,7 +274,8 @@ final class PackedGemm {
 
     /**
      * Each thread takes an equal run of whole panels (all m rows of them), so the split is even to one panel whatever
-     * m is, and each thread streams only its share of W. Within a block of NC columns, each block of MC rows of x
+     * m is, and each thread streams only its share of W; a thread done with its run takes blocks of NC columns from the
+     * back of another's ({@link #stealPanels}). Within a block of NC columns, each block of MC rows of x
      * goes through all of k; but F32 wide panels ({@link #inPlace}) over more than two k blocks go k block by k
      * block, all rows of x through each, so that the NC x kc block of W stays in L2 while x goes by instead of the
      * whole NC x k block (several times L2) being read again for every MC rows.
@@ -274,24 +289,27 @@ final class PackedGemm {
      * rows of one pass over the k blocks, still in cache, on the thread that computed it.
      */
     static void linear(float[] x, int m, int k, Packed w, float[] bias, float[] y, Epilogue ep) {
+        Parallel.forRangeBalanced(w.panels, 1, stealPanels(w.tile), (lo, hi) -> linearPanels(x, m, k, w, bias, y, ep, lo, hi));
+    }
+
+    /** {@link #linear}'s columns of panels {@code [lo, hi)}: one thread's share, or a block another thread took. */
+    static void linearPanels(float[] x, int m, int k, Packed w, float[] bias, float[] y, Epilogue ep, int lo, int hi) {
         int nr = w.nr();
         boolean inPlace = inPlace(w);
         int mc = inPlace ? MC_F32 : MC, kcMax = inPlace ? KC_F32 : KC_MAX;
         int kBlocks = (k + kcMax - 1) / kcMax, kc = (k + kBlocks - 1) / kBlocks;
         int mb = inPlace && kBlocks > 2 ? m : mc; // rows of x per pass over the k blocks
-        Parallel.forRange(w.panels, 1, (lo, hi) -> {
-            float[] tile = new float[MR * nr];
-            int jEnd = Math.min(w.n, hi * nr);
-            for (int j0 = lo * nr; j0 < jEnd; j0 += NC) {
-                int j1 = Math.min(jEnd, j0 + NC);
-                for (int ib = 0; ib < m; ib += mb) {
-                    int ibEnd = Math.min(m, ib + mb);
-                    for (int k0 = 0; k0 < k; k0 += kc)
-                        for (int i0 = ib; i0 < ibEnd; i0 += mc) block(x, m, k, w, w.seg, 0, k, 0, bias, y, i0, Math.min(ibEnd, i0 + mc), j0, j1, k0, Math.min(k, k0 + kc), tile);
-                    if (ep != null) ep.apply(y, w.n, ib, ibEnd, j0, j1);
-                }
+        float[] tile = new float[MR * nr];
+        int jEnd = Math.min(w.n, hi * nr);
+        for (int j0 = lo * nr; j0 < jEnd; j0 += NC) {
+            int j1 = Math.min(jEnd, j0 + NC);
+            for (int ib = 0; ib < m; ib += mb) {
+                int ibEnd = Math.min(m, ib + mb);
+                for (int k0 = 0; k0 < k; k0 += kc)
+                    for (int i0 = ib; i0 < ibEnd; i0 += mc) block(x, m, k, w, w.seg, 0, k, 0, bias, y, i0, Math.min(ibEnd, i0 + mc), j0, j1, k0, Math.min(k, k0 + kc), tile);
+                if (ep != null) ep.apply(y, w.n, ib, ibEnd, j0, j1);
             }
-        });
+        }
     }
 
     /**
