@@ -15,7 +15,6 @@ import dev.dycoke4j.pipeline.Fidelity;
 import dev.dycoke4j.pipeline.Stats;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VisionOptions;
-import dev.dycoke4j.platform.Bytes;
 import dev.dycoke4j.vision.SiglipPoolingHead;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -168,7 +167,7 @@ final class BenchArenaCommand implements Callable<Integer> {
                         cell.setAll(shared);
                         cell.put("shared", true);
                     } else {
-                        Bytes.resetPeakRss();
+                        RunPeak.start();
                         Fidelity.Result res = fid.measure(resolved);
                         ObjectNode measured = figures(fid, resolved, res, resolve);
                         byResolved.put(resolved.key(), measured);

@@ -11,7 +11,6 @@ import dev.dycoke4j.pipeline.Answer;
 import dev.dycoke4j.pipeline.LlavaOneVision;
 import dev.dycoke4j.io.Qwen25VlVisionConfig;
 import dev.dycoke4j.pipeline.Qwen25Vl;
-import dev.dycoke4j.platform.Bytes;
 import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.Stats;
 import dev.dycoke4j.pipeline.VideoQa;
@@ -182,7 +181,7 @@ final class BenchCommand implements Callable<Integer> {
                 Stats.Seconds vs = encoded.videoSeconds();
                 for (var c : comps) {
                     bar.update(String.format(Locale.ROOT, "%s@%d", c.name(), f), done, total);
-                    Bytes.resetPeakRss();
+                    RunPeak.start();
                     VideoSession session = qa.open(sampler, vision, c);
                     Answer a = session.ask(QUESTION, opts, null);
                     Answer followUp = session.ask(FOLLOW_UP, FOLLOW_UP_OPTIONS, null);

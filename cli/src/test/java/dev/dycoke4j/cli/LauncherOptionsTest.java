@@ -10,11 +10,12 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code scripts/jvm.options}, the argument file {@code ./dycoke} starts the engine's JVM with: this JDK accepts it,
  * and it selects the serial collector (the heap grown only as far as the live data needs), the Vector API and native
- * access.
+ * access; a full collection gives a finished stage's garbage back to the system.
  */
 class LauncherOptionsTest {
     static final Path OPTIONS = Path.of("..", "scripts", "jvm.options");
@@ -31,6 +32,45 @@ class LauncherOptionsTest {
         assertTrue(flag(out, "UseSerialGC"), "the serial collector");
         assertTrue(!flag(out, "UseParallelGC") && !flag(out, "UseG1GC"), "no other collector");
         assertTrue(out.contains("jdk.incubator.vector"), "the Vector API module is added (the JVM says so)");
+    }
+
+    /**
+     * A JVM started with the options holds a 256 MiB array (resident: every element written), drops it and collects:
+     * its resident set falls by more than half the array (what stays is about the heap's starting size). The JVM's
+     * defaults would keep it all, in the old generation's starting size (1/64 of the machine's memory) or, above that,
+     * in the free part a first collection does not give back.
+     */
+    @Test
+    void aFullCollectionGivesAFinishedStagesBuffersBack() throws IOException, InterruptedException {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/status")), "resident memory is read from /proc (Linux)");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(List.of(java.toString(), "@" + OPTIONS, "-cp", System.getProperty("java.class.path"),
+                DropsABuffer.class.getName())).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        String[] w = out.lines().filter(l -> l.startsWith("rss ")).findFirst().orElseThrow(() -> new AssertionError(out)).split(" ");
+        long held = Long.parseLong(w[1]), after = Long.parseLong(w[2]);
+        assertTrue(held - after > 128L << 20, "resident with the array " + (held >> 20) + " MiB, after a collection " + (after >> 20) + " MiB");
+    }
+
+    /** The child JVM of the test above: prints "rss HELD AFTER" in bytes. */
+    static final class DropsABuffer {
+        static float[] buffer;
+
+        public static void main(String[] args) throws IOException {
+            buffer = new float[64 << 20];
+            java.util.Arrays.fill(buffer, 1f);
+            long held = rss();
+            buffer = null;
+            System.gc();
+            System.out.println("rss " + held + " " + rss());
+        }
+
+        static long rss() throws IOException {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status")))
+                if (line.startsWith("VmRSS:")) return Long.parseLong(line.substring(6).trim().split("\\s+")[0]) * 1024;
+            throw new IOException("no VmRSS in /proc/self/status");
+        }
     }
 
     /** A boolean flag's value in {@code -XX:+PrintFlagsFinal}'s table: "bool UseSerialGC = true {product} ...". */

@@ -216,6 +216,11 @@ public final class LlavaOneVision implements VideoModel {
         return projector.project(hidden, n);
     }
 
+    /** As above, into {@code out} (returned), with {@code h} for the projector's hidden rows ({@link Projector#project(float[], int, float[], float[])}). */
+    public float[] project(float[] hidden, int n, float[] h, float[] out) {
+        return projector.project(hidden, n, h, out);
+    }
+
     /** Pooling: {@code [F·P, dt]} to {@code [F·tokensPerFrame, dt]}. */
     public float[] pool(float[] projected, int frames) {
         return VideoPooler.pool(projected, frames, config.vision().gridSide(), config.text().hiddenSize());

@@ -19,6 +19,8 @@ final class VisionBatch {
     private final long[] projectPoolNanos;
     private final VisionEncoder.BatchTrace trace;
     private int projected;
+    /** The projector's hidden and output rows, one frame's, reused by the batch's frames. */
+    private float[] projHidden, projOut;
 
     VisionBatch(VisionEncoder encoder, LlavaOneVision model, float[] px, FrameFeatures out, int nb, long[] projectPoolNanos,
                 VisionEncoder.BatchTrace trace) {
@@ -59,7 +61,12 @@ final class VisionBatch {
         float[] hidden = pass.hidden(projected);
         if (out.probe != null) encoder.frameSignals(hidden, f, out);
         long tp = System.nanoTime();
-        float[] proj = model.project(hidden, patches);
+        if (projOut == null) {
+            int dt = model.config().text().hiddenSize();
+            projHidden = new float[patches * dt];
+            projOut = new float[patches * dt];
+        }
+        float[] proj = model.project(hidden, patches, projHidden, projOut);
         float[] pool = model.pool(proj, 1);
         projectPoolNanos[0] += System.nanoTime() - tp;
         System.arraycopy(pool, 0, out.pooled, f * out.rowsPerFrame, pool.length);

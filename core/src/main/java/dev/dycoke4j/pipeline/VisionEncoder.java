@@ -21,7 +21,10 @@ final class VisionEncoder {
         double preprocess, vision, projectPool;
     }
 
-    /** The vision hidden states and projected rows of frames from {@code f0} on (one frame at a time), for a trace. */
+    /**
+     * The vision hidden states and projected rows of frames from {@code f0} on (one frame at a time), for a trace; the
+     * arrays are the batch's own, reused for its next frame, so a trace copies what it keeps.
+     */
     interface BatchTrace {
         BatchTrace NONE = (f0, hidden, projected) -> {
         };

@@ -20,8 +20,18 @@ public final class Projector {
 
     /** {@code [n, dv]} to {@code [n, dt]}. */
     public float[] project(float[] x, int n) {
-        float[] h = l1.apply(x, n);
-        Activations.geluErf(h, h.length);
-        return l2.apply(h, n);
+        return project(x, n, new float[n * l1.out()], new float[n * l2.out()]);
+    }
+
+    /**
+     * As above, into {@code out} (returned), with {@code h} for the hidden rows (each at least {@code n·dt} floats): a
+     * caller that projects frame after frame reuses both, where two fresh arrays a frame (2.5 MB each at 729 patches)
+     * would be garbage that only a full collection of the heap frees.
+     */
+    public float[] project(float[] x, int n, float[] h, float[] out) {
+        l1.apply(x, n, h);
+        Activations.geluErf(h, n * l1.out());
+        l2.apply(h, n, out);
+        return out;
     }
 }

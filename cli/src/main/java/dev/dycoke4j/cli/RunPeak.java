@@ -1,0 +1,20 @@
+package dev.dycoke4j.cli;
+
+import dev.dycoke4j.platform.Bytes;
+
+/** The start of a run whose peak resident memory is measured on its own ({@link Bytes#peakRss} at its end). */
+final class RunPeak {
+    private RunPeak() {
+    }
+
+    /**
+     * Collects what earlier runs left on the heap, then resets the process's peak to what is resident now: without the
+     * collection, the peak reset here would start from the previous run's garbage (a larger run's activation buffers,
+     * still resident until a full collection gives the old generation's free part back), and each run's peak would be
+     * the largest of those before it.
+     */
+    static void start() {
+        System.gc();
+        Bytes.resetPeakRss();
+    }
+}
