@@ -53,6 +53,29 @@ class LauncherOptionsTest {
         assertTrue(held - after > 128L << 20, "resident with the array " + (held >> 20) + " MiB, after a collection " + (after >> 20) + " MiB");
     }
 
+    /**
+     * Native memory (the packed weights) is not capped at the heap's maximum: with a 64 MiB heap, the options let a
+     * child JVM allocate a 256 MiB native segment, which the JVM's default limit (the heap's maximum) refuses.
+     */
+    @Test
+    void nativeWeightsAreNotCappedByTheHeapsMaximum() throws IOException, InterruptedException {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(List.of(java.toString(), "@" + OPTIONS, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+                AllocatesNative.class.getName())).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.contains("allocated 268435456"), out);
+    }
+
+    /** The child JVM of the test above: allocates 256 MiB of native memory and says so. */
+    static final class AllocatesNative {
+        public static void main(String[] args) {
+            try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+                System.out.println("allocated " + a.allocate(256L << 20, 64).byteSize());
+            }
+        }
+    }
+
     /** The child JVM of the test above: prints "rss HELD AFTER" in bytes. */
     static final class DropsABuffer {
         static float[] buffer;
