@@ -54,25 +54,25 @@ class LauncherOptionsTest {
     }
 
     /**
-     * Native memory (the packed weights) is not capped at the heap's maximum: with a 64 MiB heap, the options let a
-     * child JVM allocate a 256 MiB native segment, which the JVM's default limit (the heap's maximum) refuses.
+     * Native memory (the packed weights) is not capped at the heap's maximum: with a 160 MiB heap (the options start it
+     * at 128), they let a child JVM allocate a 512 MiB native segment, which the JVM's default limit (the heap's
+     * maximum) refuses.
      */
     @Test
     void nativeWeightsAreNotCappedByTheHeapsMaximum() throws IOException, InterruptedException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(List.of(java.toString(), "@" + OPTIONS, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+        Process p = new ProcessBuilder(List.of(java.toString(), "@" + OPTIONS, "-Xmx160m", "-cp", System.getProperty("java.class.path"),
                 AllocatesNative.class.getName())).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), out);
-        assertTrue(out.contains("allocated 268435456"), out);
+        assertTrue(out.contains("allocated 536870912"), out);
     }
 
-    /** The child JVM of the test above: allocates 256 MiB of native memory and says so. */
+    /** The child JVM of the test above: allocates 512 MiB of native memory and says so. */
     static final class AllocatesNative {
         public static void main(String[] args) {
-            try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
-                System.out.println("allocated " + a.allocate(256L << 20, 64).byteSize());
-            }
+            // an automatic arena, as the packed panels use: its segments count against the JVM's direct-memory limit
+            System.out.println("allocated " + java.lang.foreign.Arena.ofAuto().allocate(512L << 20, 64).byteSize());
         }
     }
 
