@@ -129,13 +129,13 @@ public final class GemmQ8 {
 
     /**
      * Σ x[xo+e] · (q[qo+e] · scale) over a last half group of 32, stored in order: each weight rounded as the tiles
-     * round it, the lanes summed by {@link Q8Matvec#sum}'s fixed tree.
+     * round it, the lanes summed by {@link LaneSum#sum}'s fixed tree.
      */
     private static float half(float[] x, int xo, MemorySegment q, long qo, float scale) {
         if (B != null) {
             FloatVector a = FloatVector.zero(F), sv = FloatVector.broadcast(F, scale);
             for (int v = 0; v < BLOCK; v += L) a = widen(q, qo + v).mul(sv).fma(FloatVector.fromArray(F, x, xo + v), a);
-            return Q8Matvec.sum(a);
+            return LaneSum.sum(a);
         }
         float sum = 0;
         for (int e = 0; e < BLOCK; e++) sum += x[xo + e] * (q.get(ValueLayout.JAVA_BYTE, qo + e) * scale);

@@ -23,7 +23,7 @@ import java.nio.ByteOrder;
  * <p><b>Every row is summed the same way whatever tile it is in</b>, so that a row's result does not depend on the
  * rows that share its batch or on their number, to the bit: two accumulators per row, the group's first block into
  * one and its second into the other, each element's product added in the order of e; then the two added, and the
- * lanes summed by a fixed tree (lane i with lane i + L/2, then i + L/4, ..., as {@link #sum} does for one row). A tile
+ * lanes summed by a fixed tree (lane i with lane i + L/2, then i + L/4, ..., as {@link LaneSum#sum} does for one row). A tile
  * does the tree for all its rows together: a step on two rows' vectors a and b gives the lanes whose bit d is clear
  * {@code a[i] + a[i + d]} and the others {@code b[i] + b[i - d]}, the very sums each row's own tree forms at that step
  * (addition commutes exactly), in two blends, one lane swap and one addition; that costs a few operations per row
@@ -356,15 +356,6 @@ final class Q8Matvec {
             if (rows > 6) y[yo + 6 * n + j] = sums[LANE8[6]];
             if (rows > 7) y[yo + 7 * n + j] = sums[LANE8[7]];
         }
-    }
-
-    /** The lanes of v summed by the tiles' tree: lane i with lane i + L/2, then i + L/4, ..., then i + 1 (as in tile1). */
-    static float sum(FloatVector v) {
-        v = v.add(v.rearrange(SWAP1));
-        v = v.add(v.rearrange(SWAP2));
-        if (L >= 8) v = v.add(v.rearrange(SWAP3));
-        if (L >= 16) v = v.add(v.rearrange(SWAP4));
-        return v.lane(0);
     }
 
     private static VectorShuffle<Float> swapOf(int d) {
