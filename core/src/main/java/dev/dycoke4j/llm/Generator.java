@@ -12,7 +12,7 @@ import java.util.Set;
  * does. {@link #run} is the whole loop at once. Owns its cache's future: nothing else may write to it meanwhile.
  */
 public final class Generator {
-    /** Sees every step: the logits the token was sampled from, then the token. */
+    /** Sees every step: the logits the token was sampled from (valid until the step's feed), then the token. */
     public interface Listener {
         default void prefilled(float[] logits, int rows, double seconds) {
         }
@@ -40,6 +40,8 @@ public final class Generator {
     private boolean stopped, full, unfed;
     /** The next-token logits {@code [vocab]}: those of the prompt's last row, then of the last token fed. */
     private float[] next;
+    /** A batch's logits {@code [B, vocab]}, per thread that runs batches: reused, as the loops' own arrays are. */
+    private static final ThreadLocal<float[]> BATCH_LOGITS = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
      * A loop over {@code rows} prompt rows {@code prompt [rows, d]} that follow the {@code cache.length()} positions
@@ -188,11 +190,28 @@ public final class Generator {
             hooks[b] = g.hook;
         }
         Qwen2Decoder dec = run.getFirst().dec;
-        float[][] logits = dec.decode(dec.embed(tokens), caches, hooks);
+        int vocab = dec.config().vocabSize();
+        int[] positions = new int[B];
+        for (int b = 0; b < B; b++) positions[b] = caches[b].nextPosition();
+        // one loop writes its own array; a batch writes this thread's buffer, then each row goes to its loop's array
+        float[] all = B == 1 ? run.getFirst().nextBuffer(vocab) : BATCH_LOGITS.get();
+        if (all.length < B * vocab) BATCH_LOGITS.set(all = new float[B * vocab]);
+        dec.decode(dec.embed(tokens), caches, hooks, positions, all);
         for (int b = 0; b < B; b++) {
-            run.get(b).unfed = false;
-            run.get(b).next = logits[b];
+            Generator g = run.get(b);
+            g.unfed = false;
+            if (B > 1) System.arraycopy(all, b * vocab, g.nextBuffer(vocab), 0, vocab);
+            else g.next = all;
         }
+    }
+
+    /**
+     * The array the next logits go into: the loop's own, reused from step to step, so that a decode step allocates
+     * nothing of the vocabulary's size (see {@link #logits}).
+     */
+    private float[] nextBuffer(int vocab) {
+        if (next == null || next.length != vocab) next = new float[vocab];
+        return next;
     }
 
     /** Whether the loop is over: a stop token, {@code maxNewTokens} tokens, or a full cache. */
@@ -205,7 +224,10 @@ public final class Generator {
         return stopped;
     }
 
-    /** The distribution of the next token (or of the last one, once done); not to be modified. */
+    /**
+     * The distribution of the next token (or of the last one, once done); not to be modified, and overwritten in place
+     * by the next {@link #feed}: copy it to keep it.
+     */
     public float[] logits() {
         if (next == null) throw new IllegalStateException("the prompt is not prefilled yet");
         return next;

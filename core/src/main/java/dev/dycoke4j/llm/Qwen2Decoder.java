@@ -214,7 +214,25 @@ public final class Qwen2Decoder {
      * three axes, as every generated token is); each cache's next position then follows it.
      */
     public float[][] decode(float[] x, KvCache[] caches, AttentionHook[] hooks, int[] positions) {
+        int B = caches.length, vocab = c.vocabSize();
+        float[] logits = new float[B * vocab];
+        decode(x, caches, hooks, positions, logits);
+        if (B == 1) return new float[][]{logits};
+        float[][] each = new float[B][];
+        for (int b = 0; b < B; b++) each[b] = Arrays.copyOfRange(logits, b * vocab, (b + 1) * vocab);
+        return each;
+    }
+
+    /**
+     * As above, with the sequences' logits written to {@code logits [B, vocab]} (row b for sequence b) instead of new
+     * arrays: a server's decode loop reuses one buffer, since a batch's logits are megabytes at each step (152k
+     * floats a row), which a collector that sends such arrays straight to the old generation would otherwise have to
+     * reclaim there by full collections.
+     */
+    public void decode(float[] x, KvCache[] caches, AttentionHook[] hooks, int[] positions, float[] logits) {
         int B = caches.length, d = c.hiddenSize();
+        if (logits.length < (long) B * c.vocabSize())
+            throw new IllegalArgumentException(logits.length + " floats hold fewer than " + B + " rows of logits");
         if (hooks.length != B || positions.length != B || x.length < B * d)
             throw new IllegalArgumentException(B + " caches, " + hooks.length + " hooks, " + positions.length + " positions and "
                     + x.length / d + " rows of input: one each per sequence");
@@ -240,20 +258,22 @@ public final class Qwen2Decoder {
                 }
         }
         for (int b = 0; b < B; b++) caches[b].setPositionDelta(positions[b] + 1 - caches[b].length());
-        float[] logits = logits(x, 0, B);
-        if (B == 1) return new float[][]{logits};
-        int vocab = c.vocabSize();
-        float[][] each = new float[B][];
-        for (int b = 0; b < B; b++) each[b] = Arrays.copyOfRange(logits, b * vocab, (b + 1) * vocab);
-        return each;
+        logits(x, 0, B, logits);
     }
 
     /** The final norm and the LM head over rows {@code [first, first + n)} of x: {@code [n, vocab]}. */
     private float[] logits(float[] x, int first, int n) {
+        float[] out = new float[n * c.vocabSize()];
+        logits(x, first, n, out);
+        return out;
+    }
+
+    /** As above, into {@code out}. */
+    private void logits(float[] x, int first, int n, float[] out) {
         int d = c.hiddenSize();
         float[] h = Arrays.copyOfRange(x, first * d, (first + n) * d);
         Norms.rmsNorm(h, norm, (float) c.rmsNormEps(), h, n, d);
-        return head.apply(h, n);
+        head.apply(h, n, out);
     }
 
     /** The last hidden state after every layer for the last position: for tests. */

@@ -13,6 +13,7 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -103,6 +104,49 @@ class BatchedFeedTest {
             assertEquals(ids.length + 1, a.cache().length());
             assertFalse(a.done());
             assertTrue(b.cache().length() == ids.length, "the refused batch ran nothing");
+        }
+    }
+
+    /**
+     * A decode step writes each loop's logits into the array the loop already holds (a batch through one buffer per
+     * thread), so that serving steps allocate nothing of the vocabulary's size; the values are those of the loop
+     * stepped alone, to the bit.
+     */
+    @Test
+    void eachLoopsLogitsArrayIsReusedFromStepToStepWithTheValuesOfALoneStep() {
+        try (LlavaOneVision m = LlavaOneVision.load(Oracle.model()); Safetensors g = Oracle.golden("forward.safetensors")) {
+            int[] ids = g.get("input_ids").toIntArray();
+            float[] x = m.inputsEmbeds(ids, g.get("video_embeds").toFloatArray());
+            int d = m.config().text().hiddenSize(), rowsB = ids.length - 7;
+            Generator a = new Generator(m.decoder(), m.newCache(ids.length + 4), x.clone(), ids.length, Sampler.greedy(), 4, Set.of(), null, null);
+            Generator b = new Generator(m.decoder(), m.newCache(ids.length + 4), Arrays.copyOf(x, rowsB * d), rowsB, Sampler.greedy(), 4, Set.of(), null, null);
+            Generator alone = new Generator(m.decoder(), m.newCache(ids.length + 4), x.clone(), ids.length, Sampler.greedy(), 4, Set.of(), null, null);
+            for (Generator gen : List.of(a, b, alone)) gen.prefill(ids.length, false);
+            for (int step = 0; step < 3; step++) {
+                float[] la = a.logits(), lb = b.logits(), l1 = alone.logits();
+                a.choose();
+                b.choose();
+                alone.choose();
+                Generator.feed(List.of(a, b));
+                alone.feed();
+                assertSame(la, a.logits(), "step " + step + ": the batch wrote into a's own array");
+                assertSame(lb, b.logits(), "step " + step + ": the batch wrote into b's own array");
+                assertSame(l1, alone.logits(), "step " + step + ": a lone step wrote into its own array");
+                assertArrayEquals(alone.logits(), a.logits(), "step " + step + ": batched logits are the lone loop's");
+            }
+        }
+    }
+
+    @Test
+    void aLogitsBufferTooSmallForTheBatchIsRefused() {
+        try (LlavaOneVision m = LlavaOneVision.load(Oracle.model())) {
+            Qwen2Decoder dec = m.decoder();
+            int vocab = dec.config().vocabSize();
+            KvCache[] caches = {m.newCache(4), m.newCache(4)};
+            var e = assertThrows(IllegalArgumentException.class, () -> dec.decode(dec.embed(new int[]{1, 2}), caches,
+                    new AttentionHook[2], new int[]{0, 0}, new float[2 * vocab - 1]));
+            assertEquals((2 * vocab - 1) + " floats hold fewer than 2 rows of logits", e.getMessage());
+            assertEquals(0, caches[0].length(), "nothing ran");
         }
     }
 }
