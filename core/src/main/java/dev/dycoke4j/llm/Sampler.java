@@ -7,6 +7,8 @@ import java.util.Random;
 public final class Sampler {
     private final float temperature, topP;
     private final Random random;
+    /** The probabilities of the last call, reused. */
+    private double[] p;
 
     public Sampler(float temperature, float topP, long seed) {
         if (!(temperature >= 0)) throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
@@ -32,31 +34,62 @@ public final class Sampler {
         return best;
     }
 
+    /**
+     * Samples an index of {@code logits[off, off + n)}: the argmax at temperature 0, else from the softmax at the
+     * temperature, within the nucleus: the fewest most probable tokens (ties in index order, as a stable sort by
+     * descending probability lists them) whose probabilities reach top-p of the whole. Reuses its arrays from call to
+     * call (a vocabulary's doubles are a megabyte a token), so one sampler serves one sequence at a time.
+     */
     public int sample(float[] logits, int off, int n) {
         if (temperature == 0f) return argmax(logits, off, n);
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) max = Math.max(max, logits[off + i]);
-        double[] p = new double[n];
+        if (p == null || p.length < n) p = new double[n];
+        double[] p = this.p;
         double sum = 0;
         for (int i = 0; i < n; i++) sum += p[i] = Math.exp((logits[off + i] - max) / temperature);
-        Integer[] order = null;
-        int count = n;
-        if (topP < 1f) {
-            order = new Integer[n];
-            for (int i = 0; i < n; i++) order[i] = i;
-            final double[] pp = p;
-            Arrays.sort(order, (a, b) -> Double.compare(pp[b], pp[a]));
-            double acc = 0;
-            count = 0;
-            while (count < n && acc < topP * sum) acc += p[order[count++]];
-            sum = acc;
+        if (topP >= 1f) {
+            double r = random.nextDouble() * sum;
+            for (int i = 0; i < n; i++) {
+                r -= p[i];
+                if (r <= 0) return i;
+            }
+            return n - 1;
         }
-        double r = random.nextDouble() * sum;
+        Integer[] order = nucleusCandidates(p, n, topP * sum);
+        Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a])); // stable: ties stay in index order
+        double acc = 0;
+        int count = 0;
+        while (count < order.length && acc < topP * sum) acc += p[order[count++]];
+        double r = random.nextDouble() * acc;
         for (int j = 0; j < count; j++) {
-            int i = order == null ? j : order[j];
-            r -= p[i];
-            if (r <= 0) return i;
+            r -= p[order[j]];
+            if (r <= 0) return order[j];
         }
-        return order == null ? n - 1 : order[count - 1];
+        return order[count - 1];
+    }
+
+    /**
+     * The indices, in order, of every probability at least τ, for the largest τ (1, 1/16, 1/256, ... down to 0: all) at
+     * which they add up to {@code target}: the nucleus is a prefix of them in descending order, since every probability
+     * left out is smaller than each kept one and the kept ones already reach the target. Usually a few passes over the
+     * vocabulary and a handful of tokens to sort, where sorting the whole vocabulary cost tens of milliseconds a token.
+     */
+    private static Integer[] nucleusCandidates(double[] p, int n, double target) {
+        for (double tau = 1; ; tau /= 16) {
+            if (tau < Double.MIN_NORMAL) tau = 0;
+            double kept = 0;
+            int count = 0;
+            for (int i = 0; i < n; i++)
+                if (p[i] >= tau) {
+                    kept += p[i];
+                    count++;
+                }
+            if (kept >= target || tau == 0) {
+                Integer[] order = new Integer[count];
+                for (int i = 0, c = 0; i < n; i++) if (p[i] >= tau) order[c++] = i;
+                return order;
+            }
+        }
     }
 }

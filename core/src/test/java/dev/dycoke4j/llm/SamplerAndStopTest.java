@@ -69,4 +69,53 @@ class SamplerAndStopTest {
             assertArrayEquals(java.util.Arrays.copyOf(golden, stopAt + 1), r.tokens());
         }
     }
+
+    /** The nucleus as the whole vocabulary sorted by descending probability (stable) gives it: the reference. */
+    static int sortedNucleus(float[] logits, float temperature, float topP, java.util.Random random) {
+        int n = logits.length;
+        float max = Float.NEGATIVE_INFINITY;
+        for (float l : logits) max = Math.max(max, l);
+        double[] p = new double[n];
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += p[i] = Math.exp((logits[i] - max) / temperature);
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
+        double acc = 0;
+        int count = 0;
+        while (count < n && acc < topP * sum) acc += p[order[count++]];
+        double r = random.nextDouble() * acc;
+        for (int j = 0; j < count; j++) {
+            r -= p[order[j]];
+            if (r <= 0) return order[j];
+        }
+        return order[count - 1];
+    }
+
+    @Test
+    void theNucleusIsTheOneASortOfTheWholeVocabularyGives() {
+        java.util.SplittableRandom gen = new java.util.SplittableRandom(5);
+        float[] temps = {0.3f, 1f, 2f};
+        float[] tops = {0.05f, 0.5f, 0.9f, 0.999f};
+        for (int trial = 0; trial < 60; trial++) {
+            int n = 1 + gen.nextInt(3000);
+            float[] logits = new float[n];
+            int kind = trial % 3;
+            for (int i = 0; i < n; i++)
+                logits[i] = switch (kind) {
+                    case 0 -> (float) (gen.nextGaussian() * 3);           // a spread distribution
+                    case 1 -> gen.nextInt(4);                             // many ties
+                    default -> i % 97 == 0 ? 40f : (float) gen.nextGaussian() - 60f; // a few tokens, a tail far below
+                };
+            for (float t : temps)
+                for (float top : tops) {
+                    long seed = gen.nextLong();
+                    Sampler s = new Sampler(t, top, seed);
+                    java.util.Random ref = new java.util.Random(seed);
+                    for (int draw = 0; draw < 5; draw++)
+                        assertEquals(sortedNucleus(logits, t, top, ref), s.sample(logits, 0, n),
+                                "trial " + trial + ", n " + n + ", temperature " + t + ", top-p " + top + ", draw " + draw);
+                }
+        }
+    }
 }
