@@ -110,6 +110,7 @@ public final class Server implements AutoCloseable {
         } catch (RuntimeException e) {
             s.scheduler.close();
             s.media.close();
+            s.metrics.close();
             throw new IllegalStateException("the server could not listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
         log.accept("serving " + config.modelName() + " at " + s.address() + " (OpenAI API at " + s.address() + "/v1)");
@@ -264,6 +265,7 @@ public final class Server implements AutoCloseable {
         }
         app.stop();
         media.close();
+        metrics.close();
         try (var files = Files.list(tempDir)) {
             for (Path f : (Iterable<Path>) files::iterator) Files.deleteIfExists(f);
             Files.deleteIfExists(tempDir);

@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -15,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * batch sizes, time to first token and inter-token latency, the time each turn gives to admission, tokens in and out,
  * cache hits, and the KV bytes of the running sequences. The engine thread updates them; a scrape reads them from any thread.
  */
-final class ServerMetrics {
+final class ServerMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     final AtomicLong queued = new AtomicLong();
     final AtomicLong running = new AtomicLong();
@@ -23,6 +25,11 @@ final class ServerMetrics {
     private final DistributionSummary batch;
     private final Timer ttft, interToken, admission;
     private final Counter promptTokens, completionTokens, visionHits, prefixHits;
+    /**
+     * The collector's pauses and the heap's pools ({@code jvm_gc_pause_seconds}, {@code jvm_memory_used_bytes}, ...): a
+     * full collection stops every stream, so its pauses belong next to the inter-token latency they add to.
+     */
+    private final JvmGcMetrics gc = new JvmGcMetrics();
 
     ServerMetrics() {
         Gauge.builder("dycoke.queue.depth", queued, AtomicLong::get).description("Requests waiting for a place in the batch").register(registry);
@@ -43,6 +50,14 @@ final class ServerMetrics {
         visionHits = Counter.builder("dycoke.cache.hits").tag("cache", "vision").description("Answers whose vision features came from the cache").register(registry);
         prefixHits = Counter.builder("dycoke.cache.hits").tag("cache", "prefix").description("Answers whose prompt prefix came from the cache").register(registry);
         for (int s : new int[]{200, 400, 401, 404, 413, 429, 499, 500, 503}) requests(s, 0);
+        gc.bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+    }
+
+    /** Stops listening to the collector's notifications. */
+    @Override
+    public void close() {
+        gc.close();
     }
 
     void request(int status) {

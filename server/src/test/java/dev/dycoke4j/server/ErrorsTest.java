@@ -227,10 +227,11 @@ class ErrorsTest {
         for (String name : List.of("dycoke_requests_total{status=\"200\"}", "dycoke_queue_depth", "dycoke_running_sequences", "dycoke_kv_cache_bytes",
                 "dycoke_batch_size_count", "dycoke_time_to_first_token_seconds_count", "dycoke_inter_token_latency_seconds_count",
                 "dycoke_admission_time_seconds_count", "dycoke_prompt_tokens_total", "dycoke_completion_tokens_total", "dycoke_cache_hits_total{cache=\"vision\"}",
-                "dycoke_cache_hits_total{cache=\"prefix\"}"))
+                "dycoke_cache_hits_total{cache=\"prefix\"}", "jvm_gc_live_data_size_bytes", "jvm_gc_memory_allocated_bytes_total"))
             assertFalse(Double.isNaN(Fixture.metric(m.body(), name)), name + " in\n" + m.body());
         assertTrue(Fixture.metric(m.body(), "dycoke_requests_total{status=\"200\"}") >= 1);
         assertTrue(Fixture.metric(m.body(), "dycoke_completion_tokens_total") >= 1);
         assertTrue(m.body().contains("dycoke_time_to_first_token_seconds_bucket{le="), "a histogram");
+        assertTrue(m.body().contains("jvm_memory_used_bytes{area=\"heap\""), "the heap's pools");
     }
 }
