@@ -180,11 +180,13 @@ final class BenchServeCommand implements Callable<Integer> {
                     for (int c : concurrency) {
                         err.println("dycoke bench serve: steady state, " + c + " text streams of " + steadyTokens + " tokens");
                         err.flush();
-                        steady.add(steady(c, steadyTokens, together(server, client, c)));
+                        GcTally gc = GcTally.start();
+                        steady.add(gc.into(steady(c, steadyTokens, together(server, client, c))));
                     }
                 root.set("server_overhead", overhead(qa, client));
                 qa.clearCaches(); // the engine is idle between levels: the admitted video and the follow-up's first question are new to it
-                root.set("admission", admission(client, url));
+                GcTally gc = GcTally.start();
+                root.set("admission", gc.into(admission(client, url)));
                 qa.clearCaches();
                 root.set("follow_up", followUp(client, url));
             }

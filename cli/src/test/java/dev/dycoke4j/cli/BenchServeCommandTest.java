@@ -69,6 +69,7 @@ class BenchServeCommandTest {
             for (String k : List.of("window_s", "window_tokens_per_s", "speedup_vs_first"))
                 assertTrue(s.get(k).isNumber() && s.get(k).asDouble() > 0, k + " in " + s);
             assertTrue(s.get("all_decoding_after_s").asDouble() >= 0, s.toString());
+            assertCollections(s);
             assertEquals(inWindow / s.get("window_s").asDouble(), s.get("window_tokens_per_s").asDouble(), 1e-9 * inWindow / s.get("window_s").asDouble(), s.toString());
         }
         assertEquals(1.0, steady.get(0).get("speedup_vs_first").asDouble(), 1e-12);
@@ -86,6 +87,7 @@ class BenchServeCommandTest {
             else assertTrue(t.get("measured").asDouble() > 0 && t.get("met").isBoolean(), t.toString());
         }
         JsonNode a = root.get("admission");
+        assertCollections(a);
         assertEquals(3, a.get("requests").asInt());
         assertEquals(3, a.get("completed").asInt(), a.toString());
         assertEquals(8, a.get("frames").asInt());
@@ -130,5 +132,11 @@ class BenchServeCommandTest {
         r = Cli.run("bench", "serve", "--steady-tokens", "1");
         assertEquals(2, r.code(), r.err());
         assertEquals("dycoke: --steady-tokens must be 0 (no steady-state phase) or at least 2, got 1", r.problem());
+    }
+
+    /** The JVM's collections inside a phase: counts (whole numbers, at least 0) and their seconds (at least 0). */
+    static void assertCollections(JsonNode n) {
+        for (String k : List.of("gc_young", "gc_old")) assertTrue(n.get(k).isIntegralNumber() && n.get(k).asLong() >= 0, k + " in " + n);
+        for (String k : List.of("gc_young_s", "gc_old_s")) assertTrue(n.get(k).isNumber() && n.get(k).asDouble() >= 0, k + " in " + n);
     }
 }
