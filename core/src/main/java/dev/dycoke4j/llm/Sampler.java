@@ -1,5 +1,10 @@
 package dev.dycoke4j.llm;
 
+import dev.dycoke4j.kernel.VectorExp;
+import dev.dycoke4j.kernel.VectorWidth;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.util.Arrays;
 import java.util.Random;
 
@@ -7,6 +12,8 @@ import java.util.Random;
 public final class Sampler {
     private final float temperature, topP;
     private final Random random;
+    /** Doubles at the engine's vector width (half its floats). */
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED.withShape(VectorWidth.FLOAT.vectorShape());
     /** The probabilities of the last call, reused. */
     private double[] p;
 
@@ -46,8 +53,10 @@ public final class Sampler {
         for (int i = 0; i < n; i++) max = Math.max(max, logits[off + i]);
         if (p == null || p.length < n) p = new double[n];
         double[] p = this.p;
+        for (int i = 0; i < n; i++) p[i] = (logits[off + i] - max) / temperature;
+        expInPlace(p, n);
         double sum = 0;
-        for (int i = 0; i < n; i++) sum += p[i] = Math.exp((logits[off + i] - max) / temperature);
+        for (int i = 0; i < n; i++) sum += p[i];
         if (topP >= 1f) {
             double r = random.nextDouble() * sum;
             for (int i = 0; i < n; i++) {
@@ -67,6 +76,17 @@ public final class Sampler {
             if (r <= 0) return order[j];
         }
         return order[count - 1];
+    }
+
+    /**
+     * {@code p[i] = e^p[i]} over {@code [0, n)} by {@link VectorExp}'s double form, lanes at once, its scalar twin for
+     * the tail (the same bits either way, compiled or not): a vocabulary's {@code Math.exp} one by one was several
+     * milliseconds a token, once per sequence in every decode step of a batch.
+     */
+    static void expInPlace(double[] p, int n) {
+        int i = 0;
+        for (int upper = D.loopBound(n); i < upper; i += D.length()) VectorExp.exp(DoubleVector.fromArray(D, p, i)).intoArray(p, i);
+        for (; i < n; i++) p[i] = VectorExp.exp(p[i]);
     }
 
     /**
