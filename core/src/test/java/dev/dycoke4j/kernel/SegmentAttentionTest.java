@@ -62,6 +62,69 @@ class SegmentAttentionTest {
         assertArrayEquals(one, two);
     }
 
+    /**
+     * {@link SegmentAttention#tile6x4} and {@link SegmentAttention#tile6x2} against a plain sum in double: a reduction
+     * over part of the rows of a and b (from k0, as the value product's chunks run), overwriting C and adding to it;
+     * C's entries outside the tile's 6 rows of W and its columns are left alone; the running column max becomes the
+     * largest of itself and the column's results, and is left alone when null.
+     */
+    @Test
+    void tilesAgainstAPlainSum() {
+        SplittableRandom r = new SplittableRandom(6);
+        int L = SegmentAttention.L, W = SegmentAttention.W;
+        for (int nv : new int[] {2, 4}) {
+            if (nv * L > W) continue; // the wide tile exists where a block is 4 vectors wide
+            for (boolean acc : new boolean[] {false, true})
+                for (boolean withMax : new boolean[] {false, true}) {
+                    int w = nv * L, as = 19, ao = 3, k0 = 2, k1 = 17, bo = 5, co = 7;
+                    float[] a = KernelTesting.randoms(r, ao + 6 * as, 1), b = KernelTesting.randoms(r, bo + k1 * W, 1);
+                    float[] c = KernelTesting.randoms(r, co + 6 * W + 9, 1), before = c.clone();
+                    float[] max = withMax ? KernelTesting.randoms(r, W, 2) : null, maxBefore = withMax ? max.clone() : null;
+                    if (nv == 4) SegmentAttention.tile6x4(a, ao, as, b, bo, k0, k1, c, co, acc, max);
+                    else SegmentAttention.tile6x2(a, ao, as, b, bo, k0, k1, c, co, acc, max);
+                    String what = "nv=" + nv + " acc=" + acc + " max=" + withMax;
+                    for (int i = 0; i < c.length; i++) {
+                        int row = (i - co) / W, j = (i - co) % W;
+                        boolean inTile = i >= co && row < 6 && j < w;
+                        double want = before[i];
+                        if (inTile) {
+                            want = acc ? before[i] : 0;
+                            for (int k = k0; k < k1; k++) want += (double) a[ao + row * as + k] * b[bo + k * W + j];
+                        }
+                        if (!(Math.abs(c[i] - want) <= 1e-5)) fail(what + ": c[" + i + "] = " + c[i] + ", want " + want);
+                    }
+                    if (!withMax) continue;
+                    for (int j = 0; j < W; j++) {
+                        float want = maxBefore[j];
+                        if (j < w) for (int row = 0; row < 6; row++) want = Math.max(want, c[co + row * W + j]);
+                        if (max[j] != want) fail(what + ": max[" + j + "] = " + max[j] + ", want " + want);
+                    }
+                }
+        }
+    }
+
+    /**
+     * The copies of keys that pad a segment's key rows to whole tiles take no share of the softmax: with one key
+     * (five copies of it alongside) each query's output is that key's value row exactly, and with 7 keys (5 copies of
+     * the last) the output matches the twin even when the last key dominates every score.
+     */
+    @Test
+    void paddedKeysTakeNoShare() {
+        SplittableRandom r = new SplittableRandom(7);
+        int H = 2, D = 10, stride = H * D;
+        for (int S : new int[] {1, 7}) {
+            var sh = new Attention.Shape(S, S, H, H, D, stride, stride, false, 0, (float) (1 / Math.sqrt(D)));
+            float[] q = KernelTesting.randoms(r, S * stride, 2), k = KernelTesting.randoms(r, S * stride, 2);
+            float[] v = KernelTesting.randoms(r, S * stride, 1), out = new float[S * stride], want = new float[S * stride];
+            for (int i = 0; i < stride; i++) k[(S - 1) * stride + i] = 8 * Math.signum(q[i]); // the last key wins for query 0
+            Attention.attendSegments(sh, new int[] {0, S}, q, k, v, out);
+            ScalarKernels.attend(sh, q, 0, k, 0, v, 0, want, 0);
+            for (int i = 0; i < out.length; i++)
+                if (!(Math.abs(out[i] - want[i]) <= 2e-5)) fail("S=" + S + ": out[" + i + "] = " + out[i] + ", want " + want[i]);
+            if (S == 1) assertArrayEquals(Arrays.copyOf(v, stride), Arrays.copyOf(out, stride), 1e-6f);
+        }
+    }
+
     @Test
     void badBoundariesAreRefused() {
         var sh = new Attention.Shape(10, 10, 1, 1, 4, 4, 4, false, 0, 0.5f);
