@@ -213,8 +213,8 @@ final class SegmentAttention {
      * {@code c[co + r·W + j] (+)= Σ_{k0 ≤ k < k1} a[ao + r·as + k] · b[bo + k·W + j]} for r < 6 and j < 4L: a tile of
      * {@link PackedGemm}'s shape, 24 accumulators held over the whole reduction, each element of a broadcast, each row
      * of b loaded as 4 vectors. Both indices move by a constant per step ({@code k} in a, the constant {@link #W} in b),
-     * so the JIT proves them in bounds once before the loop ({@link BroadcastTiles} takes its strides as variables,
-     * so its bounds checks stay in every step). With {@code acc} the accumulators start from c, else from 0; with
+     * so the JIT proves them in bounds once before the loop (with strides passed as variables, the checks stayed in
+     * every step). With {@code acc} the accumulators start from c, else from 0; with
      * {@code max} not null, {@code max[j]} also becomes the largest of itself and the results.
      */
     static void tile6x4(float[] a, int ao, int as, float[] b, int bo, int k0, int k1, float[] c, int co, boolean acc, float[] max) {
