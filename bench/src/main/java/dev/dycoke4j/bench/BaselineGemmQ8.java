@@ -1,14 +1,17 @@
 package dev.dycoke4j.bench;
 
 import dev.dycoke4j.kernel.Gemm;
+import dev.dycoke4j.kernel.LaneSum;
 import dev.dycoke4j.kernel.VectorWidth;
 import dev.dycoke4j.parallel.Parallel;
 import dev.dycoke4j.tensor.Q8Matrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -16,9 +19,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * The int8 decode matvec the engine used before its 8-row tile (four rows of x sharing the widening, a scale FMA per
- * row and block, {@code reduceLanes} per row and output), kept verbatim only so that one run can compare it with
- * {@code GemmQ8.linear} up to 8 rows of x. Not used by the engine.
+ * The int8 decode matvec as the engine computed it before its tiles read x from an aligned copy: {@code GemmQ8}'s
+ * matvec and {@code Q8Matvec}'s tiles of 1, 2, 4 and 8 rows reading x from the caller's array, kept verbatim only so
+ * that one run can compare it with {@code GemmQ8.linear} up to {@value #MAX_ROWS} rows of x. Not used by the engine.
  */
 public final class BaselineGemmQ8 {
     static final VectorSpecies<Float> F = VectorWidth.FLOAT;
@@ -30,34 +33,34 @@ public final class BaselineGemmQ8 {
     static final ValueLayout.OfFloat F32LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     static final boolean GROUPED = L >= 4 && 16 % L == 0;
     static final int H = GROUPED ? 16 / L : 0;
+    static final int TILE = L >= 16 ? 8 : 1;
+    /** The most rows of x the baseline takes (the engine's matvec limit). */
+    static final int MAX_ROWS = 24;
 
     private BaselineGemmQ8() {
     }
 
     /** As {@link #linear}, several weights over the same x in one job, as the engine computed it. */
     public static void linearSameInput(float[] x, int m, int k, Q8Matrix[] ws, float[][] biases, float[][] ys) {
-        if (m > 8) throw new IllegalArgumentException("the baseline matvec takes up to 8 rows, not " + m);
+        if (m > MAX_ROWS) throw new IllegalArgumentException("the baseline matvec takes up to " + MAX_ROWS + " rows, not " + m);
         int[] rows = new int[ws.length];
         for (int i = 0; i < ws.length; i++) rows[i] = ws[i].rows();
         Parallel.forPartsBalanced(rows, 64, Gemm.blockRows(k), (i, lo, hi) -> matvec(x, m, k, ws[i].quants(), ws[i].scales(), biases[i], ys[i], rows[i], lo, hi));
     }
 
-    /** {@code y = x · Wᵀ + bias} for up to 8 rows of x, as the engine computed it. */
+    /** {@code y = x · Wᵀ + bias} for up to {@value #MAX_ROWS} rows of x, as the engine computed it. */
     public static void linear(float[] x, int m, int k, Q8Matrix w, float[] bias, float[] y) {
-        if (m > 8) throw new IllegalArgumentException("the baseline matvec takes up to 8 rows, not " + m);
+        if (m > MAX_ROWS) throw new IllegalArgumentException("the baseline matvec takes up to " + MAX_ROWS + " rows, not " + m);
         int n = w.rows();
         MemorySegment q = w.quants(), s = w.scales();
         Parallel.forRangeBalanced(n, 64, Gemm.blockRows(k), (lo, hi) -> matvec(x, m, k, q, s, bias, y, n, lo, hi));
     }
 
-    /** Rows {@code [j0, j1)} of y. */
     static void matvec(float[] x, int m, int k, MemorySegment q, MemorySegment s, float[] bias, float[] y, int n, int j0, int j1) {
         int blocks = k / BLOCK, whole = k / GROUP * GROUP;
-        int four = GROUPED ? m / 4 * 4 : 0;
-        for (int i = 0; i < four; i += 4) matvecGrouped4(x, i * k, k, q, s, y, i * n, n, j0, j1);
+        if (GROUPED) rows(x, m, k, q, s, y, n, j0, j1);
         for (int i = 0; i < m; i++) {
             int xo = i * k, yo = i * n;
-            if (GROUPED && i >= four) matvecGrouped(x, xo, k, q, s, y, yo, j0, j1);
             for (int j = j0; j < j1; j++) {
                 long qo = (long) j * k, so = 4L * j * blocks;
                 float v = GROUPED ? y[yo + j] : dotScalar(x, xo, k, q, qo, s, so);
@@ -67,134 +70,25 @@ public final class BaselineGemmQ8 {
         }
     }
 
-    /**
-     * {@code y[yo + j] = Σ_e x[xo + e] · q[e] · scale[e/32]} over the whole groups of rows {@code [j0, j1)}, a group of
-     * 64 quants per step as the class comment says (a last half group and the bias are added by the caller). One
-     * method with the row loop inside and one row of x, its loops counted in ints, so that C2 hoists the bounds
-     * checks and unrolls the group loop: a call per row cost about 15% with the weights in cache, where this matvec
-     * is bound by its instructions; a loop over long offsets kept every bounds check and a safepoint poll; and a loop
-     * over the rows of x inside the row loop, or the last half group and the bias in it, cost about 20%. On Zen 5, 2
-     * threads, a layer's o projection in L3 runs at 56 GB/s this way, against 30 for the old layout's kernel, which
-     * also permuted x and blended two scales. Two rows per step, x loaded once for both, ran faster in cache (68
-     * against 58 GB/s on o) but slower from DRAM (29 against 43 on 24 layers' o, 26 against 33 on gate), where
-     * decode reads its weights: two streams per thread instead of one.
-     */
-    static void matvecGrouped(float[] x, int xo, int k, MemorySegment q, MemorySegment s, float[] y, int yo, int j0, int j1) {
-        int groups = k / GROUP, blocks = k / BLOCK;
-        for (int j = j0; j < j1; j++) {
-            long qo = (long) j * k, so = 4L * j * blocks;
-            FloatVector c0 = FloatVector.zero(F), c1 = c0;
-            for (int g = 0; g < groups; g++) {
-                int xe = xo + g * GROUP;
-                long qe = qo + (long) g * GROUP;
-                IntVector w = IntVector.fromMemorySegment(I, q, qe, LE);
-                FloatVector a0 = part(w, 24).mul(FloatVector.fromArray(F, x, xe));
-                FloatVector a1 = part(w, 8).mul(FloatVector.fromArray(F, x, xe + 32));
-                a0 = part(w, 16).fma(FloatVector.fromArray(F, x, xe + 16), a0);
-                a1 = part(w, 0).fma(FloatVector.fromArray(F, x, xe + 48), a1);
-                for (int h = 1; h < H; h++) { // the other words of the group where a vector holds fewer than 16
-                    w = IntVector.fromMemorySegment(I, q, qe + 4L * L * h, LE);
-                    int xh = xe + L * h;
-                    a0 = part(w, 24).fma(FloatVector.fromArray(F, x, xh), a0);
-                    a1 = part(w, 8).fma(FloatVector.fromArray(F, x, xh + 32), a1);
-                    a0 = part(w, 16).fma(FloatVector.fromArray(F, x, xh + 16), a0);
-                    a1 = part(w, 0).fma(FloatVector.fromArray(F, x, xh + 48), a1);
-                }
-                c0 = a0.fma(FloatVector.broadcast(F, s.get(F32LE, so + 8L * g)), c0);
-                c1 = a1.fma(FloatVector.broadcast(F, s.get(F32LE, so + 8L * g + 4)), c1);
-            }
-            y[yo + j] = c0.add(c1).reduceLanes(VectorOperators.ADD);
-        }
-    }
-
-    /**
-     * {@link #matvecGrouped} for four consecutive rows of x at once ({@code xo} the first's offset, {@code yo} its
-     * output's; rows n apart in y): the words of a group are loaded and their bytes converted once for the four, and
-     * each row then sums exactly as {@link #matvecGrouped} sums it, so a row's result does not depend on the rows it
-     * shares a batch with. Eight accumulators, two partial sums per row and four converted quants: 21 vector
-     * registers, within AVX-512's 32 (AVX2's 16 spill a few to L1).
-     */
-    static void matvecGrouped4(float[] x, int xo, int k, MemorySegment q, MemorySegment s, float[] y, int yo, int n, int j0, int j1) {
-        int groups = k / GROUP, blocks = k / BLOCK, x1 = xo + k, x2 = x1 + k, x3 = x2 + k;
-        for (int j = j0; j < j1; j++) {
-            long qo = (long) j * k, so = 4L * j * blocks;
-            FloatVector c0 = FloatVector.zero(F), c1 = c0, d0 = c0, d1 = c0, e0 = c0, e1 = c0, f0 = c0, f1 = c0;
-            for (int g = 0; g < groups; g++) {
-                int ge = g * GROUP;
-                long qe = qo + ge;
-                IntVector w = IntVector.fromMemorySegment(I, q, qe, LE);
-                FloatVector p24 = part(w, 24), p8 = part(w, 8), p16 = part(w, 16), p0 = part(w, 0);
-                FloatVector a0 = p24.mul(FloatVector.fromArray(F, x, xo + ge)), a1 = p8.mul(FloatVector.fromArray(F, x, xo + ge + 32));
-                FloatVector b0 = p24.mul(FloatVector.fromArray(F, x, x1 + ge)), b1 = p8.mul(FloatVector.fromArray(F, x, x1 + ge + 32));
-                FloatVector h0 = p24.mul(FloatVector.fromArray(F, x, x2 + ge)), h1 = p8.mul(FloatVector.fromArray(F, x, x2 + ge + 32));
-                FloatVector i0 = p24.mul(FloatVector.fromArray(F, x, x3 + ge)), i1 = p8.mul(FloatVector.fromArray(F, x, x3 + ge + 32));
-                a0 = p16.fma(FloatVector.fromArray(F, x, xo + ge + 16), a0);
-                a1 = p0.fma(FloatVector.fromArray(F, x, xo + ge + 48), a1);
-                b0 = p16.fma(FloatVector.fromArray(F, x, x1 + ge + 16), b0);
-                b1 = p0.fma(FloatVector.fromArray(F, x, x1 + ge + 48), b1);
-                h0 = p16.fma(FloatVector.fromArray(F, x, x2 + ge + 16), h0);
-                h1 = p0.fma(FloatVector.fromArray(F, x, x2 + ge + 48), h1);
-                i0 = p16.fma(FloatVector.fromArray(F, x, x3 + ge + 16), i0);
-                i1 = p0.fma(FloatVector.fromArray(F, x, x3 + ge + 48), i1);
-                for (int h = 1; h < H; h++) { // the other words of the group where a vector holds fewer than 16
-                    w = IntVector.fromMemorySegment(I, q, qe + 4L * L * h, LE);
-                    p24 = part(w, 24);
-                    p8 = part(w, 8);
-                    p16 = part(w, 16);
-                    p0 = part(w, 0);
-                    int xh = ge + L * h;
-                    a0 = p24.fma(FloatVector.fromArray(F, x, xo + xh), a0);
-                    a1 = p8.fma(FloatVector.fromArray(F, x, xo + xh + 32), a1);
-                    a0 = p16.fma(FloatVector.fromArray(F, x, xo + xh + 16), a0);
-                    a1 = p0.fma(FloatVector.fromArray(F, x, xo + xh + 48), a1);
-                    b0 = p24.fma(FloatVector.fromArray(F, x, x1 + xh), b0);
-                    b1 = p8.fma(FloatVector.fromArray(F, x, x1 + xh + 32), b1);
-                    b0 = p16.fma(FloatVector.fromArray(F, x, x1 + xh + 16), b0);
-                    b1 = p0.fma(FloatVector.fromArray(F, x, x1 + xh + 48), b1);
-                    h0 = p24.fma(FloatVector.fromArray(F, x, x2 + xh), h0);
-                    h1 = p8.fma(FloatVector.fromArray(F, x, x2 + xh + 32), h1);
-                    h0 = p16.fma(FloatVector.fromArray(F, x, x2 + xh + 16), h0);
-                    h1 = p0.fma(FloatVector.fromArray(F, x, x2 + xh + 48), h1);
-                    i0 = p24.fma(FloatVector.fromArray(F, x, x3 + xh), i0);
-                    i1 = p8.fma(FloatVector.fromArray(F, x, x3 + xh + 32), i1);
-                    i0 = p16.fma(FloatVector.fromArray(F, x, x3 + xh + 16), i0);
-                    i1 = p0.fma(FloatVector.fromArray(F, x, x3 + xh + 48), i1);
-                }
-                FloatVector s0 = FloatVector.broadcast(F, s.get(F32LE, so + 8L * g));
-                FloatVector s1 = FloatVector.broadcast(F, s.get(F32LE, so + 8L * g + 4));
-                c0 = a0.fma(s0, c0);
-                c1 = a1.fma(s1, c1);
-                d0 = b0.fma(s0, d0);
-                d1 = b1.fma(s1, d1);
-                e0 = h0.fma(s0, e0);
-                e1 = h1.fma(s1, e1);
-                f0 = i0.fma(s0, f0);
-                f1 = i1.fma(s1, f1);
-            }
-            y[yo + j] = c0.add(c1).reduceLanes(VectorOperators.ADD);
-            y[yo + n + j] = d0.add(d1).reduceLanes(VectorOperators.ADD);
-            y[yo + 2 * n + j] = e0.add(e1).reduceLanes(VectorOperators.ADD);
-            y[yo + 3 * n + j] = f0.add(f1).reduceLanes(VectorOperators.ADD);
-        }
-    }
-
     /** Byte {@code 3 - shl/8} of each lane of w, sign-extended, as floats. */
     static FloatVector part(IntVector w, int shl) {
         IntVector t = shl == 0 ? w : w.lanewise(VectorOperators.LSHL, shl);
         return (FloatVector) t.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
     }
 
-    /** scale · Σ x[xo+e] · q[qo+e] over a last half group of 32, stored in order. */
+    /**
+     * Σ x[xo+e] · (q[qo+e] · scale) over a last half group of 32, stored in order: each weight rounded as the tiles
+     * round it, the lanes summed by {@link LaneSum#sum}'s fixed tree.
+     */
     private static float half(float[] x, int xo, MemorySegment q, long qo, float scale) {
-        float sum = 0;
         if (B != null) {
-            FloatVector a = FloatVector.zero(F);
-            for (int v = 0; v < BLOCK; v += L) a = widen(q, qo + v).fma(FloatVector.fromArray(F, x, xo + v), a);
-            sum = a.reduceLanes(VectorOperators.ADD);
-        } else {
-            for (int e = 0; e < BLOCK; e++) sum += x[xo + e] * q.get(ValueLayout.JAVA_BYTE, qo + e);
+            FloatVector a = FloatVector.zero(F), sv = FloatVector.broadcast(F, scale);
+            for (int v = 0; v < BLOCK; v += L) a = widen(q, qo + v).mul(sv).fma(FloatVector.fromArray(F, x, xo + v), a);
+            return LaneSum.sum(a);
         }
-        return sum * scale;
+        float sum = 0;
+        for (int e = 0; e < BLOCK; e++) sum += x[xo + e] * (q.get(ValueLayout.JAVA_BYTE, qo + e) * scale);
+        return sum;
     }
 
     /**
@@ -216,5 +110,330 @@ public final class BaselineGemmQ8 {
             sum += part * s.get(F32LE, so + 4L * b);
         }
         return sum;
+    }
+
+    /*
+     * The tree's steps as constants, SWAPs the lane i ^ d of each lane and UPPERs the lanes whose bit d is set, for
+     * d = L/2 (step 1), L/4, L/8, L/16 (null where d is less than one lane). Static finals, written out in each tile:
+     * C2 folds them and keeps the vectors in registers, where helper methods taking a step's d were not inlined into
+     * the tiles (too large, or their vectors boxed) and cost more than the tiles' arithmetic.
+     */
+    private static final VectorShuffle<Float> SWAP1 = swapOf(L / 2), SWAP2 = swapOf(L / 4), SWAP3 = swapOf(L / 8), SWAP4 = swapOf(L / 16);
+    private static final VectorMask<Float> UPPER1 = upperOf(L / 2), UPPER2 = upperOf(L / 4), UPPER3 = upperOf(L / 8);
+    /** Where a tile's tree leaves row r's sum: lane bit L/2 is r's bit 0, L/4 its bit 1, L/8 its bit 2. */
+    static final int[] LANE2 = lanes(2), LANE4 = lanes(4), LANE8 = lanes(8);
+
+    /** Rows {@code [j0, j1)} of {@code y[m, n]} for all m rows of x, in tiles of up to {@link #TILE} rows. */
+    static void rows(float[] x, int m, int k, MemorySegment q, MemorySegment s, float[] y, int n, int j0, int j1) {
+        float[] sums = new float[L];
+        for (int i = 0; i < m;) {
+            int r = m - i;
+            if (TILE == 8 && r >= 5) {
+                tile8(x, i, Math.min(r, 8), k, q, s, y, n, j0, j1, sums);
+                i += 8;
+            } else if (TILE == 1) {
+                tile1(x, i * k, k, q, s, y, i * n, j0, j1);
+                i += 1;
+            } else if (r >= 3) {
+                tile4(x, i, Math.min(r, 4), k, q, s, y, n, j0, j1, sums);
+                i += 4;
+            } else if (r == 2) {
+                tile2(x, i, 2, k, q, s, y, n, j0, j1, sums);
+                i += 2;
+            } else {
+                tile1(x, i * k, k, q, s, y, i * n, j0, j1);
+                i += 1;
+            }
+        }
+    }
+
+    /**
+     * One row of x at {@code xo}, into {@code y[yo + j]}: the definition every tile follows (see the class comment).
+     * The loops are counted in ints and the row loop is inside, so that C2 hoists the bounds checks.
+     */
+    static void tile1(float[] x, int xo, int k, MemorySegment q, MemorySegment s, float[] y, int yo, int j0, int j1) {
+        int groups = k / GROUP, blocks = k / BLOCK;
+        FloatVector z = FloatVector.zero(F);
+        for (int j = j0; j < j1; j++) {
+            long qo = (long) j * k, so = 4L * j * blocks;
+            FloatVector a0 = z, b0 = z;
+            for (int g = 0; g < groups; g++) {
+                long qe = qo + (long) g * GROUP;
+                FloatVector s0 = FloatVector.broadcast(F, s.get(F32LE, so + 8L * g));
+                FloatVector s1 = FloatVector.broadcast(F, s.get(F32LE, so + 8L * g + 4));
+                IntVector w = IntVector.fromMemorySegment(I, q, qe, LE);
+                FloatVector w24 = part(w, 24).mul(s0), w16 = part(w, 16).mul(s0);
+                FloatVector w8 = part(w, 8).mul(s1), w0 = part(w, 0).mul(s1);
+                int e = xo + g * GROUP;
+                a0 = w24.fma(FloatVector.fromArray(F, x, e), a0);
+                a0 = w16.fma(FloatVector.fromArray(F, x, e + 16), a0);
+                b0 = w8.fma(FloatVector.fromArray(F, x, e + 32), b0);
+                b0 = w0.fma(FloatVector.fromArray(F, x, e + 48), b0);
+                for (int h = 1; h < H; h++) { // the group's other words where a vector holds fewer than 16 (as above)
+                    IntVector v = IntVector.fromMemorySegment(I, q, qe + 4L * L * h, LE);
+                    FloatVector p24 = part(v, 24).mul(s0), p16 = part(v, 16).mul(s0);
+                    FloatVector p8 = part(v, 8).mul(s1), p0 = part(v, 0).mul(s1);
+                    int f = xo + g * GROUP + L * h;
+                    a0 = p24.fma(FloatVector.fromArray(F, x, f), a0);
+                    a0 = p16.fma(FloatVector.fromArray(F, x, f + 16), a0);
+                    b0 = p8.fma(FloatVector.fromArray(F, x, f + 32), b0);
+                    b0 = p0.fma(FloatVector.fromArray(F, x, f + 48), b0);
+                }
+            }
+            FloatVector t = a0.add(b0);
+            t = t.add(t.rearrange(SWAP1));
+            t = t.add(t.rearrange(SWAP2));
+            if (L >= 8) t = t.add(t.rearrange(SWAP3));
+            if (L >= 16) t = t.add(t.rearrange(SWAP4));
+            y[yo + j] = t.lane(0);
+        }
+    }
+
+    /** {@link #tile1} for up to 2 rows of x from row i0 ({@code rows} of them; the others repeat the last, unwritten). */
+    static void tile2(float[] x, int i0, int rows, int k, MemorySegment q, MemorySegment s, float[] y, int n, int j0, int j1, float[] sums) {
+        int groups = k / GROUP, blocks = k / BLOCK, last = i0 + rows - 1, yo = i0 * n;
+        int x0 = i0 * k, x1 = Math.min(i0 + 1, last) * k;
+        FloatVector z = FloatVector.zero(F);
+        for (int j = j0; j < j1; j++) {
+            long qo = (long) j * k, so = 4L * j * blocks;
+            FloatVector a0 = z, b0 = z, a1 = z, b1 = z;
+            for (int g = 0; g < groups; g++) {
+                long qe = qo + (long) g * GROUP;
+                FloatVector s0 = FloatVector.broadcast(F, s.get(F32LE, so + 8L * g));
+                FloatVector s1 = FloatVector.broadcast(F, s.get(F32LE, so + 8L * g + 4));
+                IntVector w = IntVector.fromMemorySegment(I, q, qe, LE);
+                FloatVector w24 = part(w, 24).mul(s0), w16 = part(w, 16).mul(s0);
+                FloatVector w8 = part(w, 8).mul(s1), w0 = part(w, 0).mul(s1);
+                int e = g * GROUP;
+                a0 = w24.fma(FloatVector.fromArray(F, x, x0 + e), a0);
+                a0 = w16.fma(FloatVector.fromArray(F, x, x0 + e + 16), a0);
+                b0 = w8.fma(FloatVector.fromArray(F, x, x0 + e + 32), b0);
+                b0 = w0.fma(FloatVector.fromArray(F, x, x0 + e + 48), b0);
+                a1 = w24.fma(FloatVector.fromArray(F, x, x1 + e), a1);
+                a1 = w16.fma(FloatVector.fromArray(F, x, x1 + e + 16), a1);
+                b1 = w8.fma(FloatVector.fromArray(F, x, x1 + e + 32), b1);
+                b1 = w0.fma(FloatVector.fromArray(F, x, x1 + e + 48), b1);
+                for (int h = 1; h < H; h++) { // the group's other words where a vector holds fewer than 16 (as above)
+                    IntVector v = IntVector.fromMemorySegment(I, q, qe + 4L * L * h, LE);
+                    FloatVector p24 = part(v, 24).mul(s0), p16 = part(v, 16).mul(s0);
+                    FloatVector p8 = part(v, 8).mul(s1), p0 = part(v, 0).mul(s1);
+                    int f = g * GROUP + L * h;
+                    a0 = p24.fma(FloatVector.fromArray(F, x, x0 + f), a0);
+                    a0 = p16.fma(FloatVector.fromArray(F, x, x0 + f + 16), a0);
+                    b0 = p8.fma(FloatVector.fromArray(F, x, x0 + f + 32), b0);
+                    b0 = p0.fma(FloatVector.fromArray(F, x, x0 + f + 48), b0);
+                    a1 = p24.fma(FloatVector.fromArray(F, x, x1 + f), a1);
+                    a1 = p16.fma(FloatVector.fromArray(F, x, x1 + f + 16), a1);
+                    b1 = p8.fma(FloatVector.fromArray(F, x, x1 + f + 32), b1);
+                    b1 = p0.fma(FloatVector.fromArray(F, x, x1 + f + 48), b1);
+                }
+            }
+            FloatVector t0 = a0.add(b0), t1 = a1.add(b1);
+            FloatVector t = t0.blend(t1, UPPER1).add(t1.blend(t0, UPPER1).rearrange(SWAP1));
+            t = t.add(t.rearrange(SWAP2));
+            if (L >= 8) t = t.add(t.rearrange(SWAP3));
+            if (L >= 16) t = t.add(t.rearrange(SWAP4));
+            t.intoArray(sums, 0);
+            y[yo + j] = sums[LANE2[0]];
+            if (rows > 1) y[yo + n + j] = sums[LANE2[1]];
+        }
+    }
+
+    /** {@link #tile1} for up to 4 rows of x from row i0 ({@code rows} of them; the others repeat the last, unwritten). */
+    static void tile4(float[] x, int i0, int rows, int k, MemorySegment q, MemorySegment s, float[] y, int n, int j0, int j1, float[] sums) {
+        int groups = k / GROUP, blocks = k / BLOCK, last = i0 + rows - 1, yo = i0 * n;
+        int x0 = i0 * k, x1 = Math.min(i0 + 1, last) * k, x2 = Math.min(i0 + 2, last) * k, x3 = Math.min(i0 + 3, last) * k;
+        FloatVector z = FloatVector.zero(F);
+        for (int j = j0; j < j1; j++) {
+            long qo = (long) j * k, so = 4L * j * blocks;
+            FloatVector a0 = z, b0 = z, a1 = z, b1 = z, a2 = z, b2 = z, a3 = z, b3 = z;
+            for (int g = 0; g < groups; g++) {
+                long qe = qo + (long) g * GROUP;
+                FloatVector s0 = FloatVector.broadcast(F, s.get(F32LE, so + 8L * g));
+                FloatVector s1 = FloatVector.broadcast(F, s.get(F32LE, so + 8L * g + 4));
+                IntVector w = IntVector.fromMemorySegment(I, q, qe, LE);
+                FloatVector w24 = part(w, 24).mul(s0), w16 = part(w, 16).mul(s0);
+                FloatVector w8 = part(w, 8).mul(s1), w0 = part(w, 0).mul(s1);
+                int e = g * GROUP;
+                a0 = w24.fma(FloatVector.fromArray(F, x, x0 + e), a0);
+                a0 = w16.fma(FloatVector.fromArray(F, x, x0 + e + 16), a0);
+                b0 = w8.fma(FloatVector.fromArray(F, x, x0 + e + 32), b0);
+                b0 = w0.fma(FloatVector.fromArray(F, x, x0 + e + 48), b0);
+                a1 = w24.fma(FloatVector.fromArray(F, x, x1 + e), a1);
+                a1 = w16.fma(FloatVector.fromArray(F, x, x1 + e + 16), a1);
+                b1 = w8.fma(FloatVector.fromArray(F, x, x1 + e + 32), b1);
+                b1 = w0.fma(FloatVector.fromArray(F, x, x1 + e + 48), b1);
+                a2 = w24.fma(FloatVector.fromArray(F, x, x2 + e), a2);
+                a2 = w16.fma(FloatVector.fromArray(F, x, x2 + e + 16), a2);
+                b2 = w8.fma(FloatVector.fromArray(F, x, x2 + e + 32), b2);
+                b2 = w0.fma(FloatVector.fromArray(F, x, x2 + e + 48), b2);
+                a3 = w24.fma(FloatVector.fromArray(F, x, x3 + e), a3);
+                a3 = w16.fma(FloatVector.fromArray(F, x, x3 + e + 16), a3);
+                b3 = w8.fma(FloatVector.fromArray(F, x, x3 + e + 32), b3);
+                b3 = w0.fma(FloatVector.fromArray(F, x, x3 + e + 48), b3);
+                for (int h = 1; h < H; h++) { // the group's other words where a vector holds fewer than 16 (as above)
+                    IntVector v = IntVector.fromMemorySegment(I, q, qe + 4L * L * h, LE);
+                    FloatVector p24 = part(v, 24).mul(s0), p16 = part(v, 16).mul(s0);
+                    FloatVector p8 = part(v, 8).mul(s1), p0 = part(v, 0).mul(s1);
+                    int f = g * GROUP + L * h;
+                    a0 = p24.fma(FloatVector.fromArray(F, x, x0 + f), a0);
+                    a0 = p16.fma(FloatVector.fromArray(F, x, x0 + f + 16), a0);
+                    b0 = p8.fma(FloatVector.fromArray(F, x, x0 + f + 32), b0);
+                    b0 = p0.fma(FloatVector.fromArray(F, x, x0 + f + 48), b0);
+                    a1 = p24.fma(FloatVector.fromArray(F, x, x1 + f), a1);
+                    a1 = p16.fma(FloatVector.fromArray(F, x, x1 + f + 16), a1);
+                    b1 = p8.fma(FloatVector.fromArray(F, x, x1 + f + 32), b1);
+                    b1 = p0.fma(FloatVector.fromArray(F, x, x1 + f + 48), b1);
+                    a2 = p24.fma(FloatVector.fromArray(F, x, x2 + f), a2);
+                    a2 = p16.fma(FloatVector.fromArray(F, x, x2 + f + 16), a2);
+                    b2 = p8.fma(FloatVector.fromArray(F, x, x2 + f + 32), b2);
+                    b2 = p0.fma(FloatVector.fromArray(F, x, x2 + f + 48), b2);
+                    a3 = p24.fma(FloatVector.fromArray(F, x, x3 + f), a3);
+                    a3 = p16.fma(FloatVector.fromArray(F, x, x3 + f + 16), a3);
+                    b3 = p8.fma(FloatVector.fromArray(F, x, x3 + f + 32), b3);
+                    b3 = p0.fma(FloatVector.fromArray(F, x, x3 + f + 48), b3);
+                }
+            }
+            FloatVector t0 = a0.add(b0), t1 = a1.add(b1), t2 = a2.add(b2), t3 = a3.add(b3);
+            FloatVector u0 = t0.blend(t1, UPPER1).add(t1.blend(t0, UPPER1).rearrange(SWAP1));
+            FloatVector u1 = t2.blend(t3, UPPER1).add(t3.blend(t2, UPPER1).rearrange(SWAP1));
+            FloatVector t = u0.blend(u1, UPPER2).add(u1.blend(u0, UPPER2).rearrange(SWAP2));
+            if (L >= 8) t = t.add(t.rearrange(SWAP3));
+            if (L >= 16) t = t.add(t.rearrange(SWAP4));
+            t.intoArray(sums, 0);
+            y[yo + j] = sums[LANE4[0]];
+            if (rows > 1) y[yo + n + j] = sums[LANE4[1]];
+            if (rows > 2) y[yo + 2 * n + j] = sums[LANE4[2]];
+            if (rows > 3) y[yo + 3 * n + j] = sums[LANE4[3]];
+        }
+    }
+
+    /** {@link #tile1} for up to 8 rows of x from row i0 ({@code rows} of them; the others repeat the last, unwritten). */
+    static void tile8(float[] x, int i0, int rows, int k, MemorySegment q, MemorySegment s, float[] y, int n, int j0, int j1, float[] sums) {
+        int groups = k / GROUP, blocks = k / BLOCK, last = i0 + rows - 1, yo = i0 * n;
+        int x0 = i0 * k, x1 = Math.min(i0 + 1, last) * k, x2 = Math.min(i0 + 2, last) * k, x3 = Math.min(i0 + 3, last) * k;
+        int x4 = Math.min(i0 + 4, last) * k, x5 = Math.min(i0 + 5, last) * k, x6 = Math.min(i0 + 6, last) * k, x7 = Math.min(i0 + 7, last) * k;
+        FloatVector z = FloatVector.zero(F);
+        for (int j = j0; j < j1; j++) {
+            long qo = (long) j * k, so = 4L * j * blocks;
+            FloatVector a0 = z, b0 = z, a1 = z, b1 = z, a2 = z, b2 = z, a3 = z, b3 = z;
+            FloatVector a4 = z, b4 = z, a5 = z, b5 = z, a6 = z, b6 = z, a7 = z, b7 = z;
+            for (int g = 0; g < groups; g++) {
+                long qe = qo + (long) g * GROUP;
+                FloatVector s0 = FloatVector.broadcast(F, s.get(F32LE, so + 8L * g));
+                FloatVector s1 = FloatVector.broadcast(F, s.get(F32LE, so + 8L * g + 4));
+                IntVector w = IntVector.fromMemorySegment(I, q, qe, LE);
+                FloatVector w24 = part(w, 24).mul(s0), w16 = part(w, 16).mul(s0);
+                FloatVector w8 = part(w, 8).mul(s1), w0 = part(w, 0).mul(s1);
+                int e = g * GROUP;
+                a0 = w24.fma(FloatVector.fromArray(F, x, x0 + e), a0);
+                a0 = w16.fma(FloatVector.fromArray(F, x, x0 + e + 16), a0);
+                b0 = w8.fma(FloatVector.fromArray(F, x, x0 + e + 32), b0);
+                b0 = w0.fma(FloatVector.fromArray(F, x, x0 + e + 48), b0);
+                a1 = w24.fma(FloatVector.fromArray(F, x, x1 + e), a1);
+                a1 = w16.fma(FloatVector.fromArray(F, x, x1 + e + 16), a1);
+                b1 = w8.fma(FloatVector.fromArray(F, x, x1 + e + 32), b1);
+                b1 = w0.fma(FloatVector.fromArray(F, x, x1 + e + 48), b1);
+                a2 = w24.fma(FloatVector.fromArray(F, x, x2 + e), a2);
+                a2 = w16.fma(FloatVector.fromArray(F, x, x2 + e + 16), a2);
+                b2 = w8.fma(FloatVector.fromArray(F, x, x2 + e + 32), b2);
+                b2 = w0.fma(FloatVector.fromArray(F, x, x2 + e + 48), b2);
+                a3 = w24.fma(FloatVector.fromArray(F, x, x3 + e), a3);
+                a3 = w16.fma(FloatVector.fromArray(F, x, x3 + e + 16), a3);
+                b3 = w8.fma(FloatVector.fromArray(F, x, x3 + e + 32), b3);
+                b3 = w0.fma(FloatVector.fromArray(F, x, x3 + e + 48), b3);
+                a4 = w24.fma(FloatVector.fromArray(F, x, x4 + e), a4);
+                a4 = w16.fma(FloatVector.fromArray(F, x, x4 + e + 16), a4);
+                b4 = w8.fma(FloatVector.fromArray(F, x, x4 + e + 32), b4);
+                b4 = w0.fma(FloatVector.fromArray(F, x, x4 + e + 48), b4);
+                a5 = w24.fma(FloatVector.fromArray(F, x, x5 + e), a5);
+                a5 = w16.fma(FloatVector.fromArray(F, x, x5 + e + 16), a5);
+                b5 = w8.fma(FloatVector.fromArray(F, x, x5 + e + 32), b5);
+                b5 = w0.fma(FloatVector.fromArray(F, x, x5 + e + 48), b5);
+                a6 = w24.fma(FloatVector.fromArray(F, x, x6 + e), a6);
+                a6 = w16.fma(FloatVector.fromArray(F, x, x6 + e + 16), a6);
+                b6 = w8.fma(FloatVector.fromArray(F, x, x6 + e + 32), b6);
+                b6 = w0.fma(FloatVector.fromArray(F, x, x6 + e + 48), b6);
+                a7 = w24.fma(FloatVector.fromArray(F, x, x7 + e), a7);
+                a7 = w16.fma(FloatVector.fromArray(F, x, x7 + e + 16), a7);
+                b7 = w8.fma(FloatVector.fromArray(F, x, x7 + e + 32), b7);
+                b7 = w0.fma(FloatVector.fromArray(F, x, x7 + e + 48), b7);
+                for (int h = 1; h < H; h++) { // the group's other words where a vector holds fewer than 16 (as above)
+                    IntVector v = IntVector.fromMemorySegment(I, q, qe + 4L * L * h, LE);
+                    FloatVector p24 = part(v, 24).mul(s0), p16 = part(v, 16).mul(s0);
+                    FloatVector p8 = part(v, 8).mul(s1), p0 = part(v, 0).mul(s1);
+                    int f = g * GROUP + L * h;
+                    a0 = p24.fma(FloatVector.fromArray(F, x, x0 + f), a0);
+                    a0 = p16.fma(FloatVector.fromArray(F, x, x0 + f + 16), a0);
+                    b0 = p8.fma(FloatVector.fromArray(F, x, x0 + f + 32), b0);
+                    b0 = p0.fma(FloatVector.fromArray(F, x, x0 + f + 48), b0);
+                    a1 = p24.fma(FloatVector.fromArray(F, x, x1 + f), a1);
+                    a1 = p16.fma(FloatVector.fromArray(F, x, x1 + f + 16), a1);
+                    b1 = p8.fma(FloatVector.fromArray(F, x, x1 + f + 32), b1);
+                    b1 = p0.fma(FloatVector.fromArray(F, x, x1 + f + 48), b1);
+                    a2 = p24.fma(FloatVector.fromArray(F, x, x2 + f), a2);
+                    a2 = p16.fma(FloatVector.fromArray(F, x, x2 + f + 16), a2);
+                    b2 = p8.fma(FloatVector.fromArray(F, x, x2 + f + 32), b2);
+                    b2 = p0.fma(FloatVector.fromArray(F, x, x2 + f + 48), b2);
+                    a3 = p24.fma(FloatVector.fromArray(F, x, x3 + f), a3);
+                    a3 = p16.fma(FloatVector.fromArray(F, x, x3 + f + 16), a3);
+                    b3 = p8.fma(FloatVector.fromArray(F, x, x3 + f + 32), b3);
+                    b3 = p0.fma(FloatVector.fromArray(F, x, x3 + f + 48), b3);
+                    a4 = p24.fma(FloatVector.fromArray(F, x, x4 + f), a4);
+                    a4 = p16.fma(FloatVector.fromArray(F, x, x4 + f + 16), a4);
+                    b4 = p8.fma(FloatVector.fromArray(F, x, x4 + f + 32), b4);
+                    b4 = p0.fma(FloatVector.fromArray(F, x, x4 + f + 48), b4);
+                    a5 = p24.fma(FloatVector.fromArray(F, x, x5 + f), a5);
+                    a5 = p16.fma(FloatVector.fromArray(F, x, x5 + f + 16), a5);
+                    b5 = p8.fma(FloatVector.fromArray(F, x, x5 + f + 32), b5);
+                    b5 = p0.fma(FloatVector.fromArray(F, x, x5 + f + 48), b5);
+                    a6 = p24.fma(FloatVector.fromArray(F, x, x6 + f), a6);
+                    a6 = p16.fma(FloatVector.fromArray(F, x, x6 + f + 16), a6);
+                    b6 = p8.fma(FloatVector.fromArray(F, x, x6 + f + 32), b6);
+                    b6 = p0.fma(FloatVector.fromArray(F, x, x6 + f + 48), b6);
+                    a7 = p24.fma(FloatVector.fromArray(F, x, x7 + f), a7);
+                    a7 = p16.fma(FloatVector.fromArray(F, x, x7 + f + 16), a7);
+                    b7 = p8.fma(FloatVector.fromArray(F, x, x7 + f + 32), b7);
+                    b7 = p0.fma(FloatVector.fromArray(F, x, x7 + f + 48), b7);
+                }
+            }
+            FloatVector t0 = a0.add(b0), t1 = a1.add(b1), t2 = a2.add(b2), t3 = a3.add(b3);
+            FloatVector t4 = a4.add(b4), t5 = a5.add(b5), t6 = a6.add(b6), t7 = a7.add(b7);
+            FloatVector u0 = t0.blend(t1, UPPER1).add(t1.blend(t0, UPPER1).rearrange(SWAP1));
+            FloatVector u1 = t2.blend(t3, UPPER1).add(t3.blend(t2, UPPER1).rearrange(SWAP1));
+            FloatVector u2 = t4.blend(t5, UPPER1).add(t5.blend(t4, UPPER1).rearrange(SWAP1));
+            FloatVector u3 = t6.blend(t7, UPPER1).add(t7.blend(t6, UPPER1).rearrange(SWAP1));
+            FloatVector v0 = u0.blend(u1, UPPER2).add(u1.blend(u0, UPPER2).rearrange(SWAP2));
+            FloatVector v1 = u2.blend(u3, UPPER2).add(u3.blend(u2, UPPER2).rearrange(SWAP2));
+            FloatVector t = v0.blend(v1, UPPER3).add(v1.blend(v0, UPPER3).rearrange(SWAP3));
+            if (L >= 16) t = t.add(t.rearrange(SWAP4));
+            t.intoArray(sums, 0);
+            y[yo + j] = sums[LANE8[0]];
+            if (rows > 1) y[yo + n + j] = sums[LANE8[1]];
+            if (rows > 2) y[yo + 2 * n + j] = sums[LANE8[2]];
+            if (rows > 3) y[yo + 3 * n + j] = sums[LANE8[3]];
+            if (rows > 4) y[yo + 4 * n + j] = sums[LANE8[4]];
+            if (rows > 5) y[yo + 5 * n + j] = sums[LANE8[5]];
+            if (rows > 6) y[yo + 6 * n + j] = sums[LANE8[6]];
+            if (rows > 7) y[yo + 7 * n + j] = sums[LANE8[7]];
+        }
+    }
+
+    private static VectorShuffle<Float> swapOf(int d) {
+        return d >= 1 ? VectorShuffle.fromOp(F, i -> i ^ d) : null;
+    }
+
+    private static VectorMask<Float> upperOf(int d) {
+        if (d < 1) return null;
+        boolean[] bits = new boolean[L];
+        for (int i = 0; i < L; i++) bits[i] = (i & d) != 0;
+        return VectorMask.fromArray(F, bits, 0);
+    }
+
+    private static int[] lanes(int rows) {
+        int[] out = new int[rows];
+        for (int r = 0; r < rows; r++)
+            for (int bit = 0; 1 << bit < rows; bit++) out[r] += (r >> bit & 1) * (L >> (bit + 1));
+        return out;
     }
 }

@@ -21,8 +21,9 @@ import java.util.SplittableRandom;
  * number of rows m of x, each layer kind is timed over its 24 layers, the new code and the old alternated layer by
  * layer so that both see the same load:
  * <ul>
- * <li>m ≤ 8: {@code GemmQ8.linear} (the 8-row tile) against {@link BaselineGemmQ8} (the 4-row tile it replaced);
- * <li>m > 8: the int8 matvec in passes of its tile ({@code GemmQ8.linearMatvec}) against the block-dequantizing F32
+ * <li>m ≤ 24 ({@code GemmQ8.MATVEC_MAX_ROWS}): the int8 matvec ({@code GemmQ8.linearMatvec}: its tiles, in passes of up
+ * to 8 rows) against {@link BaselineGemmQ8} (the tiles they replaced);
+ * <li>m > 24: the int8 matvec in passes of its tile ({@code GemmQ8.linearMatvec}) against the block-dequantizing F32
  * GEMM ({@code GemmQ8.linearDequantized}): where the first stops paying is {@code GemmQ8.MATVEC_MAX_ROWS}.
  * </ul>
  * Prints, per m and layer, the median milliseconds and GFLOP/s of each and the median of the per-pair speed-ups;
@@ -69,7 +70,7 @@ public final class Q8Batch {
         double[] stepNew = new double[ms.length], stepOld = new double[ms.length];
         for (int mi = 0; mi < ms.length; mi++) {
             int m = ms[mi];
-            boolean decode = m <= 8;
+            boolean decode = m <= BaselineGemmQ8.MAX_ROWS;
             Call fresh = decode ? Q8Batch::linear : Q8Batch::matvec;
             Call base = decode ? Q8Batch::baseline : Q8Batch::dequantized;
             for (Kind kind : kinds) {
@@ -106,7 +107,7 @@ public final class Q8Batch {
     // The calls compared: one job over all of a layer's weights where the code has one, as the decoder calls them.
 
     static void linear(float[] x, int m, int k, Q8Matrix[] ws, float[][] ys) {
-        if (ws.length == 1) GemmQ8.linear(x, m, k, ws[0], null, ys[0]);
+        if (ws.length == 1) GemmQ8.linearMatvec(x, m, k, ws[0], null, ys[0]);
         else GemmQ8.linearSameInput(x, m, k, ws, new float[ws.length][], ys);
     }
 
