@@ -15,6 +15,7 @@ import dev.dycoke4j.pipeline.GenerationOptions;
 import dev.dycoke4j.pipeline.Stats;
 import dev.dycoke4j.pipeline.VideoQa;
 import dev.dycoke4j.pipeline.VideoSession;
+import dev.dycoke4j.pipeline.VideoSource;
 import dev.dycoke4j.pipeline.VisionOptions;
 import dev.dycoke4j.vision.SiglipVisionTower;
 import dev.dycoke4j.video.QwenVideoReader;
@@ -177,18 +178,15 @@ final class BenchCommand implements Callable<Integer> {
                 int f = pass < 0 ? fs[0] : fs[pass / repeat];
                 VisionOptions vision = VisionOptions.of(f).withFrameSignals(signals);
                 qa.clearCaches();
-                VideoSession encoded = qa.open(sampler, vision, encoder);
-                Stats.Seconds vs = encoded.videoSeconds();
+                Stats.Seconds vs = encode(qa, sampler, vision, encoder);
                 for (var c : comps) {
                     bar.update(String.format(Locale.ROOT, "%s@%d", c.name(), f), done, total);
-                    RunPeak.start();
-                    VideoSession session = qa.open(sampler, vision, c);
-                    Answer a = session.ask(QUESTION, opts, null);
-                    Answer followUp = session.ask(FOLLOW_UP, FOLLOW_UP_OPTIONS, null);
+                    Run run = run(qa, sampler, vision, c, opts);
+                    Answer a = run.answer();
                     done++;
                     if (!a.stats().visionCached())
                         throw new IllegalStateException("bench: the vision features of " + c.name() + " were not served from the cache");
-                    if (pass >= 0) rowOf(rows, c.name(), f).add(a.stats(), followUp.stats(), vs);
+                    if (pass >= 0) rowOf(rows, c.name(), f).add(a.stats(), run.followUp().stats(), vs);
                     bar.clear();
                     String rate = Double.isNaN(visionFlops) ? "" : String.format(Locale.ROOT, " (%.1f GFLOP/s)", visionFlops * f / 1e9 / vs.vision());
                     err.println(String.format(Locale.ROOT, "  %s frames %d %s: decode %.2fs preprocess %.2fs vision %.2fs%s project+pool %.2fs (overlapped %.2fs) | %s",
@@ -218,6 +216,30 @@ final class BenchCommand implements Callable<Integer> {
         out.flush();
         err.println("dycoke bench: wrote " + outDir.resolve("bench.md") + ", bench.json and bench.png");
         return 0;
+    }
+
+    /**
+     * Encodes the video uncached (the vision-feature cache then holds it for every method's run) and returns what that
+     * cost; the session itself is not kept, so that its rows are not resident during the runs that follow.
+     */
+    private static Stats.Seconds encode(VideoQa qa, VideoSource video, VisionOptions vision, CompressionMethod encoder) {
+        return qa.open(video, vision, encoder).videoSeconds();
+    }
+
+    /** One method's answer and its follow-up about the same session. */
+    record Run(Answer answer, Answer followUp) {
+    }
+
+    /**
+     * One method's run, its peak resident memory measured on its own ({@link RunPeak}): a session on the cached
+     * features, a question and a follow-up. Earlier methods' prefix-cache entries are dropped first (no run of this
+     * method can use them), and nothing of the session outlives the run but its answers.
+     */
+    static Run run(VideoQa qa, VideoSource video, VisionOptions vision, CompressionMethod c, GenerationOptions opts) {
+        RunPeak.start(qa.prefixCache());
+        VideoSession session = qa.open(video, vision, c);
+        Answer a = session.ask(QUESTION, opts, null);
+        return new Run(a, session.ask(FOLLOW_UP, FOLLOW_UP_OPTIONS, null));
     }
 
     private static boolean supportedOnQwen(CompressionMethod c) {

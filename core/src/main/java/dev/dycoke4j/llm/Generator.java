@@ -26,7 +26,8 @@ public final class Generator {
 
     private final Qwen2Decoder dec;
     private final KvCache cache;
-    private final float[] prompt;
+    /** The prompt rows not yet prefilled; null once every row is in the cache, so that a decoding loop does not hold them. */
+    private float[] prompt;
     private final int promptRows;
     private final Sampler sampler;
     private final int maxNewTokens;
@@ -100,6 +101,7 @@ public final class Generator {
                 : dec.forward(x, promptPositions.slice(prefilled, prefilled + T), cache, allLogits ? T : 1, null, prefillHook);
         prefilled += T;
         if (prefillDone()) {
+            prompt = null;
             int rows = logits.length / vocab;
             next = Arrays.copyOfRange(logits, (rows - 1) * vocab, rows * vocab);
         }

@@ -56,6 +56,17 @@ public final class CompressStage {
         float[] embeds = model.videoRows(kept);
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (trace != null && MethodHooks.tracesKept(comp)) trace.ids("kept_indices", kept.sourceIndex());
-        return new CompressedVideo(video, comp, kept, embeds, seconds);
+        return new CompressedVideo(video, comp, onRows(kept, embeds), embeds, seconds);
+    }
+
+    /**
+     * {@code kept} reading its rows from the video's rows of the prompt, which begin with them ({@link VideoModel#videoRows}):
+     * a method that selects or merges tokens made its own copy of the kept rows, which a session would otherwise hold
+     * next to the prompt's rows for as long as it lives (the pooled rows a method kept without copying stay in the
+     * encoded video either way).
+     */
+    static VisualTokens onRows(VisualTokens kept, float[] videoRows) {
+        if (kept.features() == videoRows) return kept;
+        return new VisualTokens(videoRows, kept.count(), kept.dim(), kept.sourceIndex(), kept.frames(), kept.tokensPerFrame(), kept.saliency());
     }
 }

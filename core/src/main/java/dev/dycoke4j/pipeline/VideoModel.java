@@ -65,7 +65,10 @@ public sealed interface VideoModel extends AutoCloseable permits LlavaOneVision,
      */
     void checkMethod(CompressionMethod comp);
 
-    /** The video's rows of the prompt for the tokens a method kept: {@code [videoPositions(kept.count()), hidden]}. */
+    /**
+     * The video's rows of the prompt for the tokens a method kept: {@code [videoPositions(kept.count()), hidden]}, the
+     * kept rows first, in order (a family may add rows after them, as LLaVA-OneVision's newline).
+     */
     float[] videoRows(VisualTokens kept);
 
     /** The prompt ids of {@code question} about a video of {@code videoPositions} positions, after {@code system} (null: the template's default). */

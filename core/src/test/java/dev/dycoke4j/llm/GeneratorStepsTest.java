@@ -5,6 +5,7 @@ import dev.dycoke4j.pipeline.LlavaOneVision;
 import dev.dycoke4j.testing.Oracle;
 import org.junit.jupiter.api.Test;
 
+import java.lang.ref.WeakReference;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -28,6 +29,25 @@ class GeneratorStepsTest {
                     chunks++;
                     assertEquals(Math.min(chunks * chunk, ids.length), cache.length(), "each chunk continues at the cache's length");
                 }
+                while (!gen.done()) gen.next();
+                assertArrayEquals(golden, gen.tokens(), "chunks of " + chunk);
+            }
+        }
+    }
+
+    @Test
+    void theDecodingLoopDoesNotHoldThePromptRows() {
+        try (LlavaOneVision m = LlavaOneVision.load(Oracle.model()); Safetensors g = Oracle.golden("forward.safetensors")) {
+            int[] ids = g.get("input_ids").toIntArray(), golden = g.get("generated_ids").toIntArray();
+            float[] video = g.get("video_embeds").toFloatArray();
+            for (int chunk : new int[]{ids.length, 7}) {
+                float[] x = m.inputsEmbeds(ids, video);
+                WeakReference<float[]> prompt = new WeakReference<>(x);
+                Generator gen = new Generator(m.decoder(), m.newCache(ids.length + 12), x, ids.length, Sampler.greedy(), 12, Set.of(), null, null);
+                x = null;
+                while (!gen.prefillDone()) gen.prefill(chunk, false);
+                for (int i = 0; i < 10 && prompt.get() != null; i++) System.gc();
+                assertTrue(prompt.get() == null, "the prompt's rows, video rows among them, are garbage once in the cache (chunks of " + chunk + ")");
                 while (!gen.done()) gen.next();
                 assertArrayEquals(golden, gen.tokens(), "chunks of " + chunk);
             }

@@ -2,6 +2,7 @@ package dev.dycoke4j.pipeline;
 
 import dev.dycoke4j.compress.CompressionMethod;
 import dev.dycoke4j.compress.CompressionMethods;
+import dev.dycoke4j.compress.VisualTokens;
 import dev.dycoke4j.io.Safetensors;
 import dev.dycoke4j.testing.Oracle;
 import dev.dycoke4j.vision.RgbFrame;
@@ -11,12 +12,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -76,6 +79,24 @@ class StagesTest {
             assertEquals(want.stats().visualAttended(), got.stats().visualAttended(), 0.0);
             assertEquals(want.stats().kvCacheBytes(), got.stats().kvCacheBytes());
             assertEquals(want.stats().flopsLlm(), got.stats().flopsLlm(), 0.0);
+        }
+    }
+
+    @Test
+    void theKeptRowsAreHeldOnceAsTheVideoRowsOfThePrompt() {
+        EncodedVideo v = encode();
+        VisualTokens all = v.tokens();
+        int d = all.dim();
+        for (String m : List.of("dycoke", "uniform")) {
+            CompressedVideo c = compress(v, m);
+            VisualTokens kept = c.kept();
+            assertTrue(kept.count() < all.count(), m + " keeps fewer tokens than it was given");
+            assertSame(c.embeds(), kept.features(), m + ": the session holds one copy of the kept rows, not the method's and the prompt's");
+            int[] src = kept.sourceIndex();
+            for (int i = 0; i < kept.count(); i++)
+                assertArrayEquals(Arrays.copyOfRange(all.features(), src[i] * d, (src[i] + 1) * d), Arrays.copyOfRange(kept.features(), i * d, (i + 1) * d),
+                        m + ": kept row " + i + " is pooled token " + src[i]);
+            assertEquals(kept.count() + 1, c.videoPositions(), "the kept rows and the newline");
         }
     }
 
