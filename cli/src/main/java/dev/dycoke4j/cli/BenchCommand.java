@@ -178,7 +178,9 @@ final class BenchCommand implements Callable<Integer> {
                 int f = pass < 0 ? fs[0] : fs[pass / repeat];
                 VisionOptions vision = VisionOptions.of(f).withFrameSignals(signals);
                 qa.clearCaches();
+                GcTally encodeGc = GcTally.start();
                 Stats.Seconds vs = encode(qa, sampler, vision, encoder);
+                double[] encodeCollections = encodeGc.seconds();
                 for (var c : comps) {
                     bar.update(String.format(Locale.ROOT, "%s@%d", c.name(), f), done, total);
                     Run run = run(qa, sampler, vision, c, opts);
@@ -186,7 +188,7 @@ final class BenchCommand implements Callable<Integer> {
                     done++;
                     if (!a.stats().visionCached())
                         throw new IllegalStateException("bench: the vision features of " + c.name() + " were not served from the cache");
-                    if (pass >= 0) rowOf(rows, c.name(), f).add(a.stats(), run.followUp().stats(), vs);
+                    if (pass >= 0) rowOf(rows, c.name(), f).add(a.stats(), run.followUp().stats(), vs, encodeCollections, run.collections());
                     bar.clear();
                     String rate = Double.isNaN(visionFlops) ? "" : String.format(Locale.ROOT, " (%.1f GFLOP/s)", visionFlops * f / 1e9 / vs.vision());
                     err.println(String.format(Locale.ROOT, "  %s frames %d %s: decode %.2fs preprocess %.2fs vision %.2fs%s project+pool %.2fs (overlapped %.2fs) | %s",
@@ -226,8 +228,11 @@ final class BenchCommand implements Callable<Integer> {
         return qa.open(video, vision, encoder).videoSeconds();
     }
 
-    /** One method's answer and its follow-up about the same session. */
-    record Run(Answer answer, Answer followUp) {
+    /**
+     * One method's answer and its follow-up about the same session, and the seconds of young and old-generation
+     * collections while they ran.
+     */
+    record Run(Answer answer, Answer followUp, double[] collections) {
     }
 
     /**
@@ -237,9 +242,11 @@ final class BenchCommand implements Callable<Integer> {
      */
     static Run run(VideoQa qa, VideoSource video, VisionOptions vision, CompressionMethod c, GenerationOptions opts) {
         RunPeak.start(qa.prefixCache());
+        GcTally gc = GcTally.start(); // after RunPeak's own collection
         VideoSession session = qa.open(video, vision, c);
         Answer a = session.ask(QUESTION, opts, null);
-        return new Run(a, session.ask(FOLLOW_UP, FOLLOW_UP_OPTIONS, null));
+        Answer followUp = session.ask(FOLLOW_UP, FOLLOW_UP_OPTIONS, null);
+        return new Run(a, followUp, gc.seconds());
     }
 
     private static boolean supportedOnQwen(CompressionMethod c) {

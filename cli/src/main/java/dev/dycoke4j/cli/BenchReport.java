@@ -88,6 +88,8 @@ final class BenchReport {
             run.putObject("seconds").put("decode_video", r.decodeVideo()).put("preprocess", r.preprocess()).put("overlapped", r.overlapped()).put("vision", r.vision())
                     .put("project_pool", r.projectPool()).put("compress", r.compress()).put("prefill", r.prefill()).put("generate", r.generate())
                     .put("ttft", r.ttft()).put("total", r.total()).put("total_vision_cached", r.totalCached()).put("followup_ttft", r.followUpTtft());
+            run.putObject("collection_seconds").put("encode_young", r.collections(true, 0)).put("encode_old", r.collections(true, 1))
+                    .put("answer_young", r.collections(false, 0)).put("answer_old", r.collections(false, 1));
             run.put("decode_tokens_per_s", r.tokensPerSecond()).put("decode_fraction_of_bound", r.tokensPerSecond() / bound.tokensPerSecond())
                     .put("kv_bytes", r.kvBytes()).put("kv_bytes_active", s.kvCacheBytes())
                     .put("kv_bytes_pruned", s.kvPrunedBytes()).put("peak_rss_bytes", r.peakRss());

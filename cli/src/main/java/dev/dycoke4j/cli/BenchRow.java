@@ -21,16 +21,26 @@ final class BenchRow {
     final List<Stats> answers = new ArrayList<>(), followUps = new ArrayList<>();
     /** Per run: the uncached video side of the same frame count and repeat. */
     final List<Stats.Seconds> video = new ArrayList<>();
+    /** Per run: seconds of young and old-generation collections in the uncached encode and in the answers. */
+    final List<double[]> encodeCollections = new ArrayList<>(), answerCollections = new ArrayList<>();
 
     BenchRow(String method, int frames) {
         this.method = method;
         this.frames = frames;
     }
 
-    void add(Stats answer, Stats followUp, Stats.Seconds uncachedVideo) {
+    /** One run: its answer, follow-up, uncached video side, and the collections' seconds (young, old) in the encode and in the answers. */
+    void add(Stats answer, Stats followUp, Stats.Seconds uncachedVideo, double[] encodeGc, double[] answerGc) {
         answers.add(answer);
         followUps.add(followUp);
         video.add(uncachedVideo);
+        encodeCollections.add(encodeGc.clone());
+        answerCollections.add(answerGc.clone());
+    }
+
+    /** Median seconds of collections of one kind (0: young, 1: old) in the encode or in the answers. */
+    double collections(boolean encode, int kind) {
+        return Median.of((encode ? encodeCollections : answerCollections).stream().mapToDouble(c -> c[kind]).toArray());
     }
 
     /** The decoding thread's seconds in the video decoder, uncached (overlapped with preprocessing and vision). */

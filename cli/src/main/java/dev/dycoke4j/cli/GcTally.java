@@ -41,6 +41,12 @@ final class GcTally {
         return java.util.Set.of("Copy", "PS Scavenge", "ParNew", "G1 Young Generation").contains(b.getName());
     }
 
+    /** Seconds of young and of old-generation collections since {@link #start}. */
+    double[] seconds() {
+        long[] t = now();
+        return new double[]{(t[1] - start[1]) / 1e3, (t[3] - start[3]) / 1e3};
+    }
+
     /** The collections since {@link #start}, into {@code n} as {@code gc_young}, {@code gc_young_s}, {@code gc_old}, {@code gc_old_s}. */
     ObjectNode into(ObjectNode n) {
         long[] t = now();

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -60,6 +61,9 @@ class BenchCommandTest {
             assertEquals(run.get("decode_tokens_per_s").asDouble() / bound, run.get("decode_fraction_of_bound").asDouble(), 1e-9);
             assertTrue(run.get("kv_bytes").asLong() > 0);
             assertTrue(run.has("peak_rss_bytes"));
+            JsonNode gc = run.get("collection_seconds");
+            for (String k : List.of("encode_young", "encode_old", "answer_young", "answer_old"))
+                assertTrue(gc.get(k).isNumber() && gc.get(k).asDouble() >= 0, k + " in " + gc);
             JsonNode mem = run.get("memory");
             assertEquals(run.get("peak_rss_bytes").asLong(), mem.get("peak_rss_bytes").asLong());
             assertEquals(run.get("kv_bytes").asLong(), mem.get("kv_bytes").asLong());
