@@ -257,14 +257,22 @@ public final class Parallel {
         public void run() {
             long seen = 0;
             while (!pool.stopped) {
-                Job j = pool.job;
-                if (j == null || j.id == seen) {
-                    idle(seen);
-                    continue;
-                }
-                seen = j.id;
-                j.work();
+                long ran = workNew(seen);
+                if (ran == seen) idle(seen);
+                seen = ran;
             }
+        }
+
+        /**
+         * Runs the pool's job if it is one not seen yet and returns its id, else returns {@code seen}. The job is never
+         * a local of {@link #run}: an interpreted frame keeps a local's object reachable while the worker idles, and
+         * with it everything the job's body captured (a prefill's rows, say) until the next job.
+         */
+        private long workNew(long seen) {
+            Job j = pool.job;
+            if (j == null || j.id == seen) return seen;
+            j.work();
+            return j.id;
         }
 
         /** Spins until a new job or {@link #SPIN_NANOS} pass, then parks until woken (a re-check closes the race). */

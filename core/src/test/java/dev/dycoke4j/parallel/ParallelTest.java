@@ -235,4 +235,37 @@ class ParallelTest {
         });
         assertTrue(released[0], "the blocks after the held one were run by the other thread: " + helpers);
     }
+
+    /**
+     * What a job's body captured is garbage once the job is over, though the workers that ran it then idle: a worker
+     * kept the job in a local of its loop, which an interpreted frame holds while the thread waits (a prefill's rows
+     * stayed reachable until the next job). The workers are made to idle interpreted, as they do before the JIT
+     * compiles their loop, each round after a job whose chunks both threads run.
+     */
+    @Test
+    void aFinishedJobsCapturesAreNotHeldByIdleWorkers() throws InterruptedException {
+        Parallel.setThreads(2);
+        for (int round = 0; round < 20; round++) {
+            java.lang.ref.WeakReference<float[]> ref = jobOverNewRows();
+            Thread.sleep(2 * Parallel.SPIN_NANOS / 1_000_000 + 5); // the worker has left the job and idles
+            for (int i = 0; i < 10 && ref.get() != null; i++) System.gc();
+            assertTrue(ref.get() == null, "round " + round + ": the job's captured rows are garbage");
+        }
+    }
+
+    /** Runs a job whose two chunks (one on the caller, one on the worker) capture new rows; returns a weak reference to them. */
+    static java.lang.ref.WeakReference<float[]> jobOverNewRows() {
+        float[] rows = new float[1 << 16];
+        java.util.concurrent.CountDownLatch both = new java.util.concurrent.CountDownLatch(2);
+        Parallel.forEach(2, (lo, hi) -> {
+            rows[lo] = lo;
+            both.countDown();
+            try {
+                both.await(5, java.util.concurrent.TimeUnit.SECONDS); // both threads take a chunk
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        return new java.lang.ref.WeakReference<>(rows);
+    }
 }
