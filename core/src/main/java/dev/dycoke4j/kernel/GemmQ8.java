@@ -77,8 +77,8 @@ public final class GemmQ8 {
 
     private static void matvecJob(float[] x, int m, int k, Q8Matrix w, float[] bias, float[] y) {
         int n = w.rows();
-        MemorySegment q = w.quants(), s = w.scales(), xs = copyFor(x, m, k);
-        Parallel.forRangeBalanced(n, 64, Gemm.blockRows(k), (lo, hi) -> matvec(x, xs, m, k, q, s, bias, y, n, lo, hi));
+        MemorySegment q = w.quants(), s = w.scales();
+        Parallel.forRangeBalanced(n, 64, Gemm.blockRows(k), (lo, hi) -> matvec(x, m, k, q, s, bias, y, n, lo, hi));
     }
 
     /** {@link Gemm#linearSameInput} for int8 weights: up to {@value #MATVEC_MAX_ROWS} rows, one job over all their rows. */
@@ -92,13 +92,7 @@ public final class GemmQ8 {
             check(x, m, k, ws[i], biases[i], ys[i]);
             rows[i] = ws[i].rows();
         }
-        MemorySegment xs = copyFor(x, m, k);
-        Parallel.forPartsBalanced(rows, 64, Gemm.blockRows(k), (i, lo, hi) -> matvec(x, xs, m, k, ws[i].quants(), ws[i].scales(), biases[i], ys[i], rows[i], lo, hi));
-    }
-
-    /** x's aligned copy where the matvec's tiles of several rows read it ({@link Q8Matvec#aligned}), else null. */
-    static MemorySegment copyFor(float[] x, int m, int k) {
-        return GROUPED && Q8Matvec.tiled(m) ? Q8Matvec.aligned(x, m, k) : null;
+        Parallel.forPartsBalanced(rows, 64, Gemm.blockRows(k), (i, lo, hi) -> matvec(x, m, k, ws[i].quants(), ws[i].scales(), biases[i], ys[i], rows[i], lo, hi));
     }
 
     /** Checks that W {@code [n, k]} takes x {@code [m, k]} into y {@code [m, n]}. */
@@ -110,12 +104,12 @@ public final class GemmQ8 {
     }
 
     /**
-     * Rows {@code [j0, j1)} of y (xs: {@link #copyFor}): the tiles' sums over whole groups, then, in a pass of its own (in the tiles' row loop
+     * Rows {@code [j0, j1)} of y: the tiles' sums over whole groups, then, in a pass of its own (in the tiles' row loop
      * it cost about 20%), the last half group and the bias, in that order for every row.
      */
-    static void matvec(float[] x, MemorySegment xs, int m, int k, MemorySegment q, MemorySegment s, float[] bias, float[] y, int n, int j0, int j1) {
+    static void matvec(float[] x, int m, int k, MemorySegment q, MemorySegment s, float[] bias, float[] y, int n, int j0, int j1) {
         int blocks = k / BLOCK, whole = k / GROUP * GROUP;
-        if (GROUPED) Q8Matvec.rows(x, xs, m, k, q, s, y, n, j0, j1);
+        if (GROUPED) Q8Matvec.rows(x, m, k, q, s, y, n, j0, j1);
         for (int i = 0; i < m; i++) {
             int xo = i * k, yo = i * n;
             for (int j = j0; j < j1; j++) {

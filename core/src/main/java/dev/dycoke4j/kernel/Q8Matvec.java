@@ -7,9 +7,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
@@ -32,8 +30,7 @@ import java.nio.ByteOrder;
  * instead of {@code reduceLanes}' L - 1 dependent additions. Lane moves and lanewise
  * adds and FMAs are exact operations, so the result is also the same interpreted and compiled (where
  * {@code reduceLanes(ADD)} is not). 16 accumulators and 4 weight vectors for 8 rows fit AVX-512's 32 registers; at
- * narrower widths the rows go one per pass ({@link #TILE}). The 8-row tile reads x from a copy aligned to 64 bytes
- * ({@link #aligned}), one vector a cache line.
+ * narrower widths the rows go one per pass ({@link #TILE}).
  */
 final class Q8Matvec {
     static final VectorSpecies<Float> F = VectorWidth.FLOAT;
@@ -65,54 +62,28 @@ final class Q8Matvec {
     private Q8Matvec() {
     }
 
-    /**
-     * Rows {@code [j0, j1)} of {@code y[m, n]} for all m rows of x, in tiles of up to {@link #TILE} rows: the 8-row
-     * tile reads x from {@code xs}, its copy by {@link #aligned}, the others from x itself.
-     */
-    static void rows(float[] x, MemorySegment xs, int m, int k, MemorySegment q, MemorySegment s, float[] y, int n, int j0, int j1) {
+    /** Rows {@code [j0, j1)} of {@code y[m, n]} for all m rows of x, in tiles of up to {@link #TILE} rows. */
+    static void rows(float[] x, int m, int k, MemorySegment q, MemorySegment s, float[] y, int n, int j0, int j1) {
         float[] sums = new float[L];
         for (int i = 0; i < m;) {
             int r = m - i;
             if (TILE == 8 && r >= 5) {
-                tile8(xs, i, Math.min(r, 8), k, q, s, y, n, j0, j1, sums);
+                tile8(x, i, Math.min(r, 8), k, q, s, y, n, j0, j1, sums);
                 i += 8;
-            } else if (TILE == 1 || r == 1) {
+            } else if (TILE == 1) {
                 tile1(x, i * k, k, q, s, y, i * n, j0, j1);
                 i += 1;
             } else if (r >= 3) {
                 tile4(x, i, Math.min(r, 4), k, q, s, y, n, j0, j1, sums);
                 i += 4;
-            } else {
+            } else if (r == 2) {
                 tile2(x, i, 2, k, q, s, y, n, j0, j1, sums);
                 i += 2;
+            } else {
+                tile1(x, i * k, k, q, s, y, i * n, j0, j1);
+                i += 1;
             }
         }
-    }
-
-    /** Whether {@link #rows} reads x from a copy by {@link #aligned}: where m rows take the 8-row tile. */
-    static boolean tiled(int m) {
-        return TILE == 8 && m >= 5;
-    }
-
-    /** The calling thread's buffer for {@link #aligned}, kept from call to call (grown when too small). */
-    private static final ThreadLocal<MemorySegment> COPY = new ThreadLocal<>();
-
-    /**
-     * The first m rows of x ({@code [m, k]}) copied to memory aligned to 64 bytes, rows {@code 4k} bytes apart, so that
-     * a tile's vector loads of x are each one cache line (k is a multiple of 32). Read from a float array, whose
-     * elements lie wherever the heap put it, most of them straddle two lines: the 8-row tile ran about 1.7 times slower
-     * over such loads than over aligned ones (Ice Lake, 512 bits, weights in L2). Valid until the calling thread's next
-     * call; the tiles of a job read it from other threads while the caller waits for them.
-     */
-    static MemorySegment aligned(float[] x, int m, int k) {
-        long bytes = 4L * m * k;
-        MemorySegment buffer = COPY.get();
-        if (buffer == null || buffer.byteSize() < bytes) {
-            buffer = Arena.ofAuto().allocate(bytes, 64);
-            COPY.set(buffer);
-        }
-        MemorySegment.copy(x, 0, buffer, ValueLayout.JAVA_FLOAT, 0, m * k);
-        return buffer;
     }
 
     /**
@@ -276,14 +247,11 @@ final class Q8Matvec {
         }
     }
 
-    /**
-     * {@link #tile1} for up to 8 rows of x from row i0 ({@code rows} of them; the others repeat the last, unwritten), x read
-     * from its aligned copy ({@link #aligned}).
-     */
-    static void tile8(MemorySegment x, int i0, int rows, int k, MemorySegment q, MemorySegment s, float[] y, int n, int j0, int j1, float[] sums) {
+    /** {@link #tile1} for up to 8 rows of x from row i0 ({@code rows} of them; the others repeat the last, unwritten). */
+    static void tile8(float[] x, int i0, int rows, int k, MemorySegment q, MemorySegment s, float[] y, int n, int j0, int j1, float[] sums) {
         int groups = k / GROUP, blocks = k / BLOCK, last = i0 + rows - 1, yo = i0 * n;
-        long x0 = (long) i0 * k, x1 = (long) Math.min(i0 + 1, last) * k, x2 = (long) Math.min(i0 + 2, last) * k, x3 = (long) Math.min(i0 + 3, last) * k;
-        long x4 = (long) Math.min(i0 + 4, last) * k, x5 = (long) Math.min(i0 + 5, last) * k, x6 = (long) Math.min(i0 + 6, last) * k, x7 = (long) Math.min(i0 + 7, last) * k;
+        int x0 = i0 * k, x1 = Math.min(i0 + 1, last) * k, x2 = Math.min(i0 + 2, last) * k, x3 = Math.min(i0 + 3, last) * k;
+        int x4 = Math.min(i0 + 4, last) * k, x5 = Math.min(i0 + 5, last) * k, x6 = Math.min(i0 + 6, last) * k, x7 = Math.min(i0 + 7, last) * k;
         FloatVector z = FloatVector.zero(F);
         for (int j = j0; j < j1; j++) {
             long qo = (long) j * k, so = 4L * j * blocks;
@@ -297,75 +265,75 @@ final class Q8Matvec {
                 FloatVector w24 = GemmQ8.part(w, 24).mul(s0), w16 = GemmQ8.part(w, 16).mul(s0);
                 FloatVector w8 = GemmQ8.part(w, 8).mul(s1), w0 = GemmQ8.part(w, 0).mul(s1);
                 int e = g * GROUP;
-                a0 = w24.fma(FloatVector.fromMemorySegment(F, x, (x0 + e) * 4, LE), a0);
-                a0 = w16.fma(FloatVector.fromMemorySegment(F, x, (x0 + e) * 4 + 64, LE), a0);
-                b0 = w8.fma(FloatVector.fromMemorySegment(F, x, (x0 + e) * 4 + 128, LE), b0);
-                b0 = w0.fma(FloatVector.fromMemorySegment(F, x, (x0 + e) * 4 + 192, LE), b0);
-                a1 = w24.fma(FloatVector.fromMemorySegment(F, x, (x1 + e) * 4, LE), a1);
-                a1 = w16.fma(FloatVector.fromMemorySegment(F, x, (x1 + e) * 4 + 64, LE), a1);
-                b1 = w8.fma(FloatVector.fromMemorySegment(F, x, (x1 + e) * 4 + 128, LE), b1);
-                b1 = w0.fma(FloatVector.fromMemorySegment(F, x, (x1 + e) * 4 + 192, LE), b1);
-                a2 = w24.fma(FloatVector.fromMemorySegment(F, x, (x2 + e) * 4, LE), a2);
-                a2 = w16.fma(FloatVector.fromMemorySegment(F, x, (x2 + e) * 4 + 64, LE), a2);
-                b2 = w8.fma(FloatVector.fromMemorySegment(F, x, (x2 + e) * 4 + 128, LE), b2);
-                b2 = w0.fma(FloatVector.fromMemorySegment(F, x, (x2 + e) * 4 + 192, LE), b2);
-                a3 = w24.fma(FloatVector.fromMemorySegment(F, x, (x3 + e) * 4, LE), a3);
-                a3 = w16.fma(FloatVector.fromMemorySegment(F, x, (x3 + e) * 4 + 64, LE), a3);
-                b3 = w8.fma(FloatVector.fromMemorySegment(F, x, (x3 + e) * 4 + 128, LE), b3);
-                b3 = w0.fma(FloatVector.fromMemorySegment(F, x, (x3 + e) * 4 + 192, LE), b3);
-                a4 = w24.fma(FloatVector.fromMemorySegment(F, x, (x4 + e) * 4, LE), a4);
-                a4 = w16.fma(FloatVector.fromMemorySegment(F, x, (x4 + e) * 4 + 64, LE), a4);
-                b4 = w8.fma(FloatVector.fromMemorySegment(F, x, (x4 + e) * 4 + 128, LE), b4);
-                b4 = w0.fma(FloatVector.fromMemorySegment(F, x, (x4 + e) * 4 + 192, LE), b4);
-                a5 = w24.fma(FloatVector.fromMemorySegment(F, x, (x5 + e) * 4, LE), a5);
-                a5 = w16.fma(FloatVector.fromMemorySegment(F, x, (x5 + e) * 4 + 64, LE), a5);
-                b5 = w8.fma(FloatVector.fromMemorySegment(F, x, (x5 + e) * 4 + 128, LE), b5);
-                b5 = w0.fma(FloatVector.fromMemorySegment(F, x, (x5 + e) * 4 + 192, LE), b5);
-                a6 = w24.fma(FloatVector.fromMemorySegment(F, x, (x6 + e) * 4, LE), a6);
-                a6 = w16.fma(FloatVector.fromMemorySegment(F, x, (x6 + e) * 4 + 64, LE), a6);
-                b6 = w8.fma(FloatVector.fromMemorySegment(F, x, (x6 + e) * 4 + 128, LE), b6);
-                b6 = w0.fma(FloatVector.fromMemorySegment(F, x, (x6 + e) * 4 + 192, LE), b6);
-                a7 = w24.fma(FloatVector.fromMemorySegment(F, x, (x7 + e) * 4, LE), a7);
-                a7 = w16.fma(FloatVector.fromMemorySegment(F, x, (x7 + e) * 4 + 64, LE), a7);
-                b7 = w8.fma(FloatVector.fromMemorySegment(F, x, (x7 + e) * 4 + 128, LE), b7);
-                b7 = w0.fma(FloatVector.fromMemorySegment(F, x, (x7 + e) * 4 + 192, LE), b7);
+                a0 = w24.fma(FloatVector.fromArray(F, x, x0 + e), a0);
+                a0 = w16.fma(FloatVector.fromArray(F, x, x0 + e + 16), a0);
+                b0 = w8.fma(FloatVector.fromArray(F, x, x0 + e + 32), b0);
+                b0 = w0.fma(FloatVector.fromArray(F, x, x0 + e + 48), b0);
+                a1 = w24.fma(FloatVector.fromArray(F, x, x1 + e), a1);
+                a1 = w16.fma(FloatVector.fromArray(F, x, x1 + e + 16), a1);
+                b1 = w8.fma(FloatVector.fromArray(F, x, x1 + e + 32), b1);
+                b1 = w0.fma(FloatVector.fromArray(F, x, x1 + e + 48), b1);
+                a2 = w24.fma(FloatVector.fromArray(F, x, x2 + e), a2);
+                a2 = w16.fma(FloatVector.fromArray(F, x, x2 + e + 16), a2);
+                b2 = w8.fma(FloatVector.fromArray(F, x, x2 + e + 32), b2);
+                b2 = w0.fma(FloatVector.fromArray(F, x, x2 + e + 48), b2);
+                a3 = w24.fma(FloatVector.fromArray(F, x, x3 + e), a3);
+                a3 = w16.fma(FloatVector.fromArray(F, x, x3 + e + 16), a3);
+                b3 = w8.fma(FloatVector.fromArray(F, x, x3 + e + 32), b3);
+                b3 = w0.fma(FloatVector.fromArray(F, x, x3 + e + 48), b3);
+                a4 = w24.fma(FloatVector.fromArray(F, x, x4 + e), a4);
+                a4 = w16.fma(FloatVector.fromArray(F, x, x4 + e + 16), a4);
+                b4 = w8.fma(FloatVector.fromArray(F, x, x4 + e + 32), b4);
+                b4 = w0.fma(FloatVector.fromArray(F, x, x4 + e + 48), b4);
+                a5 = w24.fma(FloatVector.fromArray(F, x, x5 + e), a5);
+                a5 = w16.fma(FloatVector.fromArray(F, x, x5 + e + 16), a5);
+                b5 = w8.fma(FloatVector.fromArray(F, x, x5 + e + 32), b5);
+                b5 = w0.fma(FloatVector.fromArray(F, x, x5 + e + 48), b5);
+                a6 = w24.fma(FloatVector.fromArray(F, x, x6 + e), a6);
+                a6 = w16.fma(FloatVector.fromArray(F, x, x6 + e + 16), a6);
+                b6 = w8.fma(FloatVector.fromArray(F, x, x6 + e + 32), b6);
+                b6 = w0.fma(FloatVector.fromArray(F, x, x6 + e + 48), b6);
+                a7 = w24.fma(FloatVector.fromArray(F, x, x7 + e), a7);
+                a7 = w16.fma(FloatVector.fromArray(F, x, x7 + e + 16), a7);
+                b7 = w8.fma(FloatVector.fromArray(F, x, x7 + e + 32), b7);
+                b7 = w0.fma(FloatVector.fromArray(F, x, x7 + e + 48), b7);
                 for (int h = 1; h < H; h++) { // the group's other words where a vector holds fewer than 16 (as above)
                     IntVector v = IntVector.fromMemorySegment(I, q, qe + 4L * L * h, LE);
                     FloatVector p24 = GemmQ8.part(v, 24).mul(s0), p16 = GemmQ8.part(v, 16).mul(s0);
                     FloatVector p8 = GemmQ8.part(v, 8).mul(s1), p0 = GemmQ8.part(v, 0).mul(s1);
                     int f = g * GROUP + L * h;
-                    a0 = p24.fma(FloatVector.fromMemorySegment(F, x, (x0 + f) * 4, LE), a0);
-                    a0 = p16.fma(FloatVector.fromMemorySegment(F, x, (x0 + f) * 4 + 64, LE), a0);
-                    b0 = p8.fma(FloatVector.fromMemorySegment(F, x, (x0 + f) * 4 + 128, LE), b0);
-                    b0 = p0.fma(FloatVector.fromMemorySegment(F, x, (x0 + f) * 4 + 192, LE), b0);
-                    a1 = p24.fma(FloatVector.fromMemorySegment(F, x, (x1 + f) * 4, LE), a1);
-                    a1 = p16.fma(FloatVector.fromMemorySegment(F, x, (x1 + f) * 4 + 64, LE), a1);
-                    b1 = p8.fma(FloatVector.fromMemorySegment(F, x, (x1 + f) * 4 + 128, LE), b1);
-                    b1 = p0.fma(FloatVector.fromMemorySegment(F, x, (x1 + f) * 4 + 192, LE), b1);
-                    a2 = p24.fma(FloatVector.fromMemorySegment(F, x, (x2 + f) * 4, LE), a2);
-                    a2 = p16.fma(FloatVector.fromMemorySegment(F, x, (x2 + f) * 4 + 64, LE), a2);
-                    b2 = p8.fma(FloatVector.fromMemorySegment(F, x, (x2 + f) * 4 + 128, LE), b2);
-                    b2 = p0.fma(FloatVector.fromMemorySegment(F, x, (x2 + f) * 4 + 192, LE), b2);
-                    a3 = p24.fma(FloatVector.fromMemorySegment(F, x, (x3 + f) * 4, LE), a3);
-                    a3 = p16.fma(FloatVector.fromMemorySegment(F, x, (x3 + f) * 4 + 64, LE), a3);
-                    b3 = p8.fma(FloatVector.fromMemorySegment(F, x, (x3 + f) * 4 + 128, LE), b3);
-                    b3 = p0.fma(FloatVector.fromMemorySegment(F, x, (x3 + f) * 4 + 192, LE), b3);
-                    a4 = p24.fma(FloatVector.fromMemorySegment(F, x, (x4 + f) * 4, LE), a4);
-                    a4 = p16.fma(FloatVector.fromMemorySegment(F, x, (x4 + f) * 4 + 64, LE), a4);
-                    b4 = p8.fma(FloatVector.fromMemorySegment(F, x, (x4 + f) * 4 + 128, LE), b4);
-                    b4 = p0.fma(FloatVector.fromMemorySegment(F, x, (x4 + f) * 4 + 192, LE), b4);
-                    a5 = p24.fma(FloatVector.fromMemorySegment(F, x, (x5 + f) * 4, LE), a5);
-                    a5 = p16.fma(FloatVector.fromMemorySegment(F, x, (x5 + f) * 4 + 64, LE), a5);
-                    b5 = p8.fma(FloatVector.fromMemorySegment(F, x, (x5 + f) * 4 + 128, LE), b5);
-                    b5 = p0.fma(FloatVector.fromMemorySegment(F, x, (x5 + f) * 4 + 192, LE), b5);
-                    a6 = p24.fma(FloatVector.fromMemorySegment(F, x, (x6 + f) * 4, LE), a6);
-                    a6 = p16.fma(FloatVector.fromMemorySegment(F, x, (x6 + f) * 4 + 64, LE), a6);
-                    b6 = p8.fma(FloatVector.fromMemorySegment(F, x, (x6 + f) * 4 + 128, LE), b6);
-                    b6 = p0.fma(FloatVector.fromMemorySegment(F, x, (x6 + f) * 4 + 192, LE), b6);
-                    a7 = p24.fma(FloatVector.fromMemorySegment(F, x, (x7 + f) * 4, LE), a7);
-                    a7 = p16.fma(FloatVector.fromMemorySegment(F, x, (x7 + f) * 4 + 64, LE), a7);
-                    b7 = p8.fma(FloatVector.fromMemorySegment(F, x, (x7 + f) * 4 + 128, LE), b7);
-                    b7 = p0.fma(FloatVector.fromMemorySegment(F, x, (x7 + f) * 4 + 192, LE), b7);
+                    a0 = p24.fma(FloatVector.fromArray(F, x, x0 + f), a0);
+                    a0 = p16.fma(FloatVector.fromArray(F, x, x0 + f + 16), a0);
+                    b0 = p8.fma(FloatVector.fromArray(F, x, x0 + f + 32), b0);
+                    b0 = p0.fma(FloatVector.fromArray(F, x, x0 + f + 48), b0);
+                    a1 = p24.fma(FloatVector.fromArray(F, x, x1 + f), a1);
+                    a1 = p16.fma(FloatVector.fromArray(F, x, x1 + f + 16), a1);
+                    b1 = p8.fma(FloatVector.fromArray(F, x, x1 + f + 32), b1);
+                    b1 = p0.fma(FloatVector.fromArray(F, x, x1 + f + 48), b1);
+                    a2 = p24.fma(FloatVector.fromArray(F, x, x2 + f), a2);
+                    a2 = p16.fma(FloatVector.fromArray(F, x, x2 + f + 16), a2);
+                    b2 = p8.fma(FloatVector.fromArray(F, x, x2 + f + 32), b2);
+                    b2 = p0.fma(FloatVector.fromArray(F, x, x2 + f + 48), b2);
+                    a3 = p24.fma(FloatVector.fromArray(F, x, x3 + f), a3);
+                    a3 = p16.fma(FloatVector.fromArray(F, x, x3 + f + 16), a3);
+                    b3 = p8.fma(FloatVector.fromArray(F, x, x3 + f + 32), b3);
+                    b3 = p0.fma(FloatVector.fromArray(F, x, x3 + f + 48), b3);
+                    a4 = p24.fma(FloatVector.fromArray(F, x, x4 + f), a4);
+                    a4 = p16.fma(FloatVector.fromArray(F, x, x4 + f + 16), a4);
+                    b4 = p8.fma(FloatVector.fromArray(F, x, x4 + f + 32), b4);
+                    b4 = p0.fma(FloatVector.fromArray(F, x, x4 + f + 48), b4);
+                    a5 = p24.fma(FloatVector.fromArray(F, x, x5 + f), a5);
+                    a5 = p16.fma(FloatVector.fromArray(F, x, x5 + f + 16), a5);
+                    b5 = p8.fma(FloatVector.fromArray(F, x, x5 + f + 32), b5);
+                    b5 = p0.fma(FloatVector.fromArray(F, x, x5 + f + 48), b5);
+                    a6 = p24.fma(FloatVector.fromArray(F, x, x6 + f), a6);
+                    a6 = p16.fma(FloatVector.fromArray(F, x, x6 + f + 16), a6);
+                    b6 = p8.fma(FloatVector.fromArray(F, x, x6 + f + 32), b6);
+                    b6 = p0.fma(FloatVector.fromArray(F, x, x6 + f + 48), b6);
+                    a7 = p24.fma(FloatVector.fromArray(F, x, x7 + f), a7);
+                    a7 = p16.fma(FloatVector.fromArray(F, x, x7 + f + 16), a7);
+                    b7 = p8.fma(FloatVector.fromArray(F, x, x7 + f + 32), b7);
+                    b7 = p0.fma(FloatVector.fromArray(F, x, x7 + f + 48), b7);
                 }
             }
             FloatVector t0 = a0.add(b0), t1 = a1.add(b1), t2 = a2.add(b2), t3 = a3.add(b3);

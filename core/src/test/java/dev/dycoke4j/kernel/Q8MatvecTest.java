@@ -4,7 +4,6 @@ import dev.dycoke4j.tensor.Q8Matrix;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -81,18 +80,6 @@ class Q8MatvecTest {
     }
 
     @Test
-    void theAlignedCopyHoldsXsRowsOnCacheLinesAndFollowsEachCall() {
-        SplittableRandom r = new SplittableRandom(59);
-        for (int[] mk : new int[][] {{5, 96}, {8, 896}, {3, 64}, {24, 4864}, {6, 928}}) {
-            int m = mk[0], k = mk[1];
-            float[] x = KernelTesting.randoms(r, m * k, 1);
-            MemorySegment xs = Q8Matvec.aligned(x, m, k);
-            assertEquals(0, xs.address() % 64, "m=" + m + " k=" + k + ": address " + xs.address());
-            for (int e = 0; e < m * k; e++) assertBits(x[e], xs.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, e), "m=" + m + " k=" + k + " x[" + e + "]");
-        }
-    }
-
-    @Test
     void everyTileWithEveryRowCountIsItsScalarTwinBitForBit() {
         SplittableRandom r = new SplittableRandom(41);
         try (Arena arena = Arena.ofShared()) {
@@ -108,12 +95,11 @@ class Q8MatvecTest {
                         Arrays.fill(y, Float.NaN);
                         int j0 = 3, j1 = n - 2;
                         float[] sums = new float[GemmQ8.L];
-                        MemorySegment xs = Q8Matvec.aligned(x, m, k);
                         switch (tile) {
                             case 1 -> Q8Matvec.tile1(x, i0 * k, k, w.quants(), w.scales(), y, i0 * n, j0, j1);
                             case 2 -> Q8Matvec.tile2(x, i0, rows, k, w.quants(), w.scales(), y, n, j0, j1, sums);
                             case 4 -> Q8Matvec.tile4(x, i0, rows, k, w.quants(), w.scales(), y, n, j0, j1, sums);
-                            default -> Q8Matvec.tile8(xs, i0, rows, k, w.quants(), w.scales(), y, n, j0, j1, sums);
+                            default -> Q8Matvec.tile8(x, i0, rows, k, w.quants(), w.scales(), y, n, j0, j1, sums);
                         }
                         for (int i = 0; i < m; i++)
                             for (int j = 0; j < n; j++) {
