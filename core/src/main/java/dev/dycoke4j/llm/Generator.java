@@ -196,15 +196,20 @@ public final class Generator {
         int[] positions = new int[B];
         for (int b = 0; b < B; b++) positions[b] = caches[b].nextPosition();
         // one loop writes its own array; a batch writes this thread's buffer, then each row goes to its loop's array
-        float[] all = B == 1 ? run.getFirst().nextBuffer(vocab) : BATCH_LOGITS.get();
-        if (all.length < B * vocab) BATCH_LOGITS.set(all = new float[B * vocab]);
+        float[] all = B == 1 ? run.getFirst().nextBuffer(vocab) : batchBuffer(B * vocab);
         dec.decode(dec.embed(tokens), caches, hooks, positions, all);
         for (int b = 0; b < B; b++) {
             Generator g = run.get(b);
             g.unfed = false;
             if (B > 1) System.arraycopy(all, b * vocab, g.nextBuffer(vocab), 0, vocab);
-            else g.next = all;
         }
+    }
+
+    /** This thread's buffer for a batch's logits, at least {@code floats} long. */
+    private static float[] batchBuffer(int floats) {
+        float[] all = BATCH_LOGITS.get();
+        if (all.length < floats) BATCH_LOGITS.set(all = new float[floats]);
+        return all;
     }
 
     /**
