@@ -41,16 +41,22 @@ final class GcTally {
         return java.util.Set.of("Copy", "PS Scavenge", "ParNew", "G1 Young Generation").contains(b.getName());
     }
 
+    /** As {@link #now}, counted from {@link #start}. */
+    private long[] since() {
+        long[] t = now();
+        for (int i = 0; i < t.length; i++) t[i] -= start[i];
+        return t;
+    }
+
     /** Seconds of young and of old-generation collections since {@link #start}. */
     double[] seconds() {
-        long[] t = now();
-        return new double[]{(t[1] - start[1]) / 1e3, (t[3] - start[3]) / 1e3};
+        long[] t = since();
+        return new double[]{t[1] / 1e3, t[3] / 1e3};
     }
 
     /** The collections since {@link #start}, into {@code n} as {@code gc_young}, {@code gc_young_s}, {@code gc_old}, {@code gc_old_s}. */
     ObjectNode into(ObjectNode n) {
-        long[] t = now();
-        return n.put("gc_young", t[0] - start[0]).put("gc_young_s", (t[1] - start[1]) / 1e3)
-                .put("gc_old", t[2] - start[2]).put("gc_old_s", (t[3] - start[3]) / 1e3);
+        long[] t = since();
+        return n.put("gc_young", t[0]).put("gc_young_s", t[1] / 1e3).put("gc_old", t[2]).put("gc_old_s", t[3] / 1e3);
     }
 }
