@@ -67,8 +67,14 @@ public final class Safetensors implements AutoCloseable {
             if (header == null || !header.isObject()) throw bad(file, "header is not a JSON object");
             long dataStart = 8 + headerLen;
             long dataLen = size - dataStart;
-            MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            MemorySegment body = all.asSlice(dataStart, dataLen);
+            // The kernels get the bytes as a plain native segment (same memory, same arena, read-only), not as the
+            // mapped segment: a Vector API load compiled for one segment class is slow, or not compiled into a vector
+            // load at all, once the same load has also seen the other class, and the engine's own buffers are native.
+            // The mapping stays with each tensor for releasePages. (Without native access, which reinterpreting needs,
+            // the kernels read the mapping itself.)
+            MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            MemorySegment plain = plain(mapped, arena);
+            MemorySegment body = plain.asSlice(dataStart, dataLen), bodyPages = mapped.asSlice(dataStart, dataLen);
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             Map<String, String> meta = new LinkedHashMap<>();
             List<long[]> ranges = new ArrayList<>();
@@ -80,7 +86,7 @@ public final class Safetensors implements AutoCloseable {
                     if (v.isObject()) v.properties().forEach(m -> meta.put(m.getKey(), m.getValue().asText()));
                     continue;
                 }
-                Tensor t = parseEntry(file, name, v, body, dataLen);
+                Tensor t = parseEntry(file, name, v, body, bodyPages, dataLen);
                 tensors.put(name, t);
                 long[] off = {v.get("data_offsets").get(0).asLong(), v.get("data_offsets").get(1).asLong()};
                 if (off[1] > off[0]) {
@@ -102,7 +108,13 @@ public final class Safetensors implements AutoCloseable {
         }
     }
 
-    private static Tensor parseEntry(Path file, String name, JsonNode v, MemorySegment body, long dataLen) {
+    /** The mapping as a plain native segment of the same arena (read-only as it is), or itself without native access. */
+    @SuppressWarnings("restricted") // the same address, size and arena: nothing outside the mapping becomes readable
+    private static MemorySegment plain(MemorySegment mapped, Arena arena) {
+        return Safetensors.class.getModule().isNativeAccessEnabled() ? mapped.reinterpret(arena, null) : mapped;
+    }
+
+    private static Tensor parseEntry(Path file, String name, JsonNode v, MemorySegment body, MemorySegment bodyPages, long dataLen) {
         if (!v.isObject()) throw bad(file, "tensor '" + name + "' has no dtype/shape/data_offsets entry");
         JsonNode dt = v.get("dtype"), sh = v.get("shape"), off = v.get("data_offsets");
         if (dt == null || sh == null || off == null || !sh.isArray() || !off.isArray() || off.size() != 2)
@@ -128,7 +140,7 @@ public final class Safetensors implements AutoCloseable {
         } catch (ArithmeticException e) {
             throw bad(file, "tensor '" + name + "' has an overflowing shape " + sh);
         }
-        return new Tensor(name, dtype, shape, body.asSlice(begin, end - begin));
+        return new Tensor(name, dtype, shape, body.asSlice(begin, end - begin), bodyPages.asSlice(begin, end - begin));
     }
 
     private static void checkOverlaps(Path file, List<long[]> ranges, List<String> names) {

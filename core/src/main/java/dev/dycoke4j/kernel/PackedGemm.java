@@ -104,7 +104,7 @@ final class PackedGemm {
             if (p == null) {
                 p = pack(w, Tile.BEST);
                 CACHE.put(w, p);
-                if (w.segment().isMapped()) w.segment().unload();
+                w.releasePages();
             }
             return p;
         }

@@ -50,7 +50,7 @@ final class QuantizedWeights implements AutoCloseable {
             fresh = true;
             // the products read the int8 form only: the stored weights' pages need not stay resident (a tied LM
             // head's embedding lookups fault back in the few rows they read)
-            if (w.segment().isMapped()) w.segment().unload();
+            w.releasePages();
         }
         used.put(w.name(), m);
         return m;

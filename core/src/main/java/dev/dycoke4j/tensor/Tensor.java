@@ -20,12 +20,26 @@ public final class Tensor {
     private final DType dtype;
     private final long[] shape;
     private final MemorySegment data;
+    /** The file mapping behind data, whose pages {@link #releasePages} gives back; null when data is not mapped. */
+    private final MemorySegment pages;
 
     public Tensor(String name, DType dtype, long[] shape, MemorySegment data) {
+        this(name, dtype, shape, data, data.isMapped() ? data : null);
+    }
+
+    /**
+     * A tensor over {@code data} whose bytes are those of the file mapping {@code pages} (same address and size), or
+     * null: a reader of mapped files hands the kernels plain native segments (see {@code Safetensors}) and keeps the
+     * mapping here, for {@link #releasePages}.
+     */
+    public Tensor(String name, DType dtype, long[] shape, MemorySegment data, MemorySegment pages) {
+        if (pages != null && (!pages.isMapped() || pages.address() != data.address() || pages.byteSize() != data.byteSize()))
+            throw new IllegalArgumentException(name + ": the mapped pages are not the data's bytes");
         this.name = name;
         this.dtype = dtype;
         this.shape = shape.clone();
         this.data = data;
+        this.pages = pages;
         long want = numel(shape) * dtype.bytes;
         if (data.byteSize() != want)
             throw new IllegalArgumentException(name + ": " + data.byteSize() + " bytes for shape " + Arrays.toString(shape) + " of " + dtype);
@@ -69,10 +83,18 @@ public final class Tensor {
         return data.byteSize();
     }
 
+    /**
+     * Lets the operating system drop this tensor's pages when it was read from a mapped file and its bytes are no
+     * longer needed resident (a later read faults them back in from the page cache); nothing otherwise.
+     */
+    public void releasePages() {
+        if (pages != null) pages.unload();
+    }
+
     /** The same bytes under another shape with the same element count. */
     public Tensor reshape(long... newShape) {
         if (numel(newShape) != numel()) throw new IllegalArgumentException(this + " cannot take shape " + Arrays.toString(newShape));
-        return new Tensor(name, dtype, newShape, data);
+        return new Tensor(name, dtype, newShape, data, pages);
     }
 
     /** Element {@code i} (flat index) as a float, for the float dtypes. */
