@@ -6,6 +6,7 @@ import dev.dycoke4j.kernel.Norms;
 import dev.dycoke4j.kernel.Rope;
 import dev.dycoke4j.kernel.Linear;
 import dev.dycoke4j.io.Weights;
+import dev.dycoke4j.parallel.Parallel;
 
 import java.util.Arrays;
 
@@ -72,20 +73,32 @@ final class Qwen2Layer {
      * Runs the rows of one or more sequences, {@code x [Σ count, d]} (each sequence's rows in turn), updated in place,
      * through {@code b}'s buffers (at least as many rows). Every linear layer takes all the rows at once, so a batch
      * of decode tokens reads each weight once; RoPE, the cache writes and attention (by the kernel of the layer's
-     * {@link KvStorage}, causal over the layer's slots) are each sequence's own.
+     * {@link KvStorage}, causal over the layer's slots) are each sequence's own; a batch of decode tokens runs the
+     * sequences' attention side by side on the pool's threads (each computes as it would alone: same key chunks).
      */
     void forward(float[] x, Rope rope, Buffers b, Rows... seqs) {
-        int d = c.hiddenSize(), T = 0;
-        for (Rows s : seqs) T += s.count;
+        int d = c.hiddenSize(), T = rows(seqs);
         if (T > b.rows) throw new IllegalArgumentException("buffers for " + b.rows + " rows, not " + T);
         Norms.rmsNorm(x, inNorm, (float) c.rmsNormEps(), b.xb, T, d);
         Linear.applySameInput(b.xb, T, new float[][]{b.q, b.k, b.v}, q, k, v);
-        int row = 0;
-        for (Rows s : seqs) {
-            attend(s, row, T, b, rope);
-            row += s.count;
+        int[] first = new int[seqs.length];
+        for (int i = 1; i < seqs.length; i++) first[i] = first[i - 1] + seqs[i - 1].count;
+        if (seqs.length > 1 && T == seqs.length) {
+            // a batch of decode tokens: the sequences' attention side by side, one per thread at a time (each is short
+            // at the contexts a server batches, and alone would leave the other threads waiting)
+            Parallel.forRange(seqs.length, 1, (lo, hi) -> {
+                for (int i = lo; i < hi; i++) attend(seqs[i], first[i], seqs.length, b, rope);
+            });
+        } else {
+            for (int i = 0; i < seqs.length; i++) attend(seqs[i], first[i], T, b, rope);
         }
         afterAttention(x, T, b);
+    }
+
+    private static int rows(Rows[] seqs) {
+        int T = 0;
+        for (Rows s : seqs) T += s.count;
+        return T;
     }
 
     /** RoPE, the cache write and attention of one sequence's rows, from {@code row} on of the {@code T} in b's q, k, v and att. */
