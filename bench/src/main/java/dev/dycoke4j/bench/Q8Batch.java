@@ -21,10 +21,10 @@ import java.util.SplittableRandom;
  * number of rows m of x, each layer kind is timed over its 24 layers, the new code and the old alternated layer by
  * layer so that both see the same load:
  * <ul>
- * <li>m ≤ 24 ({@link BaselineGemmQ8#MAX_ROWS}): the int8 matvec ({@code GemmQ8.linearMatvec}: its tiles, in passes of up
+ * <li>m ≤ 24 ({@code GemmQ8.MATVEC_MAX_ROWS}): the int8 matvec ({@code GemmQ8.linearMatvec}: its tiles, in passes of up
  * to 8 rows) against {@link BaselineGemmQ8} (the tiles they replaced);
  * <li>m > 24: the int8 matvec in passes of its tile ({@code GemmQ8.linearMatvec}) against the block-dequantizing F32
- * GEMM ({@code GemmQ8.linearDequantized}): where the first stops paying sets {@code GemmQ8.MATVEC_MAX_ROWS}.
+ * GEMM ({@code GemmQ8.linearDequantized}): where the first stops paying is {@code GemmQ8.MATVEC_MAX_ROWS}.
  * </ul>
  * Prints, per m and layer, the median milliseconds and GFLOP/s of each and the median of the per-pair speed-ups;
  * then the whole step's linear layers (the sum of the medians) and what m rows give over one in tokens per second,

@@ -48,11 +48,11 @@ public final class GemmQ8 {
     /**
      * The most rows of x that take the int8 matvec (in passes of its 8-row tile above 8): decode batches and short
      * prefills, such as a follow-up question's. Above, the F32 panels' register tile, which dequantizes each weight once
-     * per call but then does less work per row and weight, pays. Measured with Qwen2-0.5B's decode-step layers
-     * ({@code scripts/bench-kernels --q8-batch}, 2 Ice Lake threads, 512 bits, weights streaming from memory): the
-     * matvec's passes over the dequantizing GEMM 1.27x at 32 rows, 0.98x at 48.
+     * per call but then does less work per row and weight, pays. Measured on 2 Ice Lake cores at 512 bits, one thread,
+     * weights in cache, same run (a busy machine, best of 300 repeats): the matvec over the dequantizing GEMM 1.6x at
+     * 16 rows, 1.05-1.35x at 24, 0.8-0.9x at 32, 0.5-0.8x at 40, on 896 x 896 and 4864 x 896.
      */
-    static final int MATVEC_MAX_ROWS = 40;
+    static final int MATVEC_MAX_ROWS = 24;
 
     private GemmQ8() {
     }
@@ -77,8 +77,8 @@ public final class GemmQ8 {
 
     private static void matvecJob(float[] x, int m, int k, Q8Matrix w, float[] bias, float[] y) {
         int n = w.rows();
-        MemorySegment q = w.quants(), s = w.scales(), xs = GROUPED ? Q8Matvec.aligned(x, m, k) : null;
-        Parallel.forRangeBalanced(n, 64, Gemm.blockRows(k), (lo, hi) -> matvec(x, xs, m, k, q, s, bias, y, n, lo, hi));
+        MemorySegment q = w.quants(), s = w.scales();
+        Parallel.forRangeBalanced(n, 64, Gemm.blockRows(k), (lo, hi) -> matvec(x, m, k, q, s, bias, y, n, lo, hi));
     }
 
     /** {@link Gemm#linearSameInput} for int8 weights: up to {@value #MATVEC_MAX_ROWS} rows, one job over all their rows. */
@@ -92,8 +92,7 @@ public final class GemmQ8 {
             check(x, m, k, ws[i], biases[i], ys[i]);
             rows[i] = ws[i].rows();
         }
-        MemorySegment xs = GROUPED ? Q8Matvec.aligned(x, m, k) : null;
-        Parallel.forPartsBalanced(rows, 64, Gemm.blockRows(k), (i, lo, hi) -> matvec(x, xs, m, k, ws[i].quants(), ws[i].scales(), biases[i], ys[i], rows[i], lo, hi));
+        Parallel.forPartsBalanced(rows, 64, Gemm.blockRows(k), (i, lo, hi) -> matvec(x, m, k, ws[i].quants(), ws[i].scales(), biases[i], ys[i], rows[i], lo, hi));
     }
 
     /** Checks that W {@code [n, k]} takes x {@code [m, k]} into y {@code [m, n]}. */
@@ -105,13 +104,12 @@ public final class GemmQ8 {
     }
 
     /**
-     * Rows {@code [j0, j1)} of y: the tiles' sums over whole groups (from xs, x's copy by {@link Q8Matvec#aligned};
-     * null where the grouped kernel does not apply), then, in a pass of its own (in the tiles' row loop it cost about
-     * 20%), the last half group and the bias, in that order for every row.
+     * Rows {@code [j0, j1)} of y: the tiles' sums over whole groups, then, in a pass of its own (in the tiles' row loop
+     * it cost about 20%), the last half group and the bias, in that order for every row.
      */
-    static void matvec(float[] x, MemorySegment xs, int m, int k, MemorySegment q, MemorySegment s, float[] bias, float[] y, int n, int j0, int j1) {
+    static void matvec(float[] x, int m, int k, MemorySegment q, MemorySegment s, float[] bias, float[] y, int n, int j0, int j1) {
         int blocks = k / BLOCK, whole = k / GROUP * GROUP;
-        if (GROUPED) Q8Matvec.rows(x, xs, m, k, q, s, y, n, j0, j1);
+        if (GROUPED) Q8Matvec.rows(x, m, k, q, s, y, n, j0, j1);
         for (int i = 0; i < m; i++) {
             int xo = i * k, yo = i * n;
             for (int j = j0; j < j1; j++) {
