@@ -77,12 +77,15 @@ final class Qwen2Layer {
      * sequences' attention side by side on the pool's threads (each computes as it would alone: same key chunks).
      */
     void forward(float[] x, Rope rope, Buffers b, Rows... seqs) {
-        int d = c.hiddenSize(), T = rows(seqs);
+        int d = c.hiddenSize(), T = 0;
+        int[] first = new int[seqs.length]; // each sequence's first row
+        for (int i = 0; i < seqs.length; i++) {
+            first[i] = T;
+            T += seqs[i].count;
+        }
         if (T > b.rows) throw new IllegalArgumentException("buffers for " + b.rows + " rows, not " + T);
         Norms.rmsNorm(x, inNorm, (float) c.rmsNormEps(), b.xb, T, d);
         Linear.applySameInput(b.xb, T, new float[][]{b.q, b.k, b.v}, q, k, v);
-        int[] first = new int[seqs.length];
-        for (int i = 1; i < seqs.length; i++) first[i] = first[i - 1] + seqs[i - 1].count;
         if (seqs.length > 1 && T == seqs.length) {
             // a batch of decode tokens: the sequences' attention side by side, one per thread at a time (each is short
             // at the contexts a server batches, and alone would leave the other threads waiting)
@@ -93,12 +96,6 @@ final class Qwen2Layer {
             for (int i = 0; i < seqs.length; i++) attend(seqs[i], first[i], T, b, rope);
         }
         afterAttention(x, T, b);
-    }
-
-    private static int rows(Rows[] seqs) {
-        int T = 0;
-        for (Rows s : seqs) T += s.count;
-        return T;
     }
 
     /** RoPE, the cache write and attention of one sequence's rows, from {@code row} on of the {@code T} in b's q, k, v and att. */
